@@ -1,0 +1,273 @@
+//! Raw inputs: bytes → text (the encodings Azure writes) → JSON → keys normalised → serde types.
+//!
+//! Normalisation is what lets the typed layer stay simple: keys are lower-cased (Azure and
+//! PowerShell match them case-insensitively), a dotted `properties.x` key is folded into a nested
+//! `properties` object (Azure's .NET serializer flattens `properties`), and two keys that collapse
+//! into one must agree, so a hostile document cannot smuggle a second, different value past us.
+//! Tag names are user data and keep their case.
+
+pub mod config;
+pub mod encinfo;
+pub mod job;
+
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use crate::error::{Code, Error, Result};
+use crate::source::Loaded;
+
+/// Decode a blob's bytes: UTF-16LE (BOM or not, NUL padded) or UTF-8 (BOM or not). Trailing NULs
+/// and whitespace are dropped.
+pub fn decode(bytes: &[u8]) -> Result<String> {
+    let text = if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
+        utf16(rest, u16::from_le_bytes)?
+    } else if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
+        utf16(rest, u16::from_be_bytes)?
+    } else if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        utf8(rest)?
+    } else if looks_utf16le(bytes) {
+        utf16(bytes, u16::from_le_bytes)?
+    } else {
+        utf8(bytes)?
+    };
+    let trimmed = text.trim_end_matches(|c: char| c == '\0' || c.is_whitespace());
+    if trimmed.trim_start().is_empty() {
+        return Err(Error::new(Code::EmptyInput, "the input is empty").help(
+            "the blob or file holds no JSON; download it again or check that the right file was given",
+        ));
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// JSON text starts with ASCII (`{`, whitespace), so UTF-16LE without a BOM shows NUL in the
+/// high byte of the first code units; UTF-8 JSON never has NUL there.
+fn looks_utf16le(bytes: &[u8]) -> bool {
+    let probe = &bytes[..bytes.len().min(64) & !1];
+    if probe.len() < 2 {
+        return false;
+    }
+    let odd_nuls = probe.iter().skip(1).step_by(2).filter(|b| **b == 0).count();
+    let even_nuls = probe.iter().step_by(2).filter(|b| **b == 0).count();
+    odd_nuls * 2 >= probe.len() / 2 && even_nuls < odd_nuls
+}
+
+fn utf16(bytes: &[u8], f: fn([u8; 2]) -> u16) -> Result<String> {
+    // A single trailing NUL byte is padding, not half a code unit.
+    let bytes = match bytes.len() % 2 {
+        1 if bytes.last() == Some(&0) => &bytes[..bytes.len() - 1],
+        1 => {
+            return Err(Error::new(
+                Code::InvalidEncoding,
+                "the input looks like UTF-16 but has an odd number of bytes",
+            )
+            .help("the blob may be truncated; download it again"))
+        }
+        _ => bytes,
+    };
+    let units = bytes.chunks_exact(2).map(|c| f([c[0], c[1]]));
+    char::decode_utf16(units)
+        .enumerate()
+        .map(|(i, r)| {
+            r.map_err(|_| {
+                Error::new(
+                    Code::InvalidEncoding,
+                    format!("invalid UTF-16 at byte offset {}", i * 2),
+                )
+                .help("the blob is damaged or is not text; download it again")
+            })
+        })
+        .collect()
+}
+
+fn utf8(bytes: &[u8]) -> Result<String> {
+    String::from_utf8(bytes.to_vec()).map_err(|e| {
+        Error::new(
+            Code::InvalidEncoding,
+            format!("invalid UTF-8 at byte offset {}", e.utf8_error().valid_up_to()),
+        )
+        .help("the input must be JSON in UTF-8 or UTF-16LE, as Azure Backup writes it")
+    })
+}
+
+/// Decode and parse one input into normalised JSON.
+pub fn parse_json(loaded: &Loaded, what: &str) -> Result<Value> {
+    let doing = format!("reading the {what}");
+    let text = decode(&loaded.bytes).map_err(|e| e.in_source(&loaded.origin, &doing))?;
+    let value: Value = serde_json::from_str(&text).map_err(|e| {
+        Error::new(Code::InvalidJson, format!("the {what} is not valid JSON"))
+            .source(&loaded.origin)
+            .doing(&doing)
+            .at(format!("line {}, column {}", e.line(), e.column()))
+            .cause(e.to_string())
+            .help(format!(
+                "check that this is the {what} as Azure wrote it, not an HTML error page or a truncated download"
+            ))
+    })?;
+    normalize(value, "$").map_err(|e| e.in_source(&loaded.origin, &doing))
+}
+
+/// Deserialize normalised JSON into a raw type, reporting the JSON path of a mismatch.
+pub fn typed<T: DeserializeOwned>(value: Value, origin: &str, what: &str) -> Result<T> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        Error::new(Code::UnexpectedValue, format!("unexpected value in the {what}"))
+            .source(origin)
+            .doing(format!("reading the {what}"))
+            .at(json_path(&path))
+            .cause(inner)
+            .help("fix or remove this value; restore-deploy reads the fields listed in README")
+    })
+}
+
+/// serde_path_to_error prints `a.b[0].c` (or `.` for the root); we show `$.a.b[0].c`.
+pub fn json_path(p: &str) -> String {
+    if p == "." || p.is_empty() {
+        "$".to_owned()
+    } else {
+        format!("$.{p}")
+    }
+}
+
+/// Lower-case keys, fold `properties.x` into `properties: {x}`, and reject keys that collapse
+/// together with different values.
+pub fn normalize(value: Value, path: &str) -> Result<Value> {
+    match value {
+        Value::Object(map) => {
+            let mut out = Map::new();
+            for (key, v) in map {
+                let lower = key.to_lowercase();
+                let child_path = format!("{path}.{key}");
+                // Tag names are data: keep them verbatim.
+                let v = if lower == "tags" {
+                    v
+                } else {
+                    normalize(v, &child_path)?
+                };
+                match lower.strip_prefix("properties.") {
+                    Some(rest) if !rest.is_empty() => {
+                        let props = out
+                            .entry("properties")
+                            .or_insert_with(|| Value::Object(Map::new()));
+                        let Value::Object(props) = props else {
+                            return Err(conflict(&child_path, "properties"));
+                        };
+                        insert_merged(props, rest.to_owned(), v, &child_path)?;
+                    }
+                    _ => insert_merged(&mut out, lower, v, &child_path)?,
+                }
+            }
+            Ok(Value::Object(out))
+        }
+        Value::Array(items) => items
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| normalize(v, &format!("{path}[{i}]")))
+            .collect::<Result<Vec<_>>>()
+            .map(Value::Array),
+        other => Ok(other),
+    }
+}
+
+fn insert_merged(map: &mut Map<String, Value>, key: String, v: Value, path: &str) -> Result<()> {
+    match map.get_mut(&key) {
+        None => {
+            map.insert(key, v);
+            Ok(())
+        }
+        Some(existing) if *existing == v => Ok(()),
+        // `properties: {a}` beside `properties.b`: both are parts of one object.
+        Some(Value::Object(existing)) => match v {
+            Value::Object(incoming) => {
+                for (k, iv) in incoming {
+                    insert_merged(existing, k, iv, path)?;
+                }
+                Ok(())
+            }
+            _ => Err(conflict(path, &key)),
+        },
+        Some(_) => Err(conflict(path, &key)),
+    }
+}
+
+fn conflict(path: &str, key: &str) -> Error {
+    Error::new(
+        Code::DuplicateKey,
+        format!("`{key}` is given twice with different values (keys are matched case-insensitively, and `properties.{key}` is the same as `properties: {{ {key} }}`)"),
+    )
+    .at(path.to_owned())
+    .help("keep one of the two values")
+}
+
+/// Look up a key case-insensitively in a raw (not normalised) JSON object.
+pub fn get_ci<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    map.iter()
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case(key))
+        .map(|(_, v)| v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn utf16le(s: &str, bom: bool, nuls: usize) -> Vec<u8> {
+        let mut out = if bom { vec![0xFF, 0xFE] } else { vec![] };
+        for u in s.encode_utf16() {
+            out.extend_from_slice(&u.to_le_bytes());
+        }
+        out.extend(std::iter::repeat_n(0, nuls));
+        out
+    }
+
+    #[test]
+    fn decodes_every_encoding_azure_writes() {
+        let doc = "{\"name\":\"vé\"}";
+        for bytes in [
+            utf16le(doc, true, 6),
+            utf16le(doc, false, 6),
+            utf16le(doc, false, 1),
+            utf16le(doc, true, 0),
+            doc.as_bytes().to_vec(),
+            [&[0xEF, 0xBB, 0xBF][..], doc.as_bytes()].concat(),
+            format!("{doc}\0\0\n ").into_bytes(),
+        ] {
+            assert_eq!(decode(&bytes).expect("decodes"), doc);
+        }
+    }
+
+    #[test]
+    fn empty_and_nul_only_inputs_are_empty() {
+        for bytes in [vec![], vec![0, 0, 0, 0], vec![0xFF, 0xFE, 0, 0], b"  \n".to_vec()] {
+            assert_eq!(decode(&bytes).map_err(|e| e.code), Err(Code::EmptyInput));
+        }
+    }
+
+    #[test]
+    fn dotted_and_nested_properties_are_the_same() {
+        let a = normalize(json!({"Properties.StorageProfile": {"OsDisk": 1}}), "$").expect("ok");
+        let b = normalize(json!({"properties": {"storageProfile": {"osdisk": 1}}}), "$").expect("ok");
+        assert_eq!(a, b);
+        let merged = normalize(
+            json!({"properties.a": 1, "properties": {"b": 2}}),
+            "$",
+        )
+        .expect("ok");
+        assert_eq!(merged, json!({"properties": {"a": 1, "b": 2}}));
+    }
+
+    #[test]
+    fn colliding_keys_must_agree() {
+        let e = normalize(json!({"name": "a", "NAME": "b"}), "$").expect_err("conflict");
+        assert_eq!(e.code, Code::DuplicateKey);
+        assert!(normalize(json!({"name": "a", "NAME": "a"}), "$").is_ok());
+        let e = normalize(json!({"properties.x": 1, "properties": {"X": 2}}), "$").expect_err("c");
+        assert_eq!(e.code, Code::DuplicateKey);
+    }
+
+    #[test]
+    fn tag_names_keep_their_case() {
+        let v = normalize(json!({"Tags": {"CostCenter": "A"}}), "$").expect("ok");
+        assert_eq!(v, json!({"tags": {"CostCenter": "A"}}));
+    }
+}

@@ -1,0 +1,352 @@
+//! restore-deploy turns an Azure Backup "Restore disks" job of a VM encrypted with Azure Disk
+//! Encryption into a deployment that rebuilds the VM with the right keys.
+//!
+//! The pipeline: **source** (bytes from a file, stdin or a blob URL, each remembering where it came
+//! from) → **input** (decoded, keys normalised, raw serde types) → **model** (one validation step
+//! that reports every problem at once and yields a restore whose encryption case is one legal
+//! enum value, every fact tagged with the input that decided it) → **render** (one typed context
+//! per output, handlebars templates built into the binary) → **plan** (the files as text, then
+//! written atomically, printed, or diffed with `--check`).
+
+pub mod cli;
+pub mod error;
+pub mod input;
+pub mod model;
+pub mod plan;
+pub mod render;
+pub mod source;
+
+use std::io::Write;
+use std::path::Path;
+
+use cli::{AdeArg, Cli, Command, DeployArgs, Format, SourceArgs, VolumeTypeArg};
+use error::{shown, Code, Error, Errors};
+use model::{AdeChoice, Encryption, Flavour, Input, Inputs, Overrides, Restore, VolumeType};
+use plan::{Plan, PlannedFile};
+use source::SourceSpec;
+
+/// Run one command. Output goes to `out` (the product) and `err` (what to do next, warnings).
+pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Errors> {
+    match cli.command {
+        Command::Generate(a) => {
+            let (inputs, restore) = load(&a.sources, &a.deploy)?;
+            generate(&inputs, &restore, a.format, a.out.as_deref(), a.check, out, err)
+        }
+        Command::Inspect(a) => {
+            let (_, restore) = load(&a.sources, &a.deploy)?;
+            let text = if a.json {
+                render::inspect::json(&restore)?
+            } else {
+                render::inspect::human(&restore)
+            };
+            emit(out, &text)
+        }
+        Command::Check(a) => check(&a.sources, &a.deploy, out),
+    }
+}
+
+fn emit(w: &mut dyn Write, text: &str) -> Result<(), Errors> {
+    w.write_all(text.as_bytes()).map_err(|e| {
+        Errors::from(
+            Error::new(Code::FileSystem, "cannot write to standard output")
+                .cause(e.to_string()),
+        )
+    })
+}
+
+/// Read every input and build the model.
+pub fn load(sources: &SourceArgs, deploy: &DeployArgs) -> Result<(Inputs, Restore), Errors> {
+    let inputs = read_inputs(sources, deploy)?;
+    let restore = model::build(&inputs)?;
+    Ok((inputs, restore))
+}
+
+pub fn read_inputs(sources: &SourceArgs, deploy: &DeployArgs) -> Result<Inputs, Errors> {
+    let specs = [&sources.config, &sources.job, &sources.encryption_info];
+    if specs.iter().filter(|s| s.as_deref() == Some("-")).count() > 1 {
+        return Err(Error::new(Code::Usage, "only one input can come from standard input (`-`)")
+            .help("save the others to files")
+            .into());
+    }
+
+    let job = match &sources.job {
+        Some(raw) => {
+            let spec = SourceSpec::parse(raw)?;
+            let loaded = source::load(&spec, "restore job's details")?;
+            let doc = input::parse_json(&loaded, "restore job's details")?;
+            Some(Input {
+                raw: input::job::parse(&doc, &loaded.origin)?,
+                origin: loaded.origin,
+            })
+        }
+        None => None,
+    };
+
+    let config_spec = match (&sources.config, &job) {
+        (Some(raw), _) => SourceSpec::parse(raw)?,
+        (None, Some(j)) => config_from_job(j)?,
+        (None, None) => {
+            return Err(Error::new(Code::Usage, "no config blob given")
+                .help("pass `--config FILE` (the config blob) or `--job FILE` (the restore job's details)")
+                .into())
+        }
+    };
+    let loaded = source::load(&config_spec, "config blob")?;
+    let doc = input::parse_json(&loaded, "config blob")?;
+    let config = Input {
+        raw: input::typed(doc, &loaded.origin, "config blob")?,
+        origin: loaded.origin,
+    };
+
+    let encryption_info = match &sources.encryption_info {
+        Some(raw) => {
+            let spec = SourceSpec::parse(raw)?;
+            let loaded = source::load(&spec, "encryption-info blob")?;
+            let doc = input::parse_json(&loaded, "encryption-info blob")?;
+            // The blob holds key material: a type error's detail could quote it, so only the
+            // path is reported.
+            let raw = input::typed(doc, &loaded.origin, "encryption-info blob").map_err(|mut e| {
+                e.causes.clear();
+                e
+            })?;
+            Some(Input { raw, origin: loaded.origin })
+        }
+        None => None,
+    };
+
+    Ok(Inputs {
+        config: Some(config),
+        job,
+        encryption_info,
+        overrides: overrides(sources, deploy),
+    })
+}
+
+/// The config blob's location from the job: `Config Blob Uri`, else account + container + name.
+fn config_from_job(job: &Input<input::job::RawJob>) -> Result<SourceSpec, Error> {
+    let j = &job.raw;
+    if let Some(uri) = &j.config_blob_uri {
+        return SourceSpec::parse(uri).map_err(|e| e.in_source(&job.origin, "finding the config blob"));
+    }
+    match (&j.target_storage_account, &j.config_blob_container, &j.config_blob_name) {
+        (Some(a), Some(c), Some(n)) => {
+            let url = format!("https://{a}.blob.core.windows.net/{c}/{n}");
+            SourceSpec::parse(&url).map_err(|e| e.in_source(&job.origin, "finding the config blob"))
+        }
+        _ => Err(Error::new(Code::ConfigNotFound, "the job names no config blob")
+            .source(&job.origin)
+            .at(&j.bag_path)
+            .doing("finding the config blob")
+            .help("pass `--config` with the config blob, or a job with `Config Blob Uri` (or `Target Storage Account Name`, `Config Blob Container Name` and `Config Blob Name`)")),
+    }
+}
+
+fn overrides(s: &SourceArgs, d: &DeployArgs) -> Overrides {
+    Overrides {
+        vm_name: d.vm_name.clone(),
+        location: d.location.clone(),
+        vm_size: d.vm_size.clone(),
+        virtual_network: d.virtual_network.clone(),
+        virtual_network_resource_group: d.virtual_network_resource_group.clone(),
+        subnet: d.subnet.clone(),
+        public_ip: match (d.public_ip, d.no_public_ip) {
+            (_, true) => Some(false),
+            (true, _) => Some(true),
+            _ => None,
+        },
+        availability_set_id: d.availability_set_id.clone(),
+        ade: match d.ade {
+            AdeArg::Auto => AdeChoice::Auto,
+            AdeArg::Aad => AdeChoice::Aad,
+            AdeArg::NoAad => AdeChoice::NoAad,
+            AdeArg::None => AdeChoice::None,
+        },
+        secret_url: d.secret_url.clone(),
+        key_url: d.key_url.clone(),
+        key_vault_id: d.key_vault_id.clone(),
+        kek_vault_id: d.kek_vault_id.clone(),
+        volume_type: d.volume_type.map(|v| match v {
+            VolumeTypeArg::All => VolumeType::All,
+            VolumeTypeArg::Data => VolumeType::Data,
+            VolumeTypeArg::Os => VolumeType::Os,
+        }),
+        recovery_point_time: s.recovery_point_time.clone(),
+    }
+}
+
+/// SPEC §1: no ARM template for a recovery point before 2017-04-26, or of unknown time.
+fn template_date_rule(r: &Restore) -> Result<(), Error> {
+    match &r.recovery_point {
+        None => Err(Error::new(Code::RecoveryPointTimeUnknown, "the recovery point time is unknown, and ARM templates exist only for recovery points from 2017-04-26 on")
+            .doing("checking that an ARM template is possible")
+            .help("pass `--job` with the restore job's details, or `--recovery-point-time 2019-12-25T22:07:11Z`; `--format powershell` works for any recovery point")),
+        Some(rp) if !rp.value.supports_templates() => Err(Error::new(
+            Code::RecoveryPointBeforeTemplateSupport,
+            format!("the recovery point was created at `{}`, before 2017-04-26, and Azure supports no template for it", rp.value.at.format("%Y-%m-%dT%H:%M:%SZ")),
+        )
+        .source(&rp.by)
+        .doing("checking that an ARM template is possible")
+        .help("use `--format powershell`, the documented path for recovery points before 2017-04-26")),
+        Some(_) => Ok(()),
+    }
+}
+
+/// Build the files of one format.
+pub fn plan(r: &Restore, format: Format) -> Result<Plan, Error> {
+    let hb = render::registry()?;
+    match format {
+        Format::Arm => {
+            let (t, p) = render::arm::contexts(r);
+            let template = render::clean_json(render::ARM_TEMPLATE, &render::render(&hb, render::ARM_TEMPLATE, &t)?)?;
+            let params = render::clean_json(render::ARM_PARAMETERS, &render::render(&hb, render::ARM_PARAMETERS, &p)?)?;
+            Ok(Plan {
+                files: vec![
+                    PlannedFile { name: "azuredeploy.json", text: template },
+                    PlannedFile { name: "azuredeploy.parameters.json", text: params },
+                ],
+                known_names: &["azuredeploy.json", "azuredeploy.parameters.json", "prepare.ps1"],
+            })
+        }
+        Format::Powershell => {
+            let ctx = render::powershell::context(r);
+            let text = render::clean_text(&render::render(&hb, render::PS_SCRIPT, &ctx)?);
+            Ok(Plan {
+                files: vec![PlannedFile { name: "restore-vm.ps1", text }],
+                known_names: &["restore-vm.ps1"],
+            })
+        }
+    }
+}
+
+fn generate(
+    _inputs: &Inputs,
+    r: &Restore,
+    format: Format,
+    dir: Option<&Path>,
+    check_only: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), Errors> {
+    if format == Format::Arm {
+        template_date_rule(r)?;
+    }
+    let plan = plan(r, format)?;
+    let warn = |err: &mut dyn Write, s: &str| {
+        let _ = writeln!(err, "{}", shown(s));
+    };
+    if let Some(rp) = &r.recovery_point {
+        if format == Format::Arm && rp.value.at < model::time::template_support_from() + chrono::Duration::days(1) {
+            warn(err, "warning: the recovery point is from 2017-04-26 itself; Azure's guide says templates work for points created *after* that day. If the deployment fails, use `--format powershell`.");
+        }
+    }
+    match dir {
+        Some(dir) if check_only => match plan::check(&plan, dir)? {
+            None => {
+                warn(err, &format!("{} is up to date", dir.display()));
+                Ok(())
+            }
+            Some(diff) => {
+                emit(out, &diff)?;
+                Err(Error::new(Code::StaleOutput, format!("the files in `{}` differ from what restore-deploy generates", dir.display()))
+                    .help(format!("run the same command without `--check` to update them, then review and commit the change"))
+                    .into())
+            }
+        },
+        Some(dir) => {
+            let written = plan::write(&plan, dir)?;
+            for p in &written {
+                warn(err, &format!("wrote {}", p.display()));
+            }
+            next_steps(r, format, Some(dir), err);
+            Ok(())
+        }
+        None => {
+            let main = plan.files.first().ok_or_else(|| Error::internal("empty plan"))?;
+            emit(out, &main.text)?;
+            next_steps(r, format, None, err);
+            Ok(())
+        }
+    }
+}
+
+/// What to run next, in order, on stderr.
+fn next_steps(r: &Restore, format: Format, dir: Option<&Path>, err: &mut dyn Write) {
+    let path = |name: &str| match dir {
+        Some(d) => shown(&d.join(name).display().to_string()),
+        None => name.to_owned(),
+    };
+    let mut missing = Vec::new();
+    if r.network.virtual_network.is_none() {
+        missing.push(if format == Format::Arm { "virtualNetwork" } else { "-VirtualNetworkName" });
+    }
+    if r.network.subnet.is_none() {
+        missing.push(if format == Format::Arm { "subnet" } else { "-SubnetName" });
+    }
+    let aad = matches!(&r.encryption, Encryption::Ade(a) if a.flavour.value == Flavour::Aad);
+    let mut s = String::from("next steps:\n");
+    match format {
+        Format::Arm => {
+            if dir.is_none() {
+                s.push_str("  0. save this template as azuredeploy.json (use `--out DIR` to also get azuredeploy.parameters.json)\n");
+            }
+            if !missing.is_empty() {
+                s.push_str(&format!("  1. give a value to {} (in {}, or on the command line)\n", missing.join(" and "), path("azuredeploy.parameters.json")));
+            } else {
+                s.push_str(&format!("  1. review {}\n", path("azuredeploy.parameters.json")));
+            }
+            s.push_str(&format!(
+                "  2. deploy it into the resource group for the new VM:\n       az deployment group create --resource-group <group> --template-file {t} --parameters @{p}\n     or, in Azure PowerShell:\n       New-AzResourceGroupDeployment -ResourceGroupName <group> -TemplateFile {t} -TemplateParameterFile {p}\n",
+                t = path("azuredeploy.json"),
+                p = path("azuredeploy.parameters.json"),
+            ));
+            if aad {
+                s.push_str("     aadClientSecret is asked for at deployment; it is never written to a file\n");
+            }
+        }
+        Format::Powershell => {
+            if dir.is_none() {
+                s.push_str("  0. save this script as restore-vm.ps1\n");
+            }
+            let mut args = String::new();
+            for m in &missing {
+                args.push_str(&format!(" {m} <name>"));
+            }
+            s.push_str(&format!("  1. sign in: Connect-AzAccount; Set-AzContext -Subscription <subscription of the restored disks>\n  2. run: {}{args}\n", path("restore-vm.ps1")));
+            if aad {
+                s.push_str("     the Azure AD client secret is asked for as a secure string\n");
+            }
+        }
+    }
+    if matches!(r.encryption, Encryption::Ade(_)) {
+        s.push_str("  then delete the restore's config and encryption-info blobs from the staging storage account: they describe the VM's keys\n");
+    }
+    let _ = write!(err, "{s}");
+}
+
+fn check(sources: &SourceArgs, deploy: &DeployArgs, out: &mut dyn Write) -> Result<(), Errors> {
+    let inputs = read_inputs(sources, deploy)?;
+    match model::build(&inputs) {
+        Ok(r) => {
+            template_date_rule(&r).map_err(|e| e.doing("checking the recovery point for `--format arm`"))?;
+            let what = match &r.encryption {
+                Encryption::None { .. } => "the VM is not encrypted; the recovery point time allows an ARM template",
+                Encryption::Ade(_) => "the key references are well-formed, versioned https URLs in vaults of the VM's subscription, and the recovery point time allows an ARM template",
+            };
+            emit(out, &format!("ok: {what}\n"))
+        }
+        Err(mut errors) => {
+            // Add the date rule's verdict so one run lists every problem.
+            if !errors.0.iter().any(|e| e.code == Code::InvalidRecoveryPointTime) {
+                let rp = inputs.overrides.recovery_point_time.clone().or_else(|| {
+                    inputs.job.as_ref().and_then(|j| j.raw.recovery_point_time.clone())
+                });
+                match rp.map(|t| model::time::parse(&t)) {
+                    None => errors.0.push(Error::new(Code::RecoveryPointTimeUnknown, "the recovery point time is unknown").help("pass `--job` or `--recovery-point-time` (needed for `--format arm`)")),
+                    Some(Ok(t)) if t < model::time::template_support_from() => errors.0.push(Error::new(Code::RecoveryPointBeforeTemplateSupport, "the recovery point is before 2017-04-26: no ARM template").help("use `--format powershell`")),
+                    _ => {}
+                }
+            }
+            Err(errors)
+        }
+    }
+}

@@ -1,0 +1,256 @@
+//! Domain strings parsed once: Key Vault secret and key URLs, ARM resource ids. Each parse
+//! returns every rule it breaks (SPEC §6), so `check` can list them all.
+
+use crate::error::Code;
+
+/// A rule a reference breaks, before it is tied to a source and flag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Breach {
+    pub code: Code,
+    pub message: String,
+}
+
+fn breach(code: Code, message: String) -> Breach {
+    Breach { code, message }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VaultObject {
+    Secret,
+    Key,
+}
+
+impl VaultObject {
+    fn segment(self) -> &'static str {
+        match self {
+            VaultObject::Secret => "secrets",
+            VaultObject::Key => "keys",
+        }
+    }
+    fn invalid(self) -> Code {
+        match self {
+            VaultObject::Secret => Code::InvalidSecretUrl,
+            VaultObject::Key => Code::InvalidKeyUrl,
+        }
+    }
+    pub fn noun(self) -> &'static str {
+        match self {
+            VaultObject::Secret => "secret URL",
+            VaultObject::Key => "key URL",
+        }
+    }
+}
+
+/// A versioned Key Vault object URL: `https://<vault>.<dns suffix>/<secrets|keys>/<name>/<version>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VaultObjectUrl {
+    raw: String,
+    host: String,
+}
+
+impl VaultObjectUrl {
+    pub fn parse(raw: &str, kind: VaultObject) -> Result<Self, Vec<Breach>> {
+        let noun = kind.noun();
+        let url = url::Url::parse(raw).map_err(|e| {
+            vec![breach(kind.invalid(), format!("the {noun} `{raw}` is not a URL ({e})"))]
+        })?;
+        let mut out = Vec::new();
+        if url.scheme() != "https" {
+            out.push(breach(
+                Code::KeyUrlNotHttps,
+                format!("the {noun} `{raw}` must use https"),
+            ));
+        }
+        if url.port().is_some() {
+            out.push(breach(
+                Code::KeyUrlHasPort,
+                format!("the {noun} `{raw}` names a port; Azure Disk Encryption does not accept ports in Key Vault URLs"),
+            ));
+        }
+        let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+        if host.is_empty()
+            || !url.username().is_empty()
+            || url.password().is_some()
+            || url.query().is_some()
+            || url.fragment().is_some()
+        {
+            out.push(breach(
+                kind.invalid(),
+                format!("the {noun} `{raw}` must be a plain `https://<vault>.vault.azure.net/{}/<name>/<version>` URL", kind.segment()),
+            ));
+        }
+        let segs: Vec<&str> = url
+            .path_segments()
+            .map(|s| s.collect())
+            .unwrap_or_default();
+        let segs: Vec<&str> = match segs.as_slice() {
+            [rest @ .., ""] => rest.to_vec(),
+            s => s.to_vec(),
+        };
+        match segs.as_slice() {
+            [k, name, version] if k.eq_ignore_ascii_case(kind.segment()) && !name.is_empty() && !version.is_empty() => {}
+            [k, name] if k.eq_ignore_ascii_case(kind.segment()) && !name.is_empty() => out.push(breach(
+                Code::KeyUrlNotVersioned,
+                format!("the {noun} `{raw}` has no version; Azure requires the full versioned URL"),
+            )),
+            _ => out.push(breach(
+                kind.invalid(),
+                format!("the {noun} `{raw}` does not have the form `https://<vault>.vault.azure.net/{}/<name>/<version>`", kind.segment()),
+            )),
+        }
+        if out.is_empty() {
+            Ok(VaultObjectUrl {
+                raw: raw.to_owned(),
+                host,
+            })
+        } else {
+            Err(out)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.raw
+    }
+
+    /// The vault URI the ADE extension wants in `KeyVaultURL`: scheme and host only.
+    pub fn vault_uri(&self) -> String {
+        format!("https://{}/", self.host)
+    }
+
+    /// The vault's name: the first label of the host.
+    pub fn vault_name(&self) -> &str {
+        self.host.split('.').next().unwrap_or_default()
+    }
+}
+
+/// An ARM resource id of a Key Vault: `/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<name>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VaultId {
+    raw: String,
+    subscription: String,
+    name: String,
+}
+
+impl VaultId {
+    pub fn parse(raw: &str) -> Result<Self, Breach> {
+        let id = ArmId::parse(raw).filter(|id| {
+            id.provider.eq_ignore_ascii_case("Microsoft.KeyVault")
+                && id.types.len() == 1
+                && id.types[0].0.eq_ignore_ascii_case("vaults")
+        });
+        match id {
+            Some(id) => Ok(VaultId {
+                raw: raw.to_owned(),
+                subscription: id.subscription,
+                name: id.types[0].1.clone(),
+            }),
+            None => Err(breach(
+                Code::InvalidVaultId,
+                format!("`{raw}` is not a Key Vault resource id (`/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<name>`)"),
+            )),
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.raw
+    }
+    pub fn subscription(&self) -> &str {
+        &self.subscription
+    }
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// The parts of an ARM resource id we check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArmId {
+    pub subscription: String,
+    pub resource_group: String,
+    pub provider: String,
+    /// `(type, name)` pairs after the provider.
+    pub types: Vec<(String, String)>,
+}
+
+impl ArmId {
+    pub fn parse(raw: &str) -> Option<Self> {
+        let rest = raw.strip_prefix('/')?;
+        let segs: Vec<&str> = rest.split('/').collect();
+        if segs.iter().any(|s| s.is_empty() || s.chars().any(char::is_control)) {
+            return None;
+        }
+        match segs.as_slice() {
+            [s, sub, r, rg, p, provider, tail @ ..]
+                if s.eq_ignore_ascii_case("subscriptions")
+                    && r.eq_ignore_ascii_case("resourceGroups")
+                    && p.eq_ignore_ascii_case("providers")
+                    && !tail.is_empty()
+                    && tail.len() % 2 == 0 =>
+            {
+                Some(ArmId {
+                    subscription: sub.to_string(),
+                    resource_group: rg.to_string(),
+                    provider: provider.to_string(),
+                    types: tail
+                        .chunks_exact(2)
+                        .map(|c| (c[0].to_owned(), c[1].to_owned()))
+                        .collect(),
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// `/subscriptions/<id>` or `/subscriptions/<id>/resourceGroups/<rg>` prefixes only.
+    pub fn subscription_of(raw: &str) -> Option<String> {
+        let rest = raw.strip_prefix('/')?;
+        let mut segs = rest.split('/');
+        match (segs.next(), segs.next()) {
+            (Some(s), Some(sub)) if s.eq_ignore_ascii_case("subscriptions") && !sub.is_empty() => {
+                Some(sub.to_owned())
+            }
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KV: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/kv-rg/providers/Microsoft.KeyVault/vaults/contosokv";
+
+    #[test]
+    fn versioned_secret_url_gives_vault_uri() {
+        let u = VaultObjectUrl::parse(
+            "https://contosokv.vault.azure.net/secrets/B3284AAA/0123abcd",
+            VaultObject::Secret,
+        )
+        .expect("valid");
+        assert_eq!(u.vault_uri(), "https://contosokv.vault.azure.net/");
+        assert_eq!(u.vault_name(), "contosokv");
+    }
+
+    #[test]
+    fn every_breach_is_reported() {
+        let e = VaultObjectUrl::parse("http://kv.vault.azure.net:443/secrets/s", VaultObject::Secret)
+            .expect_err("bad");
+        let codes: Vec<Code> = e.iter().map(|b| b.code).collect();
+        assert_eq!(
+            codes,
+            vec![Code::KeyUrlNotHttps, Code::KeyUrlHasPort, Code::KeyUrlNotVersioned]
+        );
+        let e = VaultObjectUrl::parse("https://kv.vault.azure.net/keys/k/1", VaultObject::Secret)
+            .expect_err("a key URL is not a secret URL");
+        assert_eq!(e[0].code, Code::InvalidSecretUrl);
+    }
+
+    #[test]
+    fn vault_ids() {
+        let v = VaultId::parse(KV).expect("valid");
+        assert_eq!(v.name(), "contosokv");
+        assert_eq!(v.subscription(), "00000000-0000-0000-0000-000000000000");
+        assert!(VaultId::parse("/subscriptions/x/resourceGroups/y/providers/Microsoft.Compute/disks/d").is_err());
+        assert!(VaultId::parse("contosokv").is_err());
+        assert!(VaultId::parse(&format!("{KV}/")).is_err());
+    }
+}

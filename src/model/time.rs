@@ -1,0 +1,79 @@
+//! Recovery point times: the job's own `M/d/yyyy h:mm:ss AM|PM` (read as UTC, as the jobs'
+//! other times are) or RFC 3339 with an offset.
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+
+/// Azure Backup only offers templates for recovery points created from this instant on
+/// (SPEC §1; "Templates can be used only for recovery points created after 26 April 2017").
+pub fn template_support_from() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2017, 4, 26, 0, 0, 0)
+        .single()
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+pub fn parse(raw: &str) -> Result<DateTime<Utc>, String> {
+    let s = raw.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    parse_us(s).ok_or_else(|| {
+        format!("`{raw}` is neither RFC 3339 (`2019-12-25T22:07:11Z`) nor `M/d/yyyy h:mm:ss AM|PM`")
+    })
+}
+
+/// `12/25/2019 10:07:11 PM`: what the job's property bag holds (en-US, no zone).
+fn parse_us(s: &str) -> Option<DateTime<Utc>> {
+    let mut parts = s.split_whitespace();
+    let (date, time, ampm) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let d: Vec<&str> = date.split('/').collect();
+    let t: Vec<&str> = time.split(':').collect();
+    let [mo, da, yr] = d.as_slice() else { return None };
+    let [h, mi, se] = t.as_slice() else { return None };
+    let num = |x: &str, max_len: usize| -> Option<u32> {
+        (!x.is_empty() && x.len() <= max_len && x.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| x.parse().ok())
+            .flatten()
+    };
+    let (mo, da, yr) = (num(mo, 2)?, num(da, 2)?, num(yr, 4)?);
+    let (h, mi, se) = (num(h, 2)?, num(mi, 2)?, num(se, 2)?);
+    if yr < 1000 || !(1..=12).contains(&h) {
+        return None;
+    }
+    let h24 = match ampm.to_ascii_uppercase().as_str() {
+        "AM" => h % 12,
+        "PM" => h % 12 + 12,
+        _ => return None,
+    };
+    let date = NaiveDate::from_ymd_opt(yr as i32, mo, da)?;
+    let dt = date.and_hms_opt(h24, mi, se)?;
+    Some(Utc.from_utc_datetime(&dt))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn job_format_is_utc() {
+        let t = parse("12/25/2019 10:07:11 PM").expect("parses");
+        assert_eq!(t.to_rfc3339(), "2019-12-25T22:07:11+00:00");
+        assert_eq!(parse("1/7/2021 12:00:00 AM").expect("midnight").to_rfc3339(), "2021-01-07T00:00:00+00:00");
+        assert_eq!(parse("1/7/2021 12:30:00 PM").expect("noon").to_rfc3339(), "2021-01-07T12:30:00+00:00");
+    }
+
+    #[test]
+    fn rfc3339_with_offset() {
+        let t = parse("2017-04-26T01:59:59+02:00").expect("parses");
+        assert!(t < template_support_from());
+    }
+
+    #[test]
+    fn garbage_is_refused() {
+        for s in ["", "13/1/2020 1:00:00 PM", "2/30/2020 1:00:00 PM", "1/1/2020 13:00:00 PM", "1/1/2020 1:00:00", "yesterday", "1/1/2020 1:00:00 PM extra"] {
+            assert!(parse(s).is_err(), "{s}");
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! `inspect`: every decision and the input that decided it, for people (a table) or for tools
+//! (`--json`). Neither shows key material: the model never holds it.
+
+use std::fmt::Write;
+
+use serde::Serialize;
+
+use crate::error::shown;
+use crate::model::{DiskKind, DiskSource, Encryption, Fact, Flavour, Restore};
+
+use super::arm::{ade_extension, case_description};
+
+#[derive(Serialize)]
+struct InspectJson<'a> {
+    case: String,
+    arm_template: TemplateVerdict,
+    restore: &'a Restore,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "snake_case")]
+enum TemplateVerdict {
+    Allowed,
+    RecoveryPointTooOld,
+    RecoveryPointTimeUnknown,
+}
+
+fn verdict(r: &Restore) -> TemplateVerdict {
+    match &r.recovery_point {
+        Some(rp) if rp.value.supports_templates() => TemplateVerdict::Allowed,
+        Some(_) => TemplateVerdict::RecoveryPointTooOld,
+        None => TemplateVerdict::RecoveryPointTimeUnknown,
+    }
+}
+
+pub fn json(r: &Restore) -> Result<String, crate::error::Error> {
+    let doc = InspectJson {
+        case: case_description(r),
+        arm_template: verdict(r),
+        restore: r,
+    };
+    serde_json::to_string_pretty(&doc)
+        .map(|mut s| {
+            s.push('\n');
+            s
+        })
+        .map_err(|e| crate::error::Error::internal(format!("cannot print the inspection: {e}")))
+}
+
+pub fn human(r: &Restore) -> String {
+    let mut out = String::new();
+    let mut row = |label: &str, value: &str, by: &str| {
+        let by = if by.is_empty() { String::new() } else { format!("  ({})", shown(by)) };
+        let _ = writeln!(out, "  {label:<16} {}{by}", shown(value));
+    };
+    let fact = |f: &Fact<String>| (f.value.clone(), f.by.clone());
+
+    let (v, b) = fact(&r.name);
+    row("name", &v, &b);
+    match &r.location {
+        Some(l) => row("location", &l.value, &l.by),
+        None => row("location", "the resource group's", "no input names one"),
+    }
+    let (v, b) = fact(&r.vm_size);
+    row("size", &v, &b);
+    row("os", r.os.value.as_str(), &r.os.by);
+    row(
+        "disks",
+        match r.disks.kind() {
+            DiskKind::Managed => "managed",
+            DiskKind::Unmanaged => "unmanaged (VHD blobs)",
+        },
+        "config: managedDisk.id / vhd.uri",
+    );
+    let src = |s: &DiskSource| match s {
+        DiskSource::Managed { id, .. } => id.clone(),
+        DiskSource::Vhd { uri } => uri.clone(),
+    };
+    let os = r.disks.os();
+    row("  os disk", &format!("{} {}", os.name, src(&os.source)), "");
+    for d in r.disks.data() {
+        let size = d.disk.size_gb.map(|s| format!(" {s} GB")).unwrap_or_default();
+        row(&format!("  lun {}", d.lun), &format!("{}{size} {}", d.disk.name, src(&d.disk.source)), "");
+    }
+    match &r.encryption {
+        Encryption::None { by } => row("encryption", "none", by),
+        Encryption::Ade(a) => {
+            let flavour = match a.flavour.value {
+                Flavour::Aad => "Azure Disk Encryption with Azure AD (dual-pass)",
+                Flavour::NoAad => "Azure Disk Encryption without Azure AD (single-pass)",
+            };
+            row("encryption", flavour, &a.flavour.by);
+            row("  BEK secret", &a.secret_url.value.url, &a.secret_url.by);
+            row("  key vault", &a.key_vault.value.id, &a.key_vault.by);
+            row("  vault URI", &a.secret_url.value.vault_uri, "the secret URL's host");
+            match &a.kek {
+                Some(k) => {
+                    row("  KEK", &k.url.value.url, &k.url.by);
+                    row("  KEK vault", &k.vault.value.id, &k.vault.by);
+                }
+                None => row("  KEK", "none (BEK only)", "no input names a key encryption key"),
+            }
+            row("  volume type", a.volume_type.value.as_str(), &a.volume_type.by);
+            if a.flavour.value == Flavour::Aad {
+                match &a.aad_client_id {
+                    Some(id) => row("  AAD client id", &id.value, &id.by),
+                    None => row("  AAD client id", "not in the inputs: a required parameter", ""),
+                }
+            }
+            let ext = ade_extension(r.os.value, a.flavour.value);
+            row("  extension", &format!("Microsoft.Azure.Security/{} {}", ext.kind, ext.version), "by OS and flavour");
+        }
+    }
+    match &r.recovery_point {
+        Some(rp) => row("recovery point", &rp.value.at.format("%Y-%m-%dT%H:%M:%SZ").to_string(), &rp.by),
+        None => row("recovery point", "unknown", "pass --job or --recovery-point-time"),
+    }
+    let verdict = match verdict(r) {
+        TemplateVerdict::Allowed => "allowed",
+        TemplateVerdict::RecoveryPointTooOld => "refused: recovery point before 2017-04-26; use --format powershell",
+        TemplateVerdict::RecoveryPointTimeUnknown => "needs the recovery point time (--job or --recovery-point-time)",
+    };
+    row("ARM template", verdict, "");
+    format!("{}\n{out}", shown(&case_description(r)))
+}

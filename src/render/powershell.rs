@@ -1,0 +1,116 @@
+//! The PowerShell script's typed context. Strings are raw here; the template's `ps` helper turns
+//! each into a single-quoted literal.
+
+use serde::Serialize;
+
+use crate::model::{DiskSource, Encryption, Flavour, OsType, Restore};
+use crate::model::refs::ArmId;
+
+#[derive(Serialize)]
+pub struct DiskCtx {
+    name: String,
+    managed: bool,
+    /// Managed disk id or VHD URI.
+    source: String,
+    caching: Option<String>,
+    lun: Option<u8>,
+    size_gb: Option<u32>,
+}
+
+#[derive(Serialize)]
+pub struct TagCtx {
+    key: String,
+    value: String,
+}
+
+#[derive(Serialize)]
+pub struct AdeCtx {
+    aad: bool,
+    secret_url: String,
+    key_vault_id: String,
+    kek_url: Option<String>,
+    kek_vault_id: Option<String>,
+    volume_type: &'static str,
+    aad_client_id: Option<String>,
+    /// Without Azure AD the restore guide passes -SkipVmBackup; on Linux the cmdlet fails on
+    /// managed disks without it, whatever the flavour (ade-extension.md §4).
+    skip_vm_backup: bool,
+}
+
+#[derive(Serialize)]
+pub struct ScriptContext {
+    description: String,
+    resource_group: Option<String>,
+    vm_name: String,
+    location: Option<String>,
+    vm_size: String,
+    virtual_network: Option<String>,
+    virtual_network_resource_group: Option<String>,
+    subnet: Option<String>,
+    public_ip: bool,
+    availability_set_id: Option<String>,
+    license_type: Option<String>,
+    zones: Vec<String>,
+    tags: Vec<TagCtx>,
+    windows: bool,
+    os_disk: DiskCtx,
+    data_disks: Vec<DiskCtx>,
+    ade: Option<AdeCtx>,
+}
+
+fn disk_ctx(d: &crate::model::Disk, lun: Option<u8>) -> DiskCtx {
+    let (managed, source) = match &d.source {
+        DiskSource::Managed { id, .. } => (true, id.clone()),
+        DiskSource::Vhd { uri } => (false, uri.clone()),
+    };
+    DiskCtx {
+        name: d.name.clone(),
+        managed,
+        source,
+        caching: d.caching.clone(),
+        lun,
+        size_gb: d.size_gb,
+    }
+}
+
+pub fn context(r: &Restore) -> ScriptContext {
+    let os = r.disks.os();
+    // The restored managed OS disk's group is where Azure Backup put the disks: the natural
+    // home for the VM. Unmanaged restores give no such hint, so the parameter is mandatory.
+    let resource_group = match &os.source {
+        DiskSource::Managed { id, .. } => ArmId::parse(id).map(|a| a.resource_group),
+        DiskSource::Vhd { .. } => None,
+    };
+    let ade = match &r.encryption {
+        Encryption::None { .. } => None,
+        Encryption::Ade(a) => Some(AdeCtx {
+            aad: a.flavour.value == Flavour::Aad,
+            secret_url: a.secret_url.value.url.clone(),
+            key_vault_id: a.key_vault.value.id.clone(),
+            kek_url: a.kek.as_ref().map(|k| k.url.value.url.clone()),
+            kek_vault_id: a.kek.as_ref().map(|k| k.vault.value.id.clone()),
+            volume_type: a.volume_type.value.as_str(),
+            aad_client_id: a.aad_client_id.as_ref().map(|f| f.value.clone()),
+            skip_vm_backup: a.flavour.value == Flavour::NoAad || r.os.value == OsType::Linux,
+        }),
+    };
+    ScriptContext {
+        description: super::arm::case_description(r),
+        resource_group,
+        vm_name: r.name.value.clone(),
+        location: r.location.as_ref().map(|l| l.value.clone()),
+        vm_size: r.vm_size.value.clone(),
+        virtual_network: r.network.virtual_network.clone(),
+        virtual_network_resource_group: r.network.virtual_network_resource_group.clone(),
+        subnet: r.network.subnet.clone(),
+        public_ip: r.network.public_ip,
+        availability_set_id: r.availability_set_id.as_ref().map(|f| f.value.clone()),
+        license_type: r.license_type.clone(),
+        zones: r.zones.clone(),
+        tags: r.tags.iter().map(|(k, v)| TagCtx { key: k.clone(), value: v.clone() }).collect(),
+        windows: r.os.value == OsType::Windows,
+        os_disk: disk_ctx(os, None),
+        data_disks: r.disks.data().iter().map(|d| disk_ctx(&d.disk, Some(d.lun))).collect(),
+        ade,
+    }
+}

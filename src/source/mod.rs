@@ -1,0 +1,176 @@
+//! Where input bytes come from: a file, standard input, or (with the `azure` feature) a blob URL.
+//! Each input remembers its origin as a display string (SAS signature redacted) so every later
+//! error can name it.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use crate::error::{Code, Error, Result};
+
+/// Larger than any real config blob or job document by orders of magnitude. Inputs over this are
+/// refused before they are read whole, so a hostile or mistaken input cannot exhaust memory.
+pub const MAX_INPUT_BYTES: u64 = 64 * 1024 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceSpec {
+    Path(PathBuf),
+    Stdin,
+    Url(url::Url),
+}
+
+impl SourceSpec {
+    /// `-` is standard input; `http://` and `https://` are blob URLs; anything else is a path.
+    pub fn parse(raw: &str) -> Result<Self> {
+        if raw == "-" {
+            return Ok(SourceSpec::Stdin);
+        }
+        let lower = raw.get(..8).unwrap_or(raw).to_ascii_lowercase();
+        if lower.starts_with("https://") || lower.starts_with("http://") {
+            return url::Url::parse(raw).map(SourceSpec::Url).map_err(|e| {
+                Error::new(Code::Usage, format!("`{}` is not a valid URL", redact(raw)))
+                    .cause(e.to_string())
+                    .help("give a blob URL such as `https://<account>.blob.core.windows.net/<container>/<blob>`, or a file path")
+            });
+        }
+        Ok(SourceSpec::Path(PathBuf::from(raw)))
+    }
+
+    /// How this source is named in messages; SAS signatures never appear.
+    pub fn display(&self) -> String {
+        match self {
+            SourceSpec::Path(p) => p.display().to_string(),
+            SourceSpec::Stdin => "<stdin>".to_owned(),
+            SourceSpec::Url(u) => redact_url(u),
+        }
+    }
+}
+
+/// Bytes of one input and where they came from.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub origin: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Read one input whole, refusing anything over [`MAX_INPUT_BYTES`] before reading it.
+pub fn load(spec: &SourceSpec, what: &str) -> Result<Loaded> {
+    let origin = spec.display();
+    let doing = format!("reading the {what}");
+    let bytes = match spec {
+        SourceSpec::Path(path) => {
+            let file = std::fs::File::open(path).map_err(|e| io_error(&e, &origin, &doing))?;
+            let len = file
+                .metadata()
+                .map_err(|e| io_error(&e, &origin, &doing))?
+                .len();
+            if len > MAX_INPUT_BYTES {
+                return Err(too_large(&origin, &doing));
+            }
+            read_capped(file, &origin, &doing)?
+        }
+        SourceSpec::Stdin => read_capped(std::io::stdin().lock(), &origin, &doing)?,
+        SourceSpec::Url(url) => fetch_url(url, &origin, &doing)?,
+    };
+    Ok(Loaded { origin, bytes })
+}
+
+fn read_capped(r: impl Read, origin: &str, doing: &str) -> Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    r.take(MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| io_error(&e, origin, doing))?;
+    if buf.len() as u64 > MAX_INPUT_BYTES {
+        return Err(too_large(origin, doing));
+    }
+    Ok(buf)
+}
+
+fn too_large(origin: &str, doing: &str) -> Error {
+    Error::new(
+        Code::InputTooLarge,
+        format!("the input is larger than {} MiB", MAX_INPUT_BYTES / (1024 * 1024)),
+    )
+    .source(origin)
+    .doing(doing)
+    .help("a config blob or job document is a few kilobytes: check that this is the right file")
+}
+
+fn io_error(e: &std::io::Error, origin: &str, doing: &str) -> Error {
+    Error::new(Code::FileSystem, format!("cannot read `{origin}`"))
+        .source(origin)
+        .doing(doing)
+        .cause(e.to_string())
+        .help("check the path and that you may read it")
+}
+
+#[cfg(not(feature = "azure"))]
+fn fetch_url(_url: &url::Url, origin: &str, doing: &str) -> Result<Vec<u8>> {
+    Err(Error::new(
+        Code::BlobSupportNotBuilt,
+        "this build of restore-deploy cannot read blob URLs",
+    )
+    .source(origin)
+    .doing(doing)
+    .help("download the blob (`az storage blob download ...`) and pass the file, or build with the default `azure` feature"))
+}
+
+#[cfg(feature = "azure")]
+fn fetch_url(url: &url::Url, origin: &str, doing: &str) -> Result<Vec<u8>> {
+    blob::fetch(url, origin, doing)
+}
+
+#[cfg(feature = "azure")]
+pub mod blob;
+
+/// Replace the value of every `sig` query parameter with `REDACTED`.
+pub fn redact_url(url: &url::Url) -> String {
+    if url.query().is_none() {
+        return url.to_string();
+    }
+    let mut u = url.clone();
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| {
+            if k.eq_ignore_ascii_case("sig") {
+                (k.into_owned(), "REDACTED".to_owned())
+            } else {
+                (k.into_owned(), v.into_owned())
+            }
+        })
+        .collect();
+    u.query_pairs_mut().clear().extend_pairs(pairs);
+    u.to_string()
+}
+
+/// Redact a string that may or may not parse as a URL (used before parsing succeeded).
+pub fn redact(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(u) => redact_url(&u),
+        Err(_) => match raw.find('?') {
+            Some(i) => format!("{}?<query hidden>", &raw[..i]),
+            None => raw.to_owned(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sas_signature_is_redacted() {
+        let u = url::Url::parse("https://a.blob.core.windows.net/c/b.json?sv=2022-11-02&SIG=abc%2Bdef&se=x")
+            .expect("url");
+        let r = redact_url(&u);
+        assert!(!r.contains("abc"), "{r}");
+        assert!(r.contains("SIG=REDACTED"), "{r}");
+        assert!(r.contains("sv=2022-11-02"));
+    }
+
+    #[test]
+    fn dash_is_stdin_and_urls_are_urls() {
+        assert_eq!(SourceSpec::parse("-").ok(), Some(SourceSpec::Stdin));
+        assert!(matches!(SourceSpec::parse("HTTPS://x/y/z"), Ok(SourceSpec::Url(_))));
+        assert!(matches!(SourceSpec::parse("./cfg.json"), Ok(SourceSpec::Path(_))));
+    }
+}
