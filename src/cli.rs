@@ -97,7 +97,9 @@ pub enum AdeArg {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum VolumeTypeArg {
+    #[value(name = "All", alias = "all")]
     All,
+    #[value(name = "Data", alias = "data")]
     Data,
     #[value(name = "OS", alias = "os")]
     Os,

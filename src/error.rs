@@ -207,9 +207,8 @@ impl Error {
         self
     }
     pub fn internal(message: impl Into<String>) -> Self {
-        Error::new(Code::Internal, message).help(
-            "this is a bug in restore-deploy; please report it with the command line you ran",
-        )
+        Error::new(Code::Internal, message)
+            .help("this is a bug in restore-deploy; please report it with the command line you ran")
     }
 }
 

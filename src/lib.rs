@@ -30,7 +30,15 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Err
     match cli.command {
         Command::Generate(a) => {
             let (inputs, restore) = load(&a.sources, &a.deploy)?;
-            generate(&inputs, &restore, a.format, a.out.as_deref(), a.check, out, err)
+            generate(
+                &inputs,
+                &restore,
+                a.format,
+                a.out.as_deref(),
+                a.check,
+                out,
+                err,
+            )
         }
         Command::Inspect(a) => {
             let (_, restore) = load(&a.sources, &a.deploy)?;
@@ -48,8 +56,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Err
 fn emit(w: &mut dyn Write, text: &str) -> Result<(), Errors> {
     w.write_all(text.as_bytes()).map_err(|e| {
         Errors::from(
-            Error::new(Code::FileSystem, "cannot write to standard output")
-                .cause(e.to_string()),
+            Error::new(Code::FileSystem, "cannot write to standard output").cause(e.to_string()),
         )
     })
 }
@@ -64,9 +71,12 @@ pub fn load(sources: &SourceArgs, deploy: &DeployArgs) -> Result<(Inputs, Restor
 pub fn read_inputs(sources: &SourceArgs, deploy: &DeployArgs) -> Result<Inputs, Errors> {
     let specs = [&sources.config, &sources.job, &sources.encryption_info];
     if specs.iter().filter(|s| s.as_deref() == Some("-")).count() > 1 {
-        return Err(Error::new(Code::Usage, "only one input can come from standard input (`-`)")
-            .help("save the others to files")
-            .into());
+        return Err(Error::new(
+            Code::Usage,
+            "only one input can come from standard input (`-`)",
+        )
+        .help("save the others to files")
+        .into());
     }
 
     let job = match &sources.job {
@@ -105,11 +115,15 @@ pub fn read_inputs(sources: &SourceArgs, deploy: &DeployArgs) -> Result<Inputs, 
             let doc = input::parse_json(&loaded, "encryption-info blob")?;
             // The blob holds key material: a type error's detail could quote it, so only the
             // path is reported.
-            let raw = input::typed(doc, &loaded.origin, "encryption-info blob").map_err(|mut e| {
-                e.causes.clear();
-                e
-            })?;
-            Some(Input { raw, origin: loaded.origin })
+            let raw =
+                input::typed(doc, &loaded.origin, "encryption-info blob").map_err(|mut e| {
+                    e.causes.clear();
+                    e
+                })?;
+            Some(Input {
+                raw,
+                origin: loaded.origin,
+            })
         }
         None => None,
     };
@@ -126,7 +140,8 @@ pub fn read_inputs(sources: &SourceArgs, deploy: &DeployArgs) -> Result<Inputs, 
 fn config_from_job(job: &Input<input::job::RawJob>) -> Result<SourceSpec, Error> {
     let j = &job.raw;
     if let Some(uri) = &j.config_blob_uri {
-        return SourceSpec::parse(uri).map_err(|e| e.in_source(&job.origin, "finding the config blob"));
+        return SourceSpec::parse(uri)
+            .map_err(|e| e.in_source(&job.origin, "finding the config blob"));
     }
     match (&j.target_storage_account, &j.config_blob_container, &j.config_blob_name) {
         (Some(a), Some(c), Some(n)) => {
@@ -184,7 +199,7 @@ fn template_date_rule(r: &Restore) -> Result<(), Error> {
             Code::RecoveryPointBeforeTemplateSupport,
             format!("the recovery point was created at `{}`, before 2017-04-26, and Azure supports no template for it", rp.value.at.format("%Y-%m-%dT%H:%M:%SZ")),
         )
-        .source(&rp.by)
+        .cause(format!("the recovery point time comes from {}", rp.by))
         .doing("checking that an ARM template is possible")
         .help("use `--format powershell`, the documented path for recovery points before 2017-04-26")),
         Some(_) => Ok(()),
@@ -197,21 +212,40 @@ pub fn plan(r: &Restore, format: Format) -> Result<Plan, Error> {
     match format {
         Format::Arm => {
             let (t, p) = render::arm::contexts(r);
-            let template = render::clean_json(render::ARM_TEMPLATE, &render::render(&hb, render::ARM_TEMPLATE, &t)?)?;
-            let params = render::clean_json(render::ARM_PARAMETERS, &render::render(&hb, render::ARM_PARAMETERS, &p)?)?;
+            let template = render::clean_json(
+                render::ARM_TEMPLATE,
+                &render::render(&hb, render::ARM_TEMPLATE, &t)?,
+            )?;
+            let params = render::clean_json(
+                render::ARM_PARAMETERS,
+                &render::render(&hb, render::ARM_PARAMETERS, &p)?,
+            )?;
             Ok(Plan {
                 files: vec![
-                    PlannedFile { name: "azuredeploy.json", text: template },
-                    PlannedFile { name: "azuredeploy.parameters.json", text: params },
+                    PlannedFile {
+                        name: "azuredeploy.json",
+                        text: template,
+                    },
+                    PlannedFile {
+                        name: "azuredeploy.parameters.json",
+                        text: params,
+                    },
                 ],
-                known_names: &["azuredeploy.json", "azuredeploy.parameters.json", "prepare.ps1"],
+                known_names: &[
+                    "azuredeploy.json",
+                    "azuredeploy.parameters.json",
+                    "prepare.ps1",
+                ],
             })
         }
         Format::Powershell => {
             let ctx = render::powershell::context(r);
             let text = render::clean_text(&render::render(&hb, render::PS_SCRIPT, &ctx)?);
             Ok(Plan {
-                files: vec![PlannedFile { name: "restore-vm.ps1", text }],
+                files: vec![PlannedFile {
+                    name: "restore-vm.ps1",
+                    text,
+                }],
                 known_names: &["restore-vm.ps1"],
             })
         }
@@ -235,7 +269,9 @@ fn generate(
         let _ = writeln!(err, "{}", shown(s));
     };
     if let Some(rp) = &r.recovery_point {
-        if format == Format::Arm && rp.value.at < model::time::template_support_from() + chrono::Duration::days(1) {
+        if format == Format::Arm
+            && rp.value.at < model::time::template_support_from() + chrono::Duration::days(1)
+        {
             warn(err, "warning: the recovery point is from 2017-04-26 itself; Azure's guide says templates work for points created *after* that day. If the deployment fails, use `--format powershell`.");
         }
     }
@@ -248,7 +284,7 @@ fn generate(
             Some(diff) => {
                 emit(out, &diff)?;
                 Err(Error::new(Code::StaleOutput, format!("the files in `{}` differ from what restore-deploy generates", dir.display()))
-                    .help(format!("run the same command without `--check` to update them, then review and commit the change"))
+                    .help("run the same command without `--check` to update them, then review and commit the change")
                     .into())
             }
         },
@@ -261,7 +297,10 @@ fn generate(
             Ok(())
         }
         None => {
-            let main = plan.files.first().ok_or_else(|| Error::internal("empty plan"))?;
+            let main = plan
+                .files
+                .first()
+                .ok_or_else(|| Error::internal("empty plan"))?;
             emit(out, &main.text)?;
             next_steps(r, format, None, err);
             Ok(())
@@ -277,10 +316,18 @@ fn next_steps(r: &Restore, format: Format, dir: Option<&Path>, err: &mut dyn Wri
     };
     let mut missing = Vec::new();
     if r.network.virtual_network.is_none() {
-        missing.push(if format == Format::Arm { "virtualNetwork" } else { "-VirtualNetworkName" });
+        missing.push(if format == Format::Arm {
+            "virtualNetwork"
+        } else {
+            "-VirtualNetworkName"
+        });
     }
     if r.network.subnet.is_none() {
-        missing.push(if format == Format::Arm { "subnet" } else { "-SubnetName" });
+        missing.push(if format == Format::Arm {
+            "subnet"
+        } else {
+            "-SubnetName"
+        });
     }
     let aad = matches!(&r.encryption, Encryption::Ade(a) if a.flavour.value == Flavour::Aad);
     let mut s = String::from("next steps:\n");
@@ -290,9 +337,16 @@ fn next_steps(r: &Restore, format: Format, dir: Option<&Path>, err: &mut dyn Wri
                 s.push_str("  0. save this template as azuredeploy.json (use `--out DIR` to also get azuredeploy.parameters.json)\n");
             }
             if !missing.is_empty() {
-                s.push_str(&format!("  1. give a value to {} (in {}, or on the command line)\n", missing.join(" and "), path("azuredeploy.parameters.json")));
+                s.push_str(&format!(
+                    "  1. give a value to {} (in {}, or on the command line)\n",
+                    missing.join(" and "),
+                    path("azuredeploy.parameters.json")
+                ));
             } else {
-                s.push_str(&format!("  1. review {}\n", path("azuredeploy.parameters.json")));
+                s.push_str(&format!(
+                    "  1. review {}\n",
+                    path("azuredeploy.parameters.json")
+                ));
             }
             s.push_str(&format!(
                 "  2. deploy it into the resource group for the new VM:\n       az deployment group create --resource-group <group> --template-file {t} --parameters @{p}\n     or, in Azure PowerShell:\n       New-AzResourceGroupDeployment -ResourceGroupName <group> -TemplateFile {t} -TemplateParameterFile {p}\n",
@@ -327,7 +381,8 @@ fn check(sources: &SourceArgs, deploy: &DeployArgs, out: &mut dyn Write) -> Resu
     let inputs = read_inputs(sources, deploy)?;
     match model::build(&inputs) {
         Ok(r) => {
-            template_date_rule(&r).map_err(|e| e.doing("checking the recovery point for `--format arm`"))?;
+            template_date_rule(&r)
+                .map_err(|e| e.doing("checking the recovery point for `--format arm`"))?;
             let what = match &r.encryption {
                 Encryption::None { .. } => "the VM is not encrypted; the recovery point time allows an ARM template",
                 Encryption::Ade(_) => "the key references are well-formed, versioned https URLs in vaults of the VM's subscription, and the recovery point time allows an ARM template",
@@ -336,13 +391,34 @@ fn check(sources: &SourceArgs, deploy: &DeployArgs, out: &mut dyn Write) -> Resu
         }
         Err(mut errors) => {
             // Add the date rule's verdict so one run lists every problem.
-            if !errors.0.iter().any(|e| e.code == Code::InvalidRecoveryPointTime) {
+            if !errors
+                .0
+                .iter()
+                .any(|e| e.code == Code::InvalidRecoveryPointTime)
+            {
                 let rp = inputs.overrides.recovery_point_time.clone().or_else(|| {
-                    inputs.job.as_ref().and_then(|j| j.raw.recovery_point_time.clone())
+                    inputs
+                        .job
+                        .as_ref()
+                        .and_then(|j| j.raw.recovery_point_time.clone())
                 });
                 match rp.map(|t| model::time::parse(&t)) {
-                    None => errors.0.push(Error::new(Code::RecoveryPointTimeUnknown, "the recovery point time is unknown").help("pass `--job` or `--recovery-point-time` (needed for `--format arm`)")),
-                    Some(Ok(t)) if t < model::time::template_support_from() => errors.0.push(Error::new(Code::RecoveryPointBeforeTemplateSupport, "the recovery point is before 2017-04-26: no ARM template").help("use `--format powershell`")),
+                    None => errors.0.push(
+                        Error::new(
+                            Code::RecoveryPointTimeUnknown,
+                            "the recovery point time is unknown",
+                        )
+                        .help(
+                            "pass `--job` or `--recovery-point-time` (needed for `--format arm`)",
+                        ),
+                    ),
+                    Some(Ok(t)) if t < model::time::template_support_from() => errors.0.push(
+                        Error::new(
+                            Code::RecoveryPointBeforeTemplateSupport,
+                            "the recovery point is before 2017-04-26: no ARM template",
+                        )
+                        .help("use `--format powershell`"),
+                    ),
                     _ => {}
                 }
             }

@@ -77,22 +77,33 @@ pub fn check(plan: &Plan, dir: &Path) -> Result<Option<String>> {
             Ok(s) => Some(s),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => {
-                return Err(Error::new(Code::FileSystem, format!("cannot read `{}`", path.display()))
-                    .source(path.display().to_string())
-                    .doing("comparing the bundle with the files on disk")
-                    .cause(e.to_string()))
+                return Err(Error::new(
+                    Code::FileSystem,
+                    format!("cannot read `{}`", path.display()),
+                )
+                .source(path.display().to_string())
+                .doing("comparing the bundle with the files on disk")
+                .cause(e.to_string()))
             }
         };
-        let wanted = plan.files.iter().find(|f| f.name == *name).map(|f| f.text.as_str());
+        let wanted = plan
+            .files
+            .iter()
+            .find(|f| f.name == *name)
+            .map(|f| f.text.as_str());
         if on_disk.as_deref() == wanted {
             continue;
         }
         let shown = path.display().to_string();
-        let d = similar::TextDiff::from_lines(on_disk.as_deref().unwrap_or(""), wanted.unwrap_or(""));
+        let d =
+            similar::TextDiff::from_lines(on_disk.as_deref().unwrap_or(""), wanted.unwrap_or(""));
         diff.push_str(
             &d.unified_diff()
                 .context_radius(3)
-                .header(&format!("{shown} (on disk)"), &format!("{shown} (generated)"))
+                .header(
+                    &format!("{shown} (on disk)"),
+                    &format!("{shown} (generated)"),
+                )
                 .to_string(),
         );
     }
@@ -106,8 +117,14 @@ mod tests {
     fn plan() -> Plan {
         Plan {
             files: vec![
-                PlannedFile { name: "a.json", text: "{}\n".into() },
-                PlannedFile { name: "b.json", text: "[]\n".into() },
+                PlannedFile {
+                    name: "a.json",
+                    text: "{}\n".into(),
+                },
+                PlannedFile {
+                    name: "b.json",
+                    text: "[]\n".into(),
+                },
             ],
             known_names: &["a.json", "b.json", "c.ps1"],
         }
@@ -138,6 +155,9 @@ mod tests {
         fs::write(dir.path().join("a.json"), "{\"x\":1}\n").expect("edit");
         fs::write(dir.path().join("c.ps1"), "old\n").expect("extra");
         let diff = check(&plan(), dir.path()).expect("reads").expect("stale");
-        assert!(diff.contains("a.json (on disk)") && diff.contains("c.ps1 (on disk)"), "{diff}");
+        assert!(
+            diff.contains("a.json (on disk)") && diff.contains("c.ps1 (on disk)"),
+            "{diff}"
+        );
     }
 }

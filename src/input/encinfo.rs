@@ -47,6 +47,9 @@ mod tests {
         )
         .expect("parses");
         let shown = format!("{raw:?}");
-        assert!(!shown.contains("TOPSECRET") && !shown.contains("KB\""), "{shown}");
+        assert!(
+            !shown.contains("TOPSECRET") && !shown.contains("KB\""),
+            "{shown}"
+        );
     }
 }

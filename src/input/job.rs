@@ -151,9 +151,15 @@ mod tests {
     fn three_shapes_give_the_same_job() {
         let bag = json!({"Recovery point time ": "1/7/2021 10:11:19 AM", "Config Blob Name": "c.json", "Job Type": "Recover disks"});
         let flat = parse_doc(bag.clone()).expect("flat");
-        let rest = parse_doc(json!({"id": "x", "properties": {"extendedInfo": {"propertyBag": bag.clone()}}})).expect("rest");
+        let rest = parse_doc(
+            json!({"id": "x", "properties": {"extendedInfo": {"propertyBag": bag.clone()}}}),
+        )
+        .expect("rest");
         let ps = parse_doc(json!({"JobId": "x", "Properties": bag})).expect("ps");
-        assert_eq!(flat.recovery_point_time.as_deref(), Some("1/7/2021 10:11:19 AM"));
+        assert_eq!(
+            flat.recovery_point_time.as_deref(),
+            Some("1/7/2021 10:11:19 AM")
+        );
         assert_eq!(flat.config_blob_name, rest.config_blob_name);
         assert_eq!(rest.config_blob_name, ps.config_blob_name);
     }

@@ -83,7 +83,10 @@ fn utf8(bytes: &[u8]) -> Result<String> {
     String::from_utf8(bytes.to_vec()).map_err(|e| {
         Error::new(
             Code::InvalidEncoding,
-            format!("invalid UTF-8 at byte offset {}", e.utf8_error().valid_up_to()),
+            format!(
+                "invalid UTF-8 at byte offset {}",
+                e.utf8_error().valid_up_to()
+            ),
         )
         .help("the input must be JSON in UTF-8 or UTF-16LE, as Azure Backup writes it")
     })
@@ -111,12 +114,15 @@ pub fn typed<T: DeserializeOwned>(value: Value, origin: &str, what: &str) -> Res
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner().to_string();
-        Error::new(Code::UnexpectedValue, format!("unexpected value in the {what}"))
-            .source(origin)
-            .doing(format!("reading the {what}"))
-            .at(json_path(&path))
-            .cause(inner)
-            .help("fix or remove this value; restore-deploy reads the fields listed in README")
+        Error::new(
+            Code::UnexpectedValue,
+            format!("unexpected value in the {what}"),
+        )
+        .source(origin)
+        .doing(format!("reading the {what}"))
+        .at(json_path(&path))
+        .cause(inner)
+        .help("fix or remove this value; restore-deploy reads the fields listed in README")
     })
 }
 
@@ -238,7 +244,12 @@ mod tests {
 
     #[test]
     fn empty_and_nul_only_inputs_are_empty() {
-        for bytes in [vec![], vec![0, 0, 0, 0], vec![0xFF, 0xFE, 0, 0], b"  \n".to_vec()] {
+        for bytes in [
+            vec![],
+            vec![0, 0, 0, 0],
+            vec![0xFF, 0xFE, 0, 0],
+            b"  \n".to_vec(),
+        ] {
             assert_eq!(decode(&bytes).map_err(|e| e.code), Err(Code::EmptyInput));
         }
     }
@@ -246,13 +257,14 @@ mod tests {
     #[test]
     fn dotted_and_nested_properties_are_the_same() {
         let a = normalize(json!({"Properties.StorageProfile": {"OsDisk": 1}}), "$").expect("ok");
-        let b = normalize(json!({"properties": {"storageProfile": {"osdisk": 1}}}), "$").expect("ok");
-        assert_eq!(a, b);
-        let merged = normalize(
-            json!({"properties.a": 1, "properties": {"b": 2}}),
+        let b = normalize(
+            json!({"properties": {"storageProfile": {"osdisk": 1}}}),
             "$",
         )
         .expect("ok");
+        assert_eq!(a, b);
+        let merged =
+            normalize(json!({"properties.a": 1, "properties": {"b": 2}}), "$").expect("ok");
         assert_eq!(merged, json!({"properties": {"a": 1, "b": 2}}));
     }
 

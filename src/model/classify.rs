@@ -58,7 +58,7 @@ pub struct Ade {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum Encryption {
     None { by: String },
-    Ade(Ade),
+    Ade(Box<Ade>),
 }
 
 /// Serializable views of the newtypes (their fields stay private).
@@ -109,7 +109,11 @@ pub(crate) fn classify(
     p: &mut Problems,
 ) -> Option<Encryption> {
     let ov = &inputs.overrides;
-    let cfg_origin = inputs.config.as_ref().map(|c| c.origin.as_str()).unwrap_or("-");
+    let cfg_origin = inputs
+        .config
+        .as_ref()
+        .map(|c| c.origin.as_str())
+        .unwrap_or("-");
     let vm = inputs.config.as_ref().map(|c| &c.raw);
 
     // Evidence 2: the VM model's encryption settings (dual-pass stamps them on the VM).
@@ -121,7 +125,13 @@ pub(crate) fn classify(
         .filter(|s| s.enabled != Some(false));
     let settings = settings.filter(|s| {
         if s.diskencryptionkey.is_none() && s.enabled == Some(true) {
-            p.add(Code::IncompleteKeyReference, "the OS disk's encryption settings are enabled but name no disk encryption key", inputs.config.as_ref().map(|c| c.origin.as_str()), Some(format!("{ENC}.diskEncryptionKey")), "pass `--secret-url` and `--key-vault-id` with the BEK secret of this VM");
+            p.add(
+                Code::IncompleteKeyReference,
+                "the OS disk's encryption settings are enabled but name no disk encryption key",
+                inputs.config.as_ref().map(|c| c.origin.as_str()),
+                Some(format!("{ENC}.diskEncryptionKey")),
+                "pass `--secret-url` and `--key-vault-id` with the BEK secret of this VM",
+            );
         }
         s.diskencryptionkey.is_some() || s.keyencryptionkey.is_some()
     });
@@ -129,9 +139,19 @@ pub(crate) fn classify(
     // Evidence 3: the ADE extension.
     let mut ext: Option<(usize, Flavour, &RawAdeSettings)> = None;
     let empty_settings = RawAdeSettings::default();
-    for (i, r) in vm.and_then(|v| v.resources.as_ref()).into_iter().flatten().enumerate() {
-        let Some(props) = r.properties.as_ref() else { continue };
-        let publisher_ok = props.publisher.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("Microsoft.Azure.Security"));
+    for (i, r) in vm
+        .and_then(|v| v.resources.as_ref())
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let Some(props) = r.properties.as_ref() else {
+            continue;
+        };
+        let publisher_ok = props
+            .publisher
+            .as_deref()
+            .is_some_and(|s| s.eq_ignore_ascii_case("Microsoft.Azure.Security"));
         let linux = match props.kind.as_deref() {
             Some(k) if k.eq_ignore_ascii_case("AzureDiskEncryption") => false,
             Some(k) if k.eq_ignore_ascii_case("AzureDiskEncryptionForLinux") => true,
@@ -150,22 +170,32 @@ pub(crate) fn classify(
                 continue;
             }
         };
-        ext = Some((i, flavour, props.settings.as_ref().unwrap_or(&empty_settings)));
+        ext = Some((
+            i,
+            flavour,
+            props.settings.as_ref().unwrap_or(&empty_settings),
+        ));
         break;
     }
 
     // Evidence 4: an encryption-info blob, or the job naming one.
-    let info = inputs
-        .encryption_info
-        .as_ref()
-        .and_then(|e| e.raw.osdiskkeyandsecretdetails.as_ref().map(|d| (e.origin.as_str(), d)));
+    let info = inputs.encryption_info.as_ref().and_then(|e| {
+        e.raw
+            .osdiskkeyandsecretdetails
+            .as_ref()
+            .map(|d| (e.origin.as_str(), d))
+    });
     let job_names_info = inputs
         .job
         .as_ref()
         .filter(|j| j.raw.encryption_info_blob_name.is_some());
 
     let flavour: Fact<Flavour> = match ov.ade {
-        AdeChoice::None => return Some(Encryption::None { by: "--ade none".into() }),
+        AdeChoice::None => {
+            return Some(Encryption::None {
+                by: "--ade none".into(),
+            })
+        }
         AdeChoice::Aad => Fact::new(Flavour::Aad, "--ade aad"),
         AdeChoice::NoAad => Fact::new(Flavour::NoAad, "--ade no-aad"),
         AdeChoice::Auto => {
@@ -190,7 +220,11 @@ pub(crate) fn classify(
         }
     };
 
-    let cfg_o = inputs.config.as_ref().map(|c| c.origin.as_str()).unwrap_or("-");
+    let cfg_o = inputs
+        .config
+        .as_ref()
+        .map(|c| c.origin.as_str())
+        .unwrap_or("-");
     let ext_settings = ext.map(|(i, _, s)| (i, s));
     let non_empty = |s: &Option<String>| s.clone().filter(|v| !v.trim().is_empty());
 
@@ -199,12 +233,25 @@ pub(crate) fn classify(
     if let Some(v) = &ov.secret_url {
         secret.push(Cand::flag("--secret-url", v));
     }
-    if let Some(v) = settings.and_then(|s| s.diskencryptionkey.as_ref()).and_then(|k| non_empty(&k.secreturl)) {
-        secret.push(Cand::input("config", cfg_o, &format!("{ENC}.diskEncryptionKey.secretUrl"), &v));
+    if let Some(v) = settings
+        .and_then(|s| s.diskencryptionkey.as_ref())
+        .and_then(|k| non_empty(&k.secreturl))
+    {
+        secret.push(Cand::input(
+            "config",
+            cfg_o,
+            &format!("{ENC}.diskEncryptionKey.secretUrl"),
+            &v,
+        ));
     }
     if let Some((o, d)) = info {
         if let Some(v) = non_empty(&d.secreturl) {
-            secret.push(Cand::input("encryption-info blob", o, "$.OsDiskKeyAndSecretDetails.SecretUrl", &v));
+            secret.push(Cand::input(
+                "encryption-info blob",
+                o,
+                "$.OsDiskKeyAndSecretDetails.SecretUrl",
+                &v,
+            ));
         }
     }
     // Key vault id.
@@ -212,12 +259,26 @@ pub(crate) fn classify(
     if let Some(v) = &ov.key_vault_id {
         vault.push(Cand::flag("--key-vault-id", v));
     }
-    if let Some(v) = settings.and_then(|s| s.diskencryptionkey.as_ref()).and_then(|k| k.sourcevault.as_ref()).and_then(|s| non_empty(&s.id)) {
-        vault.push(Cand::input("config", cfg_o, &format!("{ENC}.diskEncryptionKey.sourceVault.id"), &v));
+    if let Some(v) = settings
+        .and_then(|s| s.diskencryptionkey.as_ref())
+        .and_then(|k| k.sourcevault.as_ref())
+        .and_then(|s| non_empty(&s.id))
+    {
+        vault.push(Cand::input(
+            "config",
+            cfg_o,
+            &format!("{ENC}.diskEncryptionKey.sourceVault.id"),
+            &v,
+        ));
     }
     if let Some((i, s)) = ext_settings {
         if let Some(v) = non_empty(&s.keyvaultresourceid) {
-            vault.push(Cand::input("config", cfg_o, &format!("$.resources[{i}].properties.settings.KeyVaultResourceId"), &v));
+            vault.push(Cand::input(
+                "config",
+                cfg_o,
+                &format!("$.resources[{i}].properties.settings.KeyVaultResourceId"),
+                &v,
+            ));
         }
     }
     // KEK URL.
@@ -225,17 +286,35 @@ pub(crate) fn classify(
     if let Some(v) = &ov.key_url {
         kek_url.push(Cand::flag("--key-url", v));
     }
-    if let Some(v) = settings.and_then(|s| s.keyencryptionkey.as_ref()).and_then(|k| non_empty(&k.keyurl)) {
-        kek_url.push(Cand::input("config", cfg_o, &format!("{ENC}.keyEncryptionKey.keyUrl"), &v));
+    if let Some(v) = settings
+        .and_then(|s| s.keyencryptionkey.as_ref())
+        .and_then(|k| non_empty(&k.keyurl))
+    {
+        kek_url.push(Cand::input(
+            "config",
+            cfg_o,
+            &format!("{ENC}.keyEncryptionKey.keyUrl"),
+            &v,
+        ));
     }
     if let Some((i, s)) = ext_settings {
         if let Some(v) = non_empty(&s.keyencryptionkeyurl) {
-            kek_url.push(Cand::input("config", cfg_o, &format!("$.resources[{i}].properties.settings.KeyEncryptionKeyURL"), &v));
+            kek_url.push(Cand::input(
+                "config",
+                cfg_o,
+                &format!("$.resources[{i}].properties.settings.KeyEncryptionKeyURL"),
+                &v,
+            ));
         }
     }
     if let Some((o, d)) = info {
         if let Some(v) = non_empty(&d.keyurl) {
-            kek_url.push(Cand::input("encryption-info blob", o, "$.OsDiskKeyAndSecretDetails.KeyUrl", &v));
+            kek_url.push(Cand::input(
+                "encryption-info blob",
+                o,
+                "$.OsDiskKeyAndSecretDetails.KeyUrl",
+                &v,
+            ));
         }
     }
     // KEK vault id.
@@ -243,12 +322,26 @@ pub(crate) fn classify(
     if let Some(v) = &ov.kek_vault_id {
         kek_vault.push(Cand::flag("--kek-vault-id", v));
     }
-    if let Some(v) = settings.and_then(|s| s.keyencryptionkey.as_ref()).and_then(|k| k.sourcevault.as_ref()).and_then(|s| non_empty(&s.id)) {
-        kek_vault.push(Cand::input("config", cfg_o, &format!("{ENC}.keyEncryptionKey.sourceVault.id"), &v));
+    if let Some(v) = settings
+        .and_then(|s| s.keyencryptionkey.as_ref())
+        .and_then(|k| k.sourcevault.as_ref())
+        .and_then(|s| non_empty(&s.id))
+    {
+        kek_vault.push(Cand::input(
+            "config",
+            cfg_o,
+            &format!("{ENC}.keyEncryptionKey.sourceVault.id"),
+            &v,
+        ));
     }
     if let Some((i, s)) = ext_settings {
         if let Some(v) = non_empty(&s.kekvaultresourceid) {
-            kek_vault.push(Cand::input("config", cfg_o, &format!("$.resources[{i}].properties.settings.KekVaultResourceId"), &v));
+            kek_vault.push(Cand::input(
+                "config",
+                cfg_o,
+                &format!("$.resources[{i}].properties.settings.KekVaultResourceId"),
+                &v,
+            ));
         }
     }
 
@@ -258,18 +351,32 @@ pub(crate) fn classify(
     let kek_url = kek_url.into_iter().next();
     let kek_vault_cand = kek_vault.into_iter().next();
 
+    // Point at the settings that made the VM count as encrypted, when there are some.
+    let (enc_src, enc_at) = match settings {
+        Some(_) => (
+            inputs.config.as_ref().map(|c| c.origin.as_str()),
+            Some(format!("{ENC}.diskEncryptionKey")),
+        ),
+        None => (None, None),
+    };
     if secret.is_none() {
-        p.add(Code::IncompleteKeyReference, "the VM is encrypted but no input names its BEK secret URL", None, None, "pass `--secret-url https://<vault>.vault.azure.net/secrets/<name>/<version>`, or `--encryption-info` with the job's encryption-info blob");
+        p.add(Code::IncompleteKeyReference, "the VM is encrypted but no input names its BEK secret URL", enc_src, enc_at.clone(), "pass `--secret-url https://<vault>.vault.azure.net/secrets/<name>/<version>`, or `--encryption-info` with the job's encryption-info blob");
     }
     if vault.is_none() {
-        p.add(Code::IncompleteKeyReference, "the VM is encrypted but no input names its key vault's resource id", None, None, "pass `--key-vault-id /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<name>`");
+        p.add(Code::IncompleteKeyReference, "the VM is encrypted but no input names its key vault's resource id", enc_src, enc_at.clone(), "pass `--key-vault-id /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<name>`");
     }
     let secret_url = secret.and_then(|c| url_fact(c, VaultObject::Secret, "--secret-url", p));
     let key_vault = vault.and_then(|c| vault_fact(c, "--key-vault-id", subscription, p));
     let kek = match kek_url {
         None => {
             if let Some(c) = kek_vault_cand.filter(|c| c.origin.is_none()) {
-                p.add(Code::IncompleteKeyReference, format!("`{}` is given but no key encryption key URL", c.by), None, None, "pass `--key-url` with the KEK's versioned URL, or drop `--kek-vault-id`");
+                p.add(
+                    Code::IncompleteKeyReference,
+                    format!("`{}` is given but no key encryption key URL", c.by),
+                    None,
+                    None,
+                    "pass `--key-url` with the KEK's versioned URL, or drop `--kek-vault-id`",
+                );
             }
             None
         }
@@ -279,7 +386,12 @@ pub(crate) fn classify(
                 Some(c) => vault_fact(c, "--kek-vault-id", subscription, p),
                 // Same vault host as the BEK secret: the KEK lives in the key vault.
                 None => match (&url, &secret_url, &key_vault) {
-                    (Some(u), Some(s), Some(v)) if u.value.vault_uri == s.value.vault_uri => Some(Fact::new(v.value.clone(), format!("{} (the KEK is in the same vault as the secret)", v.by))),
+                    (Some(u), Some(s), Some(v)) if u.value.vault_uri == s.value.vault_uri => {
+                        Some(Fact::new(
+                            v.value.clone(),
+                            format!("{} (the KEK is in the same vault as the secret)", v.by),
+                        ))
+                    }
                     _ => {
                         p.add(Code::IncompleteKeyReference, "the VM uses a key encryption key but no input names the KEK's vault", None, None, "pass `--kek-vault-id /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<name>`");
                         None
@@ -301,12 +413,23 @@ pub(crate) fn classify(
 
     let volume_type = match (ov.volume_type, flavour.value) {
         (Some(v), _) => Fact::new(v, "--volume-type"),
-        (None, Flavour::Aad) => Fact::new(VolumeType::Data, "with Azure AD, the restore guide re-applies ADE to data volumes"),
-        (None, Flavour::NoAad) => Fact::new(VolumeType::All, "without Azure AD, the restore guide re-applies ADE to all volumes"),
+        (None, Flavour::Aad) => Fact::new(
+            VolumeType::Data,
+            "with Azure AD, the restore guide re-applies ADE to data volumes",
+        ),
+        (None, Flavour::NoAad) => Fact::new(
+            VolumeType::All,
+            "without Azure AD, the restore guide re-applies ADE to all volumes",
+        ),
     };
     let aad_client_id = match flavour.value {
         Flavour::Aad => ext_settings.and_then(|(i, s)| {
-            non_empty(&s.aadclientid).map(|v| Fact::new(v, format!("config {cfg_o} at $.resources[{i}].properties.settings.AADClientID")))
+            non_empty(&s.aadclientid).map(|v| {
+                Fact::new(
+                    v,
+                    format!("config {cfg_o} at $.resources[{i}].properties.settings.AADClientID"),
+                )
+            })
         }),
         Flavour::NoAad => None,
     };
@@ -314,17 +437,22 @@ pub(crate) fn classify(
     if p.list.len() > before {
         return None;
     }
-    Some(Encryption::Ade(Ade {
+    Some(Encryption::Ade(Box::new(Ade {
         flavour,
         secret_url: secret_url?,
         key_vault: key_vault?,
         kek,
         volume_type,
         aad_client_id,
-    }))
+    })))
 }
 
-fn url_fact(c: Cand, kind: VaultObject, flag: &str, p: &mut Problems) -> Option<Fact<VaultObjectUrlView>> {
+fn url_fact(
+    c: Cand,
+    kind: VaultObject,
+    flag: &str,
+    p: &mut Problems,
+) -> Option<Fact<VaultObjectUrlView>> {
     match VaultObjectUrl::parse(&c.value, kind) {
         Ok(u) => Some(Fact::new(
             VaultObjectUrlView {
@@ -335,14 +463,28 @@ fn url_fact(c: Cand, kind: VaultObject, flag: &str, p: &mut Problems) -> Option<
         )),
         Err(breaches) => {
             for b in breaches {
-                p.add(b.code, b.message, c.origin.as_deref(), c.at.clone(), format!("pass `{flag}` with the {}'s full versioned https URL", kind.noun()));
+                p.add(
+                    b.code,
+                    b.message,
+                    c.origin.as_deref(),
+                    c.at.clone(),
+                    format!(
+                        "pass `{flag}` with the {}'s full versioned https URL",
+                        kind.noun()
+                    ),
+                );
             }
             None
         }
     }
 }
 
-fn vault_fact(c: Cand, flag: &str, subscription: Option<&str>, p: &mut Problems) -> Option<Fact<VaultIdView>> {
+fn vault_fact(
+    c: Cand,
+    flag: &str,
+    subscription: Option<&str>,
+    p: &mut Problems,
+) -> Option<Fact<VaultIdView>> {
     match VaultId::parse(&c.value) {
         Ok(v) => {
             if let Some(sub) = subscription.filter(|s| !s.eq_ignore_ascii_case(v.subscription())) {
@@ -357,7 +499,13 @@ fn vault_fact(c: Cand, flag: &str, subscription: Option<&str>, p: &mut Problems)
             ))
         }
         Err(b) => {
-            p.add(b.code, b.message, c.origin.as_deref(), c.at, format!("pass `{flag}` with the vault's ARM resource id"));
+            p.add(
+                b.code,
+                b.message,
+                c.origin.as_deref(),
+                c.at,
+                format!("pass `{flag}` with the vault's ARM resource id"),
+            );
             None
         }
     }
@@ -371,6 +519,15 @@ fn mismatch(u: &VaultObjectUrlView, v: &VaultIdView, noun: &str, flag: &str, p: 
         .next()
         .unwrap_or_default();
     if !host_vault.eq_ignore_ascii_case(&v.name) {
-        p.add(Code::UrlVaultMismatch, format!("the {noun} `{}` is in vault `{host_vault}` but its vault id names `{}`", u.url, v.name), None, None, format!("the URL and `{flag}` must name the same vault"));
+        p.add(
+            Code::UrlVaultMismatch,
+            format!(
+                "the {noun} `{}` is in vault `{host_vault}` but its vault id names `{}`",
+                u.url, v.name
+            ),
+            None,
+            None,
+            format!("the URL and `{flag}` must name the same vault"),
+        );
     }
 }

@@ -255,20 +255,47 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
 
     unsupported_security(vm, cfg_origin, inputs.job.as_ref(), &mut p);
 
-    let name = pick(ov.vm_name.as_deref(), "--vm-name", vm.name.as_deref(), cfg("$.name"));
+    let name = pick(
+        ov.vm_name.as_deref(),
+        "--vm-name",
+        vm.name.as_deref(),
+        cfg("$.name"),
+    );
     let name = name.unwrap_or_else(|| {
-        p.add(Code::MissingVmName, "the config names no VM", cfg_origin, Some("$.name".into()), "pass `--vm-name NAME`");
+        p.add(
+            Code::MissingVmName,
+            "the config names no VM",
+            cfg_origin,
+            Some("$.name".into()),
+            "pass `--vm-name NAME`",
+        );
         Fact::new(String::new(), "")
     });
-    let location = pick(ov.location.as_deref(), "--location", vm.location.as_deref(), cfg("$.location"));
+    let location = pick(
+        ov.location.as_deref(),
+        "--location",
+        vm.location.as_deref(),
+        cfg("$.location"),
+    );
     let size = props
         .and_then(|p| p.hardwareprofile.as_ref())
         .and_then(|h| h.vmsize.as_deref());
-    let vm_size = pick(ov.vm_size.as_deref(), "--vm-size", size, cfg("$.properties.hardwareProfile.vmSize"))
-        .unwrap_or_else(|| {
-            p.add(Code::MissingVmSize, "the config has no VM size", cfg_origin, Some("$.properties.hardwareProfile.vmSize".into()), "pass `--vm-size SIZE`, e.g. `--vm-size Standard_D2s_v3`");
-            Fact::new(String::new(), "")
-        });
+    let vm_size = pick(
+        ov.vm_size.as_deref(),
+        "--vm-size",
+        size,
+        cfg("$.properties.hardwareProfile.vmSize"),
+    )
+    .unwrap_or_else(|| {
+        p.add(
+            Code::MissingVmSize,
+            "the config has no VM size",
+            cfg_origin,
+            Some("$.properties.hardwareProfile.vmSize".into()),
+            "pass `--vm-size SIZE`, e.g. `--vm-size Standard_D2s_v3`",
+        );
+        Fact::new(String::new(), "")
+    });
     let av_raw = props
         .and_then(|p| p.availabilityset.as_ref())
         .and_then(|a| a.id.as_deref());
@@ -283,7 +310,13 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
     for (k, v) in vm.tags.iter().flatten() {
         match v {
             serde_json::Value::String(s) => tags.push((k.clone(), s.clone())),
-            _ => p.add(Code::UnexpectedValue, format!("the value of tag `{k}` is not a string"), cfg_origin, Some(format!("$.tags[{}]", serde_json::Value::String(k.clone()))), "tag values are strings; fix the config"),
+            _ => p.add(
+                Code::UnexpectedValue,
+                format!("the value of tag `{k}` is not a string"),
+                cfg_origin,
+                Some(format!("$.tags[{}]", serde_json::Value::String(k.clone()))),
+                "tag values are strings; fix the config",
+            ),
         }
     }
 
@@ -298,16 +331,33 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
         }
     };
     let mut data = Vec::new();
-    for (i, d) in storage.and_then(|s| s.datadisks.as_ref()).into_iter().flatten().enumerate() {
+    for (i, d) in storage
+        .and_then(|s| s.datadisks.as_ref())
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
         let path = format!("$.properties.storageProfile.dataDisks[{i}]");
         let lun = match d.lun {
             Some(l) if (0..=63).contains(&l) => Some(l as u8),
             Some(l) => {
-                p.add(Code::InvalidLun, format!("data disk LUN `{l}` is outside 0..=63"), cfg_origin, Some(format!("{path}.lun")), "fix the LUN in the config");
+                p.add(
+                    Code::InvalidLun,
+                    format!("data disk LUN `{l}` is outside 0..=63"),
+                    cfg_origin,
+                    Some(format!("{path}.lun")),
+                    "fix the LUN in the config",
+                );
                 None
             }
             None => {
-                p.add(Code::InvalidLun, "a data disk has no LUN", cfg_origin, Some(format!("{path}.lun")), "every data disk needs its LUN; fix the config");
+                p.add(
+                    Code::InvalidLun,
+                    "a data disk has no LUN",
+                    cfg_origin,
+                    Some(format!("{path}.lun")),
+                    "every data disk needs its LUN; fix the config",
+                );
                 None
             }
         };
@@ -323,7 +373,13 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
                 None
             }
             Err(code) => {
-                p.add(code, "two data disks share one LUN", cfg_origin, Some("$.properties.storageProfile.dataDisks".into()), "each data disk needs its own LUN; fix the config");
+                p.add(
+                    code,
+                    "two data disks share one LUN",
+                    cfg_origin,
+                    Some("$.properties.storageProfile.dataDisks".into()),
+                    "each data disk needs its own LUN; fix the config",
+                );
                 None
             }
         },
@@ -368,7 +424,8 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
         }),
         _ => {
             if p.list.is_empty() {
-                p.list.push(Error::internal("validation failed without a reason"));
+                p.list
+                    .push(Error::internal("validation failed without a reason"));
             }
             Err(Errors(p.list))
         }
@@ -376,7 +433,12 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
 }
 
 /// The first of: the command line, then the input.
-fn pick(flag: Option<&str>, flag_name: &str, input: Option<&str>, input_by: String) -> Option<Fact<String>> {
+fn pick(
+    flag: Option<&str>,
+    flag_name: &str,
+    input: Option<&str>,
+    input_by: String,
+) -> Option<Fact<String>> {
     match (flag, input) {
         (Some(f), _) => Some(Fact::new(f.to_owned(), flag_name)),
         (None, Some(v)) if !v.is_empty() => Some(Fact::new(v.to_owned(), input_by)),
@@ -392,10 +454,19 @@ fn os_type(d: &RawDisk, origin: Option<&str>, p: &mut Problems) -> Option<Fact<O
         Some("linux") => Some(Fact::new(OsType::Linux, by)),
         other => {
             let msg = match other {
-                Some(_) => format!("unknown OS type `{}`", d.ostype.as_deref().unwrap_or_default()),
+                Some(_) => format!(
+                    "unknown OS type `{}`",
+                    d.ostype.as_deref().unwrap_or_default()
+                ),
                 None => "the OS disk has no OS type".to_owned(),
             };
-            p.add(Code::UnknownOsType, msg, origin, Some(at), "the OS disk's `osType` must be `Windows` or `Linux`; fix the config");
+            p.add(
+                Code::UnknownOsType,
+                msg,
+                origin,
+                Some(at),
+                "the OS disk's `osType` must be `Windows` or `Linux`; fix the config",
+            );
             None
         }
     }
@@ -406,11 +477,23 @@ fn disk(d: &RawDisk, path: &str, origin: Option<&str>, p: &mut Problems) -> Opti
     let vhd = d.vhd.as_ref().and_then(|v| v.uri.as_deref());
     let source = match (managed_id, vhd) {
         (Some(_), Some(_)) => {
-            p.add(Code::DiskHasBothVhdAndManagedDisk, "the disk has both `vhd.uri` and `managedDisk.id`", origin, Some(path.to_owned()), "a disk is either managed or a VHD blob; check that the config is not edited");
+            p.add(
+                Code::DiskHasBothVhdAndManagedDisk,
+                "the disk has both `vhd.uri` and `managedDisk.id`",
+                origin,
+                Some(path.to_owned()),
+                "a disk is either managed or a VHD blob; check that the config is not edited",
+            );
             return None;
         }
         (None, None) => {
-            p.add(Code::DiskHasNoSource, "the disk has neither `managedDisk.id` nor `vhd.uri`", origin, Some(path.to_owned()), "the config must name the restored disk; use the config blob of the restore job");
+            p.add(
+                Code::DiskHasNoSource,
+                "the disk has neither `managedDisk.id` nor `vhd.uri`",
+                origin,
+                Some(path.to_owned()),
+                "the config must name the restored disk; use the config blob of the restore job",
+            );
             return None;
         }
         (Some(id), None) => {
@@ -425,25 +508,43 @@ fn disk(d: &RawDisk, path: &str, origin: Option<&str>, p: &mut Problems) -> Opti
             }
             DiskSource::Managed {
                 id: id.to_owned(),
-                storage_account_type: d.manageddisk.as_ref().and_then(|m| m.storageaccounttype.clone()),
+                storage_account_type: d
+                    .manageddisk
+                    .as_ref()
+                    .and_then(|m| m.storageaccounttype.clone()),
             }
         }
         (None, Some(uri)) => {
             let ok = url::Url::parse(uri).is_ok_and(|u| {
-                matches!(u.scheme(), "https" | "http") && u.host_str().is_some_and(|h| !h.is_empty())
+                matches!(u.scheme(), "https" | "http")
+                    && u.host_str().is_some_and(|h| !h.is_empty())
             });
             if !ok {
-                p.add(Code::InvalidVhdUri, format!("`{uri}` is not a VHD blob URL"), origin, Some(format!("{path}.vhd.uri")), "expected `https://<account>.blob.core.windows.net/<container>/<disk>.vhd`");
+                p.add(
+                    Code::InvalidVhdUri,
+                    format!("`{uri}` is not a VHD blob URL"),
+                    origin,
+                    Some(format!("{path}.vhd.uri")),
+                    "expected `https://<account>.blob.core.windows.net/<container>/<disk>.vhd`",
+                );
                 return None;
             }
-            DiskSource::Vhd { uri: uri.to_owned() }
+            DiskSource::Vhd {
+                uri: uri.to_owned(),
+            }
         }
     };
     let size_gb = match d.disksizegb {
         None => None,
         Some(s) if (1..=65536).contains(&s) => Some(s as u32),
         Some(s) => {
-            p.add(Code::InvalidDiskSize, format!("disk size `{s}` GB is not possible"), origin, Some(format!("{path}.diskSizeGB")), "fix or remove `diskSizeGB`");
+            p.add(
+                Code::InvalidDiskSize,
+                format!("disk size `{s}` GB is not possible"),
+                origin,
+                Some(format!("{path}.diskSizeGB")),
+                "fix or remove `diskSizeGB`",
+            );
             return None;
         }
     };
@@ -472,7 +573,12 @@ fn default_disk_name(s: &DiskSource) -> String {
     }
 }
 
-fn unsupported_security(vm: &RawVm, origin: Option<&str>, job: Option<&Input<RawJob>>, p: &mut Problems) {
+fn unsupported_security(
+    vm: &RawVm,
+    origin: Option<&str>,
+    job: Option<&Input<RawJob>>,
+    p: &mut Problems,
+) {
     let props = vm.properties.as_ref();
     let cvm = props
         .and_then(|p| p.securityprofile.as_ref())
@@ -489,10 +595,23 @@ fn unsupported_security(vm: &RawVm, origin: Option<&str>, job: Option<&Input<Raw
         .and_then(|s| s.osdisk.as_ref())
         .map(|d| (OS_DISK.to_owned(), d))
         .into_iter()
-        .chain(storage.and_then(|s| s.datadisks.as_ref()).into_iter().flatten().enumerate().map(|(i, d)| (format!("$.properties.storageProfile.dataDisks[{i}]"), d)));
+        .chain(
+            storage
+                .and_then(|s| s.datadisks.as_ref())
+                .into_iter()
+                .flatten()
+                .enumerate()
+                .map(|(i, d)| (format!("$.properties.storageProfile.dataDisks[{i}]"), d)),
+        );
     for (path, d) in disks {
-        let Some(m) = d.manageddisk.as_ref() else { continue };
-        if m.diskencryptionset.as_ref().and_then(|s| s.id.as_ref()).is_some() {
+        let Some(m) = d.manageddisk.as_ref() else {
+            continue;
+        };
+        if m.diskencryptionset
+            .as_ref()
+            .and_then(|s| s.id.as_ref())
+            .is_some()
+        {
             p.add(Code::UnsupportedDiskEncryptionSet, "the disk is encrypted with a disk encryption set (SSE with a customer-managed key)", origin, Some(format!("{path}.managedDisk.diskEncryptionSet")), "restore-deploy handles Azure Disk Encryption only; restore SSE+CMK disks with the template Azure Backup generated");
         }
         if m.securityprofile.is_some() && !cvm {
@@ -507,14 +626,25 @@ fn recovery_point(inputs: &Inputs, p: &mut Problems) -> Option<Fact<RecoveryPoin
         (None, Some(j)) => {
             let t = j.raw.recovery_point_time.clone()?;
             let at = format!("{}[\"Recovery point time \"]", j.raw.bag_path);
-            (t, format!("job {} at {at}", j.origin), Some(j.origin.clone()), Some(at))
+            (
+                t,
+                format!("job {} at {at}", j.origin),
+                Some(j.origin.clone()),
+                Some(at),
+            )
         }
         (None, None) => return None,
     };
     match time::parse(&raw) {
         Ok(at) => Some(Fact::new(RecoveryPoint { at, raw }, by)),
         Err(msg) => {
-            p.add(Code::InvalidRecoveryPointTime, msg, source.as_deref(), at, "pass `--recovery-point-time` as RFC 3339, e.g. `2019-12-25T22:07:11Z`");
+            p.add(
+                Code::InvalidRecoveryPointTime,
+                msg,
+                source.as_deref(),
+                at,
+                "pass `--recovery-point-time` as RFC 3339, e.g. `2019-12-25T22:07:11Z`",
+            );
             None
         }
     }

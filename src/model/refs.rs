@@ -52,7 +52,10 @@ impl VaultObjectUrl {
     pub fn parse(raw: &str, kind: VaultObject) -> Result<Self, Vec<Breach>> {
         let noun = kind.noun();
         let url = url::Url::parse(raw).map_err(|e| {
-            vec![breach(kind.invalid(), format!("the {noun} `{raw}` is not a URL ({e})"))]
+            vec![breach(
+                kind.invalid(),
+                format!("the {noun} `{raw}` is not a URL ({e})"),
+            )]
         })?;
         let mut out = Vec::new();
         if url.scheme() != "https" {
@@ -79,10 +82,7 @@ impl VaultObjectUrl {
                 format!("the {noun} `{raw}` must be a plain `https://<vault>.vault.azure.net/{}/<name>/<version>` URL", kind.segment()),
             ));
         }
-        let segs: Vec<&str> = url
-            .path_segments()
-            .map(|s| s.collect())
-            .unwrap_or_default();
+        let segs: Vec<&str> = url.path_segments().map(|s| s.collect()).unwrap_or_default();
         let segs: Vec<&str> = match segs.as_slice() {
             [rest @ .., ""] => rest.to_vec(),
             s => s.to_vec(),
@@ -175,7 +175,10 @@ impl ArmId {
     pub fn parse(raw: &str) -> Option<Self> {
         let rest = raw.strip_prefix('/')?;
         let segs: Vec<&str> = rest.split('/').collect();
-        if segs.iter().any(|s| s.is_empty() || s.chars().any(char::is_control)) {
+        if segs
+            .iter()
+            .any(|s| s.is_empty() || s.chars().any(char::is_control))
+        {
             return None;
         }
         match segs.as_slice() {
@@ -232,12 +235,19 @@ mod tests {
 
     #[test]
     fn every_breach_is_reported() {
-        let e = VaultObjectUrl::parse("http://kv.vault.azure.net:443/secrets/s", VaultObject::Secret)
-            .expect_err("bad");
+        let e = VaultObjectUrl::parse(
+            "http://kv.vault.azure.net:443/secrets/s",
+            VaultObject::Secret,
+        )
+        .expect_err("bad");
         let codes: Vec<Code> = e.iter().map(|b| b.code).collect();
         assert_eq!(
             codes,
-            vec![Code::KeyUrlNotHttps, Code::KeyUrlHasPort, Code::KeyUrlNotVersioned]
+            vec![
+                Code::KeyUrlNotHttps,
+                Code::KeyUrlHasPort,
+                Code::KeyUrlNotVersioned
+            ]
         );
         let e = VaultObjectUrl::parse("https://kv.vault.azure.net/keys/k/1", VaultObject::Secret)
             .expect_err("a key URL is not a secret URL");
@@ -249,7 +259,10 @@ mod tests {
         let v = VaultId::parse(KV).expect("valid");
         assert_eq!(v.name(), "contosokv");
         assert_eq!(v.subscription(), "00000000-0000-0000-0000-000000000000");
-        assert!(VaultId::parse("/subscriptions/x/resourceGroups/y/providers/Microsoft.Compute/disks/d").is_err());
+        assert!(VaultId::parse(
+            "/subscriptions/x/resourceGroups/y/providers/Microsoft.Compute/disks/d"
+        )
+        .is_err());
         assert!(VaultId::parse("contosokv").is_err());
         assert!(VaultId::parse(&format!("{KV}/")).is_err());
     }

@@ -30,8 +30,12 @@ fn parse_us(s: &str) -> Option<DateTime<Utc>> {
     }
     let d: Vec<&str> = date.split('/').collect();
     let t: Vec<&str> = time.split(':').collect();
-    let [mo, da, yr] = d.as_slice() else { return None };
-    let [h, mi, se] = t.as_slice() else { return None };
+    let [mo, da, yr] = d.as_slice() else {
+        return None;
+    };
+    let [h, mi, se] = t.as_slice() else {
+        return None;
+    };
     let num = |x: &str, max_len: usize| -> Option<u32> {
         (!x.is_empty() && x.len() <= max_len && x.bytes().all(|b| b.is_ascii_digit()))
             .then(|| x.parse().ok())
@@ -60,8 +64,16 @@ mod tests {
     fn job_format_is_utc() {
         let t = parse("12/25/2019 10:07:11 PM").expect("parses");
         assert_eq!(t.to_rfc3339(), "2019-12-25T22:07:11+00:00");
-        assert_eq!(parse("1/7/2021 12:00:00 AM").expect("midnight").to_rfc3339(), "2021-01-07T00:00:00+00:00");
-        assert_eq!(parse("1/7/2021 12:30:00 PM").expect("noon").to_rfc3339(), "2021-01-07T12:30:00+00:00");
+        assert_eq!(
+            parse("1/7/2021 12:00:00 AM")
+                .expect("midnight")
+                .to_rfc3339(),
+            "2021-01-07T00:00:00+00:00"
+        );
+        assert_eq!(
+            parse("1/7/2021 12:30:00 PM").expect("noon").to_rfc3339(),
+            "2021-01-07T12:30:00+00:00"
+        );
     }
 
     #[test]
@@ -72,7 +84,15 @@ mod tests {
 
     #[test]
     fn garbage_is_refused() {
-        for s in ["", "13/1/2020 1:00:00 PM", "2/30/2020 1:00:00 PM", "1/1/2020 13:00:00 PM", "1/1/2020 1:00:00", "yesterday", "1/1/2020 1:00:00 PM extra"] {
+        for s in [
+            "",
+            "13/1/2020 1:00:00 PM",
+            "2/30/2020 1:00:00 PM",
+            "1/1/2020 13:00:00 PM",
+            "1/1/2020 1:00:00",
+            "yesterday",
+            "1/1/2020 1:00:00 PM extra",
+        ] {
             assert!(parse(s).is_err(), "{s}");
         }
     }

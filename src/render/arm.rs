@@ -47,10 +47,22 @@ pub struct AdeExtension {
 
 pub fn ade_extension(os: OsType, flavour: Flavour) -> AdeExtension {
     match (os, flavour) {
-        (OsType::Windows, Flavour::Aad) => AdeExtension { kind: "AzureDiskEncryption", version: "1.1" },
-        (OsType::Windows, Flavour::NoAad) => AdeExtension { kind: "AzureDiskEncryption", version: "2.2" },
-        (OsType::Linux, Flavour::Aad) => AdeExtension { kind: "AzureDiskEncryptionForLinux", version: "0.1" },
-        (OsType::Linux, Flavour::NoAad) => AdeExtension { kind: "AzureDiskEncryptionForLinux", version: "1.1" },
+        (OsType::Windows, Flavour::Aad) => AdeExtension {
+            kind: "AzureDiskEncryption",
+            version: "1.1",
+        },
+        (OsType::Windows, Flavour::NoAad) => AdeExtension {
+            kind: "AzureDiskEncryption",
+            version: "2.2",
+        },
+        (OsType::Linux, Flavour::Aad) => AdeExtension {
+            kind: "AzureDiskEncryptionForLinux",
+            version: "0.1",
+        },
+        (OsType::Linux, Flavour::NoAad) => AdeExtension {
+            kind: "AzureDiskEncryptionForLinux",
+            version: "1.1",
+        },
     }
 }
 
@@ -71,7 +83,12 @@ struct ParamMeta {
 }
 
 fn param(kind: &'static str, default: Option<Value>, description: &'static str) -> Parameter {
-    Parameter { kind, default_value: default, allowed_values: None, metadata: ParamMeta { description } }
+    Parameter {
+        kind,
+        default_value: default,
+        allowed_values: None,
+        metadata: ParamMeta { description },
+    }
 }
 
 fn s(v: &str) -> Option<Value> {
@@ -175,7 +192,11 @@ pub fn case_description(r: &Restore) -> String {
                 Flavour::Aad => "with Azure AD",
                 Flavour::NoAad => "without Azure AD",
             },
-            if a.kek.is_some() { "BEK + KEK" } else { "BEK only" }
+            if a.kek.is_some() {
+                "BEK + KEK"
+            } else {
+                "BEK only"
+            }
         ),
     };
     format!(
@@ -192,57 +213,199 @@ pub fn contexts(r: &Restore) -> (TemplateContext, ParametersContext) {
     let mut params = Map::new();
     let mut values = Map::new();
     let mut add = |name: &str, p: Parameter, value: Option<&str>| {
-        params.insert(name.to_owned(), serde_json::to_value(p).unwrap_or(Value::Null));
+        params.insert(
+            name.to_owned(),
+            serde_json::to_value(p).unwrap_or(Value::Null),
+        );
         if let Some(v) = value {
             values.insert(name.to_owned(), serde_json::json!({ "value": v }));
         }
     };
 
-    add("virtualMachineName", param("string", s(&r.name.value), "Name of the new VM."), Some(&r.name.value));
+    add(
+        "virtualMachineName",
+        param("string", s(&r.name.value), "Name of the new VM."),
+        Some(&r.name.value),
+    );
     match &r.location {
-        Some(l) => add("location", param("string", s(&l.value), "Azure region of the new VM; the source VM's region by default."), Some(&l.value)),
-        None => add("location", param("string", expr("[resourceGroup().location]"), "Azure region of the new VM."), None),
+        Some(l) => add(
+            "location",
+            param(
+                "string",
+                s(&l.value),
+                "Azure region of the new VM; the source VM's region by default.",
+            ),
+            Some(&l.value),
+        ),
+        None => add(
+            "location",
+            param(
+                "string",
+                expr("[resourceGroup().location]"),
+                "Azure region of the new VM.",
+            ),
+            None,
+        ),
     }
-    add("vmSize", param("string", s(&r.vm_size.value), "VM size; the source VM's size by default."), Some(&r.vm_size.value));
+    add(
+        "vmSize",
+        param(
+            "string",
+            s(&r.vm_size.value),
+            "VM size; the source VM's size by default.",
+        ),
+        Some(&r.vm_size.value),
+    );
     let net = &r.network;
-    add("virtualNetwork", param("string", net.virtual_network.as_deref().and_then(s), "Existing virtual network for the VM's network interface."), net.virtual_network.as_deref());
+    add(
+        "virtualNetwork",
+        param(
+            "string",
+            net.virtual_network.as_deref().and_then(s),
+            "Existing virtual network for the VM's network interface.",
+        ),
+        net.virtual_network.as_deref(),
+    );
     match &net.virtual_network_resource_group {
-        Some(g) => add("virtualNetworkResourceGroup", param("string", s(g), "Resource group of the virtual network."), Some(g)),
-        None => add("virtualNetworkResourceGroup", param("string", expr("[resourceGroup().name]"), "Resource group of the virtual network."), None),
+        Some(g) => add(
+            "virtualNetworkResourceGroup",
+            param("string", s(g), "Resource group of the virtual network."),
+            Some(g),
+        ),
+        None => add(
+            "virtualNetworkResourceGroup",
+            param(
+                "string",
+                expr("[resourceGroup().name]"),
+                "Resource group of the virtual network.",
+            ),
+            None,
+        ),
     }
-    add("subnet", param("string", net.subnet.as_deref().and_then(s), "Subnet of the virtual network."), net.subnet.as_deref());
-    add("networkInterfaceName", param("string", expr("[format('{0}-restored-nic', parameters('virtualMachineName'))]"), "Name of the new network interface."), None);
+    add(
+        "subnet",
+        param(
+            "string",
+            net.subnet.as_deref().and_then(s),
+            "Subnet of the virtual network.",
+        ),
+        net.subnet.as_deref(),
+    );
+    add(
+        "networkInterfaceName",
+        param(
+            "string",
+            expr("[format('{0}-restored-nic', parameters('virtualMachineName'))]"),
+            "Name of the new network interface.",
+        ),
+        None,
+    );
     if net.public_ip {
-        add("publicIpAddressName", param("string", expr("[format('{0}-restored-ip', parameters('virtualMachineName'))]"), "Name of the new public IP address (Standard SKU, static)."), None);
+        add(
+            "publicIpAddressName",
+            param(
+                "string",
+                expr("[format('{0}-restored-ip', parameters('virtualMachineName'))]"),
+                "Name of the new public IP address (Standard SKU, static).",
+            ),
+            None,
+        );
     }
     if let Some(a) = &r.availability_set_id {
-        add("availabilitySetId", param("string", s(&a.value), "Resource id of the availability set; the source VM's by default."), Some(&a.value));
+        add(
+            "availabilitySetId",
+            param(
+                "string",
+                s(&a.value),
+                "Resource id of the availability set; the source VM's by default.",
+            ),
+            Some(&a.value),
+        );
     }
 
     let mut variables = Map::new();
     let mut extension = None;
     let mut encryption_settings = None;
     if let Encryption::Ade(a) = &r.encryption {
-        add("diskEncryptionKeyUrl", param("string", s(&a.secret_url.value.url), "Versioned URL of the BEK secret in Key Vault."), Some(&a.secret_url.value.url));
-        add("keyVaultResourceId", param("string", s(&a.key_vault.value.id), "Resource id of the key vault that holds the BEK secret."), Some(&a.key_vault.value.id));
+        add(
+            "diskEncryptionKeyUrl",
+            param(
+                "string",
+                s(&a.secret_url.value.url),
+                "Versioned URL of the BEK secret in Key Vault.",
+            ),
+            Some(&a.secret_url.value.url),
+        );
+        add(
+            "keyVaultResourceId",
+            param(
+                "string",
+                s(&a.key_vault.value.id),
+                "Resource id of the key vault that holds the BEK secret.",
+            ),
+            Some(&a.key_vault.value.id),
+        );
         if let Some(k) = &a.kek {
-            add("keyEncryptionKeyUrl", param("string", s(&k.url.value.url), "Versioned URL of the key encryption key (KEK)."), Some(&k.url.value.url));
-            add("kekVaultResourceId", param("string", s(&k.vault.value.id), "Resource id of the key vault that holds the KEK."), Some(&k.vault.value.id));
+            add(
+                "keyEncryptionKeyUrl",
+                param(
+                    "string",
+                    s(&k.url.value.url),
+                    "Versioned URL of the key encryption key (KEK).",
+                ),
+                Some(&k.url.value.url),
+            );
+            add(
+                "kekVaultResourceId",
+                param(
+                    "string",
+                    s(&k.vault.value.id),
+                    "Resource id of the key vault that holds the KEK.",
+                ),
+                Some(&k.vault.value.id),
+            );
         }
         if a.flavour.value == Flavour::Aad {
             let id = a.aad_client_id.as_ref().map(|f| f.value.as_str());
-            add("aadClientId", param("string", id.and_then(s), "Application (client) id of the Azure AD app the source VM was encrypted with."), id);
-            add("aadClientSecret", param("securestring", None, "Client secret of that Azure AD app."), None);
+            add(
+                "aadClientId",
+                param(
+                    "string",
+                    id.and_then(s),
+                    "Application (client) id of the Azure AD app the source VM was encrypted with.",
+                ),
+                id,
+            );
+            add(
+                "aadClientSecret",
+                param("securestring", None, "Client secret of that Azure AD app."),
+                None,
+            );
         }
-        let mut vt = param("string", s(a.volume_type.value.as_str()), "Volumes the ADE extension re-applies encryption to.");
+        let mut vt = param(
+            "string",
+            s(a.volume_type.value.as_str()),
+            "Volumes the ADE extension re-applies encryption to.",
+        );
         vt.allowed_values = Some(vec!["All", "Data", "OS"]);
         add("volumeType", vt, Some(a.volume_type.value.as_str()));
-        add("forceUpdateTag", param("string", expr("[newGuid()]"), "Changes on every deployment so the ADE extension runs again; keep the default."), None);
+        add(
+            "forceUpdateTag",
+            param(
+                "string",
+                expr("[newGuid()]"),
+                "Changes on every deployment so the ADE extension runs again; keep the default.",
+            ),
+            None,
+        );
 
         // The vault URI, derived from the secret URL at deployment so the two cannot disagree.
         variables.insert(
             "keyVaultUrl".into(),
-            Value::String("[format('https://{0}/', split(parameters('diskEncryptionKeyUrl'), '/')[2])]".into()),
+            Value::String(
+                "[format('https://{0}/', split(parameters('diskEncryptionKeyUrl'), '/')[2])]"
+                    .into(),
+            ),
         );
 
         let ext = ade_extension(r.os.value, a.flavour.value);
@@ -277,7 +440,10 @@ pub fn contexts(r: &Restore) -> (TemplateContext, ParametersContext) {
             encryption_settings = Some(es);
         }
         extension = Some(ExtensionJson {
-            resource_name: format!("[format('{{0}}/{}', parameters('virtualMachineName'))]", ext.kind),
+            resource_name: format!(
+                "[format('{{0}}/{}', parameters('virtualMachineName'))]",
+                ext.kind
+            ),
             kind: ext.kind,
             version: ext.version,
             settings,
@@ -360,7 +526,10 @@ mod tests {
     #[test]
     fn extension_versions_follow_os_and_flavour() {
         assert_eq!(ade_extension(OsType::Windows, Flavour::Aad).version, "1.1");
-        assert_eq!(ade_extension(OsType::Windows, Flavour::NoAad).version, "2.2");
+        assert_eq!(
+            ade_extension(OsType::Windows, Flavour::NoAad).version,
+            "2.2"
+        );
         assert_eq!(ade_extension(OsType::Linux, Flavour::Aad).version, "0.1");
         assert_eq!(ade_extension(OsType::Linux, Flavour::NoAad).version, "1.1");
     }

@@ -50,7 +50,11 @@ pub fn json(r: &Restore) -> Result<String, crate::error::Error> {
 pub fn human(r: &Restore) -> String {
     let mut out = String::new();
     let mut row = |label: &str, value: &str, by: &str| {
-        let by = if by.is_empty() { String::new() } else { format!("  ({})", shown(by)) };
+        let by = if by.is_empty() {
+            String::new()
+        } else {
+            format!("  ({})", shown(by))
+        };
         let _ = writeln!(out, "  {label:<16} {}{by}", shown(value));
     };
     let fact = |f: &Fact<String>| (f.value.clone(), f.by.clone());
@@ -79,8 +83,16 @@ pub fn human(r: &Restore) -> String {
     let os = r.disks.os();
     row("  os disk", &format!("{} {}", os.name, src(&os.source)), "");
     for d in r.disks.data() {
-        let size = d.disk.size_gb.map(|s| format!(" {s} GB")).unwrap_or_default();
-        row(&format!("  lun {}", d.lun), &format!("{}{size} {}", d.disk.name, src(&d.disk.source)), "");
+        let size = d
+            .disk
+            .size_gb
+            .map(|s| format!(" {s} GB"))
+            .unwrap_or_default();
+        row(
+            &format!("  lun {}", d.lun),
+            &format!("{}{size} {}", d.disk.name, src(&d.disk.source)),
+            "",
+        );
     }
     match &r.encryption {
         Encryption::None { by } => row("encryption", "none", by),
@@ -92,33 +104,65 @@ pub fn human(r: &Restore) -> String {
             row("encryption", flavour, &a.flavour.by);
             row("  BEK secret", &a.secret_url.value.url, &a.secret_url.by);
             row("  key vault", &a.key_vault.value.id, &a.key_vault.by);
-            row("  vault URI", &a.secret_url.value.vault_uri, "the secret URL's host");
+            row(
+                "  vault URI",
+                &a.secret_url.value.vault_uri,
+                "the secret URL's host",
+            );
             match &a.kek {
                 Some(k) => {
                     row("  KEK", &k.url.value.url, &k.url.by);
                     row("  KEK vault", &k.vault.value.id, &k.vault.by);
                 }
-                None => row("  KEK", "none (BEK only)", "no input names a key encryption key"),
+                None => row(
+                    "  KEK",
+                    "none (BEK only)",
+                    "no input names a key encryption key",
+                ),
             }
-            row("  volume type", a.volume_type.value.as_str(), &a.volume_type.by);
+            row(
+                "  volume type",
+                a.volume_type.value.as_str(),
+                &a.volume_type.by,
+            );
             if a.flavour.value == Flavour::Aad {
                 match &a.aad_client_id {
                     Some(id) => row("  AAD client id", &id.value, &id.by),
-                    None => row("  AAD client id", "not in the inputs: a required parameter", ""),
+                    None => row(
+                        "  AAD client id",
+                        "not in the inputs: a required parameter",
+                        "",
+                    ),
                 }
             }
             let ext = ade_extension(r.os.value, a.flavour.value);
-            row("  extension", &format!("Microsoft.Azure.Security/{} {}", ext.kind, ext.version), "by OS and flavour");
+            row(
+                "  extension",
+                &format!("Microsoft.Azure.Security/{} {}", ext.kind, ext.version),
+                "by OS and flavour",
+            );
         }
     }
     match &r.recovery_point {
-        Some(rp) => row("recovery point", &rp.value.at.format("%Y-%m-%dT%H:%M:%SZ").to_string(), &rp.by),
-        None => row("recovery point", "unknown", "pass --job or --recovery-point-time"),
+        Some(rp) => row(
+            "recovery point",
+            &rp.value.at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            &rp.by,
+        ),
+        None => row(
+            "recovery point",
+            "unknown",
+            "pass --job or --recovery-point-time",
+        ),
     }
     let verdict = match verdict(r) {
         TemplateVerdict::Allowed => "allowed",
-        TemplateVerdict::RecoveryPointTooOld => "refused: recovery point before 2017-04-26; use --format powershell",
-        TemplateVerdict::RecoveryPointTimeUnknown => "needs the recovery point time (--job or --recovery-point-time)",
+        TemplateVerdict::RecoveryPointTooOld => {
+            "refused: recovery point before 2017-04-26; use --format powershell"
+        }
+        TemplateVerdict::RecoveryPointTimeUnknown => {
+            "needs the recovery point time (--job or --recovery-point-time)"
+        }
     };
     row("ARM template", verdict, "");
     format!("{}\n{out}", shown(&case_description(r)))

@@ -23,9 +23,18 @@ pub const ARM_PARAMETERS: &str = "arm/azuredeploy.parameters.json";
 pub const PS_SCRIPT: &str = "powershell/restore-vm.ps1";
 
 pub const TEMPLATES: &[(&str, &str)] = &[
-    (ARM_TEMPLATE, include_str!("../../templates/arm/azuredeploy.json.hbs")),
-    (ARM_PARAMETERS, include_str!("../../templates/arm/azuredeploy.parameters.json.hbs")),
-    (PS_SCRIPT, include_str!("../../templates/powershell/restore-vm.ps1.hbs")),
+    (
+        ARM_TEMPLATE,
+        include_str!("../../templates/arm/azuredeploy.json.hbs"),
+    ),
+    (
+        ARM_PARAMETERS,
+        include_str!("../../templates/arm/azuredeploy.parameters.json.hbs"),
+    ),
+    (
+        PS_SCRIPT,
+        include_str!("../../templates/powershell/restore-vm.ps1.hbs"),
+    ),
 ];
 
 pub fn registry() -> Result<Handlebars<'static>, Error> {
@@ -78,10 +87,9 @@ fn ps_helper(
             out.write(&ps_quote(s))?;
             Ok(())
         }
-        other => Err(RenderErrorReason::Other(format!(
-            "`ps` takes a string, got `{other}`"
-        ))
-        .into()),
+        other => {
+            Err(RenderErrorReason::Other(format!("`ps` takes a string, got `{other}`")).into())
+        }
     }
 }
 
@@ -97,10 +105,9 @@ fn int_helper(
             out.write(&n.to_string())?;
             Ok(())
         }
-        other => Err(RenderErrorReason::Other(format!(
-            "`int` takes an integer, got `{other}`"
-        ))
-        .into()),
+        other => {
+            Err(RenderErrorReason::Other(format!("`int` takes an integer, got `{other}`")).into())
+        }
     }
 }
 
@@ -121,11 +128,7 @@ pub fn ps_quote(s: &str) -> String {
 }
 
 /// Render one template with a typed context.
-pub fn render<T: serde::Serialize>(
-    hb: &Handlebars,
-    name: &str,
-    ctx: &T,
-) -> Result<String, Error> {
+pub fn render<T: serde::Serialize>(hb: &Handlebars, name: &str, ctx: &T) -> Result<String, Error> {
     hb.render(name, ctx)
         .map_err(|e| Error::internal(format!("rendering `{name}` failed: {e}")))
 }
@@ -141,9 +144,8 @@ pub fn clean_text(s: &str) -> String {
 /// JSON outputs are rendered, parsed back (a template bug can never ship invalid JSON) and
 /// printed in one canonical layout.
 pub fn clean_json(name: &str, s: &str) -> Result<String, Error> {
-    let v: serde_json::Value = serde_json::from_str(s).map_err(|e| {
-        Error::internal(format!("template `{name}` produced invalid JSON: {e}"))
-    })?;
+    let v: serde_json::Value = serde_json::from_str(s)
+        .map_err(|e| Error::internal(format!("template `{name}` produced invalid JSON: {e}")))?;
     let mut out = serde_json::to_string_pretty(&v)
         .map_err(|e| Error::internal(format!("cannot print `{name}`: {e}")))?;
     out.push('\n');
@@ -168,7 +170,12 @@ mod tests {
         for (name, src) in TEMPLATES {
             assert!(!src.contains("{{{"), "{name} uses a raw triple-stash");
             for piece in src.split("{{").skip(1) {
-                let inner = piece.split("}}").next().unwrap_or_default().trim_start_matches('~').trim();
+                let inner = piece
+                    .split("}}")
+                    .next()
+                    .unwrap_or_default()
+                    .trim_start_matches('~')
+                    .trim();
                 let ok = inner.starts_with('#')
                     || inner.starts_with('/')
                     || inner.starts_with('!')
@@ -176,7 +183,10 @@ mod tests {
                     || inner.starts_with("json ")
                     || inner.starts_with("ps ")
                     || inner.starts_with("int ");
-                assert!(ok, "{name}: `{{{{{inner}}}}}` prints without an escaping helper");
+                assert!(
+                    ok,
+                    "{name}: `{{{{{inner}}}}}` prints without an escaping helper"
+                );
             }
         }
     }

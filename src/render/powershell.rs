@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 
-use crate::model::{DiskSource, Encryption, Flavour, OsType, Restore};
 use crate::model::refs::ArmId;
+use crate::model::{DiskSource, Encryption, Flavour, OsType, Restore};
 
 #[derive(Serialize)]
 pub struct DiskCtx {
@@ -107,10 +107,22 @@ pub fn context(r: &Restore) -> ScriptContext {
         availability_set_id: r.availability_set_id.as_ref().map(|f| f.value.clone()),
         license_type: r.license_type.clone(),
         zones: r.zones.clone(),
-        tags: r.tags.iter().map(|(k, v)| TagCtx { key: k.clone(), value: v.clone() }).collect(),
+        tags: r
+            .tags
+            .iter()
+            .map(|(k, v)| TagCtx {
+                key: k.clone(),
+                value: v.clone(),
+            })
+            .collect(),
         windows: r.os.value == OsType::Windows,
         os_disk: disk_ctx(os, None),
-        data_disks: r.disks.data().iter().map(|d| disk_ctx(&d.disk, Some(d.lun))).collect(),
+        data_disks: r
+            .disks
+            .data()
+            .iter()
+            .map(|d| disk_ctx(&d.disk, Some(d.lun)))
+            .collect(),
         ade,
     }
 }

@@ -88,7 +88,10 @@ fn read_capped(r: impl Read, origin: &str, doing: &str) -> Result<Vec<u8>> {
 fn too_large(origin: &str, doing: &str) -> Error {
     Error::new(
         Code::InputTooLarge,
-        format!("the input is larger than {} MiB", MAX_INPUT_BYTES / (1024 * 1024)),
+        format!(
+            "the input is larger than {} MiB",
+            MAX_INPUT_BYTES / (1024 * 1024)
+        ),
     )
     .source(origin)
     .doing(doing)
@@ -103,7 +106,6 @@ fn io_error(e: &std::io::Error, origin: &str, doing: &str) -> Error {
         .help("check the path and that you may read it")
 }
 
-#[cfg(not(feature = "azure"))]
 fn fetch_url(_url: &url::Url, origin: &str, doing: &str) -> Result<Vec<u8>> {
     Err(Error::new(
         Code::BlobSupportNotBuilt,
@@ -113,14 +115,6 @@ fn fetch_url(_url: &url::Url, origin: &str, doing: &str) -> Result<Vec<u8>> {
     .doing(doing)
     .help("download the blob (`az storage blob download ...`) and pass the file, or build with the default `azure` feature"))
 }
-
-#[cfg(feature = "azure")]
-fn fetch_url(url: &url::Url, origin: &str, doing: &str) -> Result<Vec<u8>> {
-    blob::fetch(url, origin, doing)
-}
-
-#[cfg(feature = "azure")]
-pub mod blob;
 
 /// Replace the value of every `sig` query parameter with `REDACTED`.
 pub fn redact_url(url: &url::Url) -> String {
@@ -159,8 +153,10 @@ mod tests {
 
     #[test]
     fn sas_signature_is_redacted() {
-        let u = url::Url::parse("https://a.blob.core.windows.net/c/b.json?sv=2022-11-02&SIG=abc%2Bdef&se=x")
-            .expect("url");
+        let u = url::Url::parse(
+            "https://a.blob.core.windows.net/c/b.json?sv=2022-11-02&SIG=abc%2Bdef&se=x",
+        )
+        .expect("url");
         let r = redact_url(&u);
         assert!(!r.contains("abc"), "{r}");
         assert!(r.contains("SIG=REDACTED"), "{r}");
@@ -170,7 +166,13 @@ mod tests {
     #[test]
     fn dash_is_stdin_and_urls_are_urls() {
         assert_eq!(SourceSpec::parse("-").ok(), Some(SourceSpec::Stdin));
-        assert!(matches!(SourceSpec::parse("HTTPS://x/y/z"), Ok(SourceSpec::Url(_))));
-        assert!(matches!(SourceSpec::parse("./cfg.json"), Ok(SourceSpec::Path(_))));
+        assert!(matches!(
+            SourceSpec::parse("HTTPS://x/y/z"),
+            Ok(SourceSpec::Url(_))
+        ));
+        assert!(matches!(
+            SourceSpec::parse("./cfg.json"),
+            Ok(SourceSpec::Path(_))
+        ));
     }
 }

@@ -1,0 +1,259 @@
+//! Fixture-driven cases: every file in tests/fixtures/valid is generated in both formats and
+//! inspected; every file in tests/fixtures/invalid must be rejected with nothing written. Each
+//! run is snapshotted (exit code, stderr, every written file).
+
+use serde_json::Value;
+
+use crate::support::{self, arm_unescape, files_under, lay_out, ps_quote, run_in, snapshot, Run};
+
+const LEAK_MARKER: &str = "MUST-NOT-LEAK";
+
+fn args(cmd: &[&str], laid: &support::Laid) -> Vec<String> {
+    cmd.iter()
+        .map(|s| s.to_string())
+        .chain(laid.source_args.iter().cloned())
+        .chain(laid.extra_args.iter().cloned())
+        .collect()
+}
+
+fn expected_exit(fx: &Value, format: &str) -> i32 {
+    fx.get("expect_exit")
+        .and_then(|e| e.get(format))
+        .and_then(Value::as_i64)
+        .unwrap_or(0) as i32
+}
+
+/// Generate into `out-<format>`, and also to stdout: the two must agree, and a second run must
+/// give the same bytes.
+fn generate(name: &str, fx: &Value, format: &str) -> (Run, Vec<(String, String)>) {
+    let laid = lay_out(fx);
+    let out_dir = format!("out-{format}");
+    let run = run_in(
+        laid.dir.path(),
+        &args(&["generate", "--format", format, "--out", &out_dir], &laid),
+    );
+    let files: Vec<(String, String)> = files_under(&laid.dir.path().join(&out_dir))
+        .into_iter()
+        .map(|(p, t)| {
+            (
+                p.strip_prefix(laid.dir.path())
+                    .expect("under")
+                    .display()
+                    .to_string(),
+                t,
+            )
+        })
+        .collect();
+    assert_eq!(
+        run.code,
+        expected_exit(fx, format),
+        "{name} {format}: {}",
+        run.stderr
+    );
+    if run.code == 0 {
+        let to_stdout = run_in(
+            laid.dir.path(),
+            &args(&["generate", "--format", format], &laid),
+        );
+        assert_eq!(to_stdout.code, 0);
+        assert_eq!(
+            Some(&to_stdout.stdout),
+            files.first().map(|f| &f.1),
+            "{name}: stdout differs from the main file"
+        );
+        let again = run_in(
+            laid.dir.path(),
+            &args(&["generate", "--format", format, "--out", "again"], &laid),
+        );
+        let again_files: Vec<String> = files_under(&laid.dir.path().join("again"))
+            .into_iter()
+            .map(|f| f.1)
+            .collect();
+        assert_eq!(again.code, 0);
+        assert_eq!(
+            again_files,
+            files.iter().map(|f| f.1.clone()).collect::<Vec<_>>(),
+            "{name}: not deterministic"
+        );
+        let check = run_in(
+            laid.dir.path(),
+            &args(
+                &["generate", "--format", format, "--out", &out_dir, "--check"],
+                &laid,
+            ),
+        );
+        assert_eq!(
+            check.code, 0,
+            "{name}: --check finds its own output stale: {}",
+            check.stdout
+        );
+    } else {
+        assert!(
+            files.is_empty(),
+            "{name} {format}: a failed run wrote {files:?}"
+        );
+    }
+    (run, files)
+}
+
+fn transcript(run: &Run, files: &[(String, String)]) -> String {
+    let mut s = run.header();
+    s.push_str("--- stderr\n");
+    s.push_str(&run.stderr);
+    for (path, text) in files {
+        s.push_str(&format!("--- {path}\n{text}"));
+    }
+    s
+}
+
+#[test]
+fn valid_fixtures_generate_both_formats() {
+    let fixtures = support::fixtures("valid");
+    assert!(fixtures.len() >= 20, "the case matrix is missing");
+    for (name, fx) in &fixtures {
+        for format in ["arm", "powershell"] {
+            let (run, files) = generate(name, fx, format);
+            for (path, text) in &files {
+                if path.ends_with(".json") {
+                    let v: Value = serde_json::from_str(text)
+                        .unwrap_or_else(|e| panic!("{name}: {path} is not JSON: {e}"));
+                    assert!(v.is_object());
+                }
+                assert!(
+                    !text.contains(LEAK_MARKER),
+                    "{name}: key material in {path}"
+                );
+            }
+            assert!(
+                !run.stderr.contains(LEAK_MARKER) && !run.stdout.contains(LEAK_MARKER),
+                "{name}: key material printed"
+            );
+            snapshot(
+                &format!("valid__{name}__{format}"),
+                &transcript(&run, &files),
+            );
+        }
+        let laid = lay_out(fx);
+        let inspect = run_in(laid.dir.path(), &args(&["inspect"], &laid));
+        assert_eq!(inspect.code, 0, "{name}: {}", inspect.stderr);
+        let json = run_in(laid.dir.path(), &args(&["inspect", "--json"], &laid));
+        assert_eq!(json.code, 0);
+        let _: Value = serde_json::from_str(&json.stdout).expect("inspect --json is JSON");
+        for out in [&inspect.stdout, &json.stdout, &inspect.stderr] {
+            assert!(
+                !out.contains(LEAK_MARKER),
+                "{name}: key material in inspect"
+            );
+        }
+        snapshot(
+            &format!("valid__{name}__inspect"),
+            &format!("{}--- stdout\n{}", inspect.header(), inspect.stdout),
+        );
+    }
+}
+
+#[test]
+fn invalid_fixtures_are_rejected_and_write_nothing() {
+    let fixtures = support::fixtures("invalid");
+    assert!(fixtures.len() >= 10);
+    for (name, fx) in &fixtures {
+        let laid = lay_out(fx);
+        let cmd: Vec<&str> = match fx.get("command").and_then(Value::as_str) {
+            Some("check") => vec!["check"],
+            _ => vec!["generate", "--format", "arm", "--out", "out"],
+        };
+        let run = run_in(laid.dir.path(), &args(&cmd, &laid));
+        let expected = fx.get("expect_exit").and_then(Value::as_i64).unwrap_or(1) as i32;
+        assert_eq!(run.code, expected, "{name}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("error["),
+            "{name}: no error code: {}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains("help: "),
+            "{name}: no next step: {}",
+            run.stderr
+        );
+        assert!(
+            !laid.dir.path().join("out").exists(),
+            "{name}: wrote output"
+        );
+        assert!(
+            !run.stderr.contains(LEAK_MARKER),
+            "{name}: key material printed"
+        );
+        snapshot(
+            &format!("invalid__{name}"),
+            &format!(
+                "{}--- stdout\n{}--- stderr\n{}",
+                run.header(),
+                run.stdout,
+                run.stderr
+            ),
+        );
+    }
+}
+
+/// Every hostile value in the hostile fixture reaches each output as a literal, byte for byte.
+#[test]
+fn hostile_strings_round_trip_exactly() {
+    let (_, fx) = support::fixtures("valid")
+        .into_iter()
+        .find(|(n, _)| n == "hostile-strings")
+        .expect("fixture");
+    let tags = fx["config"]["tags"].as_object().expect("tags").clone();
+    let vm_name = fx["config"]["name"].as_str().expect("name").to_owned();
+    let disk_name = fx["config"]["properties.storageProfile"]["dataDisks"][0]["name"]
+        .as_str()
+        .expect("disk")
+        .to_owned();
+
+    let (_, files) = generate("hostile-strings", &fx, "arm");
+    let template: Value = serde_json::from_str(&files[0].1).expect("json");
+    let params: Value = serde_json::from_str(&files[1].1).expect("json");
+    let vm = template["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .find(|r| r["type"] == "Microsoft.Compute/virtualMachines")
+        .expect("vm");
+    for (k, v) in &tags {
+        let got = vm["tags"][k]
+            .as_str()
+            .unwrap_or_else(|| panic!("tag {k} missing"));
+        assert_eq!(arm_unescape(got), v.as_str().expect("str"), "tag {k}");
+    }
+    assert_eq!(
+        arm_unescape(
+            template["parameters"]["virtualMachineName"]["defaultValue"]
+                .as_str()
+                .expect("s")
+        ),
+        vm_name
+    );
+    assert_eq!(
+        params["parameters"]["virtualMachineName"]["value"],
+        Value::String(vm_name.clone())
+    );
+    assert_eq!(params["parameters"]["subnet"]["value"], "[subnet]");
+    // An input value that looks like an ARM expression is escaped wherever ARM would evaluate it.
+    assert_eq!(vm["tags"]["tag8"], "[[concat('pwn')]");
+
+    let (_, files) = generate("hostile-strings", &fx, "powershell");
+    let script = &files[0].1;
+    for (k, v) in &tags {
+        let line = format!(
+            "    {} = {}",
+            ps_quote(k),
+            ps_quote(v.as_str().expect("str"))
+        );
+        assert!(script.contains(&line), "tag {k} is not a literal: {line}");
+    }
+    assert!(script.contains(&format!("[string] $VMName = {}", ps_quote(&vm_name))));
+    assert!(script.contains(&format!("-Name {}", ps_quote(&disk_name))));
+    assert!(script.contains(&format!(
+        "[string] $VirtualNetworkName = {}",
+        ps_quote("vnet '$(x)'")
+    )));
+}

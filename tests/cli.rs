@@ -1,0 +1,143 @@
+//! The CLI contract: exit codes, stdout/stderr split, --check, standard input.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use crate::support::{self, lay_out, run_in, BIN};
+
+fn s(v: &[&str]) -> Vec<String> {
+    v.iter().map(|x| x.to_string()).collect()
+}
+
+fn fixture(name: &str) -> serde_json::Value {
+    support::fixtures("valid")
+        .into_iter()
+        .find(|(n, _)| n == name)
+        .expect("fixture")
+        .1
+}
+
+#[test]
+fn no_source_is_a_usage_error() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let r = run_in(dir.path(), &s(&["generate", "--format", "arm"]));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+}
+
+#[test]
+fn missing_file_is_an_environment_error() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let r = run_in(dir.path(), &s(&["inspect", "--config", "nope.json"]));
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("error[FileSystem]") && r.stderr.contains("nope.json"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn check_flag_reports_stale_files_with_a_diff() {
+    let fx = fixture("managed-bek-kek-aad-windows");
+    let laid = lay_out(&fx);
+    let mut a = s(&["generate", "--format", "arm", "--out", "out"]);
+    a.extend(laid.source_args.clone());
+    assert_eq!(run_in(laid.dir.path(), &a).code, 0);
+    let p = laid.dir.path().join("out/azuredeploy.json");
+    let edited = std::fs::read_to_string(&p)
+        .expect("read")
+        .replace("\"1.1\"", "\"9.9\"");
+    std::fs::write(&p, edited).expect("edit");
+    a.push("--check".into());
+    let r = run_in(laid.dir.path(), &a);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout
+            .contains("-        \"typeHandlerVersion\": \"9.9\"")
+            && r.stdout
+                .contains("+        \"typeHandlerVersion\": \"1.1\""),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stderr.contains("error[StaleOutput]"));
+    assert!(
+        std::fs::read_to_string(&p).expect("read").contains("9.9"),
+        "--check must not write"
+    );
+}
+
+#[test]
+fn config_from_standard_input() {
+    let fx = fixture("unencrypted-managed-windows");
+    let laid = lay_out(&fx);
+    let bytes = std::fs::read(laid.dir.path().join("config.json")).expect("config");
+    let mut child = Command::new(BIN)
+        .args(["generate", "--format", "powershell", "--config", "-"])
+        .current_dir(laid.dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(&bytes)
+        .expect("write");
+    let o = child.wait_with_output().expect("wait");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stdout)
+        .starts_with("#Requires -Modules Az.Accounts, Az.Compute, Az.Network\n"));
+}
+
+#[test]
+fn recovery_point_override_beats_the_job() {
+    let fx = fixture("date-one-second-before");
+    let laid = lay_out(&fx);
+    let mut a = s(&[
+        "generate",
+        "--format",
+        "arm",
+        "--recovery-point-time",
+        "2020-01-01T00:00:00Z",
+    ]);
+    a.extend(laid.source_args.clone());
+    let r = run_in(laid.dir.path(), &a);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+#[test]
+fn overrides_change_the_case_and_show_in_inspect() {
+    let fx = fixture("managed-bek-noaad-linux");
+    let laid = lay_out(&fx);
+    let mut a = s(&[
+        "inspect",
+        "--json",
+        "--volume-type",
+        "Data",
+        "--vm-name",
+        "other",
+    ]);
+    a.extend(laid.source_args.clone());
+    a.extend(laid.extra_args.clone());
+    let r = run_in(laid.dir.path(), &a);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(v["restore"]["name"]["value"], "other");
+    assert_eq!(v["restore"]["name"]["by"], "--vm-name");
+    assert_eq!(
+        v["restore"]["encryption"]["Ade"]["volume_type"]["by"],
+        "--volume-type"
+    );
+    let mut a = s(&["generate", "--format", "arm", "--ade", "none"]);
+    a.extend(laid.source_args.clone());
+    let r = run_in(laid.dir.path(), &a);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!r.stdout.contains("AzureDiskEncryption"));
+}

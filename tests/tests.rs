@@ -1,0 +1,6 @@
+//! The one integration-test binary (ripgrep's layout): every test runs the real `restore-deploy`
+//! binary on inputs written to a temporary folder.
+
+mod cases;
+mod cli;
+mod support;
