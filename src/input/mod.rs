@@ -9,6 +9,7 @@
 pub mod config;
 pub mod encinfo;
 pub mod job;
+mod strict;
 
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -96,8 +97,12 @@ fn utf8(bytes: &[u8]) -> Result<String> {
 pub fn parse_json(loaded: &Loaded, what: &str) -> Result<Value> {
     let doing = format!("reading the {what}");
     let text = decode(&loaded.bytes).map_err(|e| e.in_source(&loaded.origin, &doing))?;
-    let value: Value = serde_json::from_str(&text).map_err(|e| {
-        Error::new(Code::InvalidJson, format!("the {what} is not valid JSON"))
+    let value: Value = serde_json::from_str::<strict::StrictValue>(&text).map(|v| v.0).map_err(|e| {
+        let code = match e.classify() {
+            serde_json::error::Category::Data => Code::DuplicateKey,
+            _ => Code::InvalidJson,
+        };
+        Error::new(code, format!("the {what} is not valid JSON"))
             .source(&loaded.origin)
             .doing(&doing)
             .at(format!("line {}, column {}", e.line(), e.column()))
