@@ -208,9 +208,9 @@ fn template_date_rule(r: &Restore) -> Result<(), Error> {
 
 /// Build the files of one format.
 pub fn plan(r: &Restore, format: Format) -> Result<Plan, Error> {
-    let hb = render::registry()?;
     match format {
         Format::Arm => {
+            let hb = render::registry(&[render::ARM_TEMPLATE, render::ARM_PARAMETERS])?;
             let (t, p) = render::arm::contexts(r);
             let template = render::clean_json(
                 render::ARM_TEMPLATE,
@@ -239,6 +239,7 @@ pub fn plan(r: &Restore, format: Format) -> Result<Plan, Error> {
             })
         }
         Format::Powershell => {
+            let hb = render::registry(&[render::PS_SCRIPT])?;
             let ctx = render::powershell::context(r);
             let text = render::clean_text(&render::render(&hb, render::PS_SCRIPT, &ctx)?);
             Ok(Plan {
