@@ -80,19 +80,11 @@ pub fn read_inputs(sources: &SourceArgs, deploy: &DeployArgs) -> Result<Inputs, 
     }
 
     let job = match &sources.job {
-        Some(raw) => {
-            let spec = SourceSpec::parse(raw)?;
-            let loaded = source::load(&spec, "restore job's details")?;
-            let doc = input::parse_json(&loaded, "restore job's details")?;
-            Some(Input {
-                raw: input::job::parse(&doc, &loaded.origin)?,
-                origin: loaded.origin,
-            })
-        }
+        Some(raw) => Some(source::load(&SourceSpec::parse(raw)?, "restore job's details")?),
         None => None,
     };
-
-    let config_spec = match (&sources.config, &job) {
+    let job_parsed = job.as_ref().map(parse_job).transpose()?;
+    let config_spec = match (&sources.config, &job_parsed) {
         (Some(raw), _) => SourceSpec::parse(raw)?,
         (None, Some(j)) => config_from_job(j)?,
         (None, None) => {
@@ -101,38 +93,62 @@ pub fn read_inputs(sources: &SourceArgs, deploy: &DeployArgs) -> Result<Inputs, 
                 .into())
         }
     };
-    let loaded = source::load(&config_spec, "config blob")?;
-    let doc = input::parse_json(&loaded, "config blob")?;
-    let config = Input {
-        raw: input::typed(doc, &loaded.origin, "config blob")?,
-        origin: loaded.origin,
-    };
-
+    let config = source::load(&config_spec, "config blob")?;
     let encryption_info = match &sources.encryption_info {
-        Some(raw) => {
-            let spec = SourceSpec::parse(raw)?;
-            let loaded = source::load(&spec, "encryption-info blob")?;
-            let doc = input::parse_json(&loaded, "encryption-info blob")?;
+        Some(raw) => Some(source::load(&SourceSpec::parse(raw)?, "encryption-info blob")?),
+        None => None,
+    };
+    parse_inputs(&config, job_parsed, encryption_info.as_ref(), overrides(sources, deploy))
+}
+
+fn parse_job(loaded: &source::Loaded) -> Result<Input<input::job::RawJob>, Errors> {
+    let doc = input::parse_json(loaded, "restore job's details")?;
+    Ok(Input {
+        raw: input::job::parse(&doc, &loaded.origin)?,
+        origin: loaded.origin.clone(),
+    })
+}
+
+/// Parse inputs already in memory: the part of the pipeline that no I/O reaches (fuzzed).
+pub fn inputs_from_bytes(
+    config: &source::Loaded,
+    job: Option<&source::Loaded>,
+    encryption_info: Option<&source::Loaded>,
+    overrides: Overrides,
+) -> Result<Inputs, Errors> {
+    let job = job.map(parse_job).transpose()?;
+    parse_inputs(config, job, encryption_info, overrides)
+}
+
+fn parse_inputs(
+    config: &source::Loaded,
+    job: Option<Input<input::job::RawJob>>,
+    encryption_info: Option<&source::Loaded>,
+    overrides: Overrides,
+) -> Result<Inputs, Errors> {
+    let doc = input::parse_json(config, "config blob")?;
+    let config = Input {
+        raw: input::typed(doc, &config.origin, "config blob")?,
+        origin: config.origin.clone(),
+    };
+    let encryption_info = match encryption_info {
+        Some(loaded) => {
+            let doc = input::parse_json(loaded, "encryption-info blob")?;
             // The blob holds key material: a type error's detail could quote it, so only the
             // path is reported.
-            let raw =
-                input::typed(doc, &loaded.origin, "encryption-info blob").map_err(|mut e| {
-                    e.causes.clear();
-                    e
-                })?;
-            Some(Input {
-                raw,
-                origin: loaded.origin,
-            })
+            let raw = input::typed(doc, &loaded.origin, "encryption-info blob").map_err(|mut e| {
+                e.causes.clear();
+                e
+            })?;
+            Some(Input { raw, origin: loaded.origin.clone() })
         }
         None => None,
     };
-
     Ok(Inputs {
         config: Some(config),
         job,
         encryption_info,
-        overrides: overrides(sources, deploy),
+        overrides,
     })
 }
 
