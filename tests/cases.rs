@@ -96,6 +96,18 @@ fn generate(name: &str, fx: &Value, format: &str) -> (Run, Vec<(String, String)>
     (run, files)
 }
 
+/// With `RESTORE_DEPLOY_EXPORT` set, every generated file is also copied to
+/// `$RESTORE_DEPLOY_EXPORT/<fixture>/`, for the scanners `.ci/run` runs outside cargo (Checkov).
+fn export(name: &str, files: &[(String, String)]) {
+    let Some(root) = std::env::var_os("RESTORE_DEPLOY_EXPORT") else { return };
+    let dir = std::path::Path::new(&root).join(name);
+    std::fs::create_dir_all(&dir).expect("export dir");
+    for (path, text) in files {
+        let file = std::path::Path::new(path).file_name().expect("file name");
+        std::fs::write(dir.join(file), text).expect("export");
+    }
+}
+
 fn transcript(run: &Run, files: &[(String, String)]) -> String {
     let mut s = run.header();
     s.push_str("--- stderr\n");
@@ -128,6 +140,7 @@ fn valid_fixtures_generate_both_formats() {
                 !run.stderr.contains(LEAK_MARKER) && !run.stdout.contains(LEAK_MARKER),
                 "{name}: key material printed"
             );
+            export(name, &files);
             snapshot(
                 &format!("valid__{name}__{format}"),
                 &transcript(&run, &files),
