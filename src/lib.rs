@@ -80,7 +80,10 @@ pub fn read_inputs(sources: &SourceArgs, deploy: &DeployArgs) -> Result<Inputs, 
     }
 
     let job = match &sources.job {
-        Some(raw) => Some(source::load(&SourceSpec::parse(raw)?, "restore job's details")?),
+        Some(raw) => Some(source::load(
+            &SourceSpec::parse(raw)?,
+            "restore job's details",
+        )?),
         None => None,
     };
     let job_parsed = job.as_ref().map(parse_job).transpose()?;
@@ -95,10 +98,18 @@ pub fn read_inputs(sources: &SourceArgs, deploy: &DeployArgs) -> Result<Inputs, 
     };
     let config = source::load(&config_spec, "config blob")?;
     let encryption_info = match &sources.encryption_info {
-        Some(raw) => Some(source::load(&SourceSpec::parse(raw)?, "encryption-info blob")?),
+        Some(raw) => Some(source::load(
+            &SourceSpec::parse(raw)?,
+            "encryption-info blob",
+        )?),
         None => None,
     };
-    parse_inputs(&config, job_parsed, encryption_info.as_ref(), overrides(sources, deploy))
+    parse_inputs(
+        &config,
+        job_parsed,
+        encryption_info.as_ref(),
+        overrides(sources, deploy),
+    )
 }
 
 fn parse_job(loaded: &source::Loaded) -> Result<Input<input::job::RawJob>, Errors> {
@@ -136,11 +147,15 @@ fn parse_inputs(
             let doc = input::parse_json(loaded, "encryption-info blob")?;
             // The blob holds key material: a type error's detail could quote it, so only the
             // path is reported.
-            let raw = input::typed(doc, &loaded.origin, "encryption-info blob").map_err(|mut e| {
-                e.causes.clear();
-                e
-            })?;
-            Some(Input { raw, origin: loaded.origin.clone() })
+            let raw =
+                input::typed(doc, &loaded.origin, "encryption-info blob").map_err(|mut e| {
+                    e.causes.clear();
+                    e
+                })?;
+            Some(Input {
+                raw,
+                origin: loaded.origin.clone(),
+            })
         }
         None => None,
     };

@@ -99,7 +99,9 @@ fn generate(name: &str, fx: &Value, format: &str) -> (Run, Vec<(String, String)>
 /// With `RESTORE_DEPLOY_EXPORT` set, every generated file is also copied to
 /// `$RESTORE_DEPLOY_EXPORT/<fixture>/`, for the scanners `.ci/run` runs outside cargo (Checkov).
 fn export(name: &str, files: &[(String, String)]) {
-    let Some(root) = std::env::var_os("RESTORE_DEPLOY_EXPORT") else { return };
+    let Some(root) = std::env::var_os("RESTORE_DEPLOY_EXPORT") else {
+        return;
+    };
     let dir = std::path::Path::new(&root).join(name);
     std::fs::create_dir_all(&dir).expect("export dir");
     for (path, text) in files {

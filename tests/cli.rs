@@ -141,3 +141,14 @@ fn overrides_change_the_case_and_show_in_inspect() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(!r.stdout.contains("AzureDiskEncryption"));
 }
+
+#[test]
+fn inputs_over_64_mib_are_refused_before_reading() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let f = std::fs::File::create(dir.path().join("huge.json")).expect("create");
+    // Sparse: costs no disk, and proves the size is checked before the bytes are read.
+    f.set_len(64 * 1024 * 1024 + 1).expect("set_len");
+    let r = run_in(dir.path(), &s(&["inspect", "--config", "huge.json"]));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("error[InputTooLarge]"), "{}", r.stderr);
+}
