@@ -1,0 +1,243 @@
+//! Every output the fixtures produce passes checks this project did not write (issue 4):
+//! templates against the official ARM schemas (strict) and regorus' ARM expression parser;
+//! scripts through the PowerShell grammar, with only the intended commands, every Az call fitting
+//! a parameter set of the Az modules' own help, and every input value a literal.
+
+use serde_json::Value;
+
+use crate::support::validate::{arm_expr, arm_schema, az_help, powershell};
+use crate::support::{self, files_under, lay_out, run_in};
+
+/// The commands the script template means to emit.
+pub const SCRIPT_COMMANDS: &[&str] = &[
+    "New-AzVMConfig",
+    "Set-AzVMOSDisk",
+    "Add-AzVMDataDisk",
+    "Get-AzVirtualNetwork",
+    "Get-AzVirtualNetworkSubnetConfig",
+    "New-AzPublicIpAddress",
+    "New-AzNetworkInterface",
+    "Add-AzVMNetworkInterface",
+    "New-AzVM",
+    "Set-AzVMDiskEncryptionExtension",
+    "Set-StrictMode",
+    "Write-Verbose",
+];
+
+/// The input strings a fixture's outputs carry.
+fn emitted_values(fx: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    let cfg = &fx["config"];
+    let push = |out: &mut Vec<String>, v: &Value| {
+        if let Some(s) = v.as_str() {
+            out.push(s.to_owned());
+        }
+    };
+    push(&mut out, &cfg["name"]);
+    if let Some(tags) = cfg["tags"].as_object() {
+        for (k, v) in tags {
+            out.push(k.clone());
+            push(&mut out, v);
+        }
+    }
+    let storage = if cfg["properties.storageProfile"].is_object() {
+        &cfg["properties.storageProfile"]
+    } else {
+        &cfg["properties"]["storageProfile"]
+    };
+    let disks = std::iter::once(&storage["osDisk"])
+        .chain(storage["dataDisks"].as_array().into_iter().flatten());
+    for d in disks {
+        push(&mut out, &d["managedDisk"]["id"]);
+        push(&mut out, &d["vhd"]["uri"]);
+    }
+    out.retain(|s| s.chars().count() >= 3);
+    out
+}
+
+/// Generate one format for a fixture; the written files.
+pub fn outputs(fx: &Value, format: &str) -> Option<Vec<(String, String)>> {
+    let laid = lay_out(fx);
+    let mut args: Vec<String> = ["generate", "--format", format, "--out", "out"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.extend(laid.source_args.clone());
+    args.extend(laid.extra_args.clone());
+    let run = run_in(laid.dir.path(), &args);
+    (run.code == 0).then(|| {
+        files_under(&laid.dir.path().join("out"))
+            .into_iter()
+            .map(|(p, t)| {
+                (
+                    p.file_name().expect("name").to_string_lossy().into_owned(),
+                    t,
+                )
+            })
+            .collect()
+    })
+}
+
+pub fn check_template(
+    template: &str,
+    params: &str,
+    literals: &[String],
+) -> Result<(), Vec<String>> {
+    let t: Value = serde_json::from_str(template).map_err(|e| vec![e.to_string()])?;
+    let p: Value = serde_json::from_str(params).map_err(|e| vec![e.to_string()])?;
+    let mut problems = Vec::new();
+    problems.extend(arm_schema::validate_template(&t).err().unwrap_or_default());
+    problems.extend(
+        arm_schema::validate_parameters(&p)
+            .err()
+            .unwrap_or_default(),
+    );
+    let lits: Vec<&str> = literals.iter().map(String::as_str).collect();
+    problems.extend(
+        arm_expr::check_expressions_with_literals(&t, &lits)
+            .err()
+            .unwrap_or_default(),
+    );
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
+}
+
+pub fn check_script(script: &str, values: &[String]) -> Result<(), Vec<String>> {
+    let s = powershell::parse_script(script)?;
+    let mut problems = Vec::new();
+    problems.extend(
+        powershell::check_commands(&s, SCRIPT_COMMANDS)
+            .err()
+            .unwrap_or_default(),
+    );
+    for inv in s.commands.iter().filter(|c| az_help::is_az_cmdlet(&c.name)) {
+        problems.extend(az_help::check_invocation(inv).err().unwrap_or_default());
+    }
+    let vals: Vec<&str> = values.iter().map(String::as_str).collect();
+    problems.extend(
+        powershell::check_literal_only(script, &s, &vals)
+            .err()
+            .unwrap_or_default(),
+    );
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
+}
+
+#[test]
+fn every_fixture_output_passes_the_independent_checks() {
+    let (mut templates, mut scripts) = (0, 0);
+    for (name, fx) in support::fixtures("valid") {
+        let values = emitted_values(&fx);
+        if let Some(files) = outputs(&fx, "arm") {
+            let get = |n: &str| {
+                files
+                    .iter()
+                    .find(|f| f.0 == n)
+                    .map(|f| f.1.clone())
+                    .expect(n)
+            };
+            check_template(
+                &get("azuredeploy.json"),
+                &get("azuredeploy.parameters.json"),
+                &values,
+            )
+            .unwrap_or_else(|e| panic!("{name}: azuredeploy.json:\n  {}", e.join("\n  ")));
+            templates += 1;
+        }
+        let files =
+            outputs(&fx, "powershell").unwrap_or_else(|| panic!("{name}: powershell failed"));
+        check_script(&files[0].1, &values)
+            .unwrap_or_else(|e| panic!("{name}: restore-vm.ps1:\n  {}", e.join("\n  ")));
+        scripts += 1;
+    }
+    eprintln!("validated {templates} templates (schemas, expressions) and {scripts} scripts (grammar, commands, Az signatures, literals)");
+    assert!(templates >= 20 && scripts >= 20);
+}
+
+/// The checks bite on real outputs: each mutation of a generated file must be caught.
+#[test]
+fn mutated_outputs_are_rejected() {
+    let (_, fx) = support::fixtures("valid")
+        .into_iter()
+        .find(|(n, _)| n == "managed-bek-kek-aad-windows")
+        .expect("fixture");
+    let values = emitted_values(&fx);
+    let arm = outputs(&fx, "arm").expect("arm");
+    let (template, params) = (&arm[0].1, &arm[1].1);
+    check_template(template, params, &values).expect("the original passes");
+    for (what, from, to) in [
+        (
+            "misspelt property",
+            "\"encryptionSettings\"",
+            "\"encryptionSetings\"",
+        ),
+        (
+            "string for a boolean",
+            "\"enabled\": true",
+            "\"enabled\": \"yes\"",
+        ),
+        ("unknown apiVersion", "\"2024-07-01\"", "\"2024-07-02\""),
+        (
+            "undeclared parameter",
+            "parameters('keyVaultResourceId')",
+            "parameters('keyVaultId')",
+        ),
+        (
+            "unterminated expression",
+            "\"[parameters('vmSize')]\"",
+            "\"[parameters('vmSize')\"",
+        ),
+        (
+            "broken expression",
+            "\"[parameters('vmSize')]\"",
+            "\"[parameters('vmSize'))]\"",
+        ),
+    ] {
+        assert!(
+            template.contains(from),
+            "{what}: `{from}` not in the template"
+        );
+        assert!(
+            check_template(&template.replacen(from, to, 1), params, &values).is_err(),
+            "{what} was not caught"
+        );
+    }
+    let script = &outputs(&fx, "powershell").expect("ps")[0].1;
+    check_script(script, &values).expect("the original passes");
+    for (what, from, to) in [
+        ("missing mandatory -Lun", " -Lun 0", ""),
+        (
+            "unknown parameter",
+            "-CreateOption 'Attach' -Windows",
+            "-CreateOption 'Attach' -Windws",
+        ),
+        (
+            "AAD id without secret",
+            " -AadClientSecret $aadClientSecretText",
+            "",
+        ),
+        (
+            "pasted value",
+            "-Name 'app01-osdisk-20240301-101500'",
+            "-Name app01-osdisk-20240301-101500",
+        ),
+        (
+            "injected command",
+            "$ErrorActionPreference = 'Stop'",
+            "$ErrorActionPreference = 'Stop'\nRemove-Item -Recurse 'C:\\'",
+        ),
+        ("unbalanced brace", "param(", "param({"),
+    ] {
+        assert!(script.contains(from), "{what}: `{from}` not in the script");
+        assert!(
+            check_script(&script.replacen(from, to, 1), &values).is_err(),
+            "{what} was not caught"
+        );
+    }
+}
