@@ -3,5 +3,6 @@
 
 mod cases;
 mod cli;
+mod properties;
 mod support;
 mod validation;
