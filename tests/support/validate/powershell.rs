@@ -203,11 +203,13 @@ pub fn check_literal_only(src: &str, s: &Script, values: &[&str]) -> Result<(), 
         if !found {
             problems.push(format!("the value `{v}` does not appear as a literal"));
         }
+        // A pasted value sits in code, clear of every literal; a match that overlaps a literal
+        // is text that merely spans a literal's edge (e.g. `'x'` then a newline, for `x'\n`).
         for (i, _) in src.match_indices(*v) {
             if !s
                 .inert
                 .iter()
-                .any(|lit| lit.start <= i && i + v.len() <= lit.end)
+                .any(|lit| lit.start < i + v.len() && i < lit.end)
             {
                 problems.push(format!(
                     "the value `{v}` appears outside a string literal at byte {i}"
