@@ -85,6 +85,33 @@ pub struct SourceArgs {
     /// Overrides the job's recovery point time (RFC 3339, or `M/d/yyyy h:mm:ss AM|PM` as UTC).
     #[arg(long, value_name = "TIME")]
     pub recovery_point_time: Option<String>,
+    /// Storage endpoint for blob names taken from the job (emulators, sovereign clouds), e.g.
+    /// `http://127.0.0.1:10000/devstoreaccount1`.
+    #[arg(long, value_name = "URL")]
+    pub blob_endpoint: Option<String>,
+    /// SAS token added to blob URLs built from the job's names.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "AZURE_STORAGE_SAS_TOKEN",
+        hide_env_values = true
+    )]
+    pub sas: Option<String>,
+    /// Entra ID credential for blob URLs without a SAS.
+    #[arg(long, value_enum, default_value = "cli")]
+    pub auth: AuthArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuthArg {
+    /// The Azure CLI's login (`az login`).
+    Cli,
+    /// The Azure host's managed identity.
+    ManagedIdentity,
+    /// AKS workload identity (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_FEDERATED_TOKEN_FILE).
+    WorkloadIdentity,
+    /// A service principal (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET).
+    ClientSecret,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

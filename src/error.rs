@@ -58,6 +58,7 @@ pub enum Code {
     BlobUnreachable,
     BlobTimeout,
     BlobTruncated,
+    BlobEmpty,
     BlobCredential,
     BlobInsecureToken,
     BlobFailed,
@@ -114,6 +115,7 @@ impl Code {
             Code::BlobUnreachable => "BlobUnreachable",
             Code::BlobTimeout => "BlobTimeout",
             Code::BlobTruncated => "BlobTruncated",
+            Code::BlobEmpty => "BlobEmpty",
             Code::BlobCredential => "BlobCredential",
             Code::BlobInsecureToken => "BlobInsecureToken",
             Code::BlobFailed => "BlobFailed",
@@ -124,15 +126,15 @@ impl Code {
     /// Exit status per SPEC §2: 1 input rejected, 2 usage, 3 environment.
     pub fn exit_code(self) -> u8 {
         match self {
-            Code::Usage | Code::BlobSupportNotBuilt => 2,
+            Code::Usage | Code::BlobSupportNotBuilt | Code::BlobInsecureToken => 2,
             Code::FileSystem
             | Code::BlobNotFound
             | Code::BlobAccessDenied
             | Code::BlobUnreachable
             | Code::BlobTimeout
             | Code::BlobTruncated
+            | Code::BlobEmpty
             | Code::BlobCredential
-            | Code::BlobInsecureToken
             | Code::BlobFailed
             | Code::Internal => 3,
             _ => 1,

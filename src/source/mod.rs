@@ -52,8 +52,58 @@ pub struct Loaded {
     pub bytes: Vec<u8>,
 }
 
+/// The Entra ID credential for blob URLs without a SAS (`--auth`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Auth {
+    /// The Azure CLI's login (`az login`).
+    #[default]
+    Cli,
+    /// The managed identity of the Azure host (IMDS / App Service; `AZURE_CLIENT_ID` picks a
+    /// user-assigned one).
+    ManagedIdentity,
+    /// AKS workload identity (`AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_FEDERATED_TOKEN_FILE`).
+    WorkloadIdentity,
+    /// A service principal (`AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET`).
+    ClientSecret,
+}
+
+impl Auth {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Auth::Cli => "cli",
+            Auth::ManagedIdentity => "managed-identity",
+            Auth::WorkloadIdentity => "workload-identity",
+            Auth::ClientSecret => "client-secret",
+        }
+    }
+    pub fn help(self) -> &'static str {
+        match self {
+            Auth::Cli => "run `az login` (and `az account set`), or pass a URL with a SAS",
+            Auth::ManagedIdentity => "run on an Azure host with a managed identity that may read the blob, or pass a URL with a SAS",
+            Auth::WorkloadIdentity => "set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_FEDERATED_TOKEN_FILE (AKS workload identity), or pass a URL with a SAS",
+            Auth::ClientSecret => "set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, or pass a URL with a SAS",
+        }
+    }
+}
+
+/// How blob URLs are read.
+#[derive(Debug, Clone, Default)]
+pub struct FetchOptions {
+    pub auth: Auth,
+}
+
+/// The URL's query carries a SAS signature.
+pub fn has_sas(url: &url::Url) -> bool {
+    url.query_pairs()
+        .any(|(k, _)| k.eq_ignore_ascii_case("sig"))
+}
+
 /// Read one input whole, refusing anything over [`MAX_INPUT_BYTES`] before reading it.
 pub fn load(spec: &SourceSpec, what: &str) -> Result<Loaded> {
+    load_with(spec, what, &FetchOptions::default())
+}
+
+pub fn load_with(spec: &SourceSpec, what: &str, opts: &FetchOptions) -> Result<Loaded> {
     let origin = spec.display();
     let doing = format!("reading the {what}");
     let bytes = match spec {
@@ -69,7 +119,7 @@ pub fn load(spec: &SourceSpec, what: &str) -> Result<Loaded> {
             read_capped(file, &origin, &doing)?
         }
         SourceSpec::Stdin => read_capped(std::io::stdin().lock(), &origin, &doing)?,
-        SourceSpec::Url(url) => fetch_url(url, &origin, &doing)?,
+        SourceSpec::Url(url) => fetch_url(url, opts, &origin, &doing)?,
     };
     Ok(Loaded { origin, bytes })
 }
@@ -106,7 +156,8 @@ fn io_error(e: &std::io::Error, origin: &str, doing: &str) -> Error {
         .help("check the path and that you may read it")
 }
 
-fn fetch_url(_url: &url::Url, origin: &str, doing: &str) -> Result<Vec<u8>> {
+#[cfg(not(feature = "azure"))]
+fn fetch_url(_url: &url::Url, _opts: &FetchOptions, origin: &str, doing: &str) -> Result<Vec<u8>> {
     Err(Error::new(
         Code::BlobSupportNotBuilt,
         "this build of restore-deploy cannot read blob URLs",
@@ -115,6 +166,14 @@ fn fetch_url(_url: &url::Url, origin: &str, doing: &str) -> Result<Vec<u8>> {
     .doing(doing)
     .help("download the blob (`az storage blob download ...`) and pass the file, or build with the default `azure` feature"))
 }
+
+#[cfg(feature = "azure")]
+fn fetch_url(url: &url::Url, opts: &FetchOptions, origin: &str, doing: &str) -> Result<Vec<u8>> {
+    blob::fetch(url, opts, origin, doing)
+}
+
+#[cfg(feature = "azure")]
+pub mod blob;
 
 /// Replace the value of every `sig` query parameter with `REDACTED`.
 pub fn redact_url(url: &url::Url) -> String {

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+#[cfg(feature = "azure")]
+pub mod azurite;
 pub mod validate;
 
 use std::path::{Path, PathBuf};

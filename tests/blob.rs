@@ -1,0 +1,275 @@
+//! Blob URLs against a real Azurite (issue 3): every way of naming the blobs, and every fault,
+//! through the real binary. Faults must exit 3 within seconds, name the blob with its SAS
+//! signature redacted, and write nothing.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::support::azurite::{account_sas, Azurite};
+use crate::support::{self, lay_out, run_in, Run};
+
+const CONTAINER: &str = "vm-app01-restore";
+const CONFIG: &str = "config-app01-1fc2d55d.json";
+const INFO: &str = "encryptioninfo-app01-1fc2d55d.json";
+
+fn s(v: &[&str]) -> Vec<String> {
+    v.iter().map(|x| x.to_string()).collect()
+}
+
+/// The no-AAD BEK+KEK fixture: its config (UTF-16LE as Azure writes it) and encryption-info blob
+/// seeded into Azurite; the local run's output to compare against.
+struct Seeded {
+    az: Azurite,
+    laid: support::Laid,
+    local: Run,
+}
+
+fn seeded() -> Option<Seeded> {
+    let az = Azurite::start_or_skip()?;
+    let (_, fx) = support::fixtures("valid")
+        .into_iter()
+        .find(|(n, _)| n == "managed-bek-kek-noaad-windows")
+        .expect("fixture");
+    let laid = lay_out(&fx);
+    az.put(
+        CONTAINER,
+        CONFIG,
+        &std::fs::read(laid.dir.path().join("config.json")).expect("config"),
+    );
+    az.put(
+        CONTAINER,
+        INFO,
+        &std::fs::read(laid.dir.path().join("encryption-info.json")).expect("info"),
+    );
+    let mut a = s(&["generate", "--format", "arm"]);
+    a.extend(laid.source_args.clone());
+    let local = run_in(laid.dir.path(), &a);
+    assert_eq!(local.code, 0, "{}", local.stderr);
+    Some(Seeded { az, laid, local })
+}
+
+fn job_with(laid: &support::Laid, edit: impl FnOnce(&mut serde_json::Map<String, Value>)) {
+    let p = laid.dir.path().join("job.json");
+    let mut job: Value =
+        serde_json::from_str(&std::fs::read_to_string(&p).expect("job")).expect("json");
+    edit(job.as_object_mut().expect("bag"));
+    std::fs::write(p, job.to_string()).expect("write job");
+}
+
+fn no_signature_anywhere(run: &Run, sas: &str) {
+    let sig = sas.split("sig=").nth(1).expect("sig");
+    for out in [&run.stdout, &run.stderr] {
+        assert!(!out.contains(sig), "a SAS signature was printed:\n{out}");
+    }
+}
+
+#[test]
+fn config_and_encryption_info_urls_with_a_sas() {
+    let Some(t) = seeded() else { return };
+    let sas = account_sas("r");
+    let r = run_in(
+        t.laid.dir.path(),
+        &s(&[
+            "generate",
+            "--format",
+            "arm",
+            "--job",
+            "job.json",
+            "--config",
+            &format!("{}?{sas}", t.az.url(CONTAINER, CONFIG)),
+            "--encryption-info",
+            &format!("{}?{sas}", t.az.url(CONTAINER, INFO)),
+        ]),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout, t.local.stdout,
+        "the blob and the file give different bundles"
+    );
+    no_signature_anywhere(&r, &sas);
+}
+
+#[test]
+fn job_names_with_blob_endpoint_and_sas_flag() {
+    let Some(t) = seeded() else { return };
+    job_with(&t.laid, |bag| {
+        bag.insert("Config Blob Container Name".into(), json!(CONTAINER));
+        bag.insert("Config Blob Name".into(), json!(CONFIG));
+        bag.insert("Encryption Info Blob Name".into(), json!(INFO));
+        bag.insert(
+            "Target Storage Account Name".into(),
+            json!("devstoreaccount1"),
+        );
+        // Names only: the job's `Config Blob Uri` would otherwise say where the config is.
+        bag.remove("Config Blob Uri");
+    });
+    let sas = account_sas("r");
+    // No --config and no --encryption-info: both are found from the job's names.
+    let r = run_in(
+        t.laid.dir.path(),
+        &s(&[
+            "generate",
+            "--format",
+            "arm",
+            "--job",
+            "job.json",
+            "--blob-endpoint",
+            &t.az.endpoint,
+            "--sas",
+            &sas,
+        ]),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, t.local.stdout);
+    no_signature_anywhere(&r, &sas);
+}
+
+#[test]
+fn job_config_blob_uri_with_sas_from_the_environment() {
+    let Some(t) = seeded() else { return };
+    job_with(&t.laid, |bag| {
+        bag.insert("Config Blob Uri".into(), json!(t.az.url(CONTAINER, CONFIG)));
+        bag.insert("Config Blob Container Name".into(), json!(CONTAINER));
+        bag.insert("Encryption Info Blob Name".into(), json!(INFO));
+    });
+    let sas = account_sas("r");
+    let o = std::process::Command::new(support::BIN)
+        .args(["generate", "--format", "arm", "--job", "job.json"])
+        .current_dir(t.laid.dir.path())
+        .env("AZURE_STORAGE_SAS_TOKEN", &sas)
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&o.stdout), t.local.stdout);
+}
+
+fn fault(t: &Seeded, url: &str, code: i32, error: &str) -> Run {
+    let started = Instant::now();
+    let r = run_in(
+        t.laid.dir.path(),
+        &s(&[
+            "generate", "--format", "arm", "--job", "job.json", "--out", "out", "--config", url,
+        ]),
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(12),
+        "{error} took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(r.code, code, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!("error[{error}]")),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        !t.laid.dir.path().join("out").exists(),
+        "a failed run wrote output"
+    );
+    r
+}
+
+#[test]
+fn missing_empty_and_refused_blobs() {
+    let Some(t) = seeded() else { return };
+    let sas = account_sas("r");
+    let r = fault(
+        &t,
+        &format!("{}?{sas}", t.az.url(CONTAINER, "nope.json")),
+        3,
+        "BlobNotFound",
+    );
+    assert!(r.stderr.contains("sig=REDACTED"), "{}", r.stderr);
+    no_signature_anywhere(&r, &sas);
+
+    t.az.put(CONTAINER, "empty.json", b"");
+    fault(
+        &t,
+        &format!("{}?{sas}", t.az.url(CONTAINER, "empty.json")),
+        3,
+        "BlobEmpty",
+    );
+
+    let forged = sas.replace("sig=", "sig=AAAA");
+    let r = fault(
+        &t,
+        &format!("{}?{forged}", t.az.url(CONTAINER, CONFIG)),
+        3,
+        "BlobAccessDenied",
+    );
+    assert!(r.stderr.contains("sig=REDACTED"), "{}", r.stderr);
+    no_signature_anywhere(&r, &forged);
+
+    // http without a SAS: no token may travel in clear text.
+    fault(&t, &t.az.url(CONTAINER, CONFIG), 2, "BlobInsecureToken");
+}
+
+/// A stand-in server: answers each connection with `reply` (or nothing, holding it open).
+fn fake_server(reply: Option<&'static [u8]>) -> (String, std::thread::JoinHandle<()>) {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = l.local_addr().expect("addr");
+    let h = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        l.set_nonblocking(false).expect("blocking");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        for conn in l.incoming() {
+            let Ok(mut c) = conn else { break };
+            let mut buf = [0u8; 4096];
+            let _ = c.set_read_timeout(Some(Duration::from_millis(500)));
+            let _ = c.read(&mut buf);
+            match reply {
+                Some(r) => {
+                    let _ = c.write_all(r);
+                }
+                None => held.push(c),
+            }
+            if Instant::now() > deadline {
+                break;
+            }
+        }
+    });
+    (
+        format!("http://{addr}/devstoreaccount1/c/config.json?sv=1&sig=FAKESIGNATURE"),
+        h,
+    )
+}
+
+#[test]
+fn unreachable_slow_truncated_and_oversized_endpoints() {
+    let Some(t) = seeded() else { return };
+    // Nothing listens on a port we just released.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let r = fault(
+        &t,
+        &format!("http://127.0.0.1:{port}/devstoreaccount1/c/b.json?sig=SECRETSIG"),
+        3,
+        "BlobUnreachable",
+    );
+    assert!(!r.stderr.contains("SECRETSIG"), "{}", r.stderr);
+
+    let (url, _h) = fake_server(None);
+    let started = Instant::now();
+    let r = run_in(t.laid.dir.path(), &s(&["inspect", "--config", &url]));
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("error[BlobTimeout]"), "{}", r.stderr);
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+
+    let (url, _h) = fake_server(Some(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\nx-ms-blob-type: BlockBlob\r\nConnection: close\r\n\r\n{\"name\":"));
+    let r = fault(&t, &url, 3, "BlobTruncated");
+    assert!(!r.stderr.contains("FAKESIGNATURE"), "{}", r.stderr);
+
+    let (url, _h) = fake_server(Some(b"HTTP/1.1 200 OK\r\nContent-Length: 104857600\r\nx-ms-blob-type: BlockBlob\r\nConnection: close\r\n\r\n"));
+    fault(&t, &url, 1, "InputTooLarge");
+}
