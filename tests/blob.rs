@@ -273,3 +273,175 @@ fn unreachable_slow_truncated_and_oversized_endpoints() {
     let (url, _h) = fake_server(Some(b"HTTP/1.1 200 OK\r\nContent-Length: 104857600\r\nx-ms-blob-type: BlockBlob\r\nConnection: close\r\n\r\n"));
     fault(&t, &url, 1, "InputTooLarge");
 }
+
+fn b64url(bytes: &[u8]) -> String {
+    const T: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for c in bytes.chunks(3) {
+        let n = (c[0] as u32) << 16
+            | (*c.get(1).unwrap_or(&0) as u32) << 8
+            | *c.get(2).unwrap_or(&0) as u32;
+        for i in 0..=c.len() {
+            out.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+/// The Entra ID path for real: Azurite over https with `--oauth basic` (it checks a token's
+/// claims, not its signature), a self-signed leaf certificate trusted through `SSL_CERT_FILE`,
+/// and a stand-in `az` on PATH that hands `AzureCliCredential` such a token.
+#[test]
+fn token_path_over_https_with_the_azure_cli_credential() {
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    let dir = tempfile::tempdir().expect("tmp");
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let made = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+        ])
+        .args([
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-addext",
+            "basicConstraints=critical,CA:FALSE",
+            "-addext",
+            "extendedKeyUsage=serverAuth",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !made {
+        assert!(
+            !ci,
+            "openssl is needed for the token-path test under CI=true"
+        );
+        eprintln!("SKIPPED: no openssl to make a test certificate");
+        return;
+    }
+    let (cert_s, key_s) = (
+        cert.to_string_lossy().into_owned(),
+        key.to_string_lossy().into_owned(),
+    );
+    let Some(az) = Azurite::start_with(&["--oauth", "basic", "--cert", &cert_s, "--key", &key_s])
+    else {
+        return;
+    };
+    assert!(az.endpoint.starts_with("https://"), "{}", az.endpoint);
+
+    // Seed over https with curl (the test process itself does not trust the certificate).
+    let (_, fx) = support::fixtures("valid")
+        .into_iter()
+        .find(|(n, _)| n == "managed-bek-kek-aad-windows")
+        .expect("fixture");
+    let laid = lay_out(&fx);
+    let sas = account_sas("rwdlac");
+    let curl = |args: &[&str]| {
+        let ok = std::process::Command::new("curl")
+            .args([
+                "-sf",
+                "--cacert",
+                &cert_s,
+                "-H",
+                "x-ms-version: 2021-08-06",
+                "-o",
+                "/dev/null",
+            ])
+            .args(args)
+            .status();
+        assert!(ok.is_ok_and(|s| s.success()), "curl {args:?}");
+    };
+    curl(&[
+        "-X",
+        "PUT",
+        &format!("{}/{CONTAINER}?restype=container&{sas}", az.endpoint),
+    ]);
+    let config = laid
+        .dir
+        .path()
+        .join("config.json")
+        .to_string_lossy()
+        .into_owned();
+    curl(&[
+        "-X",
+        "PUT",
+        "-H",
+        "x-ms-blob-type: BlockBlob",
+        "--data-binary",
+        &format!("@{config}"),
+        &format!("{}?{sas}", az.url(CONTAINER, CONFIG)),
+    ]);
+
+    // A token with the claims Azurite checks.
+    let now = 1_700_000_000u64;
+    let claims = json!({"iss": "https://sts.windows.net/72f988bf-86f1-41af-91ab-2d7cd011db47/", "aud": "https://storage.azure.com", "iat": now, "nbf": now, "exp": 4_070_908_800u64, "oid": "00000000-0000-0000-0000-000000000001"});
+    let jwt = format!(
+        "{}.{}.c2ln",
+        b64url(br#"{"alg":"RS256","typ":"JWT"}"#),
+        b64url(claims.to_string().as_bytes())
+    );
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).expect("bin");
+    let answer = json!({"accessToken": jwt, "expiresOn": "2099-01-01 00:00:00.000000", "expires_on": 4_070_908_800u64, "subscription": "x", "tenant": "72f988bf-86f1-41af-91ab-2d7cd011db47", "tokenType": "Bearer"});
+    let script = bin.join("az");
+    std::fs::write(&script, format!("#!/bin/sh\ncat <<'EOF'\n{answer}\nEOF\n")).expect("az");
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+
+    let run = |extra_path: &str| {
+        std::process::Command::new(support::BIN)
+            .args([
+                "inspect",
+                "--job",
+                "job.json",
+                "--auth",
+                "cli",
+                "--config",
+                &az.url(CONTAINER, CONFIG),
+            ])
+            .current_dir(laid.dir.path())
+            .env("PATH", extra_path)
+            .env("SSL_CERT_FILE", &cert_s)
+            .output()
+            .expect("runs")
+    };
+    let o = run(&path);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).contains("with Azure AD"));
+
+    // An `az` that is not signed in: a credential error, exit 3, with the next step.
+    std::fs::write(
+        &script,
+        "#!/bin/sh\necho 'ERROR: Please run az login to setup account.' >&2\nexit 1\n",
+    )
+    .expect("az");
+    let o = run(&path);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("error[BlobCredential]") && stderr.contains("az login"),
+        "{stderr}"
+    );
+}
