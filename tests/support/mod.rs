@@ -183,25 +183,10 @@ pub fn files_under(dir: &Path) -> Vec<(PathBuf, String)> {
     out
 }
 
-pub fn ps_quote(s: &str) -> String {
-    let mut out = String::from("'");
-    for c in s.chars() {
-        if matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}') {
-            out.push(c);
-        }
-        out.push(c);
-    }
-    out.push('\'');
-    out
-}
-
-/// ARM reads `[...]` as an expression and `[[...]` as the literal `[...]`.
-pub fn arm_unescape(s: &str) -> String {
-    match s.strip_prefix("[[") {
-        Some(rest) if s.ends_with(']') => format!("[{rest}"),
-        _ => s.to_owned(),
-    }
-}
+// The tests' own quoting oracle lives with the PowerShell checks; ARM unescaping with the
+// expression checks.
+pub use validate::arm_expr::arm_unescape;
+pub use validate::powershell::ps_quote;
 
 pub fn snapshot(name: &str, text: &str) {
     insta::with_settings!({
