@@ -4,8 +4,8 @@
 //! credential the user chose with `--auth` (azure_identity 1.x has no catch-all chain, so the
 //! choice is explicit). Faults give up within seconds: two retries at most, 200 ms apart at first,
 //! and a hard deadline on the whole download, where the SDK's defaults retry for over a minute.
-//! The blob's size is read first and anything over the input limit is refused before its body is
-//! fetched. No message carries a SAS signature: URLs are redacted and SDK error texts scrubbed.
+//! The blob's size is read from the first response and anything over the input limit is refused
+//! before its body is read. No message carries a SAS signature: URLs are redacted and SDK error texts scrubbed.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,7 +13,6 @@ use std::time::Duration;
 use azure_core::credentials::{Secret, TokenCredential};
 use azure_core::error::ErrorKind;
 use azure_core::http::{ClientOptions, ExponentialRetryOptions, RetryOptions, StatusCode};
-use azure_storage_blob::models::BlobClientGetPropertiesResultHeaders;
 use azure_storage_blob::{BlobClient, BlobClientOptions};
 
 use super::{Auth, FetchOptions, MAX_INPUT_BYTES};
@@ -95,22 +94,24 @@ enum Fault {
     Sdk(azure_core::Error, bool),
 }
 
+/// One GET: the SDK's download streams its body lazily, so the size (the `Content-Range` total,
+/// else `Content-Length`) is checked against the limit before a byte of body is read.
 async fn download(client: &BlobClient) -> std::result::Result<Vec<u8>, Fault> {
-    let props = client
-        .get_properties(None)
-        .await
-        .map_err(|e| Fault::Sdk(e, false))?;
-    let expected = props.content_length().ok().flatten();
-    if let Some(n) = expected.filter(|n| *n > MAX_INPUT_BYTES) {
-        return Err(Fault::TooLarge(n));
-    }
-    if expected == Some(0) {
-        return Err(Fault::Empty);
-    }
     let response = client
         .download(None)
         .await
-        .map_err(|e| Fault::Sdk(e, true))?;
+        .map_err(|e| Fault::Sdk(e, false))?;
+    let range_total = response
+        .headers
+        .get_optional_str(&azure_core::http::headers::HeaderName::from_static(
+            "content-range",
+        ))
+        .and_then(|r| r.rsplit('/').next())
+        .and_then(|t| t.trim().parse::<u64>().ok());
+    let expected = range_total.or(response.properties.content_length);
+    if let Some(n) = expected.filter(|n| *n > MAX_INPUT_BYTES) {
+        return Err(Fault::TooLarge(n));
+    }
     let bytes = response
         .body
         .collect()
