@@ -131,14 +131,61 @@ pub fn typed<T: DeserializeOwned>(value: Value, origin: &str, what: &str) -> Res
     })
 }
 
-/// serde_path_to_error prints `a.b[0].c` (or `.` for the root); we show `$.a.b[0].c`.
+/// serde_path_to_error prints the normalised (lower-case) path `a.b[0].c`; we show it as
+/// `$.a.b[0].c` in Azure's own spelling, so it can be found in the file.
 pub fn json_path(p: &str) -> String {
     if p == "." || p.is_empty() {
-        "$".to_owned()
-    } else {
-        format!("$.{p}")
+        return "$".to_owned();
     }
+    let spelled: Vec<String> = p
+        .split('.')
+        .map(|seg| {
+            let (name, index) = seg.split_at(seg.find('[').unwrap_or(seg.len()));
+            let known = AZURE_SPELLING.iter().find(|k| k.eq_ignore_ascii_case(name));
+            format!("{}{index}", known.copied().unwrap_or(name))
+        })
+        .collect();
+    format!("$.{}", spelled.join("."))
 }
+
+/// The keys restore-deploy reads, as Azure spells them.
+const AZURE_SPELLING: &[&str] = &[
+    "hardwareProfile",
+    "vmSize",
+    "storageProfile",
+    "osDisk",
+    "dataDisks",
+    "osType",
+    "managedDisk",
+    "storageAccountType",
+    "diskEncryptionSet",
+    "securityProfile",
+    "securityType",
+    "diskSizeGB",
+    "encryptionSettings",
+    "diskEncryptionKey",
+    "keyEncryptionKey",
+    "secretUrl",
+    "keyUrl",
+    "sourceVault",
+    "networkProfile",
+    "networkInterfaces",
+    "availabilitySet",
+    "licenseType",
+    "typeHandlerVersion",
+    "KeyVaultURL",
+    "KeyVaultResourceId",
+    "KeyEncryptionKeyURL",
+    "KekVaultResourceId",
+    "AADClientID",
+    "VolumeType",
+    "OsDiskKeyAndSecretDetails",
+    "SecretUrl",
+    "KeyUrl",
+    "SecretData",
+    "KeyBackupData",
+    "KeyVaultSecretBackupData",
+];
 
 /// Lower-case keys, fold `properties.x` into `properties: {x}`, and reject keys that collapse
 /// together with different values.
