@@ -170,6 +170,11 @@ fn fault(t: &Seeded, url: &str, code: i32, error: &str) -> Run {
         !t.laid.dir.path().join("out").exists(),
         "a failed run wrote output"
     );
+    eprintln!(
+        "fault {error}: exit {} after {:?}",
+        r.code,
+        started.elapsed()
+    );
     r
 }
 
@@ -263,6 +268,11 @@ fn unreachable_slow_truncated_and_oversized_endpoints() {
     assert!(
         started.elapsed() < Duration::from_secs(20),
         "{:?}",
+        started.elapsed()
+    );
+    eprintln!(
+        "fault BlobTimeout: exit {} after {:?}",
+        r.code,
         started.elapsed()
     );
 
