@@ -11,6 +11,35 @@ pub fn template_support_from() -> DateTime<Utc> {
         .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
+/// Whether Azure supports an ARM template for a recovery point created at `at`: the one place
+/// the 2017-04-26 rule is decided. Azure's guide says "after 26 April 2017", so a point on that
+/// day itself is allowed with a warning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TemplateSupport {
+    /// No recovery point time is known: a template cannot be shown to be possible.
+    Unknown,
+    /// Created before 2017-04-26T00:00:00Z: Azure supports no template.
+    Before,
+    /// Created during 2017-04-26 (UTC): allowed, but Azure's wording is ambiguous.
+    FirstDay,
+    Supported,
+}
+
+impl TemplateSupport {
+    pub fn of(at: Option<DateTime<Utc>>) -> Self {
+        let from = template_support_from();
+        match at {
+            None => TemplateSupport::Unknown,
+            Some(t) if t < from => TemplateSupport::Before,
+            Some(t) if t < from + chrono::Duration::days(1) => TemplateSupport::FirstDay,
+            Some(_) => TemplateSupport::Supported,
+        }
+    }
+    pub fn allows_templates(self) -> bool {
+        matches!(self, TemplateSupport::FirstDay | TemplateSupport::Supported)
+    }
+}
+
 pub fn parse(raw: &str) -> Result<DateTime<Utc>, String> {
     let s = raw.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
@@ -80,6 +109,31 @@ mod tests {
     fn rfc3339_with_offset() {
         let t = parse("2017-04-26T01:59:59+02:00").expect("parses");
         assert!(t < template_support_from());
+    }
+
+    #[test]
+    fn template_rule_boundaries() {
+        let at = |s: &str| Some(parse(s).expect("time"));
+        assert_eq!(TemplateSupport::of(None), TemplateSupport::Unknown);
+        assert_eq!(
+            TemplateSupport::of(at("2017-04-25T23:59:59Z")),
+            TemplateSupport::Before
+        );
+        assert_eq!(
+            TemplateSupport::of(at("2017-04-26T00:00:00Z")),
+            TemplateSupport::FirstDay
+        );
+        assert_eq!(
+            TemplateSupport::of(at("2017-04-26T23:59:59Z")),
+            TemplateSupport::FirstDay
+        );
+        assert_eq!(
+            TemplateSupport::of(at("2017-04-27T00:00:00Z")),
+            TemplateSupport::Supported
+        );
+        assert!(!TemplateSupport::Before.allows_templates());
+        assert!(!TemplateSupport::Unknown.allows_templates());
+        assert!(TemplateSupport::FirstDay.allows_templates());
     }
 
     #[test]
