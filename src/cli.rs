@@ -172,3 +172,66 @@ pub struct DeployArgs {
     #[arg(long, value_enum, value_name = "All|Data|OS")]
     pub volume_type: Option<VolumeTypeArg>,
 }
+
+// The CLI → model mapping lives beside the clap types, so the layers below never see clap and a
+// new flag is wired in the same file that declares it.
+
+impl From<AuthArg> for crate::source::Auth {
+    fn from(a: AuthArg) -> Self {
+        match a {
+            AuthArg::Cli => crate::source::Auth::Cli,
+            AuthArg::ManagedIdentity => crate::source::Auth::ManagedIdentity,
+            AuthArg::WorkloadIdentity => crate::source::Auth::WorkloadIdentity,
+            AuthArg::ClientSecret => crate::source::Auth::ClientSecret,
+        }
+    }
+}
+
+impl SourceArgs {
+    /// Where to read each input from, in the input layer's terms.
+    pub fn request(&self) -> crate::input::read::Request<'_> {
+        crate::input::read::Request {
+            config: self.config.as_deref(),
+            job: self.job.as_deref(),
+            encryption_info: self.encryption_info.as_deref(),
+            blob_endpoint: self.blob_endpoint.as_deref(),
+            sas: self.sas.as_deref(),
+            auth: self.auth.into(),
+        }
+    }
+}
+
+/// What the command line says over the inputs.
+pub fn overrides(s: &SourceArgs, d: &DeployArgs) -> crate::model::Overrides {
+    use crate::model::{AdeChoice, Overrides, VolumeType};
+    Overrides {
+        vm_name: d.vm_name.clone(),
+        location: d.location.clone(),
+        vm_size: d.vm_size.clone(),
+        virtual_network: d.virtual_network.clone(),
+        virtual_network_resource_group: d.virtual_network_resource_group.clone(),
+        subnet: d.subnet.clone(),
+        public_ip: match (d.public_ip, d.no_public_ip) {
+            (_, true) => Some(false),
+            (true, _) => Some(true),
+            _ => None,
+        },
+        availability_set_id: d.availability_set_id.clone(),
+        ade: match d.ade {
+            AdeArg::Auto => AdeChoice::Auto,
+            AdeArg::Aad => AdeChoice::Aad,
+            AdeArg::NoAad => AdeChoice::NoAad,
+            AdeArg::None => AdeChoice::None,
+        },
+        secret_url: d.secret_url.clone(),
+        key_url: d.key_url.clone(),
+        key_vault_id: d.key_vault_id.clone(),
+        kek_vault_id: d.kek_vault_id.clone(),
+        volume_type: d.volume_type.map(|v| match v {
+            VolumeTypeArg::All => VolumeType::All,
+            VolumeTypeArg::Data => VolumeType::Data,
+            VolumeTypeArg::Os => VolumeType::Os,
+        }),
+        recovery_point_time: s.recovery_point_time.clone(),
+    }
+}

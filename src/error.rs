@@ -7,138 +7,103 @@
 
 use std::fmt;
 
-/// Stable error codes. The exit status follows from the code alone.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Code {
-    // usage (exit 2)
-    Usage,
-    BlobSupportNotBuilt,
-    // input rejected (exit 1)
-    EmptyInput,
-    InputTooLarge,
-    InvalidEncoding,
-    InvalidJson,
-    UnexpectedValue,
-    DuplicateKey,
-    NotARestoreJob,
-    ConfigNotFound,
-    MissingOsDisk,
-    MissingVmSize,
-    MissingVmName,
-    UnknownOsType,
-    DiskHasBothVhdAndManagedDisk,
-    DiskHasNoSource,
-    MixedDiskKinds,
-    InvalidManagedDiskId,
-    InvalidVhdUri,
-    InvalidLun,
-    DuplicateLun,
-    InvalidDiskSize,
-    UnsupportedConfidentialVm,
-    UnsupportedDiskEncryptionSet,
-    UnknownAdeExtensionVersion,
-    ConflictingEncryptionEvidence,
-    IncompleteKeyReference,
-    InvalidSecretUrl,
-    InvalidKeyUrl,
-    KeyUrlNotHttps,
-    KeyUrlHasPort,
-    KeyUrlNotVersioned,
-    InvalidVaultId,
-    UrlVaultMismatch,
-    VaultSubscriptionMismatch,
-    InvalidRecoveryPointTime,
-    RecoveryPointTimeUnknown,
-    RecoveryPointBeforeTemplateSupport,
-    StaleOutput,
-    // environment (exit 3)
-    FileSystem,
-    BlobNotFound,
-    BlobAccessDenied,
-    BlobUnreachable,
-    BlobTimeout,
-    BlobTruncated,
-    BlobEmpty,
-    BlobCredential,
-    BlobInsecureToken,
-    BlobFailed,
-    // a bug in restore-deploy (exit 3, never expected)
-    Internal,
+/// How a failed run ends (the exit status is part of the CLI contract).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Exit {
+    /// 1: the input was rejected (invalid, unsupported, too old, stale files, failed `check`).
+    Rejected = 1,
+    /// 2: the command line cannot work as given.
+    Usage = 2,
+    /// 3: the environment failed (file system, network, authentication), or a bug.
+    Environment = 3,
+}
+
+/// Declares every code once, with its exit status and the next step shown when the error itself
+/// has no more specific one. The matches are generated, so a new code cannot be added without
+/// both, and no wildcard arm can give it a wrong exit status silently.
+macro_rules! codes {
+    ($( $name:ident => $exit:ident, $help:literal; )*) => {
+        /// Stable error codes: scripts match on them, so a code is never renamed, only added.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code { $($name,)* }
+
+        impl Code {
+            /// Every code, in declaration order (README's table is checked against it).
+            pub const ALL: &'static [Code] = &[$(Code::$name,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$name => stringify!($name),)* }
+            }
+
+            pub fn exit(self) -> Exit {
+                match self { $(Code::$name => Exit::$exit,)* }
+            }
+
+            /// The next step when the error names no more specific one.
+            pub fn default_help(self) -> &'static str {
+                match self { $(Code::$name => $help,)* }
+            }
+        }
+    };
+}
+
+codes! {
+    Usage => Usage, "run `restore-deploy --help` for the options";
+    BlobSupportNotBuilt => Usage, "download the blob and pass the file, or use a build with the default `azure` feature";
+    BlobInsecureToken => Usage, "use an https URL, or a SAS token";
+    EmptyInput => Rejected, "check that this is the right file and that it was downloaded whole";
+    InputTooLarge => Rejected, "a config blob or job document is a few kilobytes: check that this is the right file";
+    InvalidEncoding => Rejected, "save the input as UTF-8 or UTF-16LE, as Azure Backup writes it";
+    InvalidJson => Rejected, "check that the input is the JSON Azure wrote, downloaded whole";
+    UnexpectedValue => Rejected, "fix the value at the path shown, or pass the matching command-line override";
+    DuplicateKey => Rejected, "keep one of the keys: Azure matches keys without regard to case";
+    NotARestoreJob => Rejected, "pass the details of the \"Restore disks\" job (`az backup job show`)";
+    ConfigNotFound => Rejected, "pass `--config` with the config blob's file or URL";
+    MissingOsDisk => Rejected, "pass the config blob of the VM whose disks were restored";
+    MissingVmSize => Rejected, "pass `--vm-size`";
+    MissingVmName => Rejected, "pass `--vm-name`";
+    UnknownOsType => Rejected, "the config must say `osType: Windows` or `Linux` on the OS disk";
+    DiskHasBothVhdAndManagedDisk => Rejected, "a disk is either a VHD or a managed disk: check the config blob";
+    DiskHasNoSource => Rejected, "each disk needs `vhd.uri` or `managedDisk.id`: check the config blob";
+    MixedDiskKinds => Rejected, "restore all disks the same way (managed or unmanaged)";
+    InvalidManagedDiskId => Rejected, "a managed disk id looks like `/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Compute/disks/<name>`";
+    InvalidVhdUri => Rejected, "a VHD URI looks like `https://<account>.blob.core.windows.net/<container>/<name>.vhd`";
+    InvalidLun => Rejected, "LUNs are whole numbers from 0 to 63";
+    DuplicateLun => Rejected, "each data disk needs its own LUN";
+    InvalidDiskSize => Rejected, "disk sizes are whole numbers of GiB";
+    UnsupportedConfidentialVm => Rejected, "restore Confidential VMs with Azure's own restore flow";
+    UnsupportedDiskEncryptionSet => Rejected, "restore SSE+CMK disks with the template Azure Backup generated";
+    UnknownAdeExtensionVersion => Rejected, "pass `--ade aad` or `--ade no-aad`";
+    ConflictingEncryptionEvidence => Rejected, "pass `--ade` to say which ADE flavour the VM used";
+    IncompleteKeyReference => Rejected, "pass the missing reference with its flag (`--secret-url`, `--key-url`, `--key-vault-id`, `--kek-vault-id`)";
+    InvalidSecretUrl => Rejected, "a secret URL looks like `https://<vault>.vault.azure.net/secrets/<name>/<version>`";
+    InvalidKeyUrl => Rejected, "a key URL looks like `https://<vault>.vault.azure.net/keys/<name>/<version>`";
+    KeyUrlNotHttps => Rejected, "Key Vault URLs are https";
+    KeyUrlHasPort => Rejected, "Key Vault URLs carry no port";
+    KeyUrlNotVersioned => Rejected, "give the versioned URL (`.../<name>/<version>`)";
+    InvalidVaultId => Rejected, "a vault id looks like `/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<name>`";
+    UrlVaultMismatch => Rejected, "the URL must point at the vault its `sourceVault.id` names";
+    VaultSubscriptionMismatch => Rejected, "ADE needs the key vault in the VM's subscription";
+    InvalidRecoveryPointTime => Rejected, "give `--recovery-point-time` as RFC 3339 (`2019-12-25T22:07:11Z`)";
+    RecoveryPointTimeUnknown => Rejected, "pass `--job` or `--recovery-point-time`";
+    RecoveryPointBeforeTemplateSupport => Rejected, "use `--format powershell`";
+    StaleOutput => Rejected, "run the same command without `--check`, then review and commit the change";
+    FileSystem => Environment, "check the path, the free space and that you may read and write there";
+    BlobNotFound => Environment, "check the blob's URL (or the job's names) and that the restore finished";
+    BlobAccessDenied => Environment, "check the SAS (permissions, expiry) or the identity's role on the storage account";
+    BlobUnreachable => Environment, "check the network and the endpoint";
+    BlobTimeout => Environment, "retry; raise `RESTORE_DEPLOY_BLOB_TIMEOUT` (seconds) on a slow network";
+    BlobTruncated => Environment, "retry the download";
+    BlobEmpty => Environment, "check that the restore job finished and wrote the blob";
+    BlobCredential => Environment, "sign in (`az login`), or pass a URL with a SAS";
+    BlobFailed => Environment, "retry; if it persists, download the blob and pass the file";
+    Internal => Environment, "this is a bug in restore-deploy; please report it with the command line you ran";
 }
 
 impl Code {
-    pub fn as_str(self) -> &'static str {
-        // Debug of a fieldless enum is its name: the names are the codes.
-        match self {
-            Code::Usage => "Usage",
-            Code::BlobSupportNotBuilt => "BlobSupportNotBuilt",
-            Code::EmptyInput => "EmptyInput",
-            Code::InputTooLarge => "InputTooLarge",
-            Code::InvalidEncoding => "InvalidEncoding",
-            Code::InvalidJson => "InvalidJson",
-            Code::UnexpectedValue => "UnexpectedValue",
-            Code::DuplicateKey => "DuplicateKey",
-            Code::NotARestoreJob => "NotARestoreJob",
-            Code::ConfigNotFound => "ConfigNotFound",
-            Code::MissingOsDisk => "MissingOsDisk",
-            Code::MissingVmSize => "MissingVmSize",
-            Code::MissingVmName => "MissingVmName",
-            Code::UnknownOsType => "UnknownOsType",
-            Code::DiskHasBothVhdAndManagedDisk => "DiskHasBothVhdAndManagedDisk",
-            Code::DiskHasNoSource => "DiskHasNoSource",
-            Code::MixedDiskKinds => "MixedDiskKinds",
-            Code::InvalidManagedDiskId => "InvalidManagedDiskId",
-            Code::InvalidVhdUri => "InvalidVhdUri",
-            Code::InvalidLun => "InvalidLun",
-            Code::DuplicateLun => "DuplicateLun",
-            Code::InvalidDiskSize => "InvalidDiskSize",
-            Code::UnsupportedConfidentialVm => "UnsupportedConfidentialVm",
-            Code::UnsupportedDiskEncryptionSet => "UnsupportedDiskEncryptionSet",
-            Code::UnknownAdeExtensionVersion => "UnknownAdeExtensionVersion",
-            Code::ConflictingEncryptionEvidence => "ConflictingEncryptionEvidence",
-            Code::IncompleteKeyReference => "IncompleteKeyReference",
-            Code::InvalidSecretUrl => "InvalidSecretUrl",
-            Code::InvalidKeyUrl => "InvalidKeyUrl",
-            Code::KeyUrlNotHttps => "KeyUrlNotHttps",
-            Code::KeyUrlHasPort => "KeyUrlHasPort",
-            Code::KeyUrlNotVersioned => "KeyUrlNotVersioned",
-            Code::InvalidVaultId => "InvalidVaultId",
-            Code::UrlVaultMismatch => "UrlVaultMismatch",
-            Code::VaultSubscriptionMismatch => "VaultSubscriptionMismatch",
-            Code::InvalidRecoveryPointTime => "InvalidRecoveryPointTime",
-            Code::RecoveryPointTimeUnknown => "RecoveryPointTimeUnknown",
-            Code::RecoveryPointBeforeTemplateSupport => "RecoveryPointBeforeTemplateSupport",
-            Code::StaleOutput => "StaleOutput",
-            Code::FileSystem => "FileSystem",
-            Code::BlobNotFound => "BlobNotFound",
-            Code::BlobAccessDenied => "BlobAccessDenied",
-            Code::BlobUnreachable => "BlobUnreachable",
-            Code::BlobTimeout => "BlobTimeout",
-            Code::BlobTruncated => "BlobTruncated",
-            Code::BlobEmpty => "BlobEmpty",
-            Code::BlobCredential => "BlobCredential",
-            Code::BlobInsecureToken => "BlobInsecureToken",
-            Code::BlobFailed => "BlobFailed",
-            Code::Internal => "Internal",
-        }
-    }
-
-    /// Exit status per SPEC §2: 1 input rejected, 2 usage, 3 environment.
+    /// Exit status: 1 input rejected, 2 usage, 3 environment.
     pub fn exit_code(self) -> u8 {
-        match self {
-            Code::Usage | Code::BlobSupportNotBuilt | Code::BlobInsecureToken => 2,
-            Code::FileSystem
-            | Code::BlobNotFound
-            | Code::BlobAccessDenied
-            | Code::BlobUnreachable
-            | Code::BlobTimeout
-            | Code::BlobTruncated
-            | Code::BlobEmpty
-            | Code::BlobCredential
-            | Code::BlobFailed
-            | Code::Internal => 3,
-            _ => 1,
-        }
+        self.exit() as u8
     }
 }
 
@@ -210,7 +175,6 @@ impl Error {
     }
     pub fn internal(message: impl Into<String>) -> Self {
         Error::new(Code::Internal, message)
-            .help("this is a bug in restore-deploy; please report it with the command line you ran")
     }
 }
 
@@ -248,9 +212,8 @@ impl fmt::Display for Error {
         for c in &self.causes {
             write!(f, "\n  caused by: {}", shown(c))?;
         }
-        if let Some(h) = &self.help {
-            write!(f, "\n  help: {}", shown(h))?;
-        }
+        let help = self.help.as_deref().unwrap_or(self.code.default_help());
+        write!(f, "\n  help: {}", shown(help))?;
         Ok(())
     }
 }
@@ -273,13 +236,24 @@ impl From<Error> for Errors {
     }
 }
 
+/// A run lists at most this many problems, then how many more there are: a hostile input with
+/// thousands of broken disks must not flood the terminal.
+pub const MAX_SHOWN_PROBLEMS: usize = 50;
+
 impl fmt::Display for Errors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, e) in self.0.iter().enumerate() {
+        for (i, e) in self.0.iter().take(MAX_SHOWN_PROBLEMS).enumerate() {
             if i > 0 {
                 writeln!(f)?;
             }
             writeln!(f, "{e}")?;
+        }
+        if self.0.len() > MAX_SHOWN_PROBLEMS {
+            writeln!(
+                f,
+                "\n... and {} more problems not shown",
+                self.0.len() - MAX_SHOWN_PROBLEMS
+            )?;
         }
         if self.0.len() > 1 {
             writeln!(f, "{} problems found", self.0.len())?;
@@ -288,4 +262,83 @@ impl fmt::Display for Errors {
     }
 }
 
+impl std::error::Error for Error {}
+impl std::error::Error for Errors {}
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_has_a_distinct_name_and_a_help() {
+        let mut names: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Code::ALL.len());
+        for c in Code::ALL {
+            assert_eq!(format!("{c:?}"), c.as_str());
+            assert!(!c.default_help().is_empty(), "{c}");
+        }
+    }
+
+    #[test]
+    fn readme_lists_every_code_with_its_exit_status() {
+        let readme = include_str!("../README.md");
+        for c in Code::ALL {
+            let row = readme
+                .lines()
+                .find(|l| l.starts_with('|') && l.contains(&format!("`{}`", c.as_str())))
+                .unwrap_or_else(|| panic!("README's error table has no row for `{c}`"));
+            assert!(
+                row.contains(&format!("| {} |", c.exit_code())),
+                "README gives `{c}` another exit status than {}: {row}",
+                c.exit_code()
+            );
+        }
+    }
+
+    #[test]
+    fn exit_status_by_family() {
+        assert_eq!(Code::Usage.exit_code(), 2);
+        assert_eq!(Code::BlobInsecureToken.exit_code(), 2);
+        assert_eq!(Code::InvalidJson.exit_code(), 1);
+        assert_eq!(Code::StaleOutput.exit_code(), 1);
+        assert_eq!(Code::BlobTimeout.exit_code(), 3);
+        assert_eq!(Code::Internal.exit_code(), 3);
+        // The most severe error decides a mixed run.
+        let mixed = Errors(vec![
+            Error::new(Code::InvalidJson, "a"),
+            Error::new(Code::FileSystem, "b"),
+        ]);
+        assert_eq!(mixed.exit_code(), 3);
+    }
+
+    #[test]
+    fn an_error_without_its_own_help_shows_the_code_default() {
+        let e = Error::new(Code::MissingVmSize, "no size");
+        assert!(e.to_string().ends_with("help: pass `--vm-size`"), "{e}");
+        let e = e.help("something specific");
+        assert!(e.to_string().ends_with("help: something specific"), "{e}");
+    }
+
+    #[test]
+    fn at_most_fifty_problems_are_listed() {
+        let many = Errors(
+            (0..120)
+                .map(|i| Error::new(Code::InvalidLun, format!("problem {i}")))
+                .collect(),
+        );
+        let text = many.to_string();
+        assert_eq!(
+            text.matches("error[InvalidLun]").count(),
+            MAX_SHOWN_PROBLEMS
+        );
+        assert!(
+            text.contains("... and 70 more problems not shown"),
+            "{text}"
+        );
+        assert!(text.ends_with("120 problems found\n"), "{text}");
+    }
+}

@@ -9,6 +9,7 @@
 pub mod config;
 pub mod encinfo;
 pub mod job;
+pub mod read;
 mod strict;
 
 use serde::de::DeserializeOwned;

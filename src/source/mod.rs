@@ -174,6 +174,7 @@ fn fetch_url(url: &url::Url, opts: &FetchOptions, origin: &str, doing: &str) -> 
 
 #[cfg(feature = "azure")]
 pub mod blob;
+pub mod locate;
 
 /// Replace the value of every `sig` query parameter with `REDACTED`.
 pub fn redact_url(url: &url::Url) -> String {

@@ -1,0 +1,51 @@
+//! `generate`: the bundle of one format, to standard output, into `--out DIR`, or compared with
+//! DIR (`--check`).
+
+use std::io::Write;
+
+use super::{emit, say, Emitted};
+use crate::cli::GenerateArgs;
+use crate::error::{Code, Error, Errors};
+use crate::format;
+use crate::plan;
+
+pub fn run(a: &GenerateArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Errors> {
+    let (_, r) = super::load(&a.sources, &a.deploy)?;
+    let output = format::output(a.format);
+    let warnings = output.preflight(&r)?;
+    let plan = output.plan(&r)?;
+    for w in &warnings {
+        say(err, w);
+    }
+    match a.out.as_deref() {
+        Some(dir) if a.check => match plan::check(&plan, dir)? {
+            None => {
+                say(err, &format!("{} is up to date", dir.display()));
+                Ok(())
+            }
+            Some(diff) => {
+                emit(out, &diff)?;
+                Err(Error::new(Code::StaleOutput, format!("the files in `{}` differ from what restore-deploy generates", dir.display()))
+                    .help("run the same command without `--check` to update them, then review and commit the change")
+                    .into())
+            }
+        },
+        Some(dir) => {
+            for p in plan::write(&plan, dir)? {
+                say(err, &format!("wrote {}", p.display()));
+            }
+            let _ = write!(err, "{}", output.next_steps(&r, Some(dir)));
+            Ok(())
+        }
+        None => {
+            let main = plan
+                .files
+                .first()
+                .ok_or_else(|| Error::internal("empty plan"))?;
+            if emit(out, &main.text)? == Emitted::Written {
+                let _ = write!(err, "{}", output.next_steps(&r, None));
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! The ARM bundle: `azuredeploy.json` and `azuredeploy.parameters.json`. Azure supports templates
+//! only for recovery points created from 2017-04-26 on, so this format refuses older ones.
+
+use std::path::Path;
+
+use super::{cleanup_step, is_aad, missing_network, shown_path, Output};
+use crate::error::{Code, Error};
+use crate::model::time::TemplateSupport;
+use crate::model::{Fact, RecoveryPoint, Restore};
+use crate::plan::{Plan, PlannedFile};
+use crate::render;
+
+pub struct Arm;
+
+const TEMPLATE: &str = "azuredeploy.json";
+const PARAMETERS: &str = "azuredeploy.parameters.json";
+
+/// The date rule as an error the operator can act on. `None` recovery point: the time is unknown.
+pub fn template_allowed(rp: Option<&Fact<RecoveryPoint>>) -> Result<TemplateSupport, Error> {
+    let support = TemplateSupport::of(rp.map(|rp| rp.value.at));
+    match (support, rp) {
+        (TemplateSupport::Unknown, _) | (_, None) => Err(Error::new(Code::RecoveryPointTimeUnknown, "the recovery point time is unknown, and ARM templates exist only for recovery points from 2017-04-26 on")
+            .doing("checking that an ARM template is possible")
+            .help("pass `--job` with the restore job's details, or `--recovery-point-time 2019-12-25T22:07:11Z`; `--format powershell` works for any recovery point")),
+        (TemplateSupport::Before, Some(rp)) => Err(Error::new(
+            Code::RecoveryPointBeforeTemplateSupport,
+            format!("the recovery point was created at `{}`, before 2017-04-26, and Azure supports no template for it", rp.value.at.format("%Y-%m-%dT%H:%M:%SZ")),
+        )
+        .cause(format!("the recovery point time comes from {}", rp.by))
+        .doing("checking that an ARM template is possible")
+        .help("use `--format powershell`, the documented path for recovery points before 2017-04-26")),
+        (s, Some(_)) => Ok(s),
+    }
+}
+
+impl Output for Arm {
+    fn preflight(&self, r: &Restore) -> Result<Vec<String>, Error> {
+        Ok(match template_allowed(r.recovery_point.as_ref())? {
+            TemplateSupport::FirstDay => vec!["warning: the recovery point is from 2017-04-26 itself; Azure's guide says templates work for points created *after* that day. If the deployment fails, use `--format powershell`.".to_owned()],
+            _ => Vec::new(),
+        })
+    }
+
+    fn plan(&self, r: &Restore) -> Result<Plan, Error> {
+        let hb = render::registry(&[render::ARM_TEMPLATE, render::ARM_PARAMETERS])?;
+        let (t, p) = render::arm::contexts(r);
+        let template = render::clean_json(
+            render::ARM_TEMPLATE,
+            &render::render(&hb, render::ARM_TEMPLATE, &t)?,
+        )?;
+        let params = render::clean_json(
+            render::ARM_PARAMETERS,
+            &render::render(&hb, render::ARM_PARAMETERS, &p)?,
+        )?;
+        Ok(Plan {
+            files: vec![
+                PlannedFile {
+                    name: TEMPLATE,
+                    text: template,
+                },
+                PlannedFile {
+                    name: PARAMETERS,
+                    text: params,
+                },
+            ],
+            known_names: &[TEMPLATE, PARAMETERS, "prepare.ps1"],
+        })
+    }
+
+    fn next_steps(&self, r: &Restore, dir: Option<&Path>) -> String {
+        let path = |name| shown_path(dir, name);
+        let missing = missing_network(r, "virtualNetwork", "subnet");
+        let mut s = String::from("next steps:\n");
+        if dir.is_none() {
+            s.push_str("  0. save this template as azuredeploy.json (use `--out DIR` to also get azuredeploy.parameters.json)\n");
+        }
+        if missing.is_empty() {
+            s.push_str(&format!("  1. review {}\n", path(PARAMETERS)));
+        } else {
+            s.push_str(&format!(
+                "  1. give a value to {} (in {}, or on the command line)\n",
+                missing.join(" and "),
+                path(PARAMETERS)
+            ));
+        }
+        s.push_str(&format!(
+            "  2. deploy it into the resource group for the new VM:\n       az deployment group create --resource-group <group> --template-file {t} --parameters @{p}\n     or, in Azure PowerShell:\n       New-AzResourceGroupDeployment -ResourceGroupName <group> -TemplateFile {t} -TemplateParameterFile {p}\n",
+            t = path(TEMPLATE),
+            p = path(PARAMETERS),
+        ));
+        if is_aad(r) {
+            s.push_str(
+                "     aadClientSecret is asked for at deployment; it is never written to a file\n",
+            );
+        }
+        s.push_str(cleanup_step(r));
+        s
+    }
+}

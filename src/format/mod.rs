@@ -1,0 +1,67 @@
+//! Output formats. Each format is one type implementing [`Output`]: its files, whether the
+//! recovery point's date allows it, and what the operator runs next. `output` picks one with an
+//! exhaustive match and the trait has no default methods, so a new format does not compile until
+//! every part of it is written.
+
+pub mod arm;
+pub mod powershell;
+
+use std::path::Path;
+
+use crate::cli::Format;
+use crate::error::Error;
+use crate::model::Restore;
+use crate::plan::Plan;
+
+pub trait Output {
+    /// Refuse a restore this format cannot serve, or return warnings to show before writing.
+    fn preflight(&self, r: &Restore) -> Result<Vec<String>, Error>;
+    /// The files, main file first (it is what goes to standard output without `--out`).
+    fn plan(&self, r: &Restore) -> Result<Plan, Error>;
+    /// What to run next, in order (for stderr). `dir` is `--out`, when files were written.
+    fn next_steps(&self, r: &Restore, dir: Option<&Path>) -> String;
+}
+
+pub fn output(format: Format) -> &'static dyn Output {
+    match format {
+        Format::Arm => &arm::Arm,
+        Format::Powershell => &powershell::PowerShell,
+    }
+}
+
+/// The files of one format (the fuzz targets and property tests call this).
+pub fn plan(r: &Restore, format: Format) -> Result<Plan, Error> {
+    output(format).plan(r)
+}
+
+/// A file's path as the next steps should show it.
+fn shown_path(dir: Option<&Path>, name: &str) -> String {
+    match dir {
+        Some(d) => crate::error::shown(&d.join(name).display().to_string()),
+        None => name.to_owned(),
+    }
+}
+
+/// Parameters the operator must still give: the source VM's network is not carried over.
+fn missing_network<'a>(r: &Restore, vnet: &'a str, subnet: &'a str) -> Vec<&'a str> {
+    let mut missing = Vec::new();
+    if r.network.virtual_network.is_none() {
+        missing.push(vnet);
+    }
+    if r.network.subnet.is_none() {
+        missing.push(subnet);
+    }
+    missing
+}
+
+fn is_aad(r: &Restore) -> bool {
+    matches!(&r.encryption, crate::model::Encryption::Ade(a) if a.flavour.value == crate::model::Flavour::Aad)
+}
+
+/// The last step for any encrypted restore, whatever the format.
+fn cleanup_step(r: &Restore) -> &'static str {
+    match r.encryption {
+        crate::model::Encryption::Ade(_) => "  then delete the restore's config and encryption-info blobs from the staging storage account: they describe the VM's keys\n",
+        crate::model::Encryption::None { .. } => "",
+    }
+}

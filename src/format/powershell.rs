@@ -1,0 +1,48 @@
+//! The PowerShell script `restore-vm.ps1` (Az cmdlets): the documented path for every recovery
+//! point, including those too old for a template.
+
+use std::path::Path;
+
+use super::{cleanup_step, is_aad, missing_network, shown_path, Output};
+use crate::error::Error;
+use crate::model::Restore;
+use crate::plan::{Plan, PlannedFile};
+use crate::render;
+
+pub struct PowerShell;
+
+const SCRIPT: &str = "restore-vm.ps1";
+
+impl Output for PowerShell {
+    fn preflight(&self, _r: &Restore) -> Result<Vec<String>, Error> {
+        // The script rebuilds the VM with cmdlets, which work for a recovery point of any date.
+        Ok(Vec::new())
+    }
+
+    fn plan(&self, r: &Restore) -> Result<Plan, Error> {
+        let hb = render::registry(&[render::PS_SCRIPT])?;
+        let ctx = render::powershell::context(r);
+        let text = render::clean_text(&render::render(&hb, render::PS_SCRIPT, &ctx)?);
+        Ok(Plan {
+            files: vec![PlannedFile { name: SCRIPT, text }],
+            known_names: &[SCRIPT],
+        })
+    }
+
+    fn next_steps(&self, r: &Restore, dir: Option<&Path>) -> String {
+        let mut s = String::from("next steps:\n");
+        if dir.is_none() {
+            s.push_str("  0. save this script as restore-vm.ps1\n");
+        }
+        let args: String = missing_network(r, "-VirtualNetworkName", "-SubnetName")
+            .iter()
+            .map(|m| format!(" {m} <name>"))
+            .collect();
+        s.push_str(&format!("  1. sign in: Connect-AzAccount; Set-AzContext -Subscription <subscription of the restored disks>\n  2. run: {}{args}\n", shown_path(dir, SCRIPT)));
+        if is_aad(r) {
+            s.push_str("     the Azure AD client secret is asked for as a secure string\n");
+        }
+        s.push_str(cleanup_step(r));
+        s
+    }
+}
