@@ -6,6 +6,8 @@ pub mod generate;
 pub mod inspect;
 
 use std::io::{self, Write};
+#[cfg(target_os = "linux")]
+use std::path::Path;
 
 use crate::cli::{DeployArgs, SourceArgs};
 use crate::error::{Code, Error, Errors};
@@ -43,27 +45,35 @@ pub fn emit(w: &mut dyn Write, text: &str) -> Result<Emitted, Errors> {
     }
 }
 
-/// Standard output for the product. Rust's `Stdout` reports success when descriptor 1 is closed
-/// (`>&-`), so a run would say "done" with the product gone; a closed descriptor is detected here
-/// and every write to it fails instead.
+/// Standard output for the product. When the parent closed descriptor 1 (`>&-`), Rust's runtime
+/// reopens it on `/dev/null` before `main`, so every write "succeeds" and a run would say done
+/// with the product gone. Such a descriptor is detected here and every write to it fails instead.
 pub fn stdout() -> Box<dyn Write> {
-    if stdout_is_open() {
-        Box::new(io::stdout().lock())
-    } else {
+    if stdout_was_closed() {
         Box::new(Closed)
+    } else {
+        Box::new(io::stdout().lock())
     }
 }
 
-#[cfg(unix)]
-fn stdout_is_open() -> bool {
-    use std::os::fd::AsFd;
-    // Duplicating a closed descriptor fails with EBADF; an open one is duplicated and dropped.
-    io::stdout().as_fd().try_clone_to_owned().is_ok()
+/// The runtime opens its `/dev/null` stand-in read-write; a shell's `>/dev/null` opens it
+/// write-only. So `/dev/null` read-write on descriptor 1 means the parent closed it. (`1<>/dev/null`
+/// is read the same way; nobody writes a product that way on purpose.)
+#[cfg(target_os = "linux")]
+fn stdout_was_closed() -> bool {
+    let is_null = std::fs::read_link("/proc/self/fd/1").is_ok_and(|p| p == Path::new("/dev/null"));
+    is_null
+        && std::fs::read_to_string("/proc/self/fdinfo/1").is_ok_and(|info| {
+            info.lines()
+                .find_map(|l| l.strip_prefix("flags:"))
+                .and_then(|f| u32::from_str_radix(f.trim(), 8).ok())
+                .is_some_and(|flags| flags & 0o3 == 0o2)
+        })
 }
 
-#[cfg(not(unix))]
-fn stdout_is_open() -> bool {
-    true
+#[cfg(not(target_os = "linux"))]
+fn stdout_was_closed() -> bool {
+    false
 }
 
 struct Closed;
