@@ -97,7 +97,7 @@ pub fn parse(doc: &Value, origin: &str) -> Result<RawJob> {
         bag_path,
     };
     if let Some(t) = &job.job_type {
-        let lower = t.to_lowercase();
+        let lower = t.to_ascii_lowercase();
         if !(lower.contains("recover") || lower.contains("restore")) {
             return Err(Error::new(
                 Code::NotARestoreJob,
