@@ -156,7 +156,17 @@ fn utf8(bytes: &[u8], offset: usize) -> Result<String> {
 pub fn parse_json(loaded: &Loaded, what: &str) -> Result<Value> {
     let doing = format!("reading the {what}");
     let text = decode(&loaded.bytes).map_err(|e| e.in_source(&loaded.origin, &doing))?;
-    let value: Value = serde_json::from_str::<strict::StrictValue>(&text).map(|v| v.0).map_err(|e| {
+    let value: Value = strict::parse(&text).map_err(|(e, refusal)| {
+        if refusal == Some(strict::Refusal::TooManyValues) {
+            return Error::new(
+                Code::InputTooLarge,
+                format!("the {what} holds more than {} JSON values", strict::MAX_VALUES),
+            )
+            .source(&loaded.origin)
+            .doing(&doing)
+            .at(format!("line {}, column {}", e.line(), e.column()))
+            .help("a config blob or job document holds a few hundred values: check that this is the right file");
+        }
         let code = match e.classify() {
             serde_json::error::Category::Data => Code::DuplicateKey,
             _ => Code::InvalidJson,
