@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -70,8 +70,12 @@ pub struct CheckArgs {
     pub deploy: DeployArgs,
 }
 
+// A struct-level `#[group]` would take in every field, and the usage line would then offer any
+// one of them as the required source; only `--config` and `--job` can give the config blob, so
+// the group is declared by hand with those two.
 #[derive(Debug, Args)]
-#[group(id = "sources", required = true, multiple = true, args = ["config", "job"])]
+#[group(skip)]
+#[command(group(ArgGroup::new("sources").required(true).multiple(true).args(["config", "job"])))]
 pub struct SourceArgs {
     /// The config blob: a file, `-` for stdin, or a blob URL.
     #[arg(long, value_name = "SRC")]
