@@ -1,15 +1,46 @@
-//! The command line as a user first meets it: its usage rule checked against the real parser.
+//! The command line as a user first meets it: its usage rule checked against the real parser, and
+//! one line of help for every option.
 //! All in-process through clap: no binary is spawned.
 
 use clap::error::ErrorKind;
-use clap::{CommandFactory, Parser};
+use clap::{Command, CommandFactory, Parser};
 use restore_deploy::cli::Cli;
 
 const SUBCOMMANDS: [&str; 3] = ["generate", "inspect", "check"];
 
+/// The command as a terminal of a fixed width would show it: with clap's `wrap_help` the text
+/// would otherwise follow the width of whatever terminal runs the tests.
+fn root() -> Command {
+    Cli::command().term_width(100).max_term_width(100)
+}
+
+fn sub(name: &str) -> Command {
+    let mut root = root();
+    // Subcommands inherit the root's settings (and get their usage's `restore-deploy` prefix)
+    // only once the root is built.
+    root.build();
+    root.find_subcommand(name)
+        .unwrap_or_else(|| panic!("no subcommand `{name}`"))
+        .clone()
+}
+
 #[test]
 fn clap_accepts_the_command_definition() {
-    Cli::command().debug_assert();
+    root().debug_assert();
+}
+
+#[test]
+fn every_option_has_one_line_of_help() {
+    for name in SUBCOMMANDS {
+        for arg in sub(name).get_arguments() {
+            let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+            assert!(
+                !help.trim().is_empty() && !help.contains('\n'),
+                "`{name} --{}` needs one line of help, has {help:?}",
+                arg.get_id()
+            );
+        }
+    }
 }
 
 fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
