@@ -13,12 +13,34 @@ const SOURCES: &str = "Sources (at least one of --config and --job)";
 const DEPLOYMENT: &str = "Deployment options";
 const ENCRYPTION: &str = "Encryption overrides";
 
+/// Clap styles its own headings (bold, underlined) and leaves `after_long_help` as written, so
+/// the examples' heading carries the same escape codes; clap strips them when the output is not a
+/// terminal.
+macro_rules! examples {
+    ($($line:literal)*) => {
+        concat!("\x1b[1m\x1b[4mExamples:\x1b[0m\n", $($line, "\n",)*)
+    };
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "restore-deploy",
     version,
     about = "Turn an Azure Backup 'Restore disks' job of an ADE-encrypted VM into a correct ARM template or PowerShell script",
-    long_about = None
+    long_about = None,
+    after_long_help = examples!(
+        "  # What the bundled example restore is, and which input decided each fact:"
+        "  restore-deploy inspect --config examples/app01-restore/config-app01.json \\"
+        "    --job examples/app01-restore/job.json \\"
+        "    --encryption-info examples/app01-restore/encryption-info.json"
+        ""
+        "  # Its ARM bundle, written into out/app01:"
+        "  restore-deploy generate --format arm --config examples/app01-restore/config-app01.json \\"
+        "    --job examples/app01-restore/job.json \\"
+        "    --encryption-info examples/app01-restore/encryption-info.json --out out/app01"
+        ""
+        "  Each command's --help ends with more examples."
+    )
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -28,10 +50,50 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Write the ARM bundle or the PowerShell script for this restore.
+    #[command(after_long_help = examples!(
+        "  # The bundled example restore as an ARM bundle in out/app01 (next steps on stderr):"
+        "  restore-deploy generate --format arm --config examples/app01-restore/config-app01.json \\"
+        "    --job examples/app01-restore/job.json \\"
+        "    --encryption-info examples/app01-restore/encryption-info.json --out out/app01"
+        ""
+        "  # A PowerShell script to stdout, the blobs read from the staging account with a SAS:"
+        "  restore-deploy generate --format powershell --job job.json --sas \"$SAS\" \\"
+        "    --virtual-network vnet-app --subnet snet-app > restore-vm.ps1"
+        ""
+        "  # CI: exit 1 with a diff when the committed bundle in out/app01 is stale:"
+        "  restore-deploy generate --format arm --config examples/app01-restore/config-app01.json \\"
+        "    --job examples/app01-restore/job.json \\"
+        "    --encryption-info examples/app01-restore/encryption-info.json --out out/app01 --check"
+    ))]
     Generate(GenerateArgs),
     /// Show what was found and which input decided each fact.
+    #[command(after_long_help = examples!(
+        "  # The bundled example restore: case, disks, keys, recovery point, each with its source:"
+        "  restore-deploy inspect --config examples/app01-restore/config-app01.json \\"
+        "    --job examples/app01-restore/job.json \\"
+        "    --encryption-info examples/app01-restore/encryption-info.json"
+        ""
+        "  # The same as JSON, for scripts:"
+        "  restore-deploy inspect --config examples/app01-restore/config-app01.json \\"
+        "    --job examples/app01-restore/job.json \\"
+        "    --encryption-info examples/app01-restore/encryption-info.json --json"
+        ""
+        "  # Only the job: the config and encryption-info blobs are read from a local Azurite:"
+        "  restore-deploy inspect --job job.json \\"
+        "    --blob-endpoint http://127.0.0.1:10000/devstoreaccount1 --sas \"$SAS\""
+    ))]
     Inspect(InspectArgs),
     /// Offline checks of the key references and the recovery point time.
+    #[command(after_long_help = examples!(
+        "  # The bundled example restore's key references and recovery point time:"
+        "  restore-deploy check --config examples/app01-restore/config-app01.json \\"
+        "    --job examples/app01-restore/job.json \\"
+        "    --encryption-info examples/app01-restore/encryption-info.json"
+        ""
+        "  # Inputs that name no key vault (only an encryption-info blob): give it by hand:"
+        "  restore-deploy check --config config.json --job job.json --encryption-info encinfo.json \\"
+        "    --key-vault-id /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<kv>"
+    ))]
     Check(CheckArgs),
 }
 

@@ -1,6 +1,8 @@
 //! The command line as a user first meets it: its usage rule checked against the real parser, and
-//! one line of help for every option.
+//! one line of help for every option, and the examples each page ends with run as printed.
 //! All in-process through clap: no binary is spawned.
+
+use std::path::Path;
 
 use clap::error::ErrorKind;
 use clap::{Command, CommandFactory, Parser};
@@ -87,4 +89,92 @@ fn a_config_or_a_job_is_the_one_required_source() {
             );
         }
     }
+}
+
+/// The example command lines at the end of a page, continuation lines joined and split the way a
+/// shell would for these simple lines; a redirection ends the arguments.
+fn examples(cmd: &Command) -> Vec<Vec<String>> {
+    let text = cmd
+        .get_after_long_help()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    let mut commands = Vec::new();
+    let mut current: Option<String> = None;
+    for line in text.lines().map(str::trim) {
+        let line = match current.take() {
+            Some(open) => format!("{open} {line}"),
+            None if line.starts_with("restore-deploy ") => line.to_string(),
+            None => continue,
+        };
+        match line.strip_suffix('\\') {
+            Some(open) => current = Some(open.trim_end().to_string()),
+            None => commands.push(line),
+        }
+    }
+    commands
+        .iter()
+        .map(|c| {
+            c.split_whitespace()
+                .skip(1)
+                .take_while(|w| !w.starts_with('>'))
+                .map(|w| w.trim_matches('"').to_string())
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn every_page_shows_examples_that_parse() {
+    let pages: Vec<(String, Command)> = std::iter::once(("restore-deploy".to_string(), root()))
+        .chain(SUBCOMMANDS.iter().map(|n| (n.to_string(), sub(n))))
+        .collect();
+    for (name, cmd) in pages {
+        let found = examples(&cmd);
+        assert!(
+            (2..=3).contains(&found.len()),
+            "`{name} --help` shows {} examples",
+            found.len()
+        );
+        for args in found {
+            let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+            if let Err(e) = parse(&refs) {
+                panic!(
+                    "example `{}` on `{name} --help` does not parse: {e}",
+                    args.join(" ")
+                );
+            }
+        }
+    }
+}
+
+/// The examples that use the bundled restore run as printed, with `out/app01` moved into a
+/// temporary folder; `--check` right after the plain run must find nothing stale.
+#[test]
+fn examples_on_the_bundled_restore_run_as_printed() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut ran = 0;
+    for name in SUBCOMMANDS {
+        for args in examples(&sub(name)) {
+            if !args.iter().any(|a| a.starts_with("examples/")) {
+                continue;
+            }
+            let args: Vec<String> = args
+                .iter()
+                .map(|a| match a.as_str() {
+                    "out/app01" => tmp.path().join("app01").display().to_string(),
+                    a if a.starts_with("examples/") => repo.join(a).display().to_string(),
+                    a => a.to_string(),
+                })
+                .collect();
+            let cli = parse(&args.iter().map(String::as_str).collect::<Vec<_>>())
+                .unwrap_or_else(|e| panic!("{e}"));
+            let (mut out, mut err) = (Vec::new(), Vec::new());
+            if let Err(e) = restore_deploy::run(cli, &mut out, &mut err) {
+                panic!("`{}` failed: {e}", args.join(" "));
+            }
+            ran += 1;
+        }
+    }
+    assert!(ran >= 5, "only {ran} examples use the bundled restore");
 }
