@@ -2,7 +2,7 @@
 //! and sources; nothing here decides anything about the restore.
 //!
 //! The help text is part of the product: every option says what it does and what it defaults to
-//! today.
+//! today, and `tests/help.rs` snapshots each page so a change to it is reviewed.
 
 use std::path::PathBuf;
 

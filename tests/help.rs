@@ -1,5 +1,5 @@
-//! The command line as a user first meets it: its usage rule checked against the real parser, and
-//! one line of help for every option, and the examples each page ends with run as printed.
+//! `--help` is a user's first page: every page is snapshotted, so a change to it is reviewed as a
+//! customer would read it, and its examples and usage rule are checked against the real parser.
 //! All in-process through clap: no binary is spawned.
 
 use std::path::Path;
@@ -26,9 +26,60 @@ fn sub(name: &str) -> Command {
         .clone()
 }
 
+/// Clap pads blank lines inside an option's help with the indent; trailing spaces are invisible
+/// to a reader and would be stripped by editors, so they are dropped before snapshotting.
+fn page(help: clap::builder::StyledStr) -> String {
+    let text = help.to_string();
+    assert!(!text.contains('\x1b'), "help kept escape codes: {text:?}");
+    text.lines()
+        .map(|l| format!("{}\n", l.trim_end()))
+        .collect()
+}
+
+fn snapshot(name: &str, command_line: &str, text: &str) {
+    insta::with_settings!({
+        snapshot_path => "../snapshots",
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+        description => command_line,
+    }, {
+        insta::assert_snapshot!(name, text);
+    });
+}
+
 #[test]
 fn clap_accepts_the_command_definition() {
     root().debug_assert();
+}
+
+#[test]
+fn root_help_pages() {
+    snapshot(
+        "help__root-long",
+        "restore-deploy --help",
+        &page(root().render_long_help()),
+    );
+    snapshot(
+        "help__root-short",
+        "restore-deploy -h",
+        &page(root().render_help()),
+    );
+}
+
+#[test]
+fn subcommand_help_pages() {
+    for name in SUBCOMMANDS {
+        snapshot(
+            &format!("help__{name}-long"),
+            &format!("restore-deploy {name} --help"),
+            &page(sub(name).render_long_help()),
+        );
+        snapshot(
+            &format!("help__{name}-short"),
+            &format!("restore-deploy {name} -h"),
+            &page(sub(name).render_help()),
+        );
+    }
 }
 
 #[test]
