@@ -1,16 +1,46 @@
 //! Command-line arguments as clap parses them. `lib::run` turns them into [`model::Overrides`]
 //! and sources; nothing here decides anything about the restore.
+//!
+//! The help text is part of the product: every option says what it does and what it defaults to
+//! today, and `tests/help.rs` snapshots each page so a change to it is reviewed.
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
+
+/// Help headings, shared by the three subcommands so their pages read alike.
+const SOURCES: &str = "Sources (at least one of --config and --job)";
+const DEPLOYMENT: &str = "Deployment options";
+const ENCRYPTION: &str = "Encryption overrides";
+
+/// Clap styles its own headings (bold, underlined) and leaves `after_long_help` as written, so
+/// the examples' heading carries the same escape codes; clap strips them when the output is not a
+/// terminal.
+macro_rules! examples {
+    ($($line:literal)*) => {
+        concat!("\x1b[1m\x1b[4mExamples:\x1b[0m\n", $($line, "\n",)*)
+    };
+}
 
 #[derive(Debug, Parser)]
 #[command(
     name = "restore-deploy",
     version,
     about = "Turn an Azure Backup 'Restore disks' job of an ADE-encrypted VM into a correct ARM template or PowerShell script",
-    long_about = None
+    long_about = None,
+    after_long_help = examples!(
+        "  # What the bundled example restore is, and which input decided each fact:"
+        "  restore-deploy inspect --config examples/app01-restore/config-app01.json \\"
+        "    --job examples/app01-restore/job.json \\"
+        "    --encryption-info examples/app01-restore/encryption-info.json"
+        ""
+        "  # Its ARM bundle, written into out/app01:"
+        "  restore-deploy generate --format arm --config examples/app01-restore/config-app01.json \\"
+        "    --job examples/app01-restore/job.json \\"
+        "    --encryption-info examples/app01-restore/encryption-info.json --out out/app01"
+        ""
+        "  Each command's --help ends with more examples."
+    )
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -20,10 +50,50 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Write the ARM bundle or the PowerShell script for this restore.
+    #[command(after_long_help = examples!(
+        "  # The bundled example restore as an ARM bundle in out/app01 (next steps on stderr):"
+        "  restore-deploy generate --format arm --config examples/app01-restore/config-app01.json \\"
+        "    --job examples/app01-restore/job.json \\"
+        "    --encryption-info examples/app01-restore/encryption-info.json --out out/app01"
+        ""
+        "  # A PowerShell script to stdout, the blobs read from the staging account with a SAS:"
+        "  restore-deploy generate --format powershell --job job.json --sas \"$SAS\" \\"
+        "    --virtual-network vnet-app --subnet snet-app > restore-vm.ps1"
+        ""
+        "  # CI: exit 1 with a diff when the committed bundle in out/app01 is stale:"
+        "  restore-deploy generate --format arm --config examples/app01-restore/config-app01.json \\"
+        "    --job examples/app01-restore/job.json \\"
+        "    --encryption-info examples/app01-restore/encryption-info.json --out out/app01 --check"
+    ))]
     Generate(GenerateArgs),
     /// Show what was found and which input decided each fact.
+    #[command(after_long_help = examples!(
+        "  # The bundled example restore: case, disks, keys, recovery point, each with its source:"
+        "  restore-deploy inspect --config examples/app01-restore/config-app01.json \\"
+        "    --job examples/app01-restore/job.json \\"
+        "    --encryption-info examples/app01-restore/encryption-info.json"
+        ""
+        "  # The same as JSON, for scripts:"
+        "  restore-deploy inspect --config examples/app01-restore/config-app01.json \\"
+        "    --job examples/app01-restore/job.json \\"
+        "    --encryption-info examples/app01-restore/encryption-info.json --json"
+        ""
+        "  # Only the job: the config and encryption-info blobs are read from a local Azurite:"
+        "  restore-deploy inspect --job job.json \\"
+        "    --blob-endpoint http://127.0.0.1:10000/devstoreaccount1 --sas \"$SAS\""
+    ))]
     Inspect(InspectArgs),
     /// Offline checks of the key references and the recovery point time.
+    #[command(after_long_help = examples!(
+        "  # The bundled example restore's key references and recovery point time:"
+        "  restore-deploy check --config examples/app01-restore/config-app01.json \\"
+        "    --job examples/app01-restore/job.json \\"
+        "    --encryption-info examples/app01-restore/encryption-info.json"
+        ""
+        "  # Inputs that name no key vault (only an encryption-info blob): give it by hand:"
+        "  restore-deploy check --config config.json --job job.json --encryption-info encinfo.json \\"
+        "    --key-vault-id /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<kv>"
+    ))]
     Check(CheckArgs),
 }
 
@@ -37,12 +107,13 @@ pub enum Format {
 
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
+    /// The output to write.
     #[arg(long, value_enum)]
     pub format: Format,
-    /// Write the bundle into DIR (created if missing); without it the main file goes to stdout.
+    /// Write the bundle into DIR (created if missing); default: the main file to stdout.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Write nothing; exit 1 with a diff when DIR's files differ from what would be generated.
+    /// Write nothing; exit 1 with a diff when DIR's files are stale.
     #[arg(long, requires = "out")]
     pub check: bool,
     #[command(flatten)]
@@ -53,7 +124,7 @@ pub struct GenerateArgs {
 
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    /// Print the inspection as JSON.
+    /// Print the inspection as JSON instead of text.
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
@@ -70,23 +141,29 @@ pub struct CheckArgs {
     pub deploy: DeployArgs,
 }
 
+// A struct-level `#[group]` would take in every field, and the usage line would then offer any
+// one of them as the required source; only `--config` and `--job` can give the config blob, so
+// the group is declared by hand with those two.
 #[derive(Debug, Args)]
-#[group(id = "sources", required = true, multiple = true, args = ["config", "job"])]
+#[group(skip)]
+#[command(
+    group(ArgGroup::new("sources").required(true).multiple(true).args(["config", "job"])),
+    next_help_heading = SOURCES
+)]
 pub struct SourceArgs {
     /// The config blob: a file, `-` for stdin, or a blob URL.
     #[arg(long, value_name = "SRC")]
     pub config: Option<String>,
-    /// The restore job's details (property bag, job resource, or PowerShell job object).
+    /// The restore job's details; without --config, the config blob is the one it names.
     #[arg(long, value_name = "SRC")]
     pub job: Option<String>,
-    /// The job's encryption-info blob.
+    /// The job's encryption-info blob; default: the one the job names, when the config is read from storage.
     #[arg(long, value_name = "SRC")]
     pub encryption_info: Option<String>,
-    /// Overrides the job's recovery point time (RFC 3339, or `M/d/yyyy h:mm:ss AM|PM` as UTC).
+    /// Recovery point time, RFC 3339 or `M/d/yyyy h:mm:ss AM|PM` (UTC); default: the job's.
     #[arg(long, value_name = "TIME")]
     pub recovery_point_time: Option<String>,
-    /// Storage endpoint for blob names taken from the job (emulators, sovereign clouds), e.g.
-    /// `http://127.0.0.1:10000/devstoreaccount1`.
+    /// Endpoint for the blobs the job names (emulators, sovereign clouds); default: the job's.
     #[arg(long, value_name = "URL")]
     pub blob_endpoint: Option<String>,
     /// SAS token added to blob URLs built from the job's names.
@@ -116,9 +193,13 @@ pub enum AuthArg {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum AdeArg {
+    /// Read it from the inputs.
     Auto,
+    /// Encrypted with Azure AD (dual-pass).
     Aad,
+    /// Encrypted without Azure AD (single-pass).
     NoAad,
+    /// Not encrypted.
     None,
 }
 
@@ -133,17 +214,24 @@ pub enum VolumeTypeArg {
 }
 
 #[derive(Debug, Args)]
+#[command(next_help_heading = DEPLOYMENT)]
 pub struct DeployArgs {
+    /// Name of the new VM; default: the source VM's name.
     #[arg(long, value_name = "NAME")]
     pub vm_name: Option<String>,
+    /// Azure region of the new VM; default: the source VM's region.
     #[arg(long, value_name = "REGION")]
     pub location: Option<String>,
+    /// VM size, e.g. `Standard_D2s_v3`; default: the source VM's size.
     #[arg(long, value_name = "SIZE")]
     pub vm_size: Option<String>,
+    /// Existing virtual network for the VM's network interface; without it, asked at deployment.
     #[arg(long, value_name = "NAME")]
     pub virtual_network: Option<String>,
+    /// Resource group of the virtual network; default: the group the VM is deployed into.
     #[arg(long, value_name = "GROUP")]
     pub virtual_network_resource_group: Option<String>,
+    /// Subnet of the virtual network; without it, asked at deployment.
     #[arg(long, value_name = "NAME")]
     pub subnet: Option<String>,
     /// Create a public IP for the VM (the default).
@@ -152,24 +240,26 @@ pub struct DeployArgs {
     /// Do not create a public IP.
     #[arg(long, overrides_with = "public_ip")]
     pub no_public_ip: bool,
+    /// Resource id of the availability set to join; default: the source VM's, if it had one.
     #[arg(long, value_name = "ID")]
     pub availability_set_id: Option<String>,
-    /// The ADE flavour: auto (from the inputs), aad (with Azure AD), no-aad, or none.
-    #[arg(long, value_enum, default_value = "auto")]
+    /// The source VM's ADE flavour.
+    #[arg(long, value_enum, default_value = "auto", help_heading = ENCRYPTION)]
     pub ade: AdeArg,
-    /// Versioned URL of the BEK secret.
-    #[arg(long, value_name = "URL")]
+    /// Versioned URL of the BEK secret; default: the config's or encryption-info blob's.
+    #[arg(long, value_name = "URL", help_heading = ENCRYPTION)]
     pub secret_url: Option<String>,
-    /// Versioned URL of the key encryption key (KEK).
-    #[arg(long, value_name = "URL")]
+    /// Versioned URL of the KEK; default: the config's or encryption-info blob's.
+    #[arg(long, value_name = "URL", help_heading = ENCRYPTION)]
     pub key_url: Option<String>,
-    /// Resource id of the key vault holding the BEK secret.
-    #[arg(long, value_name = "ID")]
+    /// Resource id of the BEK secret's key vault; default: the config's.
+    #[arg(long, value_name = "ID", help_heading = ENCRYPTION)]
     pub key_vault_id: Option<String>,
-    /// Resource id of the key vault holding the KEK.
-    #[arg(long, value_name = "ID")]
+    /// Resource id of the KEK's key vault; default: the config's, or the BEK's if the KEK is in it.
+    #[arg(long, value_name = "ID", help_heading = ENCRYPTION)]
     pub kek_vault_id: Option<String>,
-    #[arg(long, value_enum, value_name = "All|Data|OS")]
+    /// Volumes ADE encrypts; default: Data with Azure AD, All without.
+    #[arg(long, value_enum, value_name = "All|Data|OS", help_heading = ENCRYPTION)]
     pub volume_type: Option<VolumeTypeArg>,
 }
 

@@ -5,6 +5,7 @@
 mod blob;
 mod cases;
 mod cli;
+mod help;
 mod properties;
 mod support;
 mod validation;

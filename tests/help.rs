@@ -1,0 +1,231 @@
+//! `--help` is a user's first page: every page is snapshotted, so a change to it is reviewed as a
+//! customer would read it, and its examples and usage rule are checked against the real parser.
+//! All in-process through clap: no binary is spawned.
+
+use std::path::Path;
+
+use clap::error::ErrorKind;
+use clap::{Command, CommandFactory, Parser};
+use restore_deploy::cli::Cli;
+
+const SUBCOMMANDS: [&str; 3] = ["generate", "inspect", "check"];
+
+/// The command as a terminal of a fixed width would show it: with clap's `wrap_help` the text
+/// would otherwise follow the width of whatever terminal runs the tests.
+fn root() -> Command {
+    Cli::command().term_width(100).max_term_width(100)
+}
+
+fn sub(name: &str) -> Command {
+    let mut root = root();
+    // Subcommands inherit the root's settings (and get their usage's `restore-deploy` prefix)
+    // only once the root is built.
+    root.build();
+    root.find_subcommand(name)
+        .unwrap_or_else(|| panic!("no subcommand `{name}`"))
+        .clone()
+}
+
+/// Clap pads blank lines inside an option's help with the indent; trailing spaces are invisible
+/// to a reader and would be stripped by editors, so they are dropped before snapshotting.
+fn page(help: clap::builder::StyledStr) -> String {
+    let text = help.to_string();
+    assert!(!text.contains('\x1b'), "help kept escape codes: {text:?}");
+    text.lines()
+        .map(|l| format!("{}\n", l.trim_end()))
+        .collect()
+}
+
+fn snapshot(name: &str, command_line: &str, text: &str) {
+    insta::with_settings!({
+        snapshot_path => "../snapshots",
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+        description => command_line,
+    }, {
+        insta::assert_snapshot!(name, text);
+    });
+}
+
+#[test]
+fn clap_accepts_the_command_definition() {
+    root().debug_assert();
+}
+
+#[test]
+fn root_help_pages() {
+    snapshot(
+        "help__root-long",
+        "restore-deploy --help",
+        &page(root().render_long_help()),
+    );
+    snapshot(
+        "help__root-short",
+        "restore-deploy -h",
+        &page(root().render_help()),
+    );
+}
+
+#[test]
+fn subcommand_help_pages() {
+    for name in SUBCOMMANDS {
+        snapshot(
+            &format!("help__{name}-long"),
+            &format!("restore-deploy {name} --help"),
+            &page(sub(name).render_long_help()),
+        );
+        snapshot(
+            &format!("help__{name}-short"),
+            &format!("restore-deploy {name} -h"),
+            &page(sub(name).render_help()),
+        );
+    }
+}
+
+#[test]
+fn every_option_has_one_line_of_help() {
+    for name in SUBCOMMANDS {
+        for arg in sub(name).get_arguments() {
+            let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+            assert!(
+                !help.trim().is_empty() && !help.contains('\n'),
+                "`{name} --{}` needs one line of help, has {help:?}",
+                arg.get_id()
+            );
+        }
+    }
+}
+
+fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+    Cli::try_parse_from(std::iter::once("restore-deploy").chain(args.iter().copied()))
+}
+
+/// What the usage line says: a config or a job, or both; every other source option is optional
+/// and cannot stand in for them.
+#[test]
+fn a_config_or_a_job_is_the_one_required_source() {
+    for name in SUBCOMMANDS {
+        let base: Vec<&str> = match name {
+            "generate" => vec![name, "--format", "arm"],
+            _ => vec![name],
+        };
+        let with = |extra: &[&str]| parse(&[&base[..], extra].concat());
+
+        for ok in [
+            &["--config", "c.json"][..],
+            &["--job", "j.json"],
+            &["--config", "c.json", "--job", "j.json"],
+        ] {
+            assert!(with(ok).is_ok(), "`{name} {}` was refused", ok.join(" "));
+        }
+        for alone in [
+            &[][..],
+            &["--encryption-info", "e.json"],
+            &["--recovery-point-time", "2019-12-25T22:07:11Z"],
+            &["--blob-endpoint", "http://127.0.0.1:10000/devstoreaccount1"],
+            &["--sas", "sv=x"],
+            &["--auth", "cli"],
+            &["--vm-name", "vm"],
+        ] {
+            let err = with(alone).err().unwrap_or_else(|| {
+                panic!("`{name} {}` was accepted without a source", alone.join(" "))
+            });
+            assert_eq!(err.kind(), ErrorKind::MissingRequiredArgument);
+            assert_eq!(err.exit_code(), 2);
+            let usage = err.to_string();
+            assert!(
+                usage.contains("<--config <SRC>|--job <SRC>>")
+                    && !usage.contains("|--encryption-info"),
+                "{usage}"
+            );
+        }
+    }
+}
+
+/// The example command lines at the end of a page, continuation lines joined and split the way a
+/// shell would for these simple lines; a redirection ends the arguments.
+fn examples(cmd: &Command) -> Vec<Vec<String>> {
+    let text = cmd
+        .get_after_long_help()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    let mut commands = Vec::new();
+    let mut current: Option<String> = None;
+    for line in text.lines().map(str::trim) {
+        let line = match current.take() {
+            Some(open) => format!("{open} {line}"),
+            None if line.starts_with("restore-deploy ") => line.to_string(),
+            None => continue,
+        };
+        match line.strip_suffix('\\') {
+            Some(open) => current = Some(open.trim_end().to_string()),
+            None => commands.push(line),
+        }
+    }
+    commands
+        .iter()
+        .map(|c| {
+            c.split_whitespace()
+                .skip(1)
+                .take_while(|w| !w.starts_with('>'))
+                .map(|w| w.trim_matches('"').to_string())
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn every_page_shows_examples_that_parse() {
+    let pages: Vec<(String, Command)> = std::iter::once(("restore-deploy".to_string(), root()))
+        .chain(SUBCOMMANDS.iter().map(|n| (n.to_string(), sub(n))))
+        .collect();
+    for (name, cmd) in pages {
+        let found = examples(&cmd);
+        assert!(
+            (2..=3).contains(&found.len()),
+            "`{name} --help` shows {} examples",
+            found.len()
+        );
+        for args in found {
+            let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+            if let Err(e) = parse(&refs) {
+                panic!(
+                    "example `{}` on `{name} --help` does not parse: {e}",
+                    args.join(" ")
+                );
+            }
+        }
+    }
+}
+
+/// The examples that use the bundled restore run as printed, with `out/app01` moved into a
+/// temporary folder; `--check` right after the plain run must find nothing stale.
+#[test]
+fn examples_on_the_bundled_restore_run_as_printed() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut ran = 0;
+    for name in SUBCOMMANDS {
+        for args in examples(&sub(name)) {
+            if !args.iter().any(|a| a.starts_with("examples/")) {
+                continue;
+            }
+            let args: Vec<String> = args
+                .iter()
+                .map(|a| match a.as_str() {
+                    "out/app01" => tmp.path().join("app01").display().to_string(),
+                    a if a.starts_with("examples/") => repo.join(a).display().to_string(),
+                    a => a.to_string(),
+                })
+                .collect();
+            let cli = parse(&args.iter().map(String::as_str).collect::<Vec<_>>())
+                .unwrap_or_else(|e| panic!("{e}"));
+            let (mut out, mut err) = (Vec::new(), Vec::new());
+            if let Err(e) = restore_deploy::run(cli, &mut out, &mut err) {
+                panic!("`{}` failed: {e}", args.join(" "));
+            }
+            ran += 1;
+        }
+    }
+    assert!(ran >= 5, "only {ran} examples use the bundled restore");
+}
