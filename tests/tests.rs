@@ -5,6 +5,7 @@
 mod blob;
 mod cases;
 mod cli;
+mod data_coverage;
 mod properties;
 mod support;
 mod validation;

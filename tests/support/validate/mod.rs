@@ -5,6 +5,7 @@
 pub mod arm_expr;
 pub mod arm_schema;
 pub mod az_help;
+pub mod coverage;
 pub mod powershell;
 
 use std::path::{Path, PathBuf};
