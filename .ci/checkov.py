@@ -1,10 +1,9 @@
 #!/usr/bin/env python3
-"""Policy scan of every ARM template the fixtures produce (issue 4.6).
+"""Policy scan of every ARM template the fixtures produce.
 
 Usage: checkov.py EXPORT_DIR   (EXPORT_DIR as written by the tests with RESTORE_DEPLOY_EXPORT)
 
-Skipped, because they contradict Azure Disk Encryption or the restore by design
-(shared/reference/validators.md §3):
+Skipped, because they contradict Azure Disk Encryption or the restore by design:
   CKV_AZURE_151, CKV_AZURE_97  encryption at host: incompatible with ADE
   CKV_AZURE_50                 no VM extensions: ADE *is* an extension
   CKV_AZURE_1, CKV_AZURE_178   SSH-key checks: a VM attached from restored disks has no osProfile

@@ -1,10 +1,11 @@
-//! The one integration-test binary (ripgrep's layout): every test runs the real `restore-deploy`
-//! binary on inputs written to a temporary folder.
+//! The one integration-test binary (ripgrep's layout): the case matrix, the independent checks of
+//! every output, the help pages and the command-line contract.
 
 #[cfg(feature = "azure")]
 mod blob;
 mod cases;
 mod cli;
+mod data_coverage;
 mod help;
 mod properties;
 mod support;

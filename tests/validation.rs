@@ -1,7 +1,9 @@
-//! Every output the fixtures produce passes checks this project did not write (issue 4):
+//! Every output the fixtures produce passes checks this project did not write:
 //! templates against the official ARM schemas (strict) and regorus' ARM expression parser;
 //! scripts through the PowerShell grammar, with only the intended commands, every Az call fitting
 //! a parameter set of the Az modules' own help, and every input value a literal.
+
+use std::sync::LazyLock;
 
 use serde_json::Value;
 
@@ -78,6 +80,48 @@ pub fn outputs(fx: &Value, format: &str) -> Option<Vec<(String, String)>> {
     })
 }
 
+/// One valid fixture's outputs: file name and text of each file written.
+pub struct Generated {
+    pub name: String,
+    /// The input strings the outputs carry.
+    pub values: Vec<String>,
+    /// `None` when the fixture's inputs make no template.
+    pub arm: Option<Vec<(String, String)>>,
+    pub powershell: Vec<(String, String)>,
+}
+
+impl Generated {
+    pub fn arm_file(&self, file: &str) -> Option<&str> {
+        self.arm
+            .as_ref()?
+            .iter()
+            .find(|f| f.0 == file)
+            .map(|f| f.1.as_str())
+    }
+
+    pub fn script(&self) -> &str {
+        &self.powershell[0].1
+    }
+}
+
+/// Every valid fixture generated once for all the tests that check the outputs: each generation
+/// spawns the binary, and the checks only read the files.
+pub static GENERATED: LazyLock<Vec<Generated>> = LazyLock::new(|| {
+    support::fixtures("valid")
+        .into_iter()
+        .map(|(name, fx)| {
+            let powershell =
+                outputs(&fx, "powershell").unwrap_or_else(|| panic!("{name}: powershell failed"));
+            Generated {
+                values: emitted_values(&fx),
+                arm: outputs(&fx, "arm"),
+                powershell,
+                name,
+            }
+        })
+        .collect()
+});
+
 pub fn check_template(
     template: &str,
     params: &str,
@@ -113,7 +157,11 @@ pub fn check_script(script: &str, values: &[String]) -> Result<(), Vec<String>> 
             .err()
             .unwrap_or_default(),
     );
-    for inv in s.commands.iter().filter(|c| az_help::is_az_cmdlet(&c.name)) {
+    for inv in s
+        .commands
+        .iter()
+        .filter(|c| az_help::looks_like_az(&c.name))
+    {
         problems.extend(az_help::check_invocation(inv).err().unwrap_or_default());
     }
     let vals: Vec<&str> = values.iter().map(String::as_str).collect();
@@ -132,27 +180,19 @@ pub fn check_script(script: &str, values: &[String]) -> Result<(), Vec<String>> 
 #[test]
 fn every_fixture_output_passes_the_independent_checks() {
     let (mut templates, mut scripts) = (0, 0);
-    for (name, fx) in support::fixtures("valid") {
-        let values = emitted_values(&fx);
-        if let Some(files) = outputs(&fx, "arm") {
-            let get = |n: &str| {
-                files
-                    .iter()
-                    .find(|f| f.0 == n)
-                    .map(|f| f.1.clone())
-                    .expect(n)
-            };
+    for g in GENERATED.iter() {
+        let name = &g.name;
+        if g.arm.is_some() {
+            let get = |n: &str| g.arm_file(n).expect(n);
             check_template(
-                &get("azuredeploy.json"),
-                &get("azuredeploy.parameters.json"),
-                &values,
+                get("azuredeploy.json"),
+                get("azuredeploy.parameters.json"),
+                &g.values,
             )
             .unwrap_or_else(|e| panic!("{name}: azuredeploy.json:\n  {}", e.join("\n  ")));
             templates += 1;
         }
-        let files =
-            outputs(&fx, "powershell").unwrap_or_else(|| panic!("{name}: powershell failed"));
-        check_script(&files[0].1, &values)
+        check_script(g.script(), &g.values)
             .unwrap_or_else(|e| panic!("{name}: restore-vm.ps1:\n  {}", e.join("\n  ")));
         scripts += 1;
     }
@@ -163,14 +203,16 @@ fn every_fixture_output_passes_the_independent_checks() {
 /// The checks bite on real outputs: each mutation of a generated file must be caught.
 #[test]
 fn mutated_outputs_are_rejected() {
-    let (_, fx) = support::fixtures("valid")
-        .into_iter()
-        .find(|(n, _)| n == "managed-bek-kek-aad-windows")
+    let g = GENERATED
+        .iter()
+        .find(|g| g.name == "managed-bek-kek-aad-windows")
         .expect("fixture");
-    let values = emitted_values(&fx);
-    let arm = outputs(&fx, "arm").expect("arm");
-    let (template, params) = (&arm[0].1, &arm[1].1);
-    check_template(template, params, &values).expect("the original passes");
+    let values = &g.values;
+    let template = g.arm_file("azuredeploy.json").expect("template");
+    let params = g
+        .arm_file("azuredeploy.parameters.json")
+        .expect("parameters");
+    check_template(template, params, values).expect("the original passes");
     for (what, from, to) in [
         (
             "misspelt property",
@@ -204,12 +246,12 @@ fn mutated_outputs_are_rejected() {
             "{what}: `{from}` not in the template"
         );
         assert!(
-            check_template(&template.replacen(from, to, 1), params, &values).is_err(),
+            check_template(&template.replacen(from, to, 1), params, values).is_err(),
             "{what} was not caught"
         );
     }
-    let script = &outputs(&fx, "powershell").expect("ps")[0].1;
-    check_script(script, &values).expect("the original passes");
+    let script = g.script();
+    check_script(script, values).expect("the original passes");
     for (what, from, to) in [
         ("missing mandatory -Lun", " -Lun 0", ""),
         (
@@ -236,7 +278,7 @@ fn mutated_outputs_are_rejected() {
     ] {
         assert!(script.contains(from), "{what}: `{from}` not in the script");
         assert!(
-            check_script(&script.replacen(from, to, 1), &values).is_err(),
+            check_script(&script.replacen(from, to, 1), values).is_err(),
             "{what} was not caught"
         );
     }

@@ -1,5 +1,5 @@
-//! Az cmdlet calls checked against the Az modules' own help (platyPS markdown in
-//! `shared/az-help/<Module>/<Cmdlet>.md`): the cmdlet exists, every parameter exists (by name or
+//! Az cmdlet calls checked against the Az modules' own help (platyPS markdown copied into
+//! `tests/data/az-help/<Module>/<Cmdlet>.md`): the cmdlet exists, every parameter exists (by name or
 //! alias), switches are switches, the given parameters fit one parameter set, and that set's
 //! mandatory parameters are all given.
 
@@ -43,8 +43,9 @@ pub struct Cmdlet {
 static CACHE: LazyLock<Mutex<HashMap<String, Option<Cmdlet>>>> =
     LazyLock::new(|| Mutex::new(HashMap::new()));
 
-fn help_file(name: &str) -> Option<std::path::PathBuf> {
-    let root = super::shared_dir().join("az-help");
+/// The copied help of a cmdlet, under any module folder, matched as PowerShell matches names.
+pub fn help_file(name: &str) -> Option<std::path::PathBuf> {
+    let root = super::data_dir().join("az-help");
     for module in std::fs::read_dir(&root).ok()?.flatten() {
         for f in std::fs::read_dir(module.path()).ok()?.flatten() {
             let file = f.file_name().to_string_lossy().into_owned();
@@ -71,8 +72,16 @@ pub fn cmdlet(name: &str) -> Option<Cmdlet> {
     parsed
 }
 
-pub fn is_az_cmdlet(name: &str) -> bool {
-    cmdlet(name).is_some()
+/// Named like an Az cmdlet (`Verb-AzNoun`), whether or not its help has a copy: such a call must
+/// be checked, so a missing copy has to fail rather than skip the check.
+pub fn looks_like_az(name: &str) -> bool {
+    name.split_once('-').is_some_and(|(verb, noun)| {
+        !verb.is_empty()
+            && verb.chars().all(|c| c.is_ascii_alphabetic())
+            && noun.chars().all(|c| c.is_ascii_alphanumeric())
+            && noun.len() > 2
+            && noun[..2].eq_ignore_ascii_case("az")
+    })
 }
 
 fn parse(text: &str) -> Cmdlet {
@@ -151,7 +160,7 @@ fn in_set(p: &Param, set: &str) -> Option<bool> {
 pub fn check_invocation(inv: &Invocation) -> Result<(), Vec<String>> {
     let at = format!("line {}: `{}`", inv.line, inv.name);
     let Some(c) = cmdlet(&inv.name) else {
-        return Err(vec![format!("{at}: no such cmdlet in shared/az-help")]);
+        return Err(vec![format!("{at}: no such cmdlet in tests/data/az-help")]);
     };
     let mut problems = Vec::new();
     if inv.positional > 0 {

@@ -5,14 +5,13 @@
 pub mod arm_expr;
 pub mod arm_schema;
 pub mod az_help;
+pub mod coverage;
 pub mod powershell;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-/// `shared/` beside the checkout (CI lays a copy there); `RESTORE_DEPLOY_SHARED` overrides it.
-pub fn shared_dir() -> PathBuf {
-    match std::env::var_os("RESTORE_DEPLOY_SHARED") {
-        Some(p) => PathBuf::from(p),
-        None => PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared")),
-    }
+/// Copies of the schemas and help files the checks read, kept in the repository so that a fresh
+/// clone can run every test offline; `tests/data/PROVENANCE.md` says where each file came from.
+pub fn data_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
 }
