@@ -5,6 +5,8 @@
 mod blob;
 mod cases;
 mod cli;
+#[cfg(feature = "azure")]
+mod hostile_blob;
 mod properties;
 mod support;
 mod validation;
