@@ -32,7 +32,7 @@ const TIMEOUT_RANGE: std::ops::RangeInclusive<u64> = 1..=600;
 
 /// The deadline from the environment: unset is 15 s; anything but whole seconds in range is the
 /// operator's mistake, said so rather than silently replaced.
-pub fn deadline() -> Result<Duration> {
+fn deadline() -> Result<Duration> {
     parse_deadline(std::env::var_os(TIMEOUT_VAR).as_deref())
 }
 
