@@ -1,6 +1,8 @@
 //! Where input bytes come from: a file, standard input, or (with the `azure` feature) a blob URL.
 //! Each input remembers its origin as a display string (SAS signature redacted) so every later
-//! error can name it.
+//! error can name it. `locate` turns a restore job's blob names into URLs that keep credentials
+//! on the operator's endpoint or the job's own account; `redact` keeps signatures and passwords
+//! out of every message.
 
 use std::io::Read;
 use std::path::PathBuf;
