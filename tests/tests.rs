@@ -7,6 +7,8 @@ mod cases;
 mod cli;
 mod data_coverage;
 mod help;
+#[cfg(feature = "azure")]
+mod hostile_blob;
 mod properties;
 mod support;
 mod validation;

@@ -4,7 +4,7 @@
 
 use crate::error::{Code, Error, Errors};
 use crate::model::{Input, Inputs, Overrides};
-use crate::source::locate::{job_blob_url, JobBlob};
+use crate::source::locate::{locate, JobBlob, JobFields, Operator};
 use crate::source::{self, Loaded, SourceSpec};
 
 /// Where each input comes from (a path, `-`, or a URL) and how blobs are reached.
@@ -38,7 +38,21 @@ pub fn read(req: &Request, overrides: Overrides) -> Result<Inputs, Errors> {
         None => None,
     };
     let locate = |j: &Input<super::job::RawJob>, which: JobBlob| {
-        job_blob_url(j, which, req.blob_endpoint, req.sas)
+        let r = &j.raw;
+        let fields = JobFields {
+            origin: &j.origin,
+            bag_path: &r.bag_path,
+            config_blob_uri: r.config_blob_uri.as_deref(),
+            config_blob_container: r.config_blob_container.as_deref(),
+            config_blob_name: r.config_blob_name.as_deref(),
+            encryption_info_blob_name: r.encryption_info_blob_name.as_deref(),
+            target_storage_account: r.target_storage_account.as_deref(),
+        };
+        let operator = Operator {
+            blob_endpoint: req.blob_endpoint,
+            sas: req.sas,
+        };
+        locate(&fields, which, &operator).map(|l| l.url)
     };
     let config_spec = match (req.config, &job) {
         (Some(raw), _) => SourceSpec::parse(raw)?,

@@ -2,36 +2,81 @@
 //!
 //! A URL with a SAS (`sig=` in its query) is fetched with no credential; otherwise the Entra ID
 //! credential the user chose with `--auth` (azure_identity 1.x has no catch-all chain, so the
-//! choice is explicit). Faults give up within seconds: two retries at most, 200 ms apart at first,
-//! and a hard deadline on the whole download, where the SDK's defaults retry for over a minute.
-//! The blob's size is read from the first response and anything over the input limit is refused
-//! before its body is read. No message carries a SAS signature: URLs are redacted and SDK error texts scrubbed.
+//! choice is explicit), and only over https. Faults give up within seconds: two retries at most,
+//! 200 ms apart at first, and a hard deadline on the whole download, where the SDK's defaults
+//! retry for over a minute. The body is read as a stream and the read stops at the input limit,
+//! whatever the headers claim: a chunked, unsized or mislabelled body cannot grow memory past it.
+//! No message carries a SAS signature: URLs are redacted and SDK error texts scrubbed.
 
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use azure_core::credentials::{Secret, TokenCredential};
 use azure_core::error::ErrorKind;
 use azure_core::http::{ClientOptions, ExponentialRetryOptions, RetryOptions, StatusCode};
+use azure_storage_blob::models::{BlobClientDownloadOptions, HttpRange};
 use azure_storage_blob::{BlobClient, BlobClientOptions};
+use futures_core::Stream;
 
-use super::{Auth, FetchOptions, MAX_INPUT_BYTES};
+use super::{scrub, Auth, FetchOptions, MAX_INPUT_BYTES};
 use crate::error::{Code, Error, Result};
 
-/// The whole download, retries included, ends by then (`RESTORE_DEPLOY_BLOB_TIMEOUT` seconds
-/// overrides it).
+/// The whole download, retries included, ends by then unless `RESTORE_DEPLOY_BLOB_TIMEOUT` says
+/// otherwise.
 const DEADLINE: Duration = Duration::from_secs(15);
+const TIMEOUT_VAR: &str = "RESTORE_DEPLOY_BLOB_TIMEOUT";
+/// Accepted values of the variable, in seconds: long enough for a slow link, short enough that a
+/// typo cannot hang a pipeline for hours.
+const TIMEOUT_RANGE: std::ops::RangeInclusive<u64> = 1..=600;
 
-fn deadline() -> Duration {
-    std::env::var("RESTORE_DEPLOY_BLOB_TIMEOUT")
+/// The deadline from the environment: unset is 15 s; anything but whole seconds in range is the
+/// operator's mistake, said so rather than silently replaced.
+fn deadline() -> Result<Duration> {
+    parse_deadline(std::env::var_os(TIMEOUT_VAR).as_deref())
+}
+
+fn parse_deadline(value: Option<&std::ffi::OsStr>) -> Result<Duration> {
+    let Some(raw) = value else {
+        return Ok(DEADLINE);
+    };
+    let s = raw.to_string_lossy();
+    // Digits only: `parse` would also take `+3`, and whitespace or units are typos to report.
+    if s.is_empty() || s.len() > 3 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad_timeout(&s));
+    }
+    s.parse::<u64>()
         .ok()
-        .and_then(|s| s.parse::<u64>().ok())
-        .filter(|s| (1..=600).contains(s))
-        .map_or(DEADLINE, Duration::from_secs)
+        .filter(|n| TIMEOUT_RANGE.contains(n))
+        .map(Duration::from_secs)
+        .ok_or_else(|| bad_timeout(&s))
+}
+
+fn bad_timeout(value: &str) -> Error {
+    Error::new(
+        Code::Usage,
+        format!("`{TIMEOUT_VAR}` is `{value}`, not a whole number of seconds from {} to {}", TIMEOUT_RANGE.start(), TIMEOUT_RANGE.end()),
+    )
+    .help(format!(
+        "set `{TIMEOUT_VAR}` to whole seconds from {} to {} (such as `60`), or unset it for the default {} s",
+        TIMEOUT_RANGE.start(),
+        TIMEOUT_RANGE.end(),
+        DEADLINE.as_secs()
+    ))
 }
 
 pub fn fetch(url: &url::Url, opts: &FetchOptions, origin: &str, doing: &str) -> Result<Vec<u8>> {
     let fail = |code: Code, msg: String| Error::new(code, msg).source(origin).doing(doing);
+    let deadline = deadline()?;
+    // Parsing refuses these already; checked again where the request is made, because the HTTP
+    // stack would turn them into an `Authorization: Basic` header.
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(fail(
+            Code::Usage,
+            "the blob URL carries a user name or password".into(),
+        )
+        .help("remove the `user:password@` part; blob URLs authenticate with a SAS or `--auth`"));
+    }
     let credential = if super::has_sas(url) {
         None
     } else {
@@ -60,7 +105,9 @@ pub fn fetch(url: &url::Url, opts: &FetchOptions, origin: &str, doing: &str) -> 
         },
         ..BlobClientOptions::default()
     };
-    let client = BlobClient::new(url.clone(), credential, Some(options)).map_err(|e| {
+    let mut request_url = url.clone();
+    request_url.set_fragment(None);
+    let client = BlobClient::new(request_url, credential, Some(options)).map_err(|e| {
         fail(Code::BlobFailed, "cannot set up the blob client".into()).cause(scrub(&e.to_string()))
     })?;
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -68,12 +115,16 @@ pub fn fetch(url: &url::Url, opts: &FetchOptions, origin: &str, doing: &str) -> 
         .build()
         .map_err(|e| Error::internal(format!("cannot start the async runtime: {e}")))?;
     let result =
-        runtime.block_on(async { tokio::time::timeout(deadline(), download(&client)).await });
+        runtime.block_on(async { tokio::time::timeout(deadline, download(&client)).await });
     match result {
-        Err(_) => Err(fail(Code::BlobTimeout, format!("no answer within {} s", deadline().as_secs()))
-            .help("check the endpoint and your network; the blob service did not answer in time")),
+        Err(_) => Err(fail(Code::BlobTimeout, format!("no answer within {} s", deadline.as_secs()))
+            .help(format!("check the endpoint and your network; the blob service did not answer in time (`{TIMEOUT_VAR}` sets the deadline, 1 to 600 s)"))),
         Ok(Err(Fault::TooLarge(n))) => Err(fail(Code::InputTooLarge, format!("the blob is {n} bytes, more than {} MiB", MAX_INPUT_BYTES / (1024 * 1024)))
             .help("a config blob or job document is a few kilobytes: check the blob name")),
+        Ok(Err(Fault::Unsized)) => Err(fail(Code::InputTooLarge, format!("the blob service sent more than {} MiB", MAX_INPUT_BYTES / (1024 * 1024)))
+            .help("a config blob or job document is a few kilobytes: check the blob name and the endpoint")),
+        Ok(Err(Fault::Overlong(n))) => Err(fail(Code::BlobFailed, format!("the blob service sent more than the {n} bytes it announced"))
+            .help("the endpoint does not behave like Azure Blob Storage: check `--blob-endpoint` or the URL")),
         Ok(Err(Fault::Short { expected, got })) => Err(fail(Code::BlobTruncated, format!("the download stopped after {got} of {expected} bytes"))
             .help("the connection broke during the download; run the command again")),
         Ok(Err(Fault::Empty)) => Err(fail(Code::BlobEmpty, "the blob is empty".into())
@@ -84,7 +135,12 @@ pub fn fetch(url: &url::Url, opts: &FetchOptions, origin: &str, doing: &str) -> 
 }
 
 enum Fault {
+    /// The announced size is over the limit.
     TooLarge(u64),
+    /// No size was announced and the body went past the limit.
+    Unsized,
+    /// More bytes arrived than the announced size.
+    Overlong(u64),
     Short {
         expected: u64,
         got: usize,
@@ -94,11 +150,22 @@ enum Fault {
     Sdk(azure_core::Error, bool),
 }
 
-/// One GET: the SDK's download streams its body lazily, so the size (the `Content-Range` total,
-/// else `Content-Length`) is checked against the limit before a byte of body is read.
+/// The SDK's share of one download: it asks for at most one byte more than the limit, and moves
+/// it in 4 MiB parts one at a time, so even a lying `Content-Range` cannot make it plan more.
+const PART: usize = 4 * 1024 * 1024;
+
+/// One download. The size (the `Content-Range` total, else `Content-Length`) is checked against
+/// the limit before a byte of body is read; then the body is read chunk by chunk and the read
+/// stops as soon as it passes the limit or the announced size.
 async fn download(client: &BlobClient) -> std::result::Result<Vec<u8>, Fault> {
+    let options = BlobClientDownloadOptions {
+        range: Some(HttpRange::new(0, MAX_INPUT_BYTES + 1)),
+        parallel: std::num::NonZero::new(1),
+        partition_size: std::num::NonZero::new(PART),
+        ..BlobClientDownloadOptions::default()
+    };
     let response = client
-        .download(None)
+        .download(Some(options))
         .await
         .map_err(|e| Fault::Sdk(e, false))?;
     let range_total = response
@@ -112,13 +179,23 @@ async fn download(client: &BlobClient) -> std::result::Result<Vec<u8>, Fault> {
     if let Some(n) = expected.filter(|n| *n > MAX_INPUT_BYTES) {
         return Err(Fault::TooLarge(n));
     }
-    let bytes = response
-        .body
-        .collect()
-        .await
-        .map_err(|e| Fault::Sdk(e, true))?;
-    if bytes.len() as u64 > MAX_INPUT_BYTES {
-        return Err(Fault::TooLarge(bytes.len() as u64));
+    let limit = expected.unwrap_or(MAX_INPUT_BYTES);
+    let mut body = response.body;
+    // Reserved up front only when the size is announced (and so within the limit): an honest
+    // blob is read without reallocation, and an unsized one grows only as its bytes arrive.
+    let mut bytes = Vec::with_capacity(expected.and_then(|n| usize::try_from(n).ok()).unwrap_or(0));
+    loop {
+        let next = std::future::poll_fn(|cx| Pin::new(&mut body).poll_next(cx)).await;
+        let Some(chunk) = next else { break };
+        let chunk = chunk.map_err(|e| Fault::Sdk(e, true))?;
+        let room = usize::try_from(limit).unwrap_or(usize::MAX) - bytes.len();
+        if chunk.len() > room {
+            return Err(match expected {
+                Some(n) => Fault::Overlong(n),
+                None => Fault::Unsized,
+            });
+        }
+        bytes.extend_from_slice(&chunk);
     }
     match expected {
         Some(n) if (bytes.len() as u64) < n => Err(Fault::Short {
@@ -126,7 +203,7 @@ async fn download(client: &BlobClient) -> std::result::Result<Vec<u8>, Fault> {
             got: bytes.len(),
         }),
         _ if bytes.is_empty() => Err(Fault::Empty),
-        _ => Ok(bytes.to_vec()),
+        _ => Ok(bytes),
     }
 }
 
@@ -175,40 +252,28 @@ fn credential(auth: Auth) -> azure_core::Result<Arc<dyn TokenCredential>> {
     })
 }
 
-/// Remove SAS signatures from free text (SDK errors may quote the request URL).
-pub fn scrub(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    loop {
-        let lower = rest.to_ascii_lowercase();
-        match lower.find("sig=") {
-            None => {
-                out.push_str(rest);
-                return out;
-            }
-            Some(i) => {
-                out.push_str(&rest[..i + 4]);
-                out.push_str("REDACTED");
-                let tail = &rest[i + 4..];
-                let end = tail
-                    .find(|c: char| c == '&' || c == '"' || c == '\'' || c.is_whitespace())
-                    .unwrap_or(tail.len());
-                rest = &tail[end..];
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn scrub_removes_every_signature() {
-        let s = scrub("GET https://a/c/b?sv=1&sig=AbC%2B/def&se=2 failed; SIG=xyz\"");
-        assert_eq!(
-            s,
-            "GET https://a/c/b?sv=1&sig=REDACTED&se=2 failed; SIG=REDACTED\""
-        );
+    fn timeout_variable_is_whole_seconds_from_1_to_600() {
+        let parse = |v: &str| parse_deadline(Some(std::ffi::OsStr::new(v)));
+        assert_eq!(parse_deadline(None).ok(), Some(DEADLINE));
+        for (v, secs) in [("1", 1), ("3", 3), ("060", 60), ("600", 600)] {
+            assert_eq!(parse(v).ok(), Some(Duration::from_secs(secs)), "{v}");
+        }
+        let twenty = "9".repeat(20);
+        for v in [
+            "", "0", "-1", "+3", "601", "1e9", " 3", "3 ", "3s", "garbage", "0600", &twenty,
+        ] {
+            let e = parse(v).expect_err(v);
+            assert_eq!(e.code, Code::Usage, "{v}");
+            assert_eq!(e.code.exit_code(), 2);
+            assert!(
+                e.help.as_deref().is_some_and(|h| h.contains("1 to 600")),
+                "{v}"
+            );
+        }
     }
 }

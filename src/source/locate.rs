@@ -1,9 +1,36 @@
-//! Which blobs a restore job names, as URLs: the container and blob name from the job, on the
-//! operator's endpoint or the job's own storage account. Pure: no I/O, so every naming rule and
-//! hostile job is unit-tested here.
+//! Where a blob named by a restore job is, and which credential may travel with the request.
+//!
+//! A job file is input like any other, and may be hostile: the operator's SAS or Entra ID token
+//! must only reach the endpoint the operator named (`--blob-endpoint`) or the job's own storage
+//! account (`https://<account>.blob.<cloud suffix>`). So the job's `Config Blob Uri` is treated
+//! like its names: only its container and blob are taken, after Azure's naming rules, and they are
+//! added as path segments to one of those two bases. A URI that names another account or host, a
+//! port, an IP literal, a user name or a `..` segment is refused before any request is made.
+//! Pure: no I/O, so every rule is unit-tested here.
 
 use crate::error::{Code, Error};
-use crate::model::Input;
+
+/// The job's fields that say where its blobs are, as the job spells them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct JobFields<'a> {
+    /// Where the job came from, and the JSON path of its property bag, for messages.
+    pub origin: &'a str,
+    pub bag_path: &'a str,
+    pub config_blob_uri: Option<&'a str>,
+    pub config_blob_container: Option<&'a str>,
+    pub config_blob_name: Option<&'a str>,
+    pub encryption_info_blob_name: Option<&'a str>,
+    pub target_storage_account: Option<&'a str>,
+}
+
+/// What the operator said on the command line.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Operator<'a> {
+    /// `--blob-endpoint`
+    pub blob_endpoint: Option<&'a str>,
+    /// `--sas` / `AZURE_STORAGE_SAS_TOKEN`
+    pub sas: Option<&'a str>,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JobBlob {
@@ -11,152 +38,285 @@ pub enum JobBlob {
     EncryptionInfo,
 }
 
-/// A blob the job names, as a URL: the container and blob name from the job (or from its
-/// `Config Blob Uri`), on `--blob-endpoint`, else on the `Config Blob Uri`'s host, else on
-/// `https://<Target Storage Account Name>.blob.core.windows.net`; with `--sas` added when the URL
-/// carries none. Names are added as path segments, percent-encoded: a hostile job cannot steer
-/// the request elsewhere.
-pub fn job_blob_url(
-    job: &Input<crate::input::job::RawJob>,
-    which: JobBlob,
-    endpoint: Option<&str>,
-    sas: Option<&str>,
-) -> Result<url::Url, Error> {
-    let j = &job.raw;
+/// The credential a located URL may carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credential {
+    /// The operator's SAS is in the URL's query; no token is sent.
+    Sas,
+    /// No SAS: the `--auth` Entra ID token, which the download sends only over https.
+    Token,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located {
+    pub url: url::Url,
+    pub credential: Credential,
+}
+
+/// Azure's public and sovereign blob DNS suffixes (after `<account>.blob.`).
+pub const CLOUD_SUFFIXES: &[&str] = &[
+    "core.windows.net",
+    "core.chinacloudapi.cn",
+    "core.usgovcloudapi.net",
+];
+
+/// The URL of one blob the job names, on the operator's endpoint or the job's own account.
+pub fn locate(job: &JobFields, which: JobBlob, op: &Operator) -> Result<Located, Error> {
     let fail = |msg: String| {
         Error::new(Code::ConfigNotFound, msg)
-            .source(&job.origin)
-            .at(&j.bag_path)
+            .source(job.origin)
+            .at(job.bag_path)
             .doing("finding the restore's blobs from the job")
     };
-    let uri = match &j.config_blob_uri {
-        Some(u) => Some(url::Url::parse(u).map_err(|e| {
-            fail(format!("`Config Blob Uri` is not a URL ({e})"))
-                .help("pass `--config` with the config blob's URL or file")
-        })?),
-        None => None,
-    };
-    // The URI's account endpoint (all but its last two segments, so path-style endpoints such as
-    // Azurite's `/devstoreaccount1` survive), container and blob.
-    let from_uri: Option<(url::Url, String, String)> = uri.as_ref().and_then(|u| {
-        let segs: Vec<String> = u.path_segments()?.map(percent_decode).collect();
-        let [.., c, b] = segs.as_slice() else {
-            return None;
-        };
-        if c.is_empty() || b.is_empty() {
-            return None;
-        }
-        let mut base = u.clone();
-        base.set_query(None);
-        base.set_fragment(None);
-        base.path_segments_mut().ok()?.pop().pop();
-        Some((base, c.clone(), b.clone()))
-    });
-    // `Config Blob Uri` is where the config blob is; names are the fallback.
-    if let (JobBlob::Config, Some(u), None) = (which, &uri, endpoint) {
-        return Ok(add_sas(u.clone(), sas));
-    }
+    let endpoint = op.blob_endpoint.map(endpoint).transpose()?;
+    let account = job
+        .target_storage_account
+        .map(|a| {
+            account_ok(a).then(|| a.to_owned()).ok_or_else(|| {
+                fail(format!("`{a}` is not a storage account name")).help(
+                    "account names have 3 to 24 lower-case letters and digits; pass `--blob-endpoint`",
+                )
+            })
+        })
+        .transpose()?;
+    let from_uri = job
+        .config_blob_uri
+        .map(|raw| {
+            uri_parts(raw, endpoint.as_ref(), account.as_deref()).map_err(|e| fail(e.0).help(e.1))
+        })
+        .transpose()?;
+
     let (container, blob) = match which {
         JobBlob::Config => (
             from_uri
                 .as_ref()
-                .map(|x| x.1.clone())
-                .or_else(|| j.config_blob_container.clone()),
+                .map(|u| u.container.clone())
+                .or(job.config_blob_container.map(str::to_owned)),
             from_uri
                 .as_ref()
-                .map(|x| x.2.clone())
-                .or_else(|| j.config_blob_name.clone()),
+                .map(|u| u.blob.clone())
+                .or(job.config_blob_name.map(str::to_owned)),
         ),
         JobBlob::EncryptionInfo => (
-            j.config_blob_container
-                .clone()
-                .or_else(|| from_uri.as_ref().map(|x| x.1.clone())),
-            j.encryption_info_blob_name.clone(),
+            job.config_blob_container
+                .map(str::to_owned)
+                .or(from_uri.as_ref().map(|u| u.container.clone())),
+            job.encryption_info_blob_name.map(str::to_owned),
         ),
     };
     let (Some(container), Some(blob)) = (container, blob) else {
         return Err(fail("the job does not name the blob's container and name".into())
             .help("pass `--config` with the config blob, or a job with `Config Blob Uri` (or `Config Blob Container Name` and `Config Blob Name`)"));
     };
-    // Azure's naming rules, checked so a hostile job cannot point the request elsewhere.
     // Container names are lower case in Azure; jobs print them with the VM name's case.
     let container = container.to_ascii_lowercase();
-    let container_ok = (3..=63).contains(&container.len())
-        && container
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !container.starts_with('-')
-        && !container.ends_with('-');
-    if !container_ok {
+    if !container_ok(&container) {
         return Err(fail(format!("`{container}` is not a valid blob container name")).help("container names have 3 to 63 lower-case letters, digits and hyphens; pass `--config` with the blob's URL"));
     }
-    let blob_ok = !blob.is_empty()
-        && blob.len() <= 1024
-        && !blob.chars().any(char::is_control)
-        && !blob.split(['/', '\\']).any(|seg| seg == "." || seg == "..");
-    if !blob_ok {
+    if !blob_ok(&blob) {
         return Err(fail(format!("`{blob}` is not a valid blob name"))
             .help("pass the blob's URL with `--config` / `--encryption-info`"));
     }
-    let base = match (endpoint, from_uri, &j.target_storage_account) {
-        (Some(e), _, _) => url::Url::parse(e).map_err(|err| {
-            Error::new(
-                Code::Usage,
-                format!("`--blob-endpoint` is not a URL ({err})"),
-            )
-            .help("e.g. `--blob-endpoint http://127.0.0.1:10000/devstoreaccount1`")
-        })?,
-        (None, Some((base, _, _)), _) => base,
-        (None, None, Some(a)) => {
-            let ok = (3..=24).contains(&a.len())
-                && a.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
-            if !ok {
-                return Err(fail(format!("`{a}` is not a storage account name")).help("account names have 3 to 24 lower-case letters and digits; pass `--blob-endpoint`"));
-            }
-            url::Url::parse(&format!("https://{a}.blob.core.windows.net")).map_err(|e| {
-                fail(format!("`{a}` gives no valid URL ({e})")).help("pass `--blob-endpoint`")
-            })?
-        }
+
+    let mut url = match (endpoint, from_uri.and_then(|u| u.cloud), account) {
+        (Some(e), _, _) => e,
+        (None, Some((acct, suffix)), _) => account_url(&acct, suffix)?,
+        (None, None, Some(acct)) => account_url(&acct, CLOUD_SUFFIXES[0])?,
         (None, None, None) => {
             return Err(fail("the job names no storage account".into())
                 .help("pass `--blob-endpoint` or `--config`"))
         }
     };
-    let mut url = base;
-    if url.cannot_be_a_base() || !matches!(url.scheme(), "http" | "https") {
-        return Err(Error::new(
-            Code::Usage,
-            format!("`{}` is not an http(s) endpoint", super::redact_url(&url)),
-        )
-        .help("e.g. `--blob-endpoint https://<account>.blob.core.windows.net`"));
-    }
-    {
-        let mut segs = url
-            .path_segments_mut()
-            .map_err(|_| Error::internal("endpoint cannot take a path"))?;
-        segs.pop_if_empty();
-        segs.push(&container);
-        segs.push(&blob);
-    }
-    Ok(add_sas(url, sas))
+    url.path_segments_mut()
+        .map_err(|_| Error::internal("a checked endpoint cannot take a path"))?
+        .pop_if_empty()
+        .push(&container)
+        .extend(blob.split('/'));
+    let sas = op
+        .sas
+        .map(|t| t.trim().trim_start_matches('?'))
+        .filter(|t| !t.is_empty());
+    let credential = match sas {
+        Some(token) => {
+            url.set_query(Some(token));
+            Credential::Sas
+        }
+        None => Credential::Token,
+    };
+    Ok(Located { url, credential })
 }
 
-fn add_sas(mut url: url::Url, sas: Option<&str>) -> url::Url {
-    if let Some(token) = sas
-        .map(|t| t.trim().trim_start_matches('?'))
-        .filter(|t| !t.is_empty())
-    {
-        if !super::has_sas(&url) {
-            url.set_query(Some(token));
-        }
+fn account_url(account: &str, suffix: &str) -> Result<url::Url, Error> {
+    url::Url::parse(&format!("https://{account}.blob.{suffix}"))
+        .map_err(|e| Error::internal(format!("a checked account name gave no URL: {e}")))
+}
+
+/// `--blob-endpoint`, checked: the operator's word, but still no userinfo, query or fragment.
+fn endpoint(raw: &str) -> Result<url::Url, Error> {
+    let usage = |msg: String| {
+        Error::new(Code::Usage, msg).help(
+            "give the account's endpoint, e.g. `--blob-endpoint https://<account>.blob.core.windows.net` or `http://127.0.0.1:10000/devstoreaccount1`; pass a SAS with `--sas`",
+        )
+    };
+    let url = url::Url::parse(raw.trim()).map_err(|e| {
+        usage(format!(
+            "`--blob-endpoint` `{}` is not a URL ({e})",
+            super::redact(raw)
+        ))
+    })?;
+    let shown = super::redact_url(&url);
+    if url.cannot_be_a_base() || !matches!(url.scheme(), "http" | "https") {
+        return Err(usage(format!("`{shown}` is not an http(s) endpoint")));
     }
-    url
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(usage(format!(
+            "`--blob-endpoint` `{shown}` carries a user name or password"
+        )));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(usage(format!(
+            "`--blob-endpoint` `{shown}` has a query or fragment"
+        )));
+    }
+    Ok(url)
+}
+
+struct UriParts {
+    container: String,
+    blob: String,
+    /// The job's own account and cloud, when the URI names `<account>.blob.<suffix>`.
+    cloud: Option<(String, &'static str)>,
+}
+
+/// The container and blob of `Config Blob Uri`, if it names the operator's endpoint or the job's
+/// own account; a message and its help otherwise.
+fn uri_parts(
+    raw: &str,
+    endpoint: Option<&url::Url>,
+    account: Option<&str>,
+) -> Result<UriParts, (String, &'static str)> {
+    const HELP: &str = "the job's `Config Blob Uri` must name the job's storage account (`https://<account>.blob.core.windows.net/<container>/<blob>`) or the `--blob-endpoint` you pass; check the job, or pass `--config` with the blob's URL";
+    let shown = super::redact(raw);
+    let refuse = |why: &str| Err((format!("`Config Blob Uri` `{shown}` {why}"), HELP));
+    if raw
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || c == '\\')
+    {
+        return refuse("holds spaces, control characters or backslashes");
+    }
+    let Ok(uri) = url::Url::parse(raw) else {
+        return refuse("is not a URL");
+    };
+    if !matches!(uri.scheme(), "http" | "https") {
+        return refuse("is not an http(s) URL");
+    }
+    if !uri.username().is_empty() || uri.password().is_some() {
+        return refuse("carries a user name or password");
+    }
+    // The URL parser resolves `..` and `%2e%2e` segments away, so look at the raw path.
+    let raw_path = raw
+        .split_once("://")
+        .map_or("", |(_, rest)| rest)
+        .split(['?', '#'])
+        .next()
+        .unwrap_or("");
+    if raw_path
+        .split('/')
+        .skip(1)
+        .any(|seg| matches!(percent_decode(seg).as_str(), "." | ".."))
+    {
+        return refuse("has a `.` or `..` segment");
+    }
+    let segments: Vec<String> = uri
+        .path_segments()
+        .map(|s| s.map(percent_decode).collect())
+        .unwrap_or_default();
+
+    let same_as_endpoint = endpoint.and_then(|e| {
+        let prefix: Vec<String> = e
+            .path_segments()
+            .map(|s| s.filter(|x| !x.is_empty()).map(percent_decode).collect())
+            .unwrap_or_default();
+        (uri.scheme() == e.scheme()
+            && uri.host() == e.host()
+            && uri.port_or_known_default() == e.port_or_known_default()
+            && segments.starts_with(&prefix))
+        .then_some(prefix.len())
+    });
+    let (skip, cloud) = match same_as_endpoint {
+        Some(n) => (n, None),
+        None => {
+            let Some(host) = uri.host_str() else {
+                return refuse("names no host");
+            };
+            let Some((acct, suffix)) = azure_account(host) else {
+                return refuse(match endpoint {
+                    Some(_) => "names neither `--blob-endpoint` nor an Azure storage account",
+                    None => "names a host that is not an Azure storage account (`<account>.blob.core.windows.net`)",
+                });
+            };
+            if uri.port().is_some() {
+                return refuse("names a port");
+            }
+            if account.is_some_and(|a| a != acct) {
+                return refuse(
+                    "names another storage account than the job's `Target Storage Account Name`",
+                );
+            }
+            (0, Some((acct.to_owned(), suffix)))
+        }
+    };
+    let rest = &segments[skip.min(segments.len())..];
+    match rest {
+        [container, blob @ ..] if !blob.is_empty() => Ok(UriParts {
+            container: container.clone(),
+            blob: blob.join("/"),
+            cloud,
+        }),
+        _ => refuse("names no container and blob"),
+    }
+}
+
+/// `<account>.blob.<suffix>` for a known cloud suffix and a valid account name.
+fn azure_account(host: &str) -> Option<(&str, &'static str)> {
+    let (acct, rest) = host.split_once('.')?;
+    let suffix = rest.strip_prefix("blob.")?;
+    let known = CLOUD_SUFFIXES.iter().find(|s| **s == suffix)?;
+    account_ok(acct).then_some((acct, known))
+}
+
+/// Storage account names: 3 to 24 lower-case letters and digits.
+fn account_ok(a: &str) -> bool {
+    (3..=24).contains(&a.len())
+        && a.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+}
+
+/// Container names: 3 to 63 lower-case letters, digits and hyphens; a letter or digit first and
+/// last, no two hyphens in a row.
+fn container_ok(c: &str) -> bool {
+    (3..=63).contains(&c.len())
+        && c.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !c.starts_with('-')
+        && !c.ends_with('-')
+        && !c.contains("--")
+}
+
+/// Blob names: 1 to 1024 characters, no control characters or backslashes, and no empty, `.`
+/// or `..` segment, so the path cannot climb out of the container or be normalised elsewhere.
+fn blob_ok(b: &str) -> bool {
+    (1..=1024).contains(&b.chars().count())
+        && !b.chars().any(|c| c.is_control() || c == '\\')
+        && !b.split('/').any(|seg| matches!(seg, "" | "." | ".."))
 }
 
 fn percent_decode(s: &str) -> String {
-    url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_else(|| s.to_owned())
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
+
+#[cfg(test)]
+#[path = "locate_tests.rs"]
+mod tests;

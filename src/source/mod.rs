@@ -1,6 +1,8 @@
 //! Where input bytes come from: a file, standard input, or (with the `azure` feature) a blob URL.
 //! Each input remembers its origin as a display string (SAS signature redacted) so every later
-//! error can name it.
+//! error can name it. `locate` turns a restore job's blob names into URLs that keep credentials
+//! on the operator's endpoint or the job's own account; `redact` keeps signatures and passwords
+//! out of every message.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -26,11 +28,21 @@ impl SourceSpec {
         }
         let lower = raw.get(..8).unwrap_or(raw).to_ascii_lowercase();
         if lower.starts_with("https://") || lower.starts_with("http://") {
-            return url::Url::parse(raw).map(SourceSpec::Url).map_err(|e| {
+            let url = url::Url::parse(raw).map_err(|e| {
                 Error::new(Code::Usage, format!("`{}` is not a valid URL", redact(raw)))
                     .cause(e.to_string())
                     .help("give a blob URL such as `https://<account>.blob.core.windows.net/<container>/<blob>`, or a file path")
-            });
+            })?;
+            // The HTTP stack would send userinfo as `Authorization: Basic`, in clear text on
+            // http and in place of the Entra ID token on https.
+            if !url.username().is_empty() || url.password().is_some() {
+                return Err(Error::new(
+                    Code::Usage,
+                    format!("`{}` carries a user name or password", redact_url(&url)),
+                )
+                .help("blob URLs authenticate with a SAS (`?sv=…&sig=…`) or `--auth`; remove the `user:password@` part"));
+            }
+            return Ok(SourceSpec::Url(url));
         }
         Ok(SourceSpec::Path(PathBuf::from(raw)))
     }
@@ -175,52 +187,30 @@ fn fetch_url(url: &url::Url, opts: &FetchOptions, origin: &str, doing: &str) -> 
 #[cfg(feature = "azure")]
 pub mod blob;
 pub mod locate;
+mod redact;
 
-/// Replace the value of every `sig` query parameter with `REDACTED`.
-pub fn redact_url(url: &url::Url) -> String {
-    if url.query().is_none() {
-        return url.to_string();
-    }
-    let mut u = url.clone();
-    let pairs: Vec<(String, String)> = url
-        .query_pairs()
-        .map(|(k, v)| {
-            if k.eq_ignore_ascii_case("sig") {
-                (k.into_owned(), "REDACTED".to_owned())
-            } else {
-                (k.into_owned(), v.into_owned())
-            }
-        })
-        .collect();
-    u.query_pairs_mut().clear().extend_pairs(pairs);
-    u.to_string()
-}
-
-/// Redact a string that may or may not parse as a URL (used before parsing succeeded).
-pub fn redact(raw: &str) -> String {
-    match url::Url::parse(raw) {
-        Ok(u) => redact_url(&u),
-        Err(_) => match raw.find('?') {
-            Some(i) => format!("{}?<query hidden>", &raw[..i]),
-            None => raw.to_owned(),
-        },
-    }
-}
+pub use redact::{redact, redact_url, scrub};
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn sas_signature_is_redacted() {
-        let u = url::Url::parse(
-            "https://a.blob.core.windows.net/c/b.json?sv=2022-11-02&SIG=abc%2Bdef&se=x",
-        )
-        .expect("url");
-        let r = redact_url(&u);
-        assert!(!r.contains("abc"), "{r}");
-        assert!(r.contains("SIG=REDACTED"), "{r}");
-        assert!(r.contains("sv=2022-11-02"));
+    fn urls_with_a_user_name_or_password_are_refused_unshown() {
+        for raw in [
+            "http://admin:hunter2@127.0.0.1:9/a/c/b.json",
+            "https://admin@a.blob.core.windows.net/c/b.json?sig=SECRETSIG",
+            "https://:hunter2@a.blob.core.windows.net/c/b.json",
+        ] {
+            let e = SourceSpec::parse(raw).expect_err(raw);
+            assert_eq!(e.code, Code::Usage, "{raw}");
+            let text = format!("{} {:?}", e.message, e.help);
+            assert!(text.contains("user name or password"), "{text}");
+            assert!(
+                !text.contains("hunter2") && !text.contains("admin") && !text.contains("SECRETSIG"),
+                "{text}"
+            );
+        }
     }
 
     #[test]
