@@ -21,7 +21,8 @@ use std::path::Path;
 
 use cli::{AdeArg, Cli, Command, DeployArgs, Format, SourceArgs, VolumeTypeArg};
 use error::{shown, Code, Error, Errors};
-use model::{AdeChoice, Encryption, Flavour, Input, Inputs, Overrides, Restore, VolumeType};
+use input::{Input, Inputs};
+use model::{AdeChoice, Encryption, Flavour, Overrides, Restore, VolumeType};
 use plan::{Plan, PlannedFile};
 use source::SourceSpec;
 

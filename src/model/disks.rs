@@ -1,0 +1,294 @@
+//! Disk validation: the OS type, each disk's source (a managed disk id or a VHD blob URL), LUNs
+//! and sizes; and the disk encryption restore-deploy does not handle (Confidential VMs, disk
+//! encryption sets), refused up front because a generated deployment would silently lose it.
+
+use crate::error::Code;
+use crate::input::config::RawDisk;
+use crate::input::job::RawJob;
+use crate::input::Input;
+
+use super::provenance::Fact;
+use super::refs::ArmId;
+use super::types::{DataDisk, Disk, DiskSource, Disks, OsType};
+use super::validate::{Config, Problems};
+
+pub(super) const OS_DISK: &str = "$.properties.storageProfile.osDisk";
+
+fn data_disk_path(i: usize) -> String {
+    format!("$.properties.storageProfile.dataDisks[{i}]")
+}
+
+/// The OS type and every disk, each problem reported with its path.
+pub(super) fn disks(cfg: Config, p: &mut Problems) -> (Option<Fact<OsType>>, Option<Disks>) {
+    let storage = cfg
+        .vm
+        .properties
+        .as_ref()
+        .and_then(|p| p.storageprofile.as_ref());
+    let os_raw = storage.and_then(|s| s.osdisk.as_ref());
+    let os = os_raw.and_then(|d| os_type(d, cfg, p));
+    let os_disk = match os_raw {
+        Some(d) => disk(d, OS_DISK, cfg.origin, p),
+        None => {
+            p.add(Code::MissingOsDisk, "the config has no OS disk", cfg.origin, Some(OS_DISK.into()), "this does not look like a complete config blob; use the `Config Blob Uri` of the restore job");
+            None
+        }
+    };
+    let mut data = Vec::new();
+    for (i, d) in storage
+        .and_then(|s| s.datadisks.as_ref())
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let path = data_disk_path(i);
+        let lun = lun(d, &path, cfg.origin, p);
+        if let (Some(lun), Some(disk)) = (lun, disk(d, &path, cfg.origin, p)) {
+            data.push(DataDisk { lun, disk });
+        }
+    }
+    let disks = os_disk.and_then(|os_disk| match Disks::new(os_disk, data) {
+        Ok(d) => Some(d),
+        Err(Code::MixedDiskKinds) => {
+            p.add(Code::MixedDiskKinds, "the VM mixes managed disks and unmanaged (VHD) disks", cfg.origin, Some("$.properties.storageProfile".into()), "a VM's disks are all managed or all unmanaged; check that the config is not edited");
+            None
+        }
+        Err(code) => {
+            p.add(
+                code,
+                "two data disks share one LUN",
+                cfg.origin,
+                Some("$.properties.storageProfile.dataDisks".into()),
+                "each data disk needs its own LUN; fix the config",
+            );
+            None
+        }
+    });
+    (os, disks)
+}
+
+fn lun(d: &RawDisk, path: &str, origin: Option<&str>, p: &mut Problems) -> Option<u8> {
+    match d.lun {
+        Some(l) if (0..=63).contains(&l) => Some(l as u8),
+        Some(l) => {
+            p.add(
+                Code::InvalidLun,
+                format!("data disk LUN `{l}` is outside 0..=63"),
+                origin,
+                Some(format!("{path}.lun")),
+                "fix the LUN in the config",
+            );
+            None
+        }
+        None => {
+            p.add(
+                Code::InvalidLun,
+                "a data disk has no LUN",
+                origin,
+                Some(format!("{path}.lun")),
+                "every data disk needs its LUN; fix the config",
+            );
+            None
+        }
+    }
+}
+
+fn os_type(d: &RawDisk, cfg: Config, p: &mut Problems) -> Option<Fact<OsType>> {
+    let at = format!("{OS_DISK}.osType");
+    match d.ostype.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        Some("windows") => Some(Fact::new(OsType::Windows, cfg.by(at))),
+        Some("linux") => Some(Fact::new(OsType::Linux, cfg.by(at))),
+        other => {
+            let msg = match other {
+                Some(_) => format!(
+                    "unknown OS type `{}`",
+                    d.ostype.as_deref().unwrap_or_default()
+                ),
+                None => "the OS disk has no OS type".to_owned(),
+            };
+            p.add(
+                Code::UnknownOsType,
+                msg,
+                cfg.origin,
+                Some(at),
+                "the OS disk's `osType` must be `Windows` or `Linux`; fix the config",
+            );
+            None
+        }
+    }
+}
+
+fn disk(d: &RawDisk, path: &str, origin: Option<&str>, p: &mut Problems) -> Option<Disk> {
+    let source = disk_source(d, path, origin, p)?;
+    let size_gb = match d.disksizegb {
+        None => None,
+        Some(s) if (1..=65536).contains(&s) => Some(s as u32),
+        Some(s) => {
+            p.add(
+                Code::InvalidDiskSize,
+                format!("disk size `{s}` GB is not possible"),
+                origin,
+                Some(format!("{path}.diskSizeGB")),
+                "fix or remove `diskSizeGB`",
+            );
+            return None;
+        }
+    };
+    let name = d
+        .name
+        .clone()
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| default_disk_name(&source));
+    Some(Disk {
+        name,
+        source,
+        caching: d.caching.clone(),
+        size_gb,
+    })
+}
+
+fn disk_source(
+    d: &RawDisk,
+    path: &str,
+    origin: Option<&str>,
+    p: &mut Problems,
+) -> Option<DiskSource> {
+    let managed_id = d.manageddisk.as_ref().and_then(|m| m.id.as_deref());
+    let vhd = d.vhd.as_ref().and_then(|v| v.uri.as_deref());
+    match (managed_id, vhd) {
+        (Some(_), Some(_)) => {
+            p.add(
+                Code::DiskHasBothVhdAndManagedDisk,
+                "the disk has both `vhd.uri` and `managedDisk.id`",
+                origin,
+                Some(path.to_owned()),
+                "a disk is either managed or a VHD blob; check that the config is not edited",
+            );
+            None
+        }
+        (None, None) => {
+            p.add(
+                Code::DiskHasNoSource,
+                "the disk has neither `managedDisk.id` nor `vhd.uri`",
+                origin,
+                Some(path.to_owned()),
+                "the config must name the restored disk; use the config blob of the restore job",
+            );
+            None
+        }
+        (Some(id), None) => {
+            let ok = ArmId::parse(id).is_some_and(|a| {
+                a.provider.eq_ignore_ascii_case("Microsoft.Compute")
+                    && a.types.len() == 1
+                    && a.types[0].0.eq_ignore_ascii_case("disks")
+            });
+            if !ok {
+                p.add(Code::InvalidManagedDiskId, format!("`{id}` is not a managed disk resource id"), origin, Some(format!("{path}.managedDisk.id")), "expected `/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Compute/disks/<name>`");
+                return None;
+            }
+            Some(DiskSource::Managed {
+                id: id.to_owned(),
+                storage_account_type: d
+                    .manageddisk
+                    .as_ref()
+                    .and_then(|m| m.storageaccounttype.clone()),
+            })
+        }
+        (None, Some(uri)) => {
+            let ok = url::Url::parse(uri).is_ok_and(|u| {
+                matches!(u.scheme(), "https" | "http")
+                    && u.host_str().is_some_and(|h| !h.is_empty())
+            });
+            if !ok {
+                p.add(
+                    Code::InvalidVhdUri,
+                    format!("`{uri}` is not a VHD blob URL"),
+                    origin,
+                    Some(format!("{path}.vhd.uri")),
+                    "expected `https://<account>.blob.core.windows.net/<container>/<disk>.vhd`",
+                );
+                return None;
+            }
+            Some(DiskSource::Vhd {
+                uri: uri.to_owned(),
+            })
+        }
+    }
+}
+
+/// A disk with no `name`: the last segment of its id or blob name without `.vhd`.
+fn default_disk_name(s: &DiskSource) -> String {
+    match s {
+        DiskSource::Managed { id, .. } => id.rsplit('/').next().unwrap_or_default().to_owned(),
+        DiskSource::Vhd { uri } => {
+            let last = uri.split(['?', '#']).next().unwrap_or_default();
+            let last = last.rsplit('/').next().unwrap_or_default();
+            last.strip_suffix(".vhd").unwrap_or(last).to_owned()
+        }
+    }
+}
+
+const CVM_HELP: &str = "Confidential VM restores use a disk encryption set, not ADE; follow Azure's Confidential VM restore guide";
+
+pub(super) fn unsupported_security(cfg: Config, job: Option<&Input<RawJob>>, p: &mut Problems) {
+    let props = cfg.vm.properties.as_ref();
+    let cvm = props
+        .and_then(|p| p.securityprofile.as_ref())
+        .and_then(|s| s.securitytype.as_deref())
+        .is_some_and(|t| t.eq_ignore_ascii_case("ConfidentialVM"));
+    if cvm {
+        p.add(
+            Code::UnsupportedConfidentialVm,
+            "the source is a Confidential VM",
+            cfg.origin,
+            Some("$.properties.securityProfile.securityType".into()),
+            CVM_HELP,
+        );
+    }
+    if let Some(j) = job.filter(|j| j.raw.secured_encryption_info_blob_name.is_some()) {
+        p.add(
+            Code::UnsupportedConfidentialVm,
+            "the job names a `Secured Encryption Info Blob Name` (a Confidential VM restore)",
+            Some(&j.origin),
+            Some(format!(
+                "{}[\"Secured Encryption Info Blob Name\"]",
+                j.raw.bag_path
+            )),
+            CVM_HELP,
+        );
+    }
+    let storage = props.and_then(|p| p.storageprofile.as_ref());
+    let disks = storage
+        .and_then(|s| s.osdisk.as_ref())
+        .map(|d| (OS_DISK.to_owned(), d))
+        .into_iter()
+        .chain(
+            storage
+                .and_then(|s| s.datadisks.as_ref())
+                .into_iter()
+                .flatten()
+                .enumerate()
+                .map(|(i, d)| (data_disk_path(i), d)),
+        );
+    for (path, d) in disks {
+        let Some(m) = d.manageddisk.as_ref() else {
+            continue;
+        };
+        if m.diskencryptionset
+            .as_ref()
+            .and_then(|s| s.id.as_ref())
+            .is_some()
+        {
+            p.add(Code::UnsupportedDiskEncryptionSet, "the disk is encrypted with a disk encryption set (SSE with a customer-managed key)", cfg.origin, Some(format!("{path}.managedDisk.diskEncryptionSet")), "restore-deploy handles Azure Disk Encryption only; restore SSE+CMK disks with the template Azure Backup generated");
+        }
+        if m.securityprofile.is_some() && !cvm {
+            p.add(
+                Code::UnsupportedConfidentialVm,
+                "the disk has a security profile (a Confidential VM disk)",
+                cfg.origin,
+                Some(format!("{path}.managedDisk.securityProfile")),
+                CVM_HELP,
+            );
+        }
+    }
+}
