@@ -85,3 +85,185 @@ pub(super) fn classify(
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::super::test_inputs::{config, extension, info, inputs, settings, KV, SECRET};
+    use super::super::Overrides;
+    use super::*;
+
+    const WIN: &str = "AzureDiskEncryption";
+    const LINUX: &str = "AzureDiskEncryptionForLinux";
+
+    /// The decision and the codes of the problems reported on the way.
+    fn decided(
+        cfg: &str,
+        info: Option<&str>,
+        job: Option<&str>,
+        ade: AdeChoice,
+    ) -> (Decision, Vec<Code>) {
+        let ov = Overrides {
+            ade,
+            ..Overrides::default()
+        };
+        let i = inputs(cfg, info, job, ov);
+        let mut p = Problems::new();
+        let ev = Evidence::gather(&i, &mut p);
+        let d = decide(i.overrides.ade, &ev, Some("config.json"), &mut p);
+        (d, p.list.iter().map(|e| e.code).collect())
+    }
+
+    /// The decision as text (provenance as users read it) and the problems' codes.
+    fn shown(d: (Decision, Vec<Code>)) -> (String, Vec<Code>) {
+        let text = match d.0 {
+            Decision::Encrypted(f) => format!("{:?} by {}", f.value, f.by),
+            Decision::NotEncrypted(by) => format!("none by {by}"),
+            Decision::Conflict => "conflict".to_owned(),
+        };
+        (text, d.1)
+    }
+
+    fn expect(d: (Decision, Vec<Code>), text: &str, codes: &[Code]) {
+        assert_eq!(shown(d), (text.to_owned(), codes.to_vec()));
+    }
+
+    const ENC: &str = "config config.json at $.properties.storageProfile.osDisk.encryptionSettings";
+    const EXT0: &str =
+        "ADE extension in config config.json at $.resources[0].properties.typeHandlerVersion";
+    const JOB_WITH_INFO: &str =
+        r#"{"Encryption Info Blob Name": "ei.json", "Job Type": "Restore"}"#;
+
+    #[test]
+    fn no_evidence_is_not_encrypted() {
+        let (d, codes) = decided(&config("Windows", "", ""), None, None, AdeChoice::Auto);
+        assert_eq!(
+            d,
+            Decision::NotEncrypted(By::Default(
+                "no encryption settings, ADE extension or encryption-info blob in the inputs"
+            ))
+        );
+        assert!(codes.is_empty());
+    }
+
+    #[test]
+    fn each_source_alone() {
+        let s = settings(SECRET, KV, None);
+        expect(
+            decided(&config("Windows", &s, ""), None, None, AdeChoice::Auto),
+            &format!("Aad by {ENC}"),
+            &[],
+        );
+        let ext = extension(WIN, "2.2", "");
+        expect(
+            decided(&config("Windows", "", &ext), None, None, AdeChoice::Auto),
+            &format!("NoAad by {EXT0}"),
+            &[],
+        );
+        let plain = config("Windows", "", "");
+        expect(
+            decided(&plain, Some(&info(SECRET, None)), None, AdeChoice::Auto),
+            "NoAad by encryption-info blob ei.json",
+            &[],
+        );
+        expect(
+            decided(&plain, None, Some(JOB_WITH_INFO), AdeChoice::Auto),
+            "NoAad by job job.json names an encryption-info blob",
+            &[],
+        );
+        expect(
+            decided(&plain, None, None, AdeChoice::Aad),
+            "Aad by --ade aad",
+            &[],
+        );
+        expect(
+            decided(&plain, None, None, AdeChoice::NoAad),
+            "NoAad by --ade no-aad",
+            &[],
+        );
+    }
+
+    #[test]
+    fn extension_version_gives_the_flavour_per_os() {
+        for (kind, version, flavour) in [
+            (WIN, "1.1", "Aad"),
+            (WIN, "2.2", "NoAad"),
+            (LINUX, "0.1", "Aad"),
+            (LINUX, "1.1", "NoAad"),
+        ] {
+            // The extension's own type says the OS, whatever the disk says.
+            let cfg = config("Windows", "", &extension(kind, version, ""));
+            expect(
+                decided(&cfg, None, None, AdeChoice::Auto),
+                &format!("{flavour} by {EXT0}"),
+                &[],
+            );
+        }
+        // Other extensions are no evidence; the first ADE one counts.
+        let other = r#"{"properties": {"publisher": "Microsoft.Azure.Security", "type": "IaaSAntimalware", "typeHandlerVersion": "1.1"}}"#;
+        let cfg = config(
+            "Linux",
+            "",
+            &format!("{other}, {}", extension(LINUX, "1.1", "")),
+        );
+        let (d, _) = decided(&cfg, None, None, AdeChoice::Auto);
+        assert_eq!(
+            shown((d, vec![])).0,
+            "NoAad by ADE extension in config config.json at $.resources[1].properties.typeHandlerVersion"
+        );
+    }
+
+    #[test]
+    fn each_pair_in_precedence_order() {
+        let s = settings(SECRET, KV, None);
+        let aad_ext = extension(WIN, "1.1", "");
+        let ei = info(SECRET, None);
+        // Command line over settings, and `--ade none` over everything.
+        let cfg = config("Windows", &s, &aad_ext);
+        expect(
+            decided(&cfg, Some(&ei), None, AdeChoice::NoAad),
+            "NoAad by --ade no-aad",
+            &[],
+        );
+        expect(
+            decided(&cfg, Some(&ei), None, AdeChoice::None),
+            "none by --ade none",
+            &[],
+        );
+        // Settings over the extension.
+        expect(
+            decided(&cfg, None, None, AdeChoice::Auto),
+            &format!("Aad by {ENC}"),
+            &[],
+        );
+        // The extension over the encryption-info blob.
+        let cfg = config("Windows", "", &aad_ext);
+        expect(
+            decided(&cfg, Some(&ei), None, AdeChoice::Auto),
+            &format!("Aad by {EXT0}"),
+            &[],
+        );
+        // The blob itself over the job naming one.
+        let plain = config("Windows", "", "");
+        expect(
+            decided(&plain, Some(&ei), Some(JOB_WITH_INFO), AdeChoice::Auto),
+            "NoAad by encryption-info blob ei.json",
+            &[],
+        );
+    }
+
+    #[test]
+    fn conflicting_flavours_are_refused_unless_the_user_decides() {
+        let cfg = config(
+            "Windows",
+            &settings(SECRET, KV, None),
+            &extension(WIN, "2.2", ""),
+        );
+        let (d, codes) = decided(&cfg, None, None, AdeChoice::Auto);
+        assert_eq!(d, Decision::Conflict);
+        assert_eq!(codes, vec![Code::ConflictingEncryptionEvidence]);
+        expect(
+            decided(&cfg, None, None, AdeChoice::Aad),
+            "Aad by --ade aad",
+            &[],
+        );
+    }
+}

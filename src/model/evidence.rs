@@ -121,3 +121,62 @@ impl<'a> Evidence<'a> {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::super::test_inputs::{config, extension, inputs};
+    use super::super::{AdeChoice, Overrides};
+    use super::*;
+
+    const LINUX: &str = "AzureDiskEncryptionForLinux";
+
+    #[test]
+    fn unknown_extension_version_is_reported_and_is_no_evidence() {
+        let cfg = config("Linux", "", &extension(LINUX, "2.2", ""));
+        let i = inputs(&cfg, None, None, Overrides::default());
+        let mut p = Problems::new();
+        let ev = Evidence::gather(&i, &mut p);
+        assert!(ev.extension.is_none());
+        assert_eq!(p.list[0].code, Code::UnknownAdeExtensionVersion);
+        assert_eq!(
+            p.list[0].location.as_deref(),
+            Some("$.resources[0].properties.typeHandlerVersion")
+        );
+        // Reported even when `--ade` decides, so one run lists every problem.
+        let ov = Overrides {
+            ade: AdeChoice::None,
+            ..Overrides::default()
+        };
+        let mut p = Problems::new();
+        Evidence::gather(&inputs(&cfg, None, None, ov), &mut p);
+        assert_eq!(p.list[0].code, Code::UnknownAdeExtensionVersion);
+    }
+
+    #[test]
+    fn enabled_settings_without_a_bek_name_the_completing_flags() {
+        let cfg = config("Windows", r#""enabled": true"#, "");
+        let i = inputs(&cfg, None, None, Overrides::default());
+        let mut p = Problems::new();
+        let ev = Evidence::gather(&i, &mut p);
+        assert!(ev.settings.is_none());
+        assert_eq!(p.list[0].code, Code::IncompleteKeyReference);
+        let help = p.list[0].help.as_deref().unwrap_or_default();
+        assert!(
+            help.contains("--secret-url") && help.contains("--key-vault-id"),
+            "{help}"
+        );
+    }
+
+    #[test]
+    fn disabled_settings_are_no_evidence() {
+        let cfg = config(
+            "Windows",
+            r#""enabled": false, "diskEncryptionKey": {"secretUrl": "x"}"#,
+            "",
+        );
+        let mut p = Problems::new();
+        let i = inputs(&cfg, None, None, Overrides::default());
+        let ev = Evidence::gather(&i, &mut p);
+        assert!(ev.settings.is_none());
+        assert!(p.list.is_empty());
+    }
+}

@@ -200,3 +200,179 @@ fn mismatch(u: &VaultObjectUrl, v: &VaultId, flag: &str, p: &mut Problems) {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::super::test_inputs::{
+        config, extension, info, inputs, settings, CONFIG_PLAIN, KEK, KV, KV2, SECRET, SECRET2,
+    };
+    use super::super::{build, AdeChoice, Encryption};
+    use super::*;
+    use crate::input::Inputs;
+
+    const OTHER_SUB_KV: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-keys/providers/Microsoft.KeyVault/vaults/kv1";
+
+    fn ade(i: &Inputs) -> Ade {
+        match build(i).map(|r| r.encryption) {
+            Ok(Encryption::Ade(a)) => *a,
+            other => panic!("expected an encrypted VM, got {other:?}"),
+        }
+    }
+
+    /// Codes and helps of the problems a build reports.
+    fn problems(i: &Inputs) -> Vec<(Code, String)> {
+        build(i)
+            .expect_err("refused")
+            .0
+            .into_iter()
+            .map(|e| (e.code, e.help.unwrap_or_default()))
+            .collect()
+    }
+
+    #[test]
+    fn bek_only_and_bek_with_kek() {
+        let bek = ade(&inputs(
+            &config("Windows", &settings(SECRET, KV, None), ""),
+            None,
+            None,
+            Overrides::default(),
+        ));
+        assert!(bek.kek.is_none());
+        assert_eq!(bek.secret_url.value.as_str(), SECRET);
+        assert_eq!(bek.key_vault.value.name(), "kv1");
+        assert_eq!(bek.volume_type.value, VolumeType::Data);
+
+        let both = ade(&inputs(
+            &config("Linux", &settings(SECRET, KV, Some((KEK, KV))), ""),
+            None,
+            None,
+            Overrides::default(),
+        ));
+        let kek = both.kek.expect("a KEK");
+        assert_eq!(kek.url.value.as_str(), KEK);
+        assert_eq!(
+            kek.vault.by.to_string(),
+            "config config.json at $.properties.storageProfile.osDisk.encryptionSettings.keyEncryptionKey.sourceVault.id"
+        );
+    }
+
+    #[test]
+    fn the_kek_vault_is_the_bek_vault_when_the_urls_share_a_host() {
+        let ov = Overrides {
+            key_vault_id: Some(KV.into()),
+            ..Overrides::default()
+        };
+        let a = ade(&inputs(
+            CONFIG_PLAIN,
+            Some(&info(SECRET, Some(KEK))),
+            None,
+            ov,
+        ));
+        assert_eq!(a.flavour.value, Flavour::NoAad);
+        assert_eq!(a.volume_type.value, VolumeType::All);
+        let kek = a.kek.expect("a KEK");
+        assert_eq!(kek.vault.value.as_str(), KV);
+        assert_eq!(
+            kek.vault.by,
+            By::SameVaultAsSecret(Box::new(By::Flag("--key-vault-id")))
+        );
+    }
+
+    #[test]
+    fn incomplete_references_name_the_completing_flag() {
+        let cases: [(Overrides, Option<String>, &str); 4] = [
+            // The blob names no vault.
+            (
+                Overrides::default(),
+                Some(info(SECRET, None)),
+                "--key-vault-id",
+            ),
+            // `--ade` says encrypted, but nothing names the secret.
+            (
+                Overrides {
+                    ade: AdeChoice::NoAad,
+                    key_vault_id: Some(KV.into()),
+                    ..Overrides::default()
+                },
+                None,
+                "--secret-url",
+            ),
+            // A KEK in another vault than the secret, and no KEK vault.
+            (
+                Overrides {
+                    key_vault_id: Some(KV2.into()),
+                    key_url: Some(KEK.into()),
+                    ..Overrides::default()
+                },
+                Some(info(SECRET2, None)),
+                "--kek-vault-id",
+            ),
+            // A KEK vault but no KEK.
+            (
+                Overrides {
+                    key_vault_id: Some(KV.into()),
+                    kek_vault_id: Some(KV.into()),
+                    ..Overrides::default()
+                },
+                Some(info(SECRET, None)),
+                "--key-url",
+            ),
+        ];
+        for (ov, ei, flag) in cases {
+            let got = problems(&inputs(CONFIG_PLAIN, ei.as_deref(), None, ov));
+            assert_eq!(got.len(), 1, "{got:?}");
+            assert_eq!(got[0].0, Code::IncompleteKeyReference);
+            assert!(
+                got[0].1.contains(&format!("`{flag}")),
+                "{flag}: {}",
+                got[0].1
+            );
+        }
+    }
+
+    #[test]
+    fn urls_and_vault_ids_must_agree() {
+        let ov = Overrides {
+            key_vault_id: Some(KV.into()),
+            ..Overrides::default()
+        };
+        let got = problems(&inputs(CONFIG_PLAIN, Some(&info(SECRET2, None)), None, ov));
+        assert_eq!(got[0].0, Code::UrlVaultMismatch);
+        assert!(got[0].1.contains("--key-vault-id"));
+
+        let ov = Overrides {
+            key_vault_id: Some(OTHER_SUB_KV.into()),
+            ..Overrides::default()
+        };
+        let got = problems(&inputs(CONFIG_PLAIN, Some(&info(SECRET, None)), None, ov));
+        assert_eq!(got[0].0, Code::VaultSubscriptionMismatch);
+    }
+
+    #[test]
+    fn aad_client_id_comes_from_the_extension_with_azure_ad_only() {
+        let ext = extension(
+            "AzureDiskEncryption",
+            "1.1",
+            &format!(r#""KeyVaultResourceId": "{KV}", "AADClientID": "app-id""#),
+        );
+        let ov = Overrides {
+            secret_url: Some(SECRET.into()),
+            ..Overrides::default()
+        };
+        let cfg = config("Windows", "", &ext);
+        let a = ade(&inputs(&cfg, None, None, ov.clone()));
+        let id = a.aad_client_id.expect("named");
+        assert_eq!(id.value, "app-id");
+        assert_eq!(
+            id.by.to_string(),
+            "config config.json at $.resources[0].properties.settings.AADClientID"
+        );
+        let ov = Overrides {
+            ade: AdeChoice::NoAad,
+            volume_type: Some(VolumeType::Os),
+            ..ov
+        };
+        let a = ade(&inputs(&cfg, None, None, ov));
+        assert!(a.aad_client_id.is_none());
+        assert_eq!(a.volume_type.by, By::Flag("--volume-type"));
+    }
+}

@@ -18,6 +18,8 @@ mod keys;
 mod provenance;
 mod references;
 pub mod refs;
+#[cfg(test)]
+mod test_inputs;
 pub mod time;
 mod types;
 mod validate;

@@ -114,3 +114,79 @@ impl Serialize for By {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(path: &str) -> By {
+        By::Config {
+            origin: "config.json".into(),
+            path: path.into(),
+        }
+    }
+
+    /// These sentences are what `inspect` has always printed; scripts may match on them.
+    #[test]
+    fn every_spelling() {
+        let cases = [
+            (By::Flag("--ade no-aad"), "--ade no-aad"),
+            (config("$.name"), "config config.json at $.name"),
+            (
+                By::AdeExtension {
+                    origin: "c.json".into(),
+                    index: 2,
+                },
+                "ADE extension in config c.json at $.resources[2].properties.typeHandlerVersion",
+            ),
+            (
+                By::Job {
+                    origin: "job.json".into(),
+                    path: "$[\"Recovery point time \"]".into(),
+                },
+                "job job.json at $[\"Recovery point time \"]",
+            ),
+            (
+                By::JobNamesEncryptionInfo {
+                    origin: "job.json".into(),
+                },
+                "job job.json names an encryption-info blob",
+            ),
+            (
+                By::EncryptionInfo {
+                    origin: "ei.json".into(),
+                    path: None,
+                },
+                "encryption-info blob ei.json",
+            ),
+            (
+                By::EncryptionInfo {
+                    origin: "ei.json".into(),
+                    path: Some("$.OsDiskKeyAndSecretDetails.KeyUrl"),
+                },
+                "encryption-info blob ei.json at $.OsDiskKeyAndSecretDetails.KeyUrl",
+            ),
+            (By::Default("a rule"), "a rule"),
+            (
+                By::SameVaultAsSecret(Box::new(By::Flag("--key-vault-id"))),
+                "--key-vault-id (the KEK is in the same vault as the secret)",
+            ),
+        ];
+        for (by, text) in cases {
+            assert_eq!(by.to_string(), text);
+            assert_eq!(
+                serde_json::to_value(&by).expect("serializes"),
+                serde_json::Value::String(text.into())
+            );
+        }
+    }
+
+    #[test]
+    fn problems_point_at_the_deciding_input() {
+        let by = By::SameVaultAsSecret(Box::new(config("$.x")));
+        assert_eq!(by.origin(), Some("config.json"));
+        assert_eq!(by.path().as_deref(), Some("$.x"));
+        assert_eq!(By::Flag("--key-url").origin(), None);
+        assert!(By::Flag("--key-url").is_flag());
+        assert!(!config("$.x").is_flag());
+    }
+}

@@ -161,3 +161,134 @@ impl Row {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::super::test_inputs::{config, extension, info, inputs, settings, KEK, KV, SECRET};
+    use super::super::validate::Problems;
+    use super::*;
+    use crate::input::Inputs;
+
+    /// Every source names every reference it can, with values telling the sources apart.
+    fn everything(flags: bool, with_settings: bool, with_extension: bool) -> Inputs {
+        let s = if with_settings {
+            settings(SECRET, KV, Some((KEK, KV)))
+        } else {
+            String::new()
+        };
+        let e = if with_extension {
+            extension(
+                "AzureDiskEncryption",
+                "1.1",
+                &format!(
+                    r#""KeyVaultResourceId": "{KV}", "KeyEncryptionKeyURL": "{KEK}", "KekVaultResourceId": "{KV}""#
+                ),
+            )
+        } else {
+            String::new()
+        };
+        let ov = if flags {
+            Overrides {
+                secret_url: Some(SECRET.into()),
+                key_vault_id: Some(KV.into()),
+                key_url: Some(KEK.into()),
+                kek_vault_id: Some(KV.into()),
+                ..Overrides::default()
+            }
+        } else {
+            Overrides::default()
+        };
+        inputs(
+            &config("Windows", &s, &e),
+            Some(&info(SECRET, Some(KEK))),
+            None,
+            ov,
+        )
+    }
+
+    fn with_evidence<T>(i: &Inputs, f: impl FnOnce(&Evidence) -> T) -> T {
+        let mut p = Problems::new();
+        let ev = Evidence::gather(i, &mut p);
+        f(&ev)
+    }
+
+    /// Which source can name which reference: the table itself.
+    #[test]
+    fn each_source_alone() {
+        let i = everything(true, true, true);
+        let named = |row: &Row| {
+            with_evidence(&i, |ev| {
+                PRECEDENCE.map(|s| row.candidate(s, &i.overrides, ev).is_some())
+            })
+        };
+        //                                 flag  settings extension info
+        assert_eq!(named(&SECRET_URL), [true, true, false, true]);
+        assert_eq!(named(&KEY_VAULT), [true, true, true, false]);
+        assert_eq!(named(&KEK_URL), [true, true, true, true]);
+        assert_eq!(named(&KEK_VAULT), [true, true, true, false]);
+    }
+
+    /// Removing the strongest source each time shows every pair in order.
+    #[test]
+    fn each_pair_in_precedence_order() {
+        let enc = "config config.json at $.properties.storageProfile.osDisk.encryptionSettings";
+        let ext = "config config.json at $.resources[0].properties.settings";
+        let info = "encryption-info blob ei.json at $.OsDiskKeyAndSecretDetails";
+        let cases: [(Inputs, [String; 4]); 4] = [
+            (
+                everything(true, true, true),
+                [
+                    "--secret-url",
+                    "--key-vault-id",
+                    "--key-url",
+                    "--kek-vault-id",
+                ]
+                .map(String::from),
+            ),
+            (
+                everything(false, true, true),
+                [
+                    format!("{enc}.diskEncryptionKey.secretUrl"),
+                    format!("{enc}.diskEncryptionKey.sourceVault.id"),
+                    format!("{enc}.keyEncryptionKey.keyUrl"),
+                    format!("{enc}.keyEncryptionKey.sourceVault.id"),
+                ],
+            ),
+            (
+                everything(false, false, true),
+                [
+                    format!("{info}.SecretUrl"),
+                    format!("{ext}.KeyVaultResourceId"),
+                    format!("{ext}.KeyEncryptionKeyURL"),
+                    format!("{ext}.KekVaultResourceId"),
+                ],
+            ),
+            (
+                everything(false, false, false),
+                [
+                    format!("{info}.SecretUrl"),
+                    "none".into(),
+                    format!("{info}.KeyUrl"),
+                    "none".into(),
+                ],
+            ),
+        ];
+        for (i, expected) in cases {
+            let got = with_evidence(&i, |ev| {
+                [&SECRET_URL, &KEY_VAULT, &KEK_URL, &KEK_VAULT].map(|row| {
+                    row.first(&i.overrides, ev)
+                        .map_or("none".to_owned(), |c| c.by.to_string())
+                })
+            });
+            assert_eq!(got, expected);
+        }
+    }
+
+    #[test]
+    fn a_blank_input_value_is_no_value() {
+        let cfg = config("Windows", &settings("  ", KV, None), "");
+        let i = inputs(&cfg, Some(&info(SECRET, None)), None, Overrides::default());
+        let c = with_evidence(&i, |ev| SECRET_URL.first(&i.overrides, ev)).expect("from info");
+        assert_eq!(c.value, SECRET);
+        assert!(matches!(c.by, By::EncryptionInfo { .. }));
+    }
+}

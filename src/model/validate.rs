@@ -257,3 +257,51 @@ fn recovery_point(inputs: &Inputs, p: &mut Problems) -> Option<Fact<RecoveryPoin
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::super::test_inputs::{inputs, CONFIG_PLAIN};
+    use super::super::Overrides;
+    use super::*;
+
+    #[test]
+    fn flags_win_over_the_config() {
+        let ov = Overrides {
+            vm_name: Some("other".into()),
+            ..Overrides::default()
+        };
+        let r = build(&inputs(CONFIG_PLAIN, None, None, ov)).expect("builds");
+        assert_eq!(r.name.value, "other");
+        assert_eq!(r.name.by, By::Flag("--vm-name"));
+        assert_eq!(
+            r.vm_size.by.to_string(),
+            "config config.json at $.properties.hardwareProfile.vmSize"
+        );
+        assert!(r.network.public_ip, "a public IP unless told otherwise");
+    }
+
+    #[test]
+    fn every_missing_field_is_reported_at_once() {
+        let cfg = r#"{"properties": {"storageProfile": {"osDisk": {"osType": "Windows",
+            "managedDisk": {"id": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/disks/d"}}}}}"#;
+        let e = build(&inputs(cfg, None, None, Overrides::default())).expect_err("incomplete");
+        let codes: Vec<Code> = e.0.iter().map(|e| e.code).collect();
+        assert_eq!(codes, vec![Code::MissingVmName, Code::MissingVmSize]);
+    }
+
+    #[test]
+    fn the_job_gives_the_recovery_point_unless_the_flag_does() {
+        let job = r#"{"Recovery point time ": "12/25/2019 10:07:11 PM", "Job Type": "Restore"}"#;
+        let r = build(&inputs(CONFIG_PLAIN, None, Some(job), Overrides::default())).expect("ok");
+        let rp = r.recovery_point.expect("from the job");
+        assert_eq!(
+            rp.by.to_string(),
+            "job job.json at $[\"Recovery point time \"]"
+        );
+        let ov = Overrides {
+            recovery_point_time: Some("not a time".into()),
+            ..Overrides::default()
+        };
+        let e = build(&inputs(CONFIG_PLAIN, None, Some(job), ov)).expect_err("bad flag");
+        assert_eq!(e.0[0].code, Code::InvalidRecoveryPointTime);
+    }
+}
