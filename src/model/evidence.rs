@@ -38,6 +38,7 @@ pub(super) struct Evidence<'a> {
     pub job_names_info: Option<&'a str>,
 }
 
+/// An extension without public settings is still evidence of the flavour; it names no key.
 static NO_SETTINGS: RawAdeSettings = RawAdeSettings {
     keyvaulturl: None,
     keyvaultresourceid: None,

@@ -59,10 +59,10 @@ pub(super) fn resolve(
     // template and script take it as a parameter.
     let aad_client_id = match flavour.value {
         Flavour::Aad => ev.extension.as_ref().and_then(|e| {
-            let by = By::Config {
-                origin: ev.config.to_owned(),
-                path: format!("$.resources[{}].properties.settings.AADClientID", e.index),
-            };
+            let by = ev.config_by(format!(
+                "$.resources[{}].properties.settings.AADClientID",
+                e.index
+            ));
             non_empty(e.settings.aadclientid.as_ref()).map(|v| Fact::new(v, by))
         }),
         Flavour::NoAad => None,

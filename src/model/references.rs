@@ -123,20 +123,17 @@ impl Row {
             Source::EncryptionSettings => {
                 let (get, path) = self.settings?;
                 let v = non_empty(get(ev.settings?))?;
-                let by = By::Config {
-                    origin: ev.config.to_owned(),
-                    path: format!("{}.{path}", enc_path()),
-                };
+                let by = ev.config_by(format!("{}.{path}", enc_path()));
                 (v, by)
             }
             Source::Extension => {
                 let (get, path) = self.extension?;
                 let e = ev.extension.as_ref()?;
                 let v = non_empty(get(e.settings))?;
-                let by = By::Config {
-                    origin: ev.config.to_owned(),
-                    path: format!("$.resources[{}].properties.settings.{path}", e.index),
-                };
+                let by = ev.config_by(format!(
+                    "$.resources[{}].properties.settings.{path}",
+                    e.index
+                ));
                 (v, by)
             }
             Source::EncryptionInfo => {
