@@ -8,7 +8,7 @@ use crate::input::job::RawJob;
 use crate::input::Input;
 
 use super::provenance::Fact;
-use super::refs::ArmId;
+use super::refs::{DiskId, VhdUri};
 use super::types::{DataDisk, Disk, DiskSource, Disks, OsType};
 use super::validate::{Config, Problems};
 
@@ -176,55 +176,41 @@ fn disk_source(
             );
             None
         }
-        (Some(id), None) => {
-            let ok = ArmId::parse(id).is_some_and(|a| {
-                a.provider.eq_ignore_ascii_case("Microsoft.Compute")
-                    && a.types.len() == 1
-                    && a.types[0].0.eq_ignore_ascii_case("disks")
-            });
-            if !ok {
-                p.add(Code::InvalidManagedDiskId, format!("`{id}` is not a managed disk resource id"), origin, Some(format!("{path}.managedDisk.id")), "expected `/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Compute/disks/<name>`");
+        (Some(raw), None) => {
+            let Some(id) = DiskId::parse(raw) else {
+                p.add(Code::InvalidManagedDiskId, format!("`{raw}` is not a managed disk resource id"), origin, Some(format!("{path}.managedDisk.id")), "expected `/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Compute/disks/<name>`");
                 return None;
-            }
+            };
             Some(DiskSource::Managed {
-                id: id.to_owned(),
+                id,
                 storage_account_type: d
                     .manageddisk
                     .as_ref()
                     .and_then(|m| m.storageaccounttype.clone()),
             })
         }
-        (None, Some(uri)) => {
-            let ok = url::Url::parse(uri).is_ok_and(|u| {
-                matches!(u.scheme(), "https" | "http")
-                    && u.host_str().is_some_and(|h| !h.is_empty())
-            });
-            if !ok {
+        (None, Some(raw)) => {
+            let Some(uri) = VhdUri::parse(raw) else {
                 p.add(
                     Code::InvalidVhdUri,
-                    format!("`{uri}` is not a VHD blob URL"),
+                    format!("`{raw}` is not a VHD blob URL"),
                     origin,
                     Some(format!("{path}.vhd.uri")),
                     "expected `https://<account>.blob.core.windows.net/<container>/<disk>.vhd`",
                 );
                 return None;
-            }
-            Some(DiskSource::Vhd {
-                uri: uri.to_owned(),
-            })
+            };
+            Some(DiskSource::Vhd { uri })
         }
     }
 }
 
-/// A disk with no `name`: the last segment of its id or blob name without `.vhd`.
+/// A disk with no `name` is called what Azure calls it: the managed disk's name, or the blob's
+/// name without `.vhd`.
 fn default_disk_name(s: &DiskSource) -> String {
     match s {
-        DiskSource::Managed { id, .. } => id.rsplit('/').next().unwrap_or_default().to_owned(),
-        DiskSource::Vhd { uri } => {
-            let last = uri.split(['?', '#']).next().unwrap_or_default();
-            let last = last.rsplit('/').next().unwrap_or_default();
-            last.strip_suffix(".vhd").unwrap_or(last).to_owned()
-        }
+        DiskSource::Managed { id, .. } => id.name().to_owned(),
+        DiskSource::Vhd { uri } => uri.stem().to_owned(),
     }
 }
 
@@ -290,5 +276,102 @@ pub(super) fn unsupported_security(cfg: Config, job: Option<&Input<RawJob>>, p: 
                 CVM_HELP,
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_inputs::inputs;
+    use super::super::{DiskKind, Overrides};
+    use super::*;
+
+    const MANAGED: &str = "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Compute/disks";
+    const BLOBS: &str = "https://acct.blob.core.windows.net/vhds";
+
+    /// The disks of a config with this OS disk and these data disks (JSON objects).
+    fn read(os: &str, data: &str) -> (Option<Disks>, Vec<(Code, String)>) {
+        let cfg = format!(
+            r#"{{"properties": {{"storageProfile": {{"osDisk": {os}, "dataDisks": [{data}]}}}}}}"#
+        );
+        let i = inputs(&cfg, None, None, Overrides::default());
+        let c = i.config.as_ref().expect("config");
+        let cfg = Config {
+            vm: &c.raw,
+            origin: Some(&c.origin),
+        };
+        let mut p = Problems::new();
+        let (_, disks) = disks(cfg, &mut p);
+        let problems = p
+            .list
+            .into_iter()
+            .map(|e| (e.code, e.location.unwrap_or_default()))
+            .collect();
+        (disks, problems)
+    }
+
+    fn managed(name: &str, lun: Option<i64>) -> String {
+        let lun = lun.map(|l| format!(r#""lun": {l}, "#)).unwrap_or_default();
+        format!(r#"{{{lun}"osType": "Linux", "managedDisk": {{"id": "{MANAGED}/{name}"}}}}"#)
+    }
+
+    fn vhd(name: &str, lun: i64) -> String {
+        format!(r#"{{"lun": {lun}, "vhd": {{"uri": "{BLOBS}/{name}.vhd"}}}}"#)
+    }
+
+    #[test]
+    fn data_disks_in_lun_order_named_after_their_source() {
+        let data = format!("{}, {}", managed("d1", Some(3)), managed("d0", Some(0)));
+        let (disks, problems) = read(&managed("os", None), &data);
+        assert!(problems.is_empty(), "{problems:?}");
+        let disks = disks.expect("valid");
+        assert_eq!(disks.kind(), DiskKind::Managed);
+        assert_eq!(disks.os().name, "os");
+        let order: Vec<(u8, &str)> = disks
+            .data()
+            .iter()
+            .map(|d| (d.lun, d.disk.name.as_str()))
+            .collect();
+        assert_eq!(order, vec![(0, "d0"), (3, "d1")]);
+        let os = format!(r#"{{"osType": "Linux", "vhd": {{"uri": "{BLOBS}/os-1.vhd"}}}}"#);
+        let (disks, _) = read(&os, "");
+        assert_eq!(disks.expect("valid").os().name, "os-1");
+    }
+
+    #[test]
+    fn a_vm_never_mixes_disk_kinds_or_shares_a_lun() {
+        let (disks, problems) = read(&managed("os", None), &vhd("d0", 0));
+        assert!(disks.is_none());
+        assert_eq!(problems[0].0, Code::MixedDiskKinds);
+        let data = format!("{}, {}", managed("a", Some(1)), managed("b", Some(1)));
+        let (_, problems) = read(&managed("os", None), &data);
+        assert_eq!(problems[0].0, Code::DuplicateLun);
+    }
+
+    #[test]
+    fn every_bad_disk_is_reported_with_its_path() {
+        let data = format!(
+            r#"{}, {}, {{"lun": 2}}, {{"lun": 3, "diskSizeGB": 0, "vhd": {{"uri": "{BLOBS}/x.vhd"}}}}"#,
+            managed("a", Some(64)),
+            managed("b", None)
+        );
+        let os = format!(
+            r#"{{"osType": "Plan9", "managedDisk": {{"id": "{MANAGED}/os"}}, "vhd": {{"uri": "{BLOBS}/os.vhd"}}}}"#
+        );
+        let (_, problems) = read(&os, &data);
+        let path = "$.properties.storageProfile";
+        assert_eq!(
+            problems,
+            vec![
+                (Code::UnknownOsType, format!("{path}.osDisk.osType")),
+                (Code::DiskHasBothVhdAndManagedDisk, format!("{path}.osDisk")),
+                (Code::InvalidLun, format!("{path}.dataDisks[0].lun")),
+                (Code::InvalidLun, format!("{path}.dataDisks[1].lun")),
+                (Code::DiskHasNoSource, format!("{path}.dataDisks[2]")),
+                (
+                    Code::InvalidDiskSize,
+                    format!("{path}.dataDisks[3].diskSizeGB")
+                ),
+            ]
+        );
     }
 }

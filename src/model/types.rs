@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::provenance::{By, Fact};
-use super::refs::{VaultId, VaultObjectUrl};
+use super::refs::{DiskId, VaultId, VaultObjectUrl, VhdUri};
 use super::time::TemplateSupport;
 use crate::error::Code;
 
@@ -34,15 +34,22 @@ pub enum DiskKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum DiskSource {
     Managed {
-        id: String,
+        id: DiskId,
         storage_account_type: Option<String>,
     },
     Vhd {
-        uri: String,
+        uri: VhdUri,
     },
 }
 
 impl DiskSource {
+    /// The managed disk id or the VHD URL.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DiskSource::Managed { id, .. } => id.as_str(),
+            DiskSource::Vhd { uri } => uri.as_str(),
+        }
+    }
     pub fn kind(&self) -> DiskKind {
         match self {
             DiskSource::Managed { .. } => DiskKind::Managed,

@@ -222,7 +222,7 @@ fn subscription(vm: &RawVm, disks: Option<&Disks>) -> Option<String> {
         .as_deref()
         .and_then(ArmId::subscription_of)
         .or_else(|| match disks.map(|d| &d.os().source) {
-            Some(DiskSource::Managed { id, .. }) => ArmId::subscription_of(id),
+            Some(DiskSource::Managed { id, .. }) => Some(id.subscription().to_owned()),
             _ => None,
         })
 }

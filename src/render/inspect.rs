@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::error::shown;
 use crate::model::time::TemplateSupport;
-use crate::model::{ade_extension, DiskKind, DiskSource, Encryption, Flavour, Restore};
+use crate::model::{ade_extension, DiskKind, Encryption, Flavour, Restore};
 
 use super::describe;
 
@@ -76,14 +76,10 @@ pub fn human(r: &Restore) -> String {
         },
         &"config: managedDisk.id / vhd.uri",
     );
-    let src = |s: &DiskSource| match s {
-        DiskSource::Managed { id, .. } => id.clone(),
-        DiskSource::Vhd { uri } => uri.clone(),
-    };
     let os = r.disks.os();
     row(
         "  os disk",
-        &format!("{} {}", os.name, src(&os.source)),
+        &format!("{} {}", os.name, os.source.as_str()),
         &"",
     );
     for d in r.disks.data() {
@@ -94,7 +90,7 @@ pub fn human(r: &Restore) -> String {
             .unwrap_or_default();
         row(
             &format!("  lun {}", d.lun),
-            &format!("{}{size} {}", d.disk.name, src(&d.disk.source)),
+            &format!("{}{size} {}", d.disk.name, d.disk.source.as_str()),
             &"",
         );
     }

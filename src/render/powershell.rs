@@ -3,7 +3,6 @@
 
 use serde::Serialize;
 
-use crate::model::refs::ArmId;
 use crate::model::{DiskSource, Encryption, Flavour, OsType, Restore};
 
 #[derive(Serialize)]
@@ -60,14 +59,11 @@ pub struct ScriptContext {
 }
 
 fn disk_ctx(d: &crate::model::Disk, lun: Option<u8>) -> DiskCtx {
-    let (managed, source) = match &d.source {
-        DiskSource::Managed { id, .. } => (true, id.clone()),
-        DiskSource::Vhd { uri } => (false, uri.clone()),
-    };
+    let managed = matches!(d.source, DiskSource::Managed { .. });
     DiskCtx {
         name: d.name.clone(),
         managed,
-        source,
+        source: d.source.as_str().to_owned(),
         caching: d.caching.clone(),
         lun,
         size_gb: d.size_gb,
@@ -79,7 +75,7 @@ pub fn context(r: &Restore) -> ScriptContext {
     // The restored managed OS disk's group is where Azure Backup put the disks: the natural
     // home for the VM. Unmanaged restores give no such hint, so the parameter is mandatory.
     let resource_group = match &os.source {
-        DiskSource::Managed { id, .. } => ArmId::parse(id).map(|a| a.resource_group),
+        DiskSource::Managed { id, .. } => Some(id.resource_group().to_owned()),
         DiskSource::Vhd { .. } => None,
     };
     let ade = match &r.encryption {

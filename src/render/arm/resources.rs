@@ -177,7 +177,17 @@ pub(super) fn data_disks(r: &Restore) -> Vec<DataDiskJson> {
 
 fn source_refs(s: &DiskSource) -> (Option<IdRef>, Option<UriRef>) {
     match s {
-        DiskSource::Managed { id, .. } => (Some(IdRef { id: lit(id) }), None),
-        DiskSource::Vhd { uri } => (None, Some(UriRef { uri: lit(uri) })),
+        DiskSource::Managed { id, .. } => (
+            Some(IdRef {
+                id: lit(id.as_str()),
+            }),
+            None,
+        ),
+        DiskSource::Vhd { uri } => (
+            None,
+            Some(UriRef {
+                uri: lit(uri.as_str()),
+            }),
+        ),
     }
 }
