@@ -7,8 +7,8 @@ use crate::input::config::RawDisk;
 use crate::input::job::RawJob;
 use crate::input::Input;
 
+use super::disk_refs::{DiskId, VhdUri};
 use super::provenance::Fact;
-use super::refs::{DiskId, VhdUri};
 use super::types::{DataDisk, Disk, DiskSource, Disks, OsType};
 use super::validate::{Config, Problems};
 

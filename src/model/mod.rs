@@ -8,9 +8,11 @@
 //! - `evidence`: what the inputs say about encryption; `classify`: which ADE case that is;
 //! - `references`: where each key reference is read, in precedence; `keys`: their checks;
 //! - `extension`: the ADE extension table (publisher, type, version by OS and flavour);
-//! - `refs`: the validated domain strings; `time`: recovery point times and the template rule.
+//! - `refs`, `disk_refs`: the validated domain strings (Key Vault references, disk references);
+//! - `time`: recovery point times and the 2017-04-26 template rule.
 
 mod classify;
+pub mod disk_refs;
 mod disks;
 mod evidence;
 pub mod extension;

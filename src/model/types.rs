@@ -5,8 +5,9 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::disk_refs::{DiskId, VhdUri};
 use super::provenance::{By, Fact};
-use super::refs::{DiskId, VaultId, VaultObjectUrl, VhdUri};
+use super::refs::{VaultId, VaultObjectUrl};
 use super::time::TemplateSupport;
 use crate::error::Code;
 
