@@ -1,11 +1,8 @@
 //! Disk validation: the OS type, each disk's source (a managed disk id or a VHD blob URL), LUNs
-//! and sizes; and the disk encryption restore-deploy does not handle (Confidential VMs, disk
-//! encryption sets), refused up front because a generated deployment would silently lose it.
+//! and sizes.
 
 use crate::error::Code;
 use crate::input::config::RawDisk;
-use crate::input::job::RawJob;
-use crate::input::Input;
 
 use super::disk_refs::{DiskId, VhdUri};
 use super::provenance::Fact;
@@ -14,7 +11,7 @@ use super::validate::{Config, Problems};
 
 pub(super) const OS_DISK: &str = "$.properties.storageProfile.osDisk";
 
-fn data_disk_path(i: usize) -> String {
+pub(super) fn data_disk_path(i: usize) -> String {
     format!("$.properties.storageProfile.dataDisks[{i}]")
 }
 
@@ -211,71 +208,6 @@ fn default_disk_name(s: &DiskSource) -> String {
     match s {
         DiskSource::Managed { id, .. } => id.name().to_owned(),
         DiskSource::Vhd { uri } => uri.stem().to_owned(),
-    }
-}
-
-const CVM_HELP: &str = "Confidential VM restores use a disk encryption set, not ADE; follow Azure's Confidential VM restore guide";
-
-pub(super) fn unsupported_security(cfg: Config, job: Option<&Input<RawJob>>, p: &mut Problems) {
-    let props = cfg.vm.properties.as_ref();
-    let cvm = props
-        .and_then(|p| p.securityprofile.as_ref())
-        .and_then(|s| s.securitytype.as_deref())
-        .is_some_and(|t| t.eq_ignore_ascii_case("ConfidentialVM"));
-    if cvm {
-        p.add(
-            Code::UnsupportedConfidentialVm,
-            "the source is a Confidential VM",
-            cfg.origin,
-            Some("$.properties.securityProfile.securityType".into()),
-            CVM_HELP,
-        );
-    }
-    if let Some(j) = job.filter(|j| j.raw.secured_encryption_info_blob_name.is_some()) {
-        p.add(
-            Code::UnsupportedConfidentialVm,
-            "the job names a `Secured Encryption Info Blob Name` (a Confidential VM restore)",
-            Some(&j.origin),
-            Some(format!(
-                "{}[\"Secured Encryption Info Blob Name\"]",
-                j.raw.bag_path
-            )),
-            CVM_HELP,
-        );
-    }
-    let storage = props.and_then(|p| p.storageprofile.as_ref());
-    let disks = storage
-        .and_then(|s| s.osdisk.as_ref())
-        .map(|d| (OS_DISK.to_owned(), d))
-        .into_iter()
-        .chain(
-            storage
-                .and_then(|s| s.datadisks.as_ref())
-                .into_iter()
-                .flatten()
-                .enumerate()
-                .map(|(i, d)| (data_disk_path(i), d)),
-        );
-    for (path, d) in disks {
-        let Some(m) = d.manageddisk.as_ref() else {
-            continue;
-        };
-        if m.diskencryptionset
-            .as_ref()
-            .and_then(|s| s.id.as_ref())
-            .is_some()
-        {
-            p.add(Code::UnsupportedDiskEncryptionSet, "the disk is encrypted with a disk encryption set (SSE with a customer-managed key)", cfg.origin, Some(format!("{path}.managedDisk.diskEncryptionSet")), "restore-deploy handles Azure Disk Encryption only; restore SSE+CMK disks with the template Azure Backup generated");
-        }
-        if m.securityprofile.is_some() && !cvm {
-            p.add(
-                Code::UnsupportedConfidentialVm,
-                "the disk has a security profile (a Confidential VM disk)",
-                cfg.origin,
-                Some(format!("{path}.managedDisk.securityProfile")),
-                CVM_HELP,
-            );
-        }
     }
 }
 

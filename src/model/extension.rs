@@ -1,8 +1,8 @@
 //! The Azure Disk Encryption extension table: publisher, type and version by OS and flavour.
 //! Both directions read the one `match` in [`ade_extension`]: the renderers ask which extension
-//! to install, classification asks which flavour an installed extension's version means. The
-//! flavour must never switch on restore (Azure refuses to move a VM between flavours), so the two
-//! directions must not drift apart.
+//! to install, classification asks which flavour an installed extension's version means. A VM
+//! once encrypted with Azure AD must go on using it (Azure's ADE guides), so the restored VM must
+//! get the flavour its source had, and the two directions must not drift apart.
 
 use super::types::{Flavour, OsType};
 

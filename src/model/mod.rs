@@ -4,7 +4,7 @@
 //! - `types`: the model itself ([`Restore`] and its parts), and the [`Overrides`] the CLI maps to;
 //! - `provenance`: [`Fact`] and [`By`], where each decided value came from;
 //! - `validate`: [`build`], raw inputs → model, every problem reported at once;
-//! - `disks`: disk validation, and the disk encryption restore-deploy refuses;
+//! - `disks`: disk validation; `unsupported`: the disk encryption restore-deploy refuses;
 //! - `evidence`: what the inputs say about encryption; `classify`: which ADE case that is;
 //! - `references`: where each key reference is read, in precedence; `keys`: their checks;
 //! - `extension`: the ADE extension table (publisher, type, version by OS and flavour);
@@ -24,6 +24,7 @@ pub mod refs;
 mod test_inputs;
 pub mod time;
 mod types;
+mod unsupported;
 mod validate;
 
 pub use extension::{ade_extension, AdeExtension};

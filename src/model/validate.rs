@@ -8,7 +8,7 @@ use crate::input::Inputs;
 use super::provenance::{By, Fact};
 use super::refs::ArmId;
 use super::types::{DiskSource, Disks, Network, RecoveryPoint, Restore};
-use super::{classify, disks, time};
+use super::{classify, disks, time, unsupported};
 
 /// Collects problems with their source, so all are reported together.
 pub(super) struct Problems {
@@ -72,7 +72,7 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
     };
     let props = cfg.vm.properties.as_ref();
 
-    disks::unsupported_security(cfg, inputs.job.as_ref(), &mut p);
+    unsupported::unsupported_security(cfg, inputs.job.as_ref(), &mut p);
     let identity = identity(inputs, cfg, &mut p);
     let tags = tags(cfg, &mut p);
     let (os, disks) = disks::disks(cfg, &mut p);
