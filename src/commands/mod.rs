@@ -11,7 +11,8 @@ use std::path::Path;
 
 use crate::cli::{DeployArgs, SourceArgs};
 use crate::error::{Code, Error, Errors};
-use crate::model::{Inputs, Restore};
+use crate::input::Inputs;
+use crate::model::Restore;
 
 /// Read every input and build the model.
 pub fn load(sources: &SourceArgs, deploy: &DeployArgs) -> Result<(Inputs, Restore), Errors> {

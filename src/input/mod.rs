@@ -16,7 +16,25 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::error::{Code, Error, Result};
+use crate::model::Overrides;
 use crate::source::Loaded;
+
+/// One parsed input and where it came from (a path or a redacted URL), so every message about it
+/// can name it.
+#[derive(Debug)]
+pub struct Input<T> {
+    pub origin: String,
+    pub raw: T,
+}
+
+/// Everything one run read, plus the command line's overrides: what the model is built from.
+#[derive(Debug, Default)]
+pub struct Inputs {
+    pub config: Option<Input<config::RawVm>>,
+    pub job: Option<Input<job::RawJob>>,
+    pub encryption_info: Option<Input<encinfo::RawEncryptionInfo>>,
+    pub overrides: Overrides,
+}
 
 /// Decode a blob's bytes: UTF-16LE (BOM or not, NUL padded) or UTF-8 (BOM or not). Trailing NULs
 /// and whitespace are dropped. UTF-16BE, UTF-32 and a second BOM are refused by name: Azure never

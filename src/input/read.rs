@@ -3,7 +3,8 @@
 //! Everything below `from_bytes` touches no I/O (the fuzz targets enter there).
 
 use crate::error::{Code, Error, Errors};
-use crate::model::{Input, Inputs, Overrides};
+use crate::input::{Input, Inputs};
+use crate::model::Overrides;
 use crate::source::locate::{locate, JobBlob, JobFields, Operator};
 use crate::source::{self, Loaded, SourceSpec};
 

@@ -1,5 +1,9 @@
 //! Domain strings parsed once: Key Vault secret and key URLs, ARM resource ids. Each parse
-//! returns every rule it breaks (SPEC §6), so `check` can list them all.
+//! returns every rule it breaks, so `check` can list them all. The newtypes travel to the
+//! renderers as themselves and serialize themselves; their fields stay private, so a value that
+//! did not pass its parse cannot be made.
+
+use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 use crate::error::Code;
 
@@ -46,6 +50,7 @@ impl VaultObject {
 pub struct VaultObjectUrl {
     raw: String,
     host: String,
+    kind: VaultObject,
 }
 
 impl VaultObjectUrl {
@@ -102,6 +107,7 @@ impl VaultObjectUrl {
             Ok(VaultObjectUrl {
                 raw: raw.to_owned(),
                 host,
+                kind,
             })
         } else {
             Err(out)
@@ -120,6 +126,21 @@ impl VaultObjectUrl {
     /// The vault's name: the first label of the host.
     pub fn vault_name(&self) -> &str {
         self.host.split('.').next().unwrap_or_default()
+    }
+
+    pub fn kind(&self) -> VaultObject {
+        self.kind
+    }
+}
+
+/// `{"url", "vault_uri"}`: tools reading `inspect --json` get the vault URI the extension is
+/// given without parsing the URL themselves.
+impl Serialize for VaultObjectUrl {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("VaultObjectUrl", 2)?;
+        st.serialize_field("url", &self.raw)?;
+        st.serialize_field("vault_uri", &self.vault_uri())?;
+        st.end()
     }
 }
 
@@ -158,6 +179,16 @@ impl VaultId {
     }
     pub fn name(&self) -> &str {
         &self.name
+    }
+}
+
+/// `{"id", "name"}`: the vault's name is what people recognise in `inspect --json`.
+impl Serialize for VaultId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("VaultId", 2)?;
+        st.serialize_field("id", &self.raw)?;
+        st.serialize_field("name", &self.name)?;
+        st.end()
     }
 }
 
@@ -265,5 +296,23 @@ mod tests {
         .is_err());
         assert!(VaultId::parse("contosokv").is_err());
         assert!(VaultId::parse(&format!("{KV}/")).is_err());
+    }
+
+    #[test]
+    fn newtypes_serialize_with_their_derived_parts() {
+        let u = VaultObjectUrl::parse(
+            "https://ContosoKV.vault.azure.net/secrets/s/1",
+            VaultObject::Secret,
+        )
+        .expect("valid");
+        assert_eq!(
+            serde_json::to_string(&u).expect("serializes"),
+            r#"{"url":"https://ContosoKV.vault.azure.net/secrets/s/1","vault_uri":"https://contosokv.vault.azure.net/"}"#
+        );
+        let v = VaultId::parse(KV).expect("valid");
+        assert_eq!(
+            serde_json::to_string(&v).expect("serializes"),
+            format!(r#"{{"id":"{KV}","name":"contosokv"}}"#)
+        );
     }
 }

@@ -6,9 +6,10 @@ use std::fmt::Write;
 use serde::Serialize;
 
 use crate::error::shown;
-use crate::model::{DiskKind, DiskSource, Encryption, Fact, Flavour, Restore};
+use crate::model::time::TemplateSupport;
+use crate::model::{ade_extension, DiskKind, Encryption, Flavour, Restore};
 
-use super::arm::{ade_extension, case_description};
+use super::describe;
 
 #[derive(Serialize)]
 struct InspectJson<'a> {
@@ -26,16 +27,16 @@ enum TemplateVerdict {
 }
 
 fn verdict(r: &Restore) -> TemplateVerdict {
-    match &r.recovery_point {
-        Some(rp) if rp.value.supports_templates() => TemplateVerdict::Allowed,
-        Some(_) => TemplateVerdict::RecoveryPointTooOld,
-        None => TemplateVerdict::RecoveryPointTimeUnknown,
+    match r.template_support() {
+        TemplateSupport::FirstDay | TemplateSupport::Supported => TemplateVerdict::Allowed,
+        TemplateSupport::Before => TemplateVerdict::RecoveryPointTooOld,
+        TemplateSupport::Unknown => TemplateVerdict::RecoveryPointTimeUnknown,
     }
 }
 
 pub fn json(r: &Restore) -> Result<String, crate::error::Error> {
     let doc = InspectJson {
-        case: case_description(r),
+        case: describe::case(r),
         arm_template: verdict(r),
         restore: r,
     };
@@ -49,24 +50,23 @@ pub fn json(r: &Restore) -> Result<String, crate::error::Error> {
 
 pub fn human(r: &Restore) -> String {
     let mut out = String::new();
-    let mut row = |label: &str, value: &str, by: &str| {
+    // `by` is a `By` or a fixed note; an empty one prints nothing.
+    let mut row = |label: &str, value: &str, by: &dyn std::fmt::Display| {
+        let by = by.to_string();
         let by = if by.is_empty() {
             String::new()
         } else {
-            format!("  ({})", shown(by))
+            format!("  ({})", shown(&by))
         };
         let _ = writeln!(out, "  {label:<16} {}{by}", shown(value));
     };
-    let fact = |f: &Fact<String>| (f.value.clone(), f.by.clone());
 
-    let (v, b) = fact(&r.name);
-    row("name", &v, &b);
+    row("name", &r.name.value, &r.name.by);
     match &r.location {
         Some(l) => row("location", &l.value, &l.by),
-        None => row("location", "the resource group's", "no input names one"),
+        None => row("location", "the resource group's", &"no input names one"),
     }
-    let (v, b) = fact(&r.vm_size);
-    row("size", &v, &b);
+    row("size", &r.vm_size.value, &r.vm_size.by);
     row("os", r.os.value.as_str(), &r.os.by);
     row(
         "disks",
@@ -74,14 +74,14 @@ pub fn human(r: &Restore) -> String {
             DiskKind::Managed => "managed",
             DiskKind::Unmanaged => "unmanaged (VHD blobs)",
         },
-        "config: managedDisk.id / vhd.uri",
+        &"config: managedDisk.id / vhd.uri",
     );
-    let src = |s: &DiskSource| match s {
-        DiskSource::Managed { id, .. } => id.clone(),
-        DiskSource::Vhd { uri } => uri.clone(),
-    };
     let os = r.disks.os();
-    row("  os disk", &format!("{} {}", os.name, src(&os.source)), "");
+    row(
+        "  os disk",
+        &format!("{} {}", os.name, os.source.as_str()),
+        &"",
+    );
     for d in r.disks.data() {
         let size = d
             .disk
@@ -90,8 +90,8 @@ pub fn human(r: &Restore) -> String {
             .unwrap_or_default();
         row(
             &format!("  lun {}", d.lun),
-            &format!("{}{size} {}", d.disk.name, src(&d.disk.source)),
-            "",
+            &format!("{}{size} {}", d.disk.name, d.disk.source.as_str()),
+            &"",
         );
     }
     match &r.encryption {
@@ -102,22 +102,26 @@ pub fn human(r: &Restore) -> String {
                 Flavour::NoAad => "Azure Disk Encryption without Azure AD (single-pass)",
             };
             row("encryption", flavour, &a.flavour.by);
-            row("  BEK secret", &a.secret_url.value.url, &a.secret_url.by);
-            row("  key vault", &a.key_vault.value.id, &a.key_vault.by);
+            row(
+                "  BEK secret",
+                a.secret_url.value.as_str(),
+                &a.secret_url.by,
+            );
+            row("  key vault", a.key_vault.value.as_str(), &a.key_vault.by);
             row(
                 "  vault URI",
-                &a.secret_url.value.vault_uri,
-                "the secret URL's host",
+                &a.secret_url.value.vault_uri(),
+                &"the secret URL's host",
             );
             match &a.kek {
                 Some(k) => {
-                    row("  KEK", &k.url.value.url, &k.url.by);
-                    row("  KEK vault", &k.vault.value.id, &k.vault.by);
+                    row("  KEK", k.url.value.as_str(), &k.url.by);
+                    row("  KEK vault", k.vault.value.as_str(), &k.vault.by);
                 }
                 None => row(
                     "  KEK",
                     "none (BEK only)",
-                    "no input names a key encryption key",
+                    &"no input names a key encryption key",
                 ),
             }
             row(
@@ -131,15 +135,15 @@ pub fn human(r: &Restore) -> String {
                     None => row(
                         "  AAD client id",
                         "not in the inputs: a required parameter",
-                        "",
+                        &"",
                     ),
                 }
             }
             let ext = ade_extension(r.os.value, a.flavour.value);
             row(
                 "  extension",
-                &format!("Microsoft.Azure.Security/{} {}", ext.kind, ext.version),
-                "by OS and flavour",
+                &format!("{}/{} {}", ext.publisher, ext.kind, ext.version),
+                &"by OS and flavour",
             );
         }
     }
@@ -152,7 +156,7 @@ pub fn human(r: &Restore) -> String {
         None => row(
             "recovery point",
             "unknown",
-            "pass --job or --recovery-point-time",
+            &"pass --job or --recovery-point-time",
         ),
     }
     let verdict = match verdict(r) {
@@ -164,6 +168,6 @@ pub fn human(r: &Restore) -> String {
             "needs the recovery point time (--job or --recovery-point-time)"
         }
     };
-    row("ARM template", verdict, "");
-    format!("{}\n{out}", shown(&case_description(r)))
+    row("ARM template", verdict, &"");
+    format!("{}\n{out}", shown(&describe::case(r)))
 }

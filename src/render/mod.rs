@@ -7,6 +7,7 @@
 //! A test (`templates_use_only_helpers`) checks that no template prints a bare `{{x}}`.
 
 pub mod arm;
+mod describe;
 pub mod inspect;
 pub mod powershell;
 

@@ -3,7 +3,6 @@
 
 use serde::Serialize;
 
-use crate::model::refs::ArmId;
 use crate::model::{DiskSource, Encryption, Flavour, OsType, Restore};
 
 #[derive(Serialize)]
@@ -32,8 +31,9 @@ pub struct AdeCtx {
     kek_vault_id: Option<String>,
     volume_type: &'static str,
     aad_client_id: Option<String>,
-    /// Without Azure AD the restore guide passes -SkipVmBackup; on Linux the cmdlet fails on
-    /// managed disks without it, whatever the flavour (ade-extension.md §4).
+    /// Without Azure AD the restore guide passes -SkipVmBackup; on Linux the cmdlet refuses
+    /// managed disks without it (`EnableDiskEncryptionMissingSkipVmBackup`), whatever the
+    /// flavour, and the restored VM is itself the backup.
     skip_vm_backup: bool,
 }
 
@@ -59,14 +59,11 @@ pub struct ScriptContext {
 }
 
 fn disk_ctx(d: &crate::model::Disk, lun: Option<u8>) -> DiskCtx {
-    let (managed, source) = match &d.source {
-        DiskSource::Managed { id, .. } => (true, id.clone()),
-        DiskSource::Vhd { uri } => (false, uri.clone()),
-    };
+    let managed = matches!(d.source, DiskSource::Managed { .. });
     DiskCtx {
         name: d.name.clone(),
         managed,
-        source,
+        source: d.source.as_str().to_owned(),
         caching: d.caching.clone(),
         lun,
         size_gb: d.size_gb,
@@ -78,24 +75,24 @@ pub fn context(r: &Restore) -> ScriptContext {
     // The restored managed OS disk's group is where Azure Backup put the disks: the natural
     // home for the VM. Unmanaged restores give no such hint, so the parameter is mandatory.
     let resource_group = match &os.source {
-        DiskSource::Managed { id, .. } => ArmId::parse(id).map(|a| a.resource_group),
+        DiskSource::Managed { id, .. } => Some(id.resource_group().to_owned()),
         DiskSource::Vhd { .. } => None,
     };
     let ade = match &r.encryption {
         Encryption::None { .. } => None,
         Encryption::Ade(a) => Some(AdeCtx {
             aad: a.flavour.value == Flavour::Aad,
-            secret_url: a.secret_url.value.url.clone(),
-            key_vault_id: a.key_vault.value.id.clone(),
-            kek_url: a.kek.as_ref().map(|k| k.url.value.url.clone()),
-            kek_vault_id: a.kek.as_ref().map(|k| k.vault.value.id.clone()),
+            secret_url: a.secret_url.value.as_str().to_owned(),
+            key_vault_id: a.key_vault.value.as_str().to_owned(),
+            kek_url: a.kek.as_ref().map(|k| k.url.value.as_str().to_owned()),
+            kek_vault_id: a.kek.as_ref().map(|k| k.vault.value.as_str().to_owned()),
             volume_type: a.volume_type.value.as_str(),
             aad_client_id: a.aad_client_id.as_ref().map(|f| f.value.clone()),
             skip_vm_backup: a.flavour.value == Flavour::NoAad || r.os.value == OsType::Linux,
         }),
     };
     ScriptContext {
-        description: super::arm::case_description(r),
+        description: super::describe::case(r),
         resource_group,
         vm_name: r.name.value.clone(),
         location: r.location.as_ref().map(|l| l.value.clone()),

@@ -1,0 +1,105 @@
+//! Disk references parsed once: a managed disk's resource id and an unmanaged disk's blob URL.
+//! Both serialize as the plain string; the parsed parts (resource group, blob name) are what the
+//! renderers and default disk names need.
+
+use serde::{Serialize, Serializer};
+
+use super::refs::ArmId;
+
+/// A managed disk's ARM resource id:
+/// `/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Compute/disks/<name>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiskId {
+    raw: String,
+    id: ArmId,
+}
+
+impl DiskId {
+    pub fn parse(raw: &str) -> Option<Self> {
+        let id = ArmId::parse(raw).filter(|a| {
+            a.provider.eq_ignore_ascii_case("Microsoft.Compute")
+                && a.types.len() == 1
+                && a.types[0].0.eq_ignore_ascii_case("disks")
+        })?;
+        Some(DiskId {
+            raw: raw.to_owned(),
+            id,
+        })
+    }
+    pub fn as_str(&self) -> &str {
+        &self.raw
+    }
+    pub fn subscription(&self) -> &str {
+        &self.id.subscription
+    }
+    /// Where Azure Backup restored the disk: the natural home for the new VM.
+    pub fn resource_group(&self) -> &str {
+        &self.id.resource_group
+    }
+    pub fn name(&self) -> &str {
+        self.id
+            .types
+            .first()
+            .map(|t| t.1.as_str())
+            .unwrap_or_default()
+    }
+}
+
+impl Serialize for DiskId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.raw)
+    }
+}
+
+/// An unmanaged disk's blob URL (http or https, with a host).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(transparent)]
+pub struct VhdUri(String);
+
+impl VhdUri {
+    pub fn parse(raw: &str) -> Option<Self> {
+        let ok = url::Url::parse(raw).is_ok_and(|u| {
+            matches!(u.scheme(), "https" | "http") && u.host_str().is_some_and(|h| !h.is_empty())
+        });
+        ok.then(|| VhdUri(raw.to_owned()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    /// The blob's name without `.vhd`: what Azure names the disk after.
+    pub fn stem(&self) -> &str {
+        let path = self.0.split(['?', '#']).next().unwrap_or_default();
+        let last = path.rsplit('/').next().unwrap_or_default();
+        last.strip_suffix(".vhd").unwrap_or(last)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn disk_references() {
+        let id = "/subscriptions/s1/resourceGroups/rg-restore/providers/Microsoft.Compute/disks/os";
+        let d = DiskId::parse(id).expect("valid");
+        assert_eq!(
+            (d.subscription(), d.resource_group(), d.name()),
+            ("s1", "rg-restore", "os")
+        );
+        assert_eq!(serde_json::to_string(&d).expect("ser"), format!("\"{id}\""));
+        assert!(
+            DiskId::parse(
+                "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv"
+            )
+            .is_none(),
+            "a vault is not a disk"
+        );
+        let v = VhdUri::parse("https://acct.blob.core.windows.net/c/os-disk.vhd?sv=1").expect("ok");
+        assert_eq!(v.stem(), "os-disk");
+        assert!(VhdUri::parse("ftp://acct/c/os.vhd").is_none());
+        assert!(
+            VhdUri::parse("os.vhd").is_none(),
+            "a relative name is no URL"
+        );
+    }
+}

@@ -1,0 +1,307 @@
+//! `build`: the one step from raw inputs to a [`Restore`]. It collects every problem it finds and
+//! returns them together, so the user fixes a config in one round trip.
+
+use crate::error::{Code, Error, Errors};
+use crate::input::config::RawVm;
+use crate::input::Inputs;
+
+use super::provenance::{By, Fact};
+use super::refs::ArmId;
+use super::types::{DiskSource, Disks, Network, RecoveryPoint, Restore};
+use super::{classify, disks, time, unsupported};
+
+/// Collects problems with their source, so all are reported together.
+pub(super) struct Problems {
+    pub list: Vec<Error>,
+}
+
+impl Problems {
+    pub fn new() -> Self {
+        Problems { list: Vec::new() }
+    }
+    pub fn add(
+        &mut self,
+        code: Code,
+        message: impl Into<String>,
+        source: Option<&str>,
+        at: Option<String>,
+        help: impl Into<String>,
+    ) {
+        let mut e = Error::new(code, message)
+            .doing("validating the restore")
+            .help(help);
+        if let Some(s) = source {
+            e = e.source(s);
+        }
+        if let Some(a) = at {
+            e = e.at(a);
+        }
+        self.list.push(e);
+    }
+}
+
+/// The config blob as validation reads it: the VM and where it came from. Without a config the
+/// VM is empty, so every field reads as missing and is reported as such.
+#[derive(Clone, Copy)]
+pub(super) struct Config<'a> {
+    pub vm: &'a RawVm,
+    pub origin: Option<&'a str>,
+}
+
+impl Config<'_> {
+    pub fn by(&self, path: impl Into<String>) -> By {
+        By::Config {
+            origin: self.origin.unwrap_or("-").to_owned(),
+            path: path.into(),
+        }
+    }
+}
+
+pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
+    let mut p = Problems::new();
+    let empty = RawVm::default();
+    let cfg = match &inputs.config {
+        Some(c) => Config {
+            vm: &c.raw,
+            origin: Some(&c.origin),
+        },
+        None => Config {
+            vm: &empty,
+            origin: None,
+        },
+    };
+    let props = cfg.vm.properties.as_ref();
+
+    unsupported::unsupported_security(cfg, inputs.job.as_ref(), &mut p);
+    let identity = identity(inputs, cfg, &mut p);
+    let tags = tags(cfg, &mut p);
+    let (os, disks) = disks::disks(cfg, &mut p);
+    let subscription = subscription(cfg.vm, disks.as_ref());
+    let encryption = classify::classify(inputs, subscription.as_deref(), &mut p);
+    let recovery_point = recovery_point(inputs, &mut p);
+    let ov = &inputs.overrides;
+    let network = Network {
+        virtual_network: ov.virtual_network.clone(),
+        virtual_network_resource_group: ov.virtual_network_resource_group.clone(),
+        subnet: ov.subnet.clone(),
+        public_ip: ov.public_ip.unwrap_or(true),
+    };
+
+    match (identity, os, disks, encryption) {
+        (
+            Identity {
+                name: Some(name),
+                location,
+                vm_size: Some(vm_size),
+                availability_set_id,
+            },
+            Some(os),
+            Some(disks),
+            Some(encryption),
+        ) if p.list.is_empty() => Ok(Restore {
+            name,
+            location,
+            vm_size,
+            os,
+            license_type: props.and_then(|p| p.licensetype.clone()),
+            zones: cfg.vm.zones.clone().unwrap_or_default(),
+            tags,
+            availability_set_id,
+            subscription,
+            disks,
+            encryption,
+            recovery_point,
+            network,
+        }),
+        _ => {
+            if p.list.is_empty() {
+                p.list
+                    .push(Error::internal("validation failed without a reason"));
+            }
+            Err(Errors(p.list))
+        }
+    }
+}
+
+/// What the new VM is called, where and how big: a flag wins over the config.
+struct Identity {
+    name: Option<Fact<String>>,
+    location: Option<Fact<String>>,
+    vm_size: Option<Fact<String>>,
+    availability_set_id: Option<Fact<String>>,
+}
+
+fn identity(inputs: &Inputs, cfg: Config, p: &mut Problems) -> Identity {
+    let ov = &inputs.overrides;
+    let vm = cfg.vm;
+    let props = vm.properties.as_ref();
+    let pick = |flag: Option<&String>, flag_name, input: Option<&String>, path: &str| {
+        pick(flag, flag_name, input, || cfg.by(path))
+    };
+    let name = pick(ov.vm_name.as_ref(), "--vm-name", vm.name.as_ref(), "$.name");
+    if name.is_none() {
+        p.add(
+            Code::MissingVmName,
+            "the config names no VM",
+            cfg.origin,
+            Some("$.name".into()),
+            "pass `--vm-name NAME`",
+        );
+    }
+    let location = pick(
+        ov.location.as_ref(),
+        "--location",
+        vm.location.as_ref(),
+        "$.location",
+    );
+    const SIZE: &str = "$.properties.hardwareProfile.vmSize";
+    let size = props
+        .and_then(|p| p.hardwareprofile.as_ref())
+        .and_then(|h| h.vmsize.as_ref());
+    let vm_size = pick(ov.vm_size.as_ref(), "--vm-size", size, SIZE);
+    if vm_size.is_none() {
+        p.add(
+            Code::MissingVmSize,
+            "the config has no VM size",
+            cfg.origin,
+            Some(SIZE.into()),
+            "pass `--vm-size SIZE`, e.g. `--vm-size Standard_D2s_v3`",
+        );
+    }
+    let av = props
+        .and_then(|p| p.availabilityset.as_ref())
+        .and_then(|a| a.id.as_ref());
+    let availability_set_id = pick(
+        ov.availability_set_id.as_ref(),
+        "--availability-set-id",
+        av,
+        "$.properties.availabilitySet.id",
+    );
+    Identity {
+        name,
+        location,
+        vm_size,
+        availability_set_id,
+    }
+}
+
+/// The first of: the command line, then the input. An empty string in the input is no value.
+fn pick(
+    flag: Option<&String>,
+    flag_name: &'static str,
+    input: Option<&String>,
+    input_by: impl FnOnce() -> By,
+) -> Option<Fact<String>> {
+    match (flag, input) {
+        (Some(f), _) => Some(Fact::new(f.clone(), By::Flag(flag_name))),
+        (None, Some(v)) if !v.is_empty() => Some(Fact::new(v.clone(), input_by())),
+        _ => None,
+    }
+}
+
+fn tags(cfg: Config, p: &mut Problems) -> Vec<(String, String)> {
+    let mut tags = Vec::new();
+    for (k, v) in cfg.vm.tags.iter().flatten() {
+        match v {
+            serde_json::Value::String(s) => tags.push((k.clone(), s.clone())),
+            _ => p.add(
+                Code::UnexpectedValue,
+                format!("the value of tag `{k}` is not a string"),
+                cfg.origin,
+                Some(format!("$.tags[{}]", serde_json::Value::String(k.clone()))),
+                "tag values are strings; fix the config",
+            ),
+        }
+    }
+    tags
+}
+
+/// The source VM's subscription: from its id, else from its restored OS disk's id.
+fn subscription(vm: &RawVm, disks: Option<&Disks>) -> Option<String> {
+    vm.id
+        .as_deref()
+        .and_then(ArmId::subscription_of)
+        .or_else(|| match disks.map(|d| &d.os().source) {
+            Some(DiskSource::Managed { id, .. }) => Some(id.subscription().to_owned()),
+            _ => None,
+        })
+}
+
+/// The recovery point time: `--recovery-point-time`, else the job's.
+fn recovery_point(inputs: &Inputs, p: &mut Problems) -> Option<Fact<RecoveryPoint>> {
+    let (raw, by) = match (&inputs.overrides.recovery_point_time, &inputs.job) {
+        (Some(t), _) => (t.clone(), By::Flag("--recovery-point-time")),
+        (None, Some(j)) => {
+            let t = j.raw.recovery_point_time.clone()?;
+            let path = format!("{}[\"Recovery point time \"]", j.raw.bag_path);
+            let by = By::Job {
+                origin: j.origin.clone(),
+                path,
+            };
+            (t, by)
+        }
+        (None, None) => return None,
+    };
+    match time::parse(&raw) {
+        Ok(at) => Some(Fact::new(RecoveryPoint { at, raw }, by)),
+        Err(msg) => {
+            p.add(
+                Code::InvalidRecoveryPointTime,
+                msg,
+                by.origin(),
+                by.path(),
+                "pass `--recovery-point-time` as RFC 3339, e.g. `2019-12-25T22:07:11Z`",
+            );
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_inputs::{inputs, CONFIG_PLAIN};
+    use super::super::Overrides;
+    use super::*;
+
+    #[test]
+    fn flags_win_over_the_config() {
+        let ov = Overrides {
+            vm_name: Some("other".into()),
+            ..Overrides::default()
+        };
+        let r = build(&inputs(CONFIG_PLAIN, None, None, ov)).expect("builds");
+        assert_eq!(r.name.value, "other");
+        assert_eq!(r.name.by, By::Flag("--vm-name"));
+        assert_eq!(
+            r.vm_size.by.to_string(),
+            "config config.json at $.properties.hardwareProfile.vmSize"
+        );
+        assert!(r.network.public_ip, "a public IP unless told otherwise");
+    }
+
+    #[test]
+    fn every_missing_field_is_reported_at_once() {
+        let cfg = r#"{"properties": {"storageProfile": {"osDisk": {"osType": "Windows",
+            "managedDisk": {"id": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/disks/d"}}}}}"#;
+        let e = build(&inputs(cfg, None, None, Overrides::default())).expect_err("incomplete");
+        let codes: Vec<Code> = e.0.iter().map(|e| e.code).collect();
+        assert_eq!(codes, vec![Code::MissingVmName, Code::MissingVmSize]);
+    }
+
+    #[test]
+    fn the_job_gives_the_recovery_point_unless_the_flag_does() {
+        let job = r#"{"Recovery point time ": "12/25/2019 10:07:11 PM", "Job Type": "Restore"}"#;
+        let r = build(&inputs(CONFIG_PLAIN, None, Some(job), Overrides::default())).expect("ok");
+        let rp = r.recovery_point.expect("from the job");
+        assert_eq!(
+            rp.by.to_string(),
+            "job job.json at $[\"Recovery point time \"]"
+        );
+        let ov = Overrides {
+            recovery_point_time: Some("not a time".into()),
+            ..Overrides::default()
+        };
+        let e = build(&inputs(CONFIG_PLAIN, None, Some(job), ov)).expect_err("bad flag");
+        assert_eq!(e.0[0].code, Code::InvalidRecoveryPointTime);
+    }
+}

@@ -1,0 +1,108 @@
+//! The ARM bundle's typed contexts. Every decision (API versions, extension version, parameter
+//! names, which blocks exist) is made here; the templates only lay the document out.
+//! `parameters` builds the parameter declarations and the parameters file's values; `resources`
+//! builds the disks and the ADE extension.
+
+mod parameters;
+mod resources;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::model::Restore;
+use resources::{DataDiskJson, ExtensionJson, OsDiskJson};
+
+pub const COMPUTE_API: &str = "2024-07-01";
+pub const NETWORK_API: &str = "2024-05-01";
+
+/// A string from the inputs placed where ARM evaluates expressions. ARM reads a string that
+/// starts with `[` and ends with `]` as an expression; a leading `[[` makes it a literal again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArmLiteral(pub String);
+
+impl ArmLiteral {
+    pub fn escaped(&self) -> String {
+        arm_literal(&self.0)
+    }
+}
+
+pub fn arm_literal(s: &str) -> String {
+    if s.starts_with('[') && s.ends_with(']') {
+        format!("[{s}")
+    } else {
+        s.to_owned()
+    }
+}
+
+impl Serialize for ArmLiteral {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.escaped())
+    }
+}
+
+fn lit(s: &str) -> ArmLiteral {
+    ArmLiteral(s.to_owned())
+}
+
+/// Context of `azuredeploy.json`.
+#[derive(Serialize)]
+pub struct TemplateContext {
+    compute_api: &'static str,
+    network_api: &'static str,
+    description: String,
+    parameters: Map<String, Value>,
+    variables: Map<String, Value>,
+    tags: Map<String, Value>,
+    zones: Option<Vec<ArmLiteral>>,
+    license_type: Option<ArmLiteral>,
+    availability_set: bool,
+    public_ip: bool,
+    os_disk: OsDiskJson,
+    data_disks: Vec<DataDiskJson>,
+    extension: Option<ExtensionJson>,
+}
+
+/// Context of `azuredeploy.parameters.json`: values as the user will see and edit them. ARM does
+/// not evaluate expressions in a parameters file, so values are written as they are.
+#[derive(Serialize)]
+pub struct ParametersContext {
+    parameters: Map<String, Value>,
+}
+
+pub fn contexts(r: &Restore) -> (TemplateContext, ParametersContext) {
+    let (parameters, values) = parameters::declare(r);
+    let ade = resources::ade(r);
+    let tags = r
+        .tags
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(arm_literal(v))))
+        .collect();
+    let template = TemplateContext {
+        compute_api: COMPUTE_API,
+        network_api: NETWORK_API,
+        description: super::describe::case(r),
+        parameters,
+        variables: ade.variables,
+        tags,
+        zones: (!r.zones.is_empty()).then(|| r.zones.iter().map(|z| lit(z)).collect()),
+        license_type: r.license_type.as_deref().map(lit),
+        availability_set: r.availability_set_id.is_some(),
+        public_ip: r.network.public_ip,
+        os_disk: resources::os_disk(r, ade.encryption_settings),
+        data_disks: resources::data_disks(r),
+        extension: ade.extension,
+    };
+    (template, ParametersContext { parameters: values })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arm_literal_escapes_only_whole_brackets() {
+        assert_eq!(arm_literal("[concat('a')]"), "[[concat('a')]");
+        assert_eq!(arm_literal("[abc"), "[abc");
+        assert_eq!(arm_literal("plain"), "plain");
+    }
+}

@@ -1,0 +1,258 @@
+//! The template's parameter declarations and the parameters file's values, in one pass so the
+//! two cannot disagree: each parameter is declared with its default from the inputs, and a value
+//! is written to the parameters file exactly when the inputs gave one.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::arm_literal;
+use crate::model::{Ade, Encryption, Flavour, Restore};
+
+#[derive(Serialize)]
+struct Parameter {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(rename = "defaultValue", skip_serializing_if = "Option::is_none")]
+    default_value: Option<Value>,
+    #[serde(rename = "allowedValues", skip_serializing_if = "Option::is_none")]
+    allowed_values: Option<Vec<&'static str>>,
+    metadata: ParamMeta,
+}
+
+#[derive(Serialize)]
+struct ParamMeta {
+    description: &'static str,
+}
+
+fn param(kind: &'static str, default: Option<Value>, description: &'static str) -> Parameter {
+    Parameter {
+        kind,
+        default_value: default,
+        allowed_values: None,
+        metadata: ParamMeta { description },
+    }
+}
+
+/// A default from the inputs: a literal, escaped so ARM never evaluates it.
+fn s(v: &str) -> Option<Value> {
+    Some(Value::String(arm_literal(v)))
+}
+
+/// A default that is ours: an ARM expression, evaluated at deployment.
+fn expr(v: &str) -> Option<Value> {
+    Some(Value::String(v.to_owned()))
+}
+
+/// Declarations (template) and values (parameters file), in declaration order.
+#[derive(Default)]
+struct Params {
+    declared: Map<String, Value>,
+    values: Map<String, Value>,
+}
+
+impl Params {
+    fn add(&mut self, name: &str, p: Parameter, value: Option<&str>) {
+        self.declared.insert(
+            name.to_owned(),
+            serde_json::to_value(p).unwrap_or(Value::Null),
+        );
+        if let Some(v) = value {
+            self.values
+                .insert(name.to_owned(), serde_json::json!({ "value": v }));
+        }
+    }
+}
+
+/// `(declarations, values)` of every parameter the restore needs.
+pub(super) fn declare(r: &Restore) -> (Map<String, Value>, Map<String, Value>) {
+    let mut ps = Params::default();
+    vm(r, &mut ps);
+    network(r, &mut ps);
+    if let Encryption::Ade(a) = &r.encryption {
+        ade(a, &mut ps);
+    }
+    (ps.declared, ps.values)
+}
+
+fn vm(r: &Restore, ps: &mut Params) {
+    ps.add(
+        "virtualMachineName",
+        param("string", s(&r.name.value), "Name of the new VM."),
+        Some(&r.name.value),
+    );
+    match &r.location {
+        Some(l) => ps.add(
+            "location",
+            param(
+                "string",
+                s(&l.value),
+                "Azure region of the new VM; the source VM's region by default.",
+            ),
+            Some(&l.value),
+        ),
+        None => ps.add(
+            "location",
+            param(
+                "string",
+                expr("[resourceGroup().location]"),
+                "Azure region of the new VM.",
+            ),
+            None,
+        ),
+    }
+    ps.add(
+        "vmSize",
+        param(
+            "string",
+            s(&r.vm_size.value),
+            "VM size; the source VM's size by default.",
+        ),
+        Some(&r.vm_size.value),
+    );
+}
+
+fn network(r: &Restore, ps: &mut Params) {
+    let net = &r.network;
+    ps.add(
+        "virtualNetwork",
+        param(
+            "string",
+            net.virtual_network.as_deref().and_then(s),
+            "Existing virtual network for the VM's network interface.",
+        ),
+        net.virtual_network.as_deref(),
+    );
+    match &net.virtual_network_resource_group {
+        Some(g) => ps.add(
+            "virtualNetworkResourceGroup",
+            param("string", s(g), "Resource group of the virtual network."),
+            Some(g),
+        ),
+        None => ps.add(
+            "virtualNetworkResourceGroup",
+            param(
+                "string",
+                expr("[resourceGroup().name]"),
+                "Resource group of the virtual network.",
+            ),
+            None,
+        ),
+    }
+    ps.add(
+        "subnet",
+        param(
+            "string",
+            net.subnet.as_deref().and_then(s),
+            "Subnet of the virtual network.",
+        ),
+        net.subnet.as_deref(),
+    );
+    ps.add(
+        "networkInterfaceName",
+        param(
+            "string",
+            expr("[format('{0}-restored-nic', parameters('virtualMachineName'))]"),
+            "Name of the new network interface.",
+        ),
+        None,
+    );
+    if net.public_ip {
+        ps.add(
+            "publicIpAddressName",
+            param(
+                "string",
+                expr("[format('{0}-restored-ip', parameters('virtualMachineName'))]"),
+                "Name of the new public IP address (Standard SKU, static).",
+            ),
+            None,
+        );
+    }
+    if let Some(a) = &r.availability_set_id {
+        ps.add(
+            "availabilitySetId",
+            param(
+                "string",
+                s(&a.value),
+                "Resource id of the availability set; the source VM's by default.",
+            ),
+            Some(&a.value),
+        );
+    }
+}
+
+fn ade(a: &Ade, ps: &mut Params) {
+    let secret = a.secret_url.value.as_str();
+    let vault = a.key_vault.value.as_str();
+    ps.add(
+        "diskEncryptionKeyUrl",
+        param(
+            "string",
+            s(secret),
+            "Versioned URL of the BEK secret in Key Vault.",
+        ),
+        Some(secret),
+    );
+    ps.add(
+        "keyVaultResourceId",
+        param(
+            "string",
+            s(vault),
+            "Resource id of the key vault that holds the BEK secret.",
+        ),
+        Some(vault),
+    );
+    if let Some(k) = &a.kek {
+        let (url, vault) = (k.url.value.as_str(), k.vault.value.as_str());
+        ps.add(
+            "keyEncryptionKeyUrl",
+            param(
+                "string",
+                s(url),
+                "Versioned URL of the key encryption key (KEK).",
+            ),
+            Some(url),
+        );
+        ps.add(
+            "kekVaultResourceId",
+            param(
+                "string",
+                s(vault),
+                "Resource id of the key vault that holds the KEK.",
+            ),
+            Some(vault),
+        );
+    }
+    if a.flavour.value == Flavour::Aad {
+        let id = a.aad_client_id.as_ref().map(|f| f.value.as_str());
+        ps.add(
+            "aadClientId",
+            param(
+                "string",
+                id.and_then(s),
+                "Application (client) id of the Azure AD app the source VM was encrypted with.",
+            ),
+            id,
+        );
+        ps.add(
+            "aadClientSecret",
+            param("securestring", None, "Client secret of that Azure AD app."),
+            None,
+        );
+    }
+    let mut vt = param(
+        "string",
+        s(a.volume_type.value.as_str()),
+        "Volumes the ADE extension re-applies encryption to.",
+    );
+    vt.allowed_values = Some(vec!["All", "Data", "OS"]);
+    ps.add("volumeType", vt, Some(a.volume_type.value.as_str()));
+    ps.add(
+        "forceUpdateTag",
+        param(
+            "string",
+            expr("[newGuid()]"),
+            "Changes on every deployment so the ADE extension runs again; keep the default.",
+        ),
+        None,
+    );
+}
