@@ -234,7 +234,7 @@ fn a_run_that_cannot_get_the_lock_fails_clearly_and_changes_nothing() {
         err.contains("error[FileSystem]")
             && err.contains("another restore-deploy run is writing `out`")
             && err.contains(".out.restore-deploy.lock")
-            && err.contains("Nothing was changed"),
+            && err.contains("nothing was changed"),
         "{err}"
     );
     assert!(waited >= Duration::from_secs(9), "gave up after {waited:?}");

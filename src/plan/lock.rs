@@ -58,7 +58,7 @@ pub fn acquire(path: &Path, dir_shown: &str) -> Result<Lock> {
                     .source(path.display().to_string())
                     .doing("waiting for the lock that keeps two runs from writing one folder at once")
                     .cause(format!("the lock was still held after {} s", WAIT.as_secs()))
-                    .help("wait for the other run to finish, then run again; if no other run is active, the lock holder is stuck: stop it. Nothing was changed")
+                    .help("wait for the other run to finish, then run again; if no other run is active, a stuck run holds it: stop that run; nothing was changed")
                     );
                 }
                 std::thread::sleep(POLL);

@@ -19,6 +19,7 @@ use crate::error::{Code, Error, Result};
 
 mod check;
 mod lock;
+mod os;
 mod swap;
 
 pub use check::check;

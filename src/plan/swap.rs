@@ -20,10 +20,11 @@
 //!    old files were left.
 
 use std::ffi::{OsStr, OsString};
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 
+use super::os::{exchange, exchange_unsupported, rename_new, sync_dir, write_new};
 use super::{Plan, Step};
 use crate::error::{Code, Error, Result};
 
@@ -68,11 +69,11 @@ pub fn target(dir: &Path) -> Result<Target> {
             }
             match (real.parent(), real.file_name()) {
                 (Some(p), Some(n)) => (p.to_owned(), n.to_owned()),
-                _ => return Err(not_a_folder(dir)),
+                _ => return Err(no_parent(dir)),
             }
         }
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            let name = dir.file_name().ok_or_else(|| not_a_folder(dir))?;
+            let name = dir.file_name().ok_or_else(|| no_parent(dir))?;
             let parent = match dir.parent() {
                 Some(p) if !p.as_os_str().is_empty() => p,
                 _ => Path::new("."),
@@ -240,63 +241,6 @@ fn previous_name(staging: &Path) -> OsString {
     OsString::from(s.replacen(STAGING, PREVIOUS, 1))
 }
 
-/// `create_new` is `O_CREAT | O_EXCL`: it fails on an existing name, symlinks included, so a
-/// planted link is never written through.
-fn write_new(p: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut f = OpenOptions::new().write(true).create_new(true).open(p)?;
-    f.write_all(bytes)?;
-    f.sync_all()
-}
-
-#[cfg(unix)]
-fn sync_dir(p: &Path) -> io::Result<()> {
-    File::open(p)?.sync_all()
-}
-
-#[cfg(not(unix))]
-fn sync_dir(_p: &Path) -> io::Result<()> {
-    // Folders cannot be opened as files here; the renames are as durable as the system makes them.
-    Ok(())
-}
-
-#[cfg(any(target_os = "linux", target_os = "android"))]
-fn exchange(a: &Path, b: &Path) -> io::Result<()> {
-    use rustix::fs::{renameat_with, RenameFlags, CWD};
-    Ok(renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE)?)
-}
-
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
-fn exchange(_a: &Path, _b: &Path) -> io::Result<()> {
-    Err(io::Error::from(io::ErrorKind::Unsupported))
-}
-
-/// The kernel or filesystem has no `RENAME_EXCHANGE` (old kernels, some network filesystems).
-fn exchange_unsupported(e: &io::Error) -> bool {
-    #[cfg(unix)]
-    if let Some(n) = e.raw_os_error() {
-        use rustix::io::Errno;
-        let n = Errno::from_raw_os_error(n);
-        return n == Errno::INVAL || n == Errno::NOSYS || n == Errno::OPNOTSUPP;
-    }
-    e.kind() == io::ErrorKind::Unsupported
-}
-
-/// A rename that never replaces: DIR was checked missing under the lock, so an entry appearing
-/// there now is someone else's and must not be overwritten.
-#[cfg(any(target_os = "linux", target_os = "android"))]
-fn rename_new(a: &Path, b: &Path) -> io::Result<()> {
-    use rustix::fs::{renameat_with, RenameFlags, CWD};
-    match renameat_with(CWD, a, CWD, b, RenameFlags::NOREPLACE) {
-        Err(e) if exchange_unsupported(&e.into()) => fs::rename(a, b),
-        r => Ok(r?),
-    }
-}
-
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
-fn rename_new(a: &Path, b: &Path) -> io::Result<()> {
-    fs::rename(a, b)
-}
-
 fn fs_err(what: &str, p: &Path, e: io::Error, dir: &Path) -> Error {
     Error::new(Code::FileSystem, format!("cannot {what} `{}`", p.display()))
         .source(dir.display().to_string())
@@ -317,6 +261,17 @@ fn not_a_folder(dir: &Path) -> Error {
     .doing("writing the bundle")
     .cause("File exists: `--out` names the folder that holds the bundle")
     .help("choose a folder for `--out` (it is created if missing); nothing was changed")
+}
+
+/// The new bundle is staged beside DIR and swapped in, so DIR needs a parent folder.
+fn no_parent(dir: &Path) -> Error {
+    Error::new(
+        Code::FileSystem,
+        format!("cannot write the bundle into `{}`", dir.display()),
+    )
+    .doing("writing the bundle")
+    .cause("restore-deploy replaces the bundle folder whole, from a folder staged beside it, and this path has no folder beside it")
+    .help("name a folder of its own for `--out`, such as `out`; nothing was changed")
 }
 
 /// The swap happened, so DIR holds the whole new bundle; say so, and what is left to tidy.
