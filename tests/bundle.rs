@@ -369,6 +369,39 @@ fn an_out_that_is_a_file_is_refused() {
     assert_eq!(fs::read_to_string(at.join("afile")).expect("read"), "x");
 }
 
+#[test]
+fn check_during_concurrent_writes_sees_one_whole_bundle() {
+    const WRITES: usize = 60;
+    let s = scratch();
+    let at = s.path().to_owned();
+    ok(&at, "arm", "OLD", "r");
+    let writer = {
+        let at = at.clone();
+        std::thread::spawn(move || {
+            for i in 0..WRITES {
+                ok(&at, "arm", if i % 2 == 0 { "NEW" } else { "OLD" }, "r");
+            }
+        })
+    };
+    let (mut checks, mut replaced) = (0, 0);
+    while !writer.is_finished() {
+        let o = run(&at, "arm", "OLD", "r", &["--check"]);
+        let (out, err) = (text(&o.stdout), text(&o.stderr));
+        // Both files differ between the OLD and NEW bundles: one differing file is a mix.
+        let differing = out.lines().filter(|l| l.ends_with("(on disk)")).count();
+        match o.status.code() {
+            Some(0) => assert_eq!(differing, 0, "{out}"),
+            Some(1) => assert_eq!(differing, 2, "compared a mixed bundle:\n{out}"),
+            Some(3) if err.contains("was replaced while it was being compared") => replaced += 1,
+            c => panic!("exit {c:?}: {err}"),
+        }
+        checks += 1;
+    }
+    writer.join().expect("writer");
+    eprintln!("{checks} checks during {WRITES} writes; {replaced} gave up on a folder replaced every time");
+    assert!(checks > 0);
+}
+
 /// `--check` on a copy of a fresh ARM bundle changed by `spoil`: exit 1, the report on stdout.
 fn check_after(spoil: impl FnOnce(&Path, &Path)) -> String {
     let s = scratch();

@@ -9,6 +9,10 @@
 //!   its content, which is not ours to print;
 //! - a symlink or other non-regular entry, even under a planned name: one line, never followed.
 //!   A link in a committed bundle could otherwise print any file the CI runner can read.
+//!
+//! A run writing DIR at the same time swaps the whole folder; reading file by file across that
+//! swap would compare the old template with the new parameters. So DIR's identity is taken before
+//! and after the reads, and the comparison is done again if a swap happened in between.
 
 use std::ffi::OsStr;
 use std::fs::{self, File, OpenOptions};
@@ -20,6 +24,44 @@ use crate::error::{shown, Code, Error, Result};
 
 /// Compare the plan with DIR: `None` when it is up to date, else the report.
 pub fn check(plan: &Plan, dir: &Path) -> Result<Option<String>> {
+    const ATTEMPTS: usize = 5;
+    for _ in 0..ATTEMPTS {
+        let before = identity(dir);
+        let report = check_once(plan, dir);
+        if identity(dir) == before {
+            return report;
+        }
+    }
+    Err(Error::new(
+        Code::FileSystem,
+        format!(
+            "`{}` was replaced while it was being compared",
+            dir.display()
+        ),
+    )
+    .doing("comparing the bundle with the files on disk")
+    .cause(format!("another run replaced it {ATTEMPTS} times in a row"))
+    .help("run `--check` again when no other run is writing that folder"))
+}
+
+/// Which folder DIR names right now: every write swaps in a new one.
+/// The change time is part of it: a removed folder's inode number can be reused at once by the
+/// next run's staging folder.
+#[cfg(unix)]
+fn identity(dir: &Path) -> Option<(u64, u64, i64, i64)> {
+    use std::os::unix::fs::MetadataExt;
+    fs::metadata(dir)
+        .ok()
+        .map(|m| (m.dev(), m.ino(), m.ctime(), m.ctime_nsec()))
+}
+
+#[cfg(not(unix))]
+fn identity(dir: &Path) -> Option<std::time::SystemTime> {
+    // No inode here; a swapped-in folder was created later than the one it replaced.
+    fs::metadata(dir).ok().and_then(|m| m.created().ok())
+}
+
+fn check_once(plan: &Plan, dir: &Path) -> Result<Option<String>> {
     let fs_err = |p: &Path, e: io::Error| {
         Error::new(Code::FileSystem, format!("cannot read `{}`", p.display()))
             .source(p.display().to_string())

@@ -15,9 +15,9 @@
 //!    or a filesystem that refuses it), DIR is first renamed aside to
 //!    `.<name>.restore-deploy-previous-<random>` and staging renamed to DIR: a run killed between
 //!    the two leaves DIR missing for a moment, and the next run puts the previous bundle back.
-//! 5. The parent is fsynced and the old bundle, now under the staging name, is removed. If that
-//!    fails, the run reports `FileSystem` saying the new bundle is complete in DIR and where the
-//!    old files were left.
+//! 5. The parent is fsynced and the old bundle, now under the staging (or set-aside) name, is
+//!    removed. If that fails, the run reports `FileSystem` saying the new bundle is complete in DIR
+//!    and where the old files were left.
 
 use std::ffi::{OsStr, OsString};
 use std::fs;
