@@ -328,6 +328,33 @@ fn planted_staging_folders_and_symlinks_are_never_written_through() {
     assert!(victim.join("important.conf").is_file());
 }
 
+#[cfg(unix)]
+#[test]
+fn a_symlink_in_the_bundle_is_refused_and_its_target_left_alone() {
+    let s = scratch();
+    let at = s.path();
+    ok(at, "arm", "OLD", "out");
+    fs::write(at.join("outside.json"), "OUTSIDE\n").expect("write");
+    let p = at.join("out/azuredeploy.parameters.json");
+    fs::remove_file(&p).expect("rm");
+    std::os::unix::fs::symlink(at.join("outside.json"), &p).expect("symlink");
+    let o = run(at, "arm", "NEW", "out", &[]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("`azuredeploy.parameters.json` (a symbolic link)"),
+        "{err}"
+    );
+    assert_eq!(
+        fs::read_to_string(at.join("outside.json")).expect("read"),
+        "OUTSIDE\n"
+    );
+    assert!(fs::symlink_metadata(&p)
+        .expect("link")
+        .file_type()
+        .is_symlink());
+}
+
 #[test]
 fn switching_format_on_one_folder_leaves_only_the_new_formats_files() {
     let s = scratch();

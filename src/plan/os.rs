@@ -2,7 +2,7 @@
 //! lacks it: create a file without following links, flush a folder, swap two folders, rename
 //! without replacing.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -16,7 +16,7 @@ pub fn write_new(p: &Path, bytes: &[u8]) -> io::Result<()> {
 
 #[cfg(unix)]
 pub fn sync_dir(p: &Path) -> io::Result<()> {
-    File::open(p)?.sync_all()
+    fs::File::open(p)?.sync_all()
 }
 
 #[cfg(not(unix))]
