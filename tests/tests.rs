@@ -3,6 +3,7 @@
 
 #[cfg(feature = "azure")]
 mod blob;
+mod bundle;
 mod cases;
 mod cli;
 mod data_coverage;

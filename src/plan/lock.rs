@@ -1,0 +1,157 @@
+//! The exclusive lock that keeps two runs on one `--out` from mixing their bundles.
+//!
+//! The lock is a file beside DIR, `.<name>.restore-deploy.lock`, held with `flock` semantics
+//! (`File::try_lock`). It cannot live inside DIR: DIR is swapped for a new folder, and a lock on the
+//! old folder would not stop a run that opened the new one. A second run waits up to
+//! [`WAIT`] (a run holds the lock for milliseconds, fsync included), then fails with `FileSystem`
+//! naming the lock file: a stuck or stopped run must not hang every later run.
+//!
+//! The file is removed when the lock is released, so the parent folder is left as it was (bundles
+//! are often committed, and a stray file would show up in `git status`). A waiter may already
+//! hold the removed file open; so whoever gets the lock checks that the path still names the file
+//! it locked, and starts over if not. A killed run leaves the file behind; the kernel drops the
+//! lock with the process, and the next run reuses and removes the file. Where files cannot be
+//! compared by identity (not Unix), the file is left in place rather than risk two holders.
+
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::error::{Code, Error, Result};
+
+/// How long a second run waits for the first before giving up.
+pub const WAIT: Duration = Duration::from_secs(10);
+const POLL: Duration = Duration::from_millis(20);
+
+/// Held for as long as it lives; released (and its file removed) on drop.
+#[derive(Debug)]
+pub struct Lock {
+    // Declared for the drop order: the path is unlinked in `drop` while `file` still holds the
+    // lock, then `file` closes and the lock goes with it.
+    file: File,
+    path: PathBuf,
+}
+
+pub fn acquire(path: &Path, dir_shown: &str) -> Result<Lock> {
+    let fs_err = |e: io::Error| {
+        Error::new(
+            Code::FileSystem,
+            format!("cannot lock `{}` for writing", dir_shown),
+        )
+        .source(path.display().to_string())
+        .doing("taking the lock that keeps two runs from writing one folder at once")
+        .cause(e.to_string())
+        .help("check that the folder that holds `--out` is writable; nothing was changed")
+    };
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let file = open(path).map_err(fs_err)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => {
+                if Instant::now() >= deadline {
+                    return Err(Error::new(
+                        Code::FileSystem,
+                        format!("another restore-deploy run is writing `{dir_shown}`"),
+                    )
+                    .source(path.display().to_string())
+                    .doing("waiting for the lock that keeps two runs from writing one folder at once")
+                    .cause(format!("the lock was still held after {} s", WAIT.as_secs()))
+                    .help("wait for the other run to finish, then run again; if no other run is active, a stuck run holds it: stop that run; nothing was changed")
+                    );
+                }
+                std::thread::sleep(POLL);
+                continue;
+            }
+            Err(TryLockError::Error(e)) => return Err(fs_err(e)),
+        }
+        if still_named_by(&file, path).map_err(fs_err)? {
+            return Ok(Lock {
+                file,
+                path: path.to_owned(),
+            });
+        }
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        if cfg!(unix) {
+            // Best effort: a lock file left behind is reused by the next run.
+            let _ = std::fs::remove_file(&self.path);
+        }
+        let _ = self.file.unlock();
+    }
+}
+
+/// Never follows a symlink planted at the lock path: opening through one with `create` would
+/// create or touch a file elsewhere.
+fn open(path: &Path) -> io::Result<File> {
+    let mut o = OpenOptions::new();
+    o.write(true).create(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.custom_flags((rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::CLOEXEC).bits() as i32);
+    }
+    o.open(path)
+}
+
+#[cfg(unix)]
+fn still_named_by(file: &File, path: &Path) -> io::Result<bool> {
+    use std::os::unix::fs::MetadataExt;
+    let held = file.metadata()?;
+    match std::fs::symlink_metadata(path) {
+        Ok(now) => Ok(now.dev() == held.dev() && now.ino() == held.ino()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(not(unix))]
+fn still_named_by(_file: &File, _path: &Path) -> io::Result<bool> {
+    // The file is never removed here (see the module comment), so it is always the same one.
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_holder_waits_until_the_first_releases() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(".out.restore-deploy.lock");
+        let first = acquire(&path, "out").expect("first");
+        let p = path.clone();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let second = std::thread::spawn(move || {
+            let l = acquire(&p, "out").expect("second");
+            tx.send(()).expect("send");
+            drop(l);
+        });
+        assert!(
+            rx.recv_timeout(Duration::from_millis(300)).is_err(),
+            "the second holder got the lock while the first held it"
+        );
+        drop(first);
+        rx.recv_timeout(Duration::from_secs(5))
+            .expect("the second holder never got the lock");
+        second.join().expect("thread");
+        #[cfg(unix)]
+        assert!(!path.exists(), "the lock file was left behind");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_at_the_lock_path_is_not_followed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let target = dir.path().join("victim");
+        let path = dir.path().join(".out.restore-deploy.lock");
+        std::os::unix::fs::symlink(&target, &path).expect("symlink");
+        let e = acquire(&path, "out").expect_err("followed the symlink");
+        assert_eq!(e.code, Code::FileSystem);
+        assert!(!target.exists(), "created the symlink's target");
+    }
+}
