@@ -1,23 +1,22 @@
-//! Blob URLs against a real Azurite (issue 3): every way of naming the blobs, and every fault,
-//! through the real binary. Faults must exit 3 within seconds, name the blob with its SAS
-//! signature redacted, and write nothing.
+//! Blob URLs against a real Azurite: every way of naming the blobs, and every fault. Faults must
+//! exit 3 within seconds, name the blob with its SAS signature redacted, and write nothing. Runs
+//! are in-process, except where an environment variable is the input (the SAS token, the
+//! download deadline, the `az` on PATH): those run the real binary.
 
+use std::ffi::OsStr;
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
+use base64::Engine as _;
 use serde_json::{json, Value};
 
 use crate::support::azurite::{account_sas, Azurite};
-use crate::support::{self, lay_out, run_in, Run};
+use crate::support::{self, args as s, lay_out, run_in, spawn_with, Run};
 
 const CONTAINER: &str = "vm-app01-restore";
 const CONFIG: &str = "config-app01-1fc2d55d.json";
 const INFO: &str = "encryptioninfo-app01-1fc2d55d.json";
-
-fn s(v: &[&str]) -> Vec<String> {
-    v.iter().map(|x| x.to_string()).collect()
-}
 
 /// The no-AAD BEK+KEK fixture: its config (UTF-16LE as Azure writes it) and encryption-info blob
 /// seeded into Azurite; the local run's output to compare against.
@@ -29,10 +28,7 @@ struct Seeded {
 
 fn seeded() -> Option<Seeded> {
     let az = Azurite::start_or_skip()?;
-    let (_, fx) = support::fixtures("valid")
-        .into_iter()
-        .find(|(n, _)| n == "managed-bek-kek-noaad-windows")
-        .expect("fixture");
+    let fx = support::fixture("valid", "managed-bek-kek-noaad-windows");
     let laid = lay_out(&fx);
     az.put(
         CONTAINER,
@@ -136,15 +132,14 @@ fn job_config_blob_uri_with_sas_from_the_environment() {
         bag.insert("Encryption Info Blob Name".into(), json!(INFO));
     });
     let sas = account_sas("r");
-    let o = std::process::Command::new(support::BIN)
-        .args(["generate", "--format", "arm", "--job", "job.json"])
-        .current_dir(t.laid.dir.path())
-        .env("AZURE_STORAGE_SAS_TOKEN", &sas)
-        .output()
-        .expect("runs");
-    let stderr = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(0), "{stderr}");
-    assert_eq!(String::from_utf8_lossy(&o.stdout), t.local.stdout);
+    let r = spawn_with(
+        t.laid.dir.path(),
+        &s(&["generate", "--format", "arm", "--job", "job.json"]),
+        &[("AZURE_STORAGE_SAS_TOKEN", OsStr::new(&sas))],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, t.local.stdout);
+    no_signature_anywhere(&r, &sas);
 }
 
 fn fault(t: &Seeded, url: &str, code: i32, error: &str) -> Run {
@@ -285,17 +280,7 @@ fn unreachable_slow_truncated_and_oversized_endpoints() {
 }
 
 fn b64url(bytes: &[u8]) -> String {
-    const T: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::new();
-    for c in bytes.chunks(3) {
-        let n = (c[0] as u32) << 16
-            | (*c.get(1).unwrap_or(&0) as u32) << 8
-            | *c.get(2).unwrap_or(&0) as u32;
-        for i in 0..=c.len() {
-            out.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
-        }
-    }
-    out
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
 /// The Entra ID path for real: Azurite over https with `--oauth basic` (it checks a token's
@@ -352,10 +337,7 @@ fn token_path_over_https_with_the_azure_cli_credential() {
     assert!(az.endpoint.starts_with("https://"), "{}", az.endpoint);
 
     // Seed over https with curl (the test process itself does not trust the certificate).
-    let (_, fx) = support::fixtures("valid")
-        .into_iter()
-        .find(|(n, _)| n == "managed-bek-kek-aad-windows")
-        .expect("fixture");
+    let fx = support::fixture("valid", "managed-bek-kek-aad-windows");
     let laid = lay_out(&fx);
     let sas = account_sas("rwdlac");
     let curl = |args: &[&str]| {
@@ -415,9 +397,10 @@ fn token_path_over_https_with_the_azure_cli_credential() {
         std::env::var("PATH").unwrap_or_default()
     );
 
-    let run = |extra_path: &str| {
-        std::process::Command::new(support::BIN)
-            .args([
+    let run = || {
+        spawn_with(
+            laid.dir.path(),
+            &s(&[
                 "inspect",
                 "--job",
                 "job.json",
@@ -425,21 +408,16 @@ fn token_path_over_https_with_the_azure_cli_credential() {
                 "cli",
                 "--config",
                 &az.url(CONTAINER, CONFIG),
-            ])
-            .current_dir(laid.dir.path())
-            .env("PATH", extra_path)
-            .env("SSL_CERT_FILE", &cert_s)
-            .output()
-            .expect("runs")
+            ]),
+            &[
+                ("PATH", OsStr::new(&path)),
+                ("SSL_CERT_FILE", OsStr::new(&cert_s)),
+            ],
+        )
     };
-    let o = run(&path);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert!(String::from_utf8_lossy(&o.stdout).contains("with Azure AD"));
+    let r = run();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("with Azure AD"));
 
     // An `az` that is not signed in: a credential error, exit 3, with the next step.
     std::fs::write(
@@ -447,11 +425,11 @@ fn token_path_over_https_with_the_azure_cli_credential() {
         "#!/bin/sh\necho 'ERROR: Please run az login to setup account.' >&2\nexit 1\n",
     )
     .expect("az");
-    let o = run(&path);
-    let stderr = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(3), "{stderr}");
+    let r = run();
+    assert_eq!(r.code, 3, "{}", r.stderr);
     assert!(
-        stderr.contains("error[BlobCredential]") && stderr.contains("az login"),
-        "{stderr}"
+        r.stderr.contains("error[BlobCredential]") && r.stderr.contains("az login"),
+        "{}",
+        r.stderr
     );
 }

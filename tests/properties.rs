@@ -10,8 +10,7 @@ use restore_deploy::cli::Format;
 use restore_deploy::model::Overrides;
 use restore_deploy::source::Loaded;
 
-use crate::support::validate::arm_expr::arm_unescape;
-use crate::support::validate::powershell::ps_quote;
+use crate::support::{arm_unescape, ps_quote, utf16le};
 use crate::validation::{check_script, check_template};
 
 const SUB: &str = "3f2a8c1e-5b7d-4e9a-8c6f-1d2e3f4a5b6c";
@@ -134,21 +133,13 @@ fn config(c: &Case) -> Value {
     cfg
 }
 
-fn utf16(text: &str) -> Vec<u8> {
-    let mut b = vec![0xFF, 0xFE];
-    text.encode_utf16()
-        .for_each(|u| b.extend_from_slice(&u.to_le_bytes()));
-    b.extend([0u8; 8]);
-    b
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(96), ..ProptestConfig::default() })]
 
     #[test]
     fn random_vms_give_valid_literal_outputs(c in case()) {
         let cfg = config(&c);
-        let loaded = Loaded { origin: "prop".into(), bytes: utf16(&cfg.to_string()) };
+        let loaded = Loaded { origin: "prop".into(), bytes: utf16le(&cfg.to_string(), true, 4) };
         let overrides = Overrides { recovery_point_time: Some("2024-01-01T00:00:00Z".into()), ..Overrides::default() };
         // Without Azure AD, the secret URL comes from the job's encryption-info blob.
         let info = (c.ade == 2).then(|| Loaded {
