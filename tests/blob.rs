@@ -255,14 +255,21 @@ fn unreachable_slow_truncated_and_oversized_endpoints() {
     );
     assert!(!r.stderr.contains("SECRETSIG"), "{}", r.stderr);
 
+    // A server that accepts and never answers: only the download deadline ends the wait. A
+    // one-second deadline proves it in a second; the run must last at least that long (the
+    // deadline, not some earlier refusal, ended it) and not much longer (nothing else waits).
     let (url, _h) = fake_server(None);
     let started = Instant::now();
-    let r = run_in(t.laid.dir.path(), &s(&["inspect", "--config", &url]));
+    let r = spawn_with(
+        t.laid.dir.path(),
+        &s(&["inspect", "--config", &url]),
+        &[("RESTORE_DEPLOY_BLOB_TIMEOUT", OsStr::new("1"))],
+    );
     assert_eq!(r.code, 3, "{}", r.stderr);
     assert!(r.stderr.contains("error[BlobTimeout]"), "{}", r.stderr);
     assert!(
-        started.elapsed() < Duration::from_secs(20),
-        "{:?}",
+        (Duration::from_secs(1)..Duration::from_secs(6)).contains(&started.elapsed()),
+        "a 1 s deadline ended the download after {:?}",
         started.elapsed()
     );
     eprintln!(
