@@ -1,5 +1,5 @@
 //! Fixture-driven cases: every file in tests/fixtures/valid is generated in both formats and
-//! inspected; every file in tests/fixtures/invalid must be rejected with
+//! inspected (as text and as JSON); every file in tests/fixtures/invalid must be rejected with
 //! nothing written. Each run is snapshotted (exit code, output, every written file), beside the
 //! fixture's own description.
 //!
@@ -188,6 +188,16 @@ fn valid_case(name: &str, fx: &Value) {
     snapshot(
         &format!("valid__{name}__inspect"),
         &format!("{}--- stdout\n{}", inspect.header(), inspect.stdout),
+    );
+    // The JSON is a contract for scripts that read it: any change to it is reviewed here.
+    snapshot(
+        &format!("valid__{name}__inspect-json"),
+        &format!(
+            "{}--- stdout\n{}--- stderr\n{}",
+            json.header(),
+            json.stdout,
+            json.stderr
+        ),
     );
 }
 
