@@ -12,7 +12,8 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 
 use crate::support::azurite::{account_sas, Azurite};
-use crate::support::{self, args as s, lay_out, run_in, spawn_with, Run};
+use crate::support::run::spawn_with;
+use crate::support::{self, args as s, lay_out, run_in, Run};
 
 const CONTAINER: &str = "vm-app01-restore";
 const CONFIG: &str = "config-app01-1fc2d55d.json";

@@ -5,7 +5,7 @@
 
 #[cfg(feature = "azure")]
 pub mod azurite;
-mod run;
+pub mod run;
 pub mod validate;
 
 use std::path::{Path, PathBuf};
@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use base64::Engine as _;
 use serde_json::Value;
 
-pub use run::{run_in, spawn_in, spawn_with, Run, BIN};
+pub use run::{run_in, spawn_in, Run, BIN};
 
 fn fixture_dir(kind: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
