@@ -141,3 +141,26 @@ fn inputs_over_64_mib_are_refused_before_reading() {
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(r.stderr.contains("error[InputTooLarge]"), "{}", r.stderr);
 }
+
+/// Built without the `azure` feature, a blob URL is refused as a usage problem with a next step,
+/// before any network is touched; the rest of the tool is unchanged (the suite's other tests).
+#[cfg(not(feature = "azure"))]
+#[test]
+fn without_azure_feature_blob_urls_are_refused() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let r = run_in(
+        dir.path(),
+        &s(&[
+            "inspect",
+            "--config",
+            "https://acct.blob.core.windows.net/c/config.json?sv=1&sig=SECRETSIG",
+        ]),
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("error[BlobSupportNotBuilt]") && r.stderr.contains("help: "),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("SECRETSIG"), "{}", r.stderr);
+}
