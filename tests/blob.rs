@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use serde_json::{json, Value};
 
-use crate::support::azurite::{account_sas, Azurite};
+use crate::support::azurite::{account_sas, self_signed_cert, Azurite};
 use crate::support::run::spawn_with;
 use crate::support::{self, args as s, lay_out, run_in, Run};
 
@@ -296,93 +296,18 @@ fn b64url(bytes: &[u8]) -> String {
 /// and a stand-in `az` on PATH that hands `AzureCliCredential` such a token.
 #[test]
 fn token_path_over_https_with_the_azure_cli_credential() {
-    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
     let dir = tempfile::tempdir().expect("tmp");
-    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
-    let made = std::process::Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=127.0.0.1",
-        ])
-        .args([
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-            "-addext",
-            "basicConstraints=critical,CA:FALSE",
-            "-addext",
-            "extendedKeyUsage=serverAuth",
-        ])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .stderr(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !made {
-        assert!(
-            !ci,
-            "openssl is needed for the token-path test under CI=true"
-        );
-        eprintln!("SKIPPED: no openssl to make a test certificate");
+    let Some((cert, key)) = self_signed_cert(dir.path()) else {
         return;
-    }
-    let (cert_s, key_s) = (
-        cert.to_string_lossy().into_owned(),
-        key.to_string_lossy().into_owned(),
-    );
-    let Some(az) = Azurite::start_with(&["--oauth", "basic", "--cert", &cert_s, "--key", &key_s])
+    };
+    let Some(az) = Azurite::start_with(&["--oauth", "basic", "--cert", &cert, "--key", &key])
     else {
         return;
     };
     assert!(az.endpoint.starts_with("https://"), "{}", az.endpoint);
-
-    // Seed over https with curl (the test process itself does not trust the certificate).
     let fx = support::fixture("valid", "managed-bek-kek-aad-windows");
     let laid = lay_out(&fx);
-    let sas = account_sas("rwdlac");
-    let curl = |args: &[&str]| {
-        let ok = std::process::Command::new("curl")
-            .args([
-                "-sf",
-                "--cacert",
-                &cert_s,
-                "-H",
-                "x-ms-version: 2021-08-06",
-                "-o",
-                "/dev/null",
-            ])
-            .args(args)
-            .status();
-        assert!(ok.is_ok_and(|s| s.success()), "curl {args:?}");
-    };
-    curl(&[
-        "-X",
-        "PUT",
-        &format!("{}/{CONTAINER}?restype=container&{sas}", az.endpoint),
-    ]);
-    let config = laid
-        .dir
-        .path()
-        .join("config.json")
-        .to_string_lossy()
-        .into_owned();
-    curl(&[
-        "-X",
-        "PUT",
-        "-H",
-        "x-ms-blob-type: BlockBlob",
-        "--data-binary",
-        &format!("@{config}"),
-        &format!("{}?{sas}", az.url(CONTAINER, CONFIG)),
-    ]);
+    az.put_over_https(&cert, CONTAINER, CONFIG, &laid.path().join("config.json"));
 
     // A token with the claims Azurite checks.
     let now = 1_700_000_000u64;
@@ -419,7 +344,7 @@ fn token_path_over_https_with_the_azure_cli_credential() {
             ]),
             &[
                 ("PATH", OsStr::new(&path)),
-                ("SSL_CERT_FILE", OsStr::new(&cert_s)),
+                ("SSL_CERT_FILE", OsStr::new(&cert)),
             ],
         )
     };
