@@ -1,23 +1,23 @@
-//! Blob URLs against a real Azurite (issue 3): every way of naming the blobs, and every fault,
-//! through the real binary. Faults must exit 3 within seconds, name the blob with its SAS
-//! signature redacted, and write nothing.
+//! Blob URLs against a real Azurite: every way of naming the blobs, and every fault. Faults must
+//! exit 3 within seconds, name the blob with its SAS signature redacted, and write nothing. Runs
+//! are in-process, except where an environment variable is the input (the SAS token, the
+//! download deadline, the `az` on PATH): those run the real binary.
 
+use std::ffi::OsStr;
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
+use base64::Engine as _;
 use serde_json::{json, Value};
 
-use crate::support::azurite::{account_sas, Azurite};
-use crate::support::{self, lay_out, run_in, Run};
+use crate::support::azurite::{account_sas, self_signed_cert, Azurite};
+use crate::support::run::spawn_with;
+use crate::support::{self, args as s, lay_out, run_in, Run};
 
 const CONTAINER: &str = "vm-app01-restore";
 const CONFIG: &str = "config-app01-1fc2d55d.json";
 const INFO: &str = "encryptioninfo-app01-1fc2d55d.json";
-
-fn s(v: &[&str]) -> Vec<String> {
-    v.iter().map(|x| x.to_string()).collect()
-}
 
 /// The no-AAD BEK+KEK fixture: its config (UTF-16LE as Azure writes it) and encryption-info blob
 /// seeded into Azurite; the local run's output to compare against.
@@ -29,10 +29,7 @@ struct Seeded {
 
 fn seeded() -> Option<Seeded> {
     let az = Azurite::start_or_skip()?;
-    let (_, fx) = support::fixtures("valid")
-        .into_iter()
-        .find(|(n, _)| n == "managed-bek-kek-noaad-windows")
-        .expect("fixture");
+    let fx = support::fixture("valid", "managed-bek-kek-noaad-windows");
     let laid = lay_out(&fx);
     az.put(
         CONTAINER,
@@ -136,18 +133,24 @@ fn job_config_blob_uri_with_sas_from_the_environment() {
         bag.insert("Encryption Info Blob Name".into(), json!(INFO));
     });
     let sas = account_sas("r");
-    let o = std::process::Command::new(support::BIN)
+    let r = spawn_with(
+        t.laid.dir.path(),
         // A job's URI is trusted only on the job's own account or the endpoint the operator
         // names: Azurite is neither, so the operator names it.
-        .args(["generate", "--format", "arm", "--job", "job.json"])
-        .args(["--blob-endpoint", &t.az.endpoint])
-        .current_dir(t.laid.dir.path())
-        .env("AZURE_STORAGE_SAS_TOKEN", &sas)
-        .output()
-        .expect("runs");
-    let stderr = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(0), "{stderr}");
-    assert_eq!(String::from_utf8_lossy(&o.stdout), t.local.stdout);
+        &s(&[
+            "generate",
+            "--format",
+            "arm",
+            "--job",
+            "job.json",
+            "--blob-endpoint",
+            &t.az.endpoint,
+        ]),
+        &[("AZURE_STORAGE_SAS_TOKEN", OsStr::new(&sas))],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, t.local.stdout);
+    no_signature_anywhere(&r, &sas);
 }
 
 fn fault(t: &Seeded, url: &str, code: i32, error: &str) -> Run {
@@ -263,14 +266,21 @@ fn unreachable_slow_truncated_and_oversized_endpoints() {
     );
     assert!(!r.stderr.contains("SECRETSIG"), "{}", r.stderr);
 
+    // A server that accepts and never answers: only the download deadline ends the wait. A
+    // one-second deadline proves it in a second; the run must last at least that long (the
+    // deadline, not some earlier refusal, ended it) and not much longer (nothing else waits).
     let (url, _h) = fake_server(None);
     let started = Instant::now();
-    let r = run_in(t.laid.dir.path(), &s(&["inspect", "--config", &url]));
+    let r = spawn_with(
+        t.laid.dir.path(),
+        &s(&["inspect", "--config", &url]),
+        &[("RESTORE_DEPLOY_BLOB_TIMEOUT", OsStr::new("1"))],
+    );
     assert_eq!(r.code, 3, "{}", r.stderr);
     assert!(r.stderr.contains("error[BlobTimeout]"), "{}", r.stderr);
     assert!(
-        started.elapsed() < Duration::from_secs(20),
-        "{:?}",
+        (Duration::from_secs(1)..Duration::from_secs(6)).contains(&started.elapsed()),
+        "a 1 s deadline ended the download after {:?}",
         started.elapsed()
     );
     eprintln!(
@@ -288,17 +298,7 @@ fn unreachable_slow_truncated_and_oversized_endpoints() {
 }
 
 fn b64url(bytes: &[u8]) -> String {
-    const T: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::new();
-    for c in bytes.chunks(3) {
-        let n = (c[0] as u32) << 16
-            | (*c.get(1).unwrap_or(&0) as u32) << 8
-            | *c.get(2).unwrap_or(&0) as u32;
-        for i in 0..=c.len() {
-            out.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
-        }
-    }
-    out
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
 /// The Entra ID path for real: Azurite over https with `--oauth basic` (it checks a token's
@@ -306,96 +306,18 @@ fn b64url(bytes: &[u8]) -> String {
 /// and a stand-in `az` on PATH that hands `AzureCliCredential` such a token.
 #[test]
 fn token_path_over_https_with_the_azure_cli_credential() {
-    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
     let dir = tempfile::tempdir().expect("tmp");
-    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
-    let made = std::process::Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=127.0.0.1",
-        ])
-        .args([
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-            "-addext",
-            "basicConstraints=critical,CA:FALSE",
-            "-addext",
-            "extendedKeyUsage=serverAuth",
-        ])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .stderr(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !made {
-        assert!(
-            !ci,
-            "openssl is needed for the token-path test under CI=true"
-        );
-        eprintln!("SKIPPED: no openssl to make a test certificate");
+    let Some((cert, key)) = self_signed_cert(dir.path()) else {
         return;
-    }
-    let (cert_s, key_s) = (
-        cert.to_string_lossy().into_owned(),
-        key.to_string_lossy().into_owned(),
-    );
-    let Some(az) = Azurite::start_with(&["--oauth", "basic", "--cert", &cert_s, "--key", &key_s])
+    };
+    let Some(az) = Azurite::start_with(&["--oauth", "basic", "--cert", &cert, "--key", &key])
     else {
         return;
     };
     assert!(az.endpoint.starts_with("https://"), "{}", az.endpoint);
-
-    // Seed over https with curl (the test process itself does not trust the certificate).
-    let (_, fx) = support::fixtures("valid")
-        .into_iter()
-        .find(|(n, _)| n == "managed-bek-kek-aad-windows")
-        .expect("fixture");
+    let fx = support::fixture("valid", "managed-bek-kek-aad-windows");
     let laid = lay_out(&fx);
-    let sas = account_sas("rwdlac");
-    let curl = |args: &[&str]| {
-        let ok = std::process::Command::new("curl")
-            .args([
-                "-sf",
-                "--cacert",
-                &cert_s,
-                "-H",
-                "x-ms-version: 2021-08-06",
-                "-o",
-                "/dev/null",
-            ])
-            .args(args)
-            .status();
-        assert!(ok.is_ok_and(|s| s.success()), "curl {args:?}");
-    };
-    curl(&[
-        "-X",
-        "PUT",
-        &format!("{}/{CONTAINER}?restype=container&{sas}", az.endpoint),
-    ]);
-    let config = laid
-        .dir
-        .path()
-        .join("config.json")
-        .to_string_lossy()
-        .into_owned();
-    curl(&[
-        "-X",
-        "PUT",
-        "-H",
-        "x-ms-blob-type: BlockBlob",
-        "--data-binary",
-        &format!("@{config}"),
-        &format!("{}?{sas}", az.url(CONTAINER, CONFIG)),
-    ]);
+    az.put_over_https(&cert, CONTAINER, CONFIG, &laid.path().join("config.json"));
 
     // A token with the claims Azurite checks.
     let now = 1_700_000_000u64;
@@ -418,9 +340,10 @@ fn token_path_over_https_with_the_azure_cli_credential() {
         std::env::var("PATH").unwrap_or_default()
     );
 
-    let run = |extra_path: &str| {
-        std::process::Command::new(support::BIN)
-            .args([
+    let run = || {
+        spawn_with(
+            laid.dir.path(),
+            &s(&[
                 "inspect",
                 "--job",
                 "job.json",
@@ -428,21 +351,16 @@ fn token_path_over_https_with_the_azure_cli_credential() {
                 "cli",
                 "--config",
                 &az.url(CONTAINER, CONFIG),
-            ])
-            .current_dir(laid.dir.path())
-            .env("PATH", extra_path)
-            .env("SSL_CERT_FILE", &cert_s)
-            .output()
-            .expect("runs")
+            ]),
+            &[
+                ("PATH", OsStr::new(&path)),
+                ("SSL_CERT_FILE", OsStr::new(&cert)),
+            ],
+        )
     };
-    let o = run(&path);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert!(String::from_utf8_lossy(&o.stdout).contains("with Azure AD"));
+    let r = run();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("with Azure AD"));
 
     // An `az` that is not signed in: a credential error, exit 3, with the next step.
     std::fs::write(
@@ -450,11 +368,11 @@ fn token_path_over_https_with_the_azure_cli_credential() {
         "#!/bin/sh\necho 'ERROR: Please run az login to setup account.' >&2\nexit 1\n",
     )
     .expect("az");
-    let o = run(&path);
-    let stderr = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(3), "{stderr}");
+    let r = run();
+    assert_eq!(r.code, 3, "{}", r.stderr);
     assert!(
-        stderr.contains("error[BlobCredential]") && stderr.contains("az login"),
-        "{stderr}"
+        r.stderr.contains("error[BlobCredential]") && r.stderr.contains("az login"),
+        "{}",
+        r.stderr
     );
 }

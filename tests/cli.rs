@@ -1,33 +1,22 @@
-//! The CLI contract: exit codes, stdout/stderr split, --check, standard input.
+//! The CLI contract: exit codes, stdout/stderr split, --check, standard input. What only a process
+//! shows (its exit status, its standard input) runs the real binary; the rest runs in-process.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use crate::support::{self, lay_out, run_in, BIN};
-
-fn s(v: &[&str]) -> Vec<String> {
-    v.iter().map(|x| x.to_string()).collect()
-}
-
-fn fixture(name: &str) -> serde_json::Value {
-    support::fixtures("valid")
-        .into_iter()
-        .find(|(n, _)| n == name)
-        .expect("fixture")
-        .1
-}
+use crate::support::{args as s, fixture, lay_out, run_in, spawn_in, BIN};
 
 #[test]
 fn no_source_is_a_usage_error() {
     let dir = tempfile::tempdir().expect("tmp");
-    let r = run_in(dir.path(), &s(&["generate", "--format", "arm"]));
+    let r = spawn_in(dir.path(), &s(&["generate", "--format", "arm"]));
     assert_eq!(r.code, 2, "{}", r.stderr);
 }
 
 #[test]
 fn missing_file_is_an_environment_error() {
     let dir = tempfile::tempdir().expect("tmp");
-    let r = run_in(dir.path(), &s(&["inspect", "--config", "nope.json"]));
+    let r = spawn_in(dir.path(), &s(&["inspect", "--config", "nope.json"]));
     assert_eq!(r.code, 3, "{}", r.stderr);
     assert!(
         r.stderr.contains("error[FileSystem]") && r.stderr.contains("nope.json"),
@@ -38,7 +27,7 @@ fn missing_file_is_an_environment_error() {
 
 #[test]
 fn check_flag_reports_stale_files_with_a_diff() {
-    let fx = fixture("managed-bek-kek-aad-windows");
+    let fx = fixture("valid", "managed-bek-kek-aad-windows");
     let laid = lay_out(&fx);
     let mut a = s(&["generate", "--format", "arm", "--out", "out"]);
     a.extend(laid.source_args.clone());
@@ -68,7 +57,7 @@ fn check_flag_reports_stale_files_with_a_diff() {
 
 #[test]
 fn config_from_standard_input() {
-    let fx = fixture("unencrypted-managed-windows");
+    let fx = fixture("valid", "unencrypted-managed-windows");
     let laid = lay_out(&fx);
     let bytes = std::fs::read(laid.dir.path().join("config.json")).expect("config");
     let mut child = Command::new(BIN)
@@ -98,7 +87,7 @@ fn config_from_standard_input() {
 
 #[test]
 fn recovery_point_override_beats_the_job() {
-    let fx = fixture("date-one-second-before");
+    let fx = fixture("valid", "date-one-second-before");
     let laid = lay_out(&fx);
     let mut a = s(&[
         "generate",
@@ -114,7 +103,7 @@ fn recovery_point_override_beats_the_job() {
 
 #[test]
 fn overrides_change_the_case_and_show_in_inspect() {
-    let fx = fixture("managed-bek-noaad-linux");
+    let fx = fixture("valid", "managed-bek-noaad-linux");
     let laid = lay_out(&fx);
     let mut a = s(&[
         "inspect",
@@ -151,4 +140,27 @@ fn inputs_over_64_mib_are_refused_before_reading() {
     let r = run_in(dir.path(), &s(&["inspect", "--config", "huge.json"]));
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(r.stderr.contains("error[InputTooLarge]"), "{}", r.stderr);
+}
+
+/// Built without the `azure` feature, a blob URL is refused as a usage problem with a next step,
+/// before any network is touched; the rest of the tool is unchanged (the suite's other tests).
+#[cfg(not(feature = "azure"))]
+#[test]
+fn without_azure_feature_blob_urls_are_refused() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let r = run_in(
+        dir.path(),
+        &s(&[
+            "inspect",
+            "--config",
+            "https://acct.blob.core.windows.net/c/config.json?sv=1&sig=SECRETSIG",
+        ]),
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("error[BlobSupportNotBuilt]") && r.stderr.contains("help: "),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("SECRETSIG"), "{}", r.stderr);
 }

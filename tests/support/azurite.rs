@@ -1,10 +1,11 @@
 //! A real Azurite blob service for one test: started on a free port, in memory, and killed by a
 //! guard that also runs when the test panics. Seeded through the official SDK with an account
-//! SAS signed from the emulator's well-known key. Under `CI=true` a missing Azurite fails the
+//! SAS signed from the emulator's well-known key (or with curl, when it serves a self-signed
+//! certificate over https). Under `CI=true` a missing Azurite fails the
 //! test; elsewhere the test is skipped with a loud note (run `npm ci` to get it).
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 use azure_core::http::RequestContent;
@@ -116,6 +117,64 @@ impl Azurite {
                 .expect("upload");
         });
     }
+
+    /// Create the container if needed and upload `file` over https with curl, trusting `cert`:
+    /// for an Azurite serving a test certificate, which this process does not trust.
+    pub fn put_over_https(&self, cert: &str, container: &str, blob: &str, file: &Path) {
+        let sas = account_sas("rwdlac");
+        let curl = |args: &[&str]| {
+            let ok = Command::new("curl")
+                .args(["-sf", "--cacert", cert, "-H", "x-ms-version: 2021-08-06"])
+                .args(["-o", "/dev/null"])
+                .args(args)
+                .status();
+            assert!(ok.is_ok_and(|s| s.success()), "curl {args:?}");
+        };
+        let container_url = format!("{}/{container}?restype=container&{sas}", self.endpoint);
+        curl(&["-X", "PUT", &container_url]);
+        curl(&[
+            "-X",
+            "PUT",
+            "-H",
+            "x-ms-blob-type: BlockBlob",
+            "--data-binary",
+            &format!("@{}", file.display()),
+            &format!("{}?{sas}", self.url(container, blob)),
+        ]);
+    }
+}
+
+/// A self-signed leaf certificate for 127.0.0.1 (`cert.pem`, `key.pem` in `dir`), made with
+/// openssl; `None` to skip when openssl is missing (never under `CI=true`).
+pub fn self_signed_cert(dir: &Path) -> Option<(String, String)> {
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let made = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        ])
+        .args(["-subj", "/CN=127.0.0.1"])
+        .args(["-addext", "subjectAltName=IP:127.0.0.1"])
+        .args(["-addext", "basicConstraints=critical,CA:FALSE"])
+        .args(["-addext", "extendedKeyUsage=serverAuth"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !made {
+        assert!(
+            !std::env::var("CI").is_ok_and(|v| v == "true"),
+            "openssl is needed for the https tests under CI=true"
+        );
+        eprintln!("SKIPPED: no openssl to make a test certificate");
+        return None;
+    }
+    Some((
+        cert.to_string_lossy().into_owned(),
+        key.to_string_lossy().into_owned(),
+    ))
 }
 
 /// An account SAS signed with the emulator's well-known key (`sv` 2021-08-06 string-to-sign).

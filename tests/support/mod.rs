@@ -1,54 +1,76 @@
-//! Shared test plumbing: fixtures → files on disk → a run of the binary → a snapshot-able text.
+//! Shared test plumbing: fixtures → files on disk → a run (in-process, or of the real binary where
+//! the process itself is under test) → a snapshot-able text.
 
 #![allow(dead_code)]
 
 #[cfg(feature = "azure")]
 pub mod azurite;
+pub mod run;
 pub mod validate;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
+use base64::Engine as _;
 use serde_json::Value;
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_restore-deploy");
+pub use run::{run_in, spawn_in, Run, BIN};
 
-pub fn fixtures(kind: &str) -> Vec<(String, Value)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+fn fixture_dir(kind: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
-        .join(kind);
-    let mut out: Vec<(String, Value)> = std::fs::read_dir(&dir)
+        .join(kind)
+}
+
+/// One fixture file: its name (the file stem) and its JSON.
+pub fn load_fixture(path: &Path) -> (String, Value) {
+    let name = path
+        .file_stem()
+        .expect("fixture file name")
+        .to_string_lossy()
+        .into_owned();
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let fx = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()));
+    (name, fx)
+}
+
+/// Every fixture of a kind (`valid`, `invalid`), sorted by name.
+pub fn fixtures(kind: &str) -> Vec<(String, Value)> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(fixture_dir(kind))
         .expect("fixture folder")
         .map(|e| e.expect("entry").path())
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .map(|p| {
-            let name = p.file_stem().expect("stem").to_string_lossy().into_owned();
-            let v = serde_json::from_str(&std::fs::read_to_string(&p).expect("read"))
-                .expect("fixture is JSON");
-            (name, v)
-        })
         .collect();
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    out
+    paths.sort();
+    paths.iter().map(|p| load_fixture(p)).collect()
+}
+
+/// The fixture `tests/fixtures/<kind>/<name>.json`.
+pub fn fixture(kind: &str, name: &str) -> Value {
+    load_fixture(&fixture_dir(kind).join(format!("{name}.json"))).1
+}
+
+/// UTF-16LE as Azure Backup writes the config blob: optionally with a byte-order mark, and
+/// followed by `nuls` NUL code units of padding.
+pub fn utf16le(text: &str, bom: bool, nuls: usize) -> Vec<u8> {
+    let mut b = if bom { vec![0xFF, 0xFE] } else { vec![] };
+    for u in text.encode_utf16() {
+        b.extend_from_slice(&u.to_le_bytes());
+    }
+    b.extend(std::iter::repeat_n(0u8, nuls * 2));
+    b
 }
 
 /// Encode text the way the fixture says Azure wrote it.
 pub fn encode(text: &str, encoding: &str) -> Vec<u8> {
-    let utf16 = |bom: bool, nuls: usize| {
-        let mut b = if bom { vec![0xFF, 0xFE] } else { vec![] };
-        for u in text.encode_utf16() {
-            b.extend_from_slice(&u.to_le_bytes());
-        }
-        b.extend(std::iter::repeat_n(0u8, nuls * 2));
-        b
-    };
     match encoding {
         "utf8" => text.as_bytes().to_vec(),
         "utf8-bom" => [&[0xEF, 0xBB, 0xBF][..], text.as_bytes()].concat(),
-        "utf16le" => utf16(false, 0),
-        "utf16le-bom" => utf16(true, 0),
-        "utf16le-nul" => utf16(false, 16),
-        "utf16le-bom-nul" => utf16(true, 16),
+        "utf16le" => utf16le(text, false, 0),
+        "utf16le-bom" => utf16le(text, true, 0),
+        "utf16le-nul" => utf16le(text, false, 16),
+        "utf16le-bom-nul" => utf16le(text, true, 16),
         other => panic!("unknown encoding {other}"),
     }
 }
@@ -60,6 +82,27 @@ pub struct Laid {
     pub extra_args: Vec<String>,
 }
 
+impl Laid {
+    /// `cmd`, then the fixture's source arguments, then its own extra arguments.
+    pub fn args(&self, cmd: &[&str]) -> Vec<String> {
+        let mut a = self.args_without_extra(cmd);
+        a.extend(self.extra_args.iter().cloned());
+        a
+    }
+
+    /// `cmd`, then the fixture's source arguments only.
+    pub fn args_without_extra(&self, cmd: &[&str]) -> Vec<String> {
+        cmd.iter()
+            .map(|s| s.to_string())
+            .chain(self.source_args.iter().cloned())
+            .collect()
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
 pub fn lay_out(fx: &Value) -> Laid {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut source_args = Vec::new();
@@ -67,7 +110,11 @@ pub fn lay_out(fx: &Value) -> Laid {
     let config_bytes = if let Some(raw) = fx.get("config_raw").and_then(Value::as_str) {
         Some(raw.as_bytes().to_vec())
     } else if let Some(b64) = fx.get("config_base64").and_then(Value::as_str) {
-        Some(base64_decode(b64))
+        Some(
+            base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .expect("config_base64 is base64"),
+        )
     } else {
         match &fx["config"] {
             Value::Null => None,
@@ -115,58 +162,12 @@ pub fn lay_out(fx: &Value) -> Laid {
     }
 }
 
-fn base64_decode(s: &str) -> Vec<u8> {
-    const T: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = Vec::new();
-    let (mut acc, mut bits) = (0u32, 0);
-    for c in s.bytes().filter(|c| *c != b'=') {
-        let v = T.iter().position(|t| *t == c).expect("base64") as u32;
-        acc = (acc << 6) | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
-    }
-    out
+/// Owned arguments from string literals.
+pub fn args(v: &[&str]) -> Vec<String> {
+    v.iter().map(|x| x.to_string()).collect()
 }
 
-pub struct Run {
-    pub code: i32,
-    pub stdout: String,
-    pub stderr: String,
-    pub args: Vec<String>,
-}
-
-pub fn run_in(dir: &Path, args: &[String]) -> Run {
-    let o = Command::new(BIN)
-        .args(args)
-        .current_dir(dir)
-        .env_remove("AZURE_STORAGE_SAS_TOKEN")
-        .output()
-        .expect("binary runs");
-    Run {
-        code: o
-            .status
-            .code()
-            .expect("exited, not killed by a signal (a panic exits 101)"),
-        stdout: String::from_utf8(o.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(o.stderr).expect("stderr is UTF-8"),
-        args: args.to_vec(),
-    }
-}
-
-impl Run {
-    pub fn header(&self) -> String {
-        format!(
-            "$ restore-deploy {}\nexit: {}\n",
-            self.args.join(" "),
-            self.code
-        )
-    }
-}
-
-/// All regular files under `dir/sub`, sorted, with their text.
+/// All regular files under `dir`, recursively, sorted, with their text.
 pub fn files_under(dir: &Path) -> Vec<(PathBuf, String)> {
     let mut out = Vec::new();
     if let Ok(rd) = std::fs::read_dir(dir) {
@@ -188,12 +189,14 @@ pub fn files_under(dir: &Path) -> Vec<(PathBuf, String)> {
 pub use validate::arm_expr::arm_unescape;
 pub use validate::powershell::ps_quote;
 
+/// Assert `text` against `snapshots/<name>.snap`. Under `insta::glob!` the fixture file is recorded
+/// as the snapshot's `input_file`, but the name stays `<kind>__<fixture>__<output>`, so a
+/// fixture's snapshots sit together and keep the names their history has.
 pub fn snapshot(name: &str, text: &str) {
-    insta::with_settings!({
-        snapshot_path => "../../snapshots",
-        prepend_module_to_snapshot => false,
-        omit_expression => true,
-    }, {
-        insta::assert_snapshot!(name, text);
-    });
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.remove_snapshot_suffix();
+    settings.bind(|| insta::assert_snapshot!(name, text));
 }
