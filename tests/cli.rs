@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use crate::support::{args as s, fixture, lay_out, run_in, spawn_in, BIN};
+use crate::support::{args as s, files_under, fixture, lay_out, run_in, spawn_in, Laid, BIN};
 
 #[test]
 fn no_source_is_a_usage_error() {
@@ -163,4 +163,51 @@ fn without_azure_feature_blob_urls_are_refused() {
         r.stderr
     );
     assert!(!r.stderr.contains("SECRETSIG"), "{}", r.stderr);
+}
+
+/// Most tests run the tool in-process (`run_in`); that only proves anything while it reads exactly
+/// as the binary does. Compared here on a success, a rejected input, a multi-problem check and a
+/// usage error: exit code, stdout and stderr must match byte for byte, and so must the files.
+#[test]
+fn in_process_runs_read_as_the_binary() {
+    let cases = [
+        (
+            "valid",
+            "managed-bek-kek-aad-windows",
+            &["generate", "--format", "arm", "--out", "out"][..],
+        ),
+        (
+            "valid",
+            "job-rest-resource-noaad-linux",
+            &["inspect", "--json"][..],
+        ),
+        (
+            "invalid",
+            "duplicate-lun",
+            &["generate", "--format", "powershell", "--out", "out"][..],
+        ),
+        ("invalid", "check-every-key-problem", &["check"][..]),
+        (
+            "valid",
+            "managed-bek-aad-linux",
+            &["generate", "--format", "no-such-format"][..],
+        ),
+    ];
+    for (kind, name, cmd) in cases {
+        let fx = fixture(kind, name);
+        let (here, there) = (lay_out(&fx), lay_out(&fx));
+        let a = here.args(cmd);
+        let (inproc, binary) = (run_in(here.path(), &a), spawn_in(there.path(), &a));
+        let what = format!("{kind}/{name}: {}", inproc.header());
+        assert_eq!(inproc.code, binary.code, "{what}");
+        assert_eq!(inproc.stdout, binary.stdout, "{what}");
+        assert_eq!(inproc.stderr, binary.stderr, "{what}");
+        let files = |l: &Laid| -> Vec<(std::path::PathBuf, String)> {
+            files_under(&l.path().join("out"))
+                .into_iter()
+                .map(|(p, t)| (p.strip_prefix(l.path()).expect("under").to_path_buf(), t))
+                .collect()
+        };
+        assert_eq!(files(&here), files(&there), "{what}");
+    }
 }
