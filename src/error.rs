@@ -180,13 +180,14 @@ impl Error {
 
 /// Characters that must never reach a terminal raw: C0 controls, DEL, C1 controls (U+009B is an
 /// 8-bit CSI), bidirectional overrides, embeddings, isolates and marks (they reorder what the
-/// reader sees), and the line and paragraph separators. Every output writes them in its own
+/// reader sees), the line and paragraph separators, and the invisible zero-width space and byte
+/// order mark (they hide text in names). Every output writes them in its own
 /// escape syntax instead, so the value is kept exactly and shown harmlessly.
 pub fn is_hazard(c: char) -> bool {
     c.is_control()
         || matches!(
             c,
-            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}'
+            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}' | '\u{200B}' | '\u{FEFF}'
         )
 }
 
