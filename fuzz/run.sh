@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 secs="${1:-60}"
 export RUSTC_BOOTSTRAP=1
-for t in config_blob job_details generate; do
+for t in config_blob job_details generate escape; do
   mkdir -p "corpus/$t"
   if ! cargo fuzz run "$t" "corpus/$t" "seeds/$t" -- -max_total_time="$secs" -rss_limit_mb=2048 \
       -max_len=262144 -timeout=10 > "run-$t.log" 2>&1; then

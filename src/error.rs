@@ -178,15 +178,28 @@ impl Error {
     }
 }
 
+/// Characters that must never reach a terminal raw: C0 controls, DEL, C1 controls (U+009B is an
+/// 8-bit CSI), bidirectional overrides, embeddings, isolates and marks (they reorder what the
+/// reader sees), the line and paragraph separators, and the invisible zero-width space and byte
+/// order mark (they hide text in names). Every output writes them in its own
+/// escape syntax instead, so the value is kept exactly and shown harmlessly.
+pub fn is_hazard(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}' | '\u{200B}' | '\u{FEFF}'
+        )
+}
+
 /// User values can hold control characters (a hostile VM name with an ANSI escape or a newline).
-/// Messages go to a terminal, so those are shown escaped, never sent raw.
+/// Messages go to a terminal, so those are shown escaped (`\u{1b}`), never sent raw.
 pub fn shown(s: &str) -> String {
-    if !s.chars().any(char::is_control) {
+    if !s.chars().any(is_hazard) {
         return s.to_owned();
     }
     s.chars()
         .map(|c| {
-            if c.is_control() {
+            if is_hazard(c) {
                 c.escape_default().to_string()
             } else {
                 c.to_string()
@@ -297,6 +310,16 @@ mod tests {
                 c.exit_code()
             );
         }
+    }
+
+    #[test]
+    fn hazards_are_shown_escaped() {
+        assert_eq!(shown("a\u{1b}[2Jb"), "a\\u{1b}[2Jb");
+        assert_eq!(
+            shown("x\u{7f}\u{9b}\u{202e}\u{2066}\u{2028}y"),
+            "x\\u{7f}\\u{9b}\\u{202e}\\u{2066}\\u{2028}y"
+        );
+        assert_eq!(shown("plain é ✓"), "plain é ✓");
     }
 
     #[test]

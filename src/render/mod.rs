@@ -16,7 +16,7 @@ use handlebars::{
     RenderErrorReason,
 };
 
-use crate::error::Error;
+use crate::error::{is_hazard, Error};
 
 /// Template names, addressed by constant; `templates_resolve` checks each is registered.
 pub const ARM_TEMPLATE: &str = "arm/azuredeploy.json";
@@ -114,10 +114,36 @@ fn int_helper(
     }
 }
 
-/// A PowerShell single-quoted string literal. Inside one, only quote characters are special, and
-/// PowerShell treats the typographic single quotes U+2018..U+201B like `'`: each is doubled, so
-/// no input can end the string, start a command or expand a variable.
+/// A PowerShell string from input. Inside a single-quoted literal only quote characters are
+/// special, and PowerShell treats the typographic single quotes U+2018..U+201B like `'`: each is
+/// doubled, so no input can end the string, start a command or expand a variable. Characters that
+/// must not reach a terminal raw ([`is_hazard`]) are written outside the literal as `[char]0x…`,
+/// joined with `+` in parentheses, so the value stays exact: `('a' + [char]0x001B + 'b')`.
 pub fn ps_quote(s: &str) -> String {
+    if !s.chars().any(is_hazard) {
+        return ps_literal(s);
+    }
+    let mut parts: Vec<String> = Vec::new();
+    let mut run = String::new();
+    for c in s.chars() {
+        if is_hazard(c) {
+            if !run.is_empty() || parts.is_empty() {
+                // A leading `''` makes the sum a string: `[char] + [char]` would add numbers.
+                parts.push(ps_literal(&run));
+                run.clear();
+            }
+            parts.push(format!("[char]0x{:04X}", u32::from(c)));
+        } else {
+            run.push(c);
+        }
+    }
+    if !run.is_empty() {
+        parts.push(ps_literal(&run));
+    }
+    format!("({})", parts.join(" + "))
+}
+
+fn ps_literal(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('\'');
     for c in s.chars() {
@@ -128,6 +154,74 @@ pub fn ps_quote(s: &str) -> String {
     }
     out.push('\'');
     out
+}
+
+/// JSON text with every [`is_hazard`] character written as `\uXXXX` (serde_json already does so
+/// for C0; DEL, C1, bidi controls and the separators it leaves raw). The value is unchanged for
+/// any JSON reader, ARM included.
+pub fn to_json_pretty<T: serde::Serialize>(v: &T) -> Result<String, serde_json::Error> {
+    let mut buf = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(
+        &mut buf,
+        Inert(serde_json::ser::PrettyFormatter::new()),
+    );
+    v.serialize(&mut ser)?;
+    // serde_json writes valid UTF-8; the fallback is unreachable but keeps this total.
+    Ok(String::from_utf8(buf).unwrap_or_default())
+}
+
+/// A formatter that escapes hazards inside strings and otherwise lays out like `F`.
+struct Inert<F>(F);
+
+impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for Inert<F> {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut rest = fragment;
+        while let Some((i, c)) = rest.char_indices().find(|(_, c)| is_hazard(*c)) {
+            w.write_all(&rest.as_bytes()[..i])?;
+            write!(w, "\\u{:04x}", u32::from(c))?;
+            rest = &rest[i + c.len_utf8()..];
+        }
+        w.write_all(rest.as_bytes())
+    }
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object_value(w)
+    }
 }
 
 /// Render one template with a typed context.
@@ -149,8 +243,8 @@ pub fn clean_text(s: &str) -> String {
 pub fn clean_json(name: &str, s: &str) -> Result<String, Error> {
     let v: serde_json::Value = serde_json::from_str(s)
         .map_err(|e| Error::internal(format!("template `{name}` produced invalid JSON: {e}")))?;
-    let mut out = serde_json::to_string_pretty(&v)
-        .map_err(|e| Error::internal(format!("cannot print `{name}`: {e}")))?;
+    let mut out =
+        to_json_pretty(&v).map_err(|e| Error::internal(format!("cannot print `{name}`: {e}")))?;
     out.push('\n');
     Ok(out)
 }
@@ -199,6 +293,34 @@ mod tests {
         assert_eq!(ps_quote("it's"), "'it''s'");
         assert_eq!(ps_quote("a\u{2019}b"), "'a\u{2019}\u{2019}b'");
         assert_eq!(ps_quote("$(rm -r /)`n\"x\""), "'$(rm -r /)`n\"x\"'");
+    }
+
+    #[test]
+    fn ps_hazards_go_outside_the_literal() {
+        assert_eq!(ps_quote("a\u{1b}[2Jb"), "('a' + [char]0x001B + '[2Jb')");
+        assert_eq!(ps_quote("\u{1b}"), "('' + [char]0x001B)");
+        assert_eq!(
+            ps_quote("it's\n\u{202e}"),
+            "('it''s' + [char]0x000A + [char]0x202E)"
+        );
+    }
+
+    #[test]
+    fn json_hazards_are_escaped_and_the_value_kept() {
+        let v = serde_json::json!({"k\u{9b}": "a\u{7f}b\u{2028}\u{202e}\u{1b}é\"\\"});
+        let text = to_json_pretty(&v).expect("prints");
+        // Only the layout's own newlines remain.
+        assert!(!text.chars().any(|c| c != '\n' && is_hazard(c)), "{text:?}");
+        assert!(text.contains("\\u009b") && text.contains("\\u007f") && text.contains("\\u2028"));
+        assert!(text.contains("é"), "{text}");
+        let back: serde_json::Value = serde_json::from_str(&text).expect("parses");
+        assert_eq!(back, v);
+        // The layout is serde_json's own pretty layout.
+        let plain = serde_json::json!({"a": [1, {"b": null}]});
+        assert_eq!(
+            to_json_pretty(&plain).ok(),
+            serde_json::to_string_pretty(&plain).ok()
+        );
     }
 
     #[test]
