@@ -512,3 +512,24 @@ fn check_of_an_untouched_bundle_is_up_to_date() {
     assert!(text(&o.stderr).contains("chk is up to date"));
     assert_eq!(fs::read_dir(at.join("chk")).expect("ls").count(), 2);
 }
+
+#[test]
+fn check_diffs_show_terminal_controls_escaped() {
+    // A tampered file on disk must not reach the terminal raw through the diff.
+    let out = check_after(|_, chk| {
+        fs::write(
+            chk.join("azuredeploy.parameters.json"),
+            "{\n  \"x\": \"\u{1b}]52;c;cGF5bG9hZA==\u{7}\u{1b}[2J\u{202e}\"\n}\n",
+        )
+        .expect("write");
+    });
+    assert!(
+        out.contains("\\u{1b}]52;c;cGF5bG9hZA==\\u{7}\\u{1b}[2J\\u{202e}"),
+        "{out}"
+    );
+    assert!(
+        !out.chars()
+            .any(|c| c != '\n' && (c.is_control() || c == '\u{202e}')),
+        "{out:?}"
+    );
+}

@@ -40,7 +40,7 @@ pub fn json(r: &Restore) -> Result<String, crate::error::Error> {
         arm_template: verdict(r),
         restore: r,
     };
-    serde_json::to_string_pretty(&doc)
+    super::to_json_pretty(&doc)
         .map(|mut s| {
             s.push('\n');
             s

@@ -75,7 +75,9 @@ pub fn contexts(r: &Restore) -> (TemplateContext, ParametersContext) {
     let tags = r
         .tags
         .iter()
-        .map(|(k, v)| (k.clone(), Value::String(arm_literal(v))))
+        // ARM evaluates expressions in property names too (the documented
+        // `[concat('hidden-link:', ...)]` tag pattern), so names get the same escape as values.
+        .map(|(k, v)| (arm_literal(k), Value::String(arm_literal(v))))
         .collect();
     let template = TemplateContext {
         compute_api: COMPUTE_API,

@@ -169,15 +169,74 @@ pub fn check_commands(s: &Script, allowed: &[&str]) -> Result<(), Vec<String>> {
 
 /// A PowerShell single-quoted literal: every quote character PowerShell accepts is doubled.
 pub fn ps_quote(s: &str) -> String {
-    let mut out = String::from("'");
-    for c in s.chars() {
-        if matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}') {
+    ps_quote_parts(s).0
+}
+
+/// Characters no output may carry raw (terminal controls, bidi controls, separators, invisible
+/// marks): written by the script as `[char]0x....` outside the literals.
+pub fn is_hazard(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}'
+                | '\u{200B}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{FEFF}'
+        )
+}
+
+/// The expected PowerShell text for a value, and the byte ranges (within it) of its single-quoted
+/// literals: one literal, or `('a' + [char]0x001B + 'b')` when the value holds hazards.
+pub fn ps_quote_parts(s: &str) -> (String, Vec<Range<usize>>) {
+    fn literal(t: &str) -> String {
+        let mut out = String::from("'");
+        for c in t.chars() {
+            if matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}') {
+                out.push(c);
+            }
             out.push(c);
         }
-        out.push(c);
+        out.push('\'');
+        out
     }
-    out.push('\'');
-    out
+    if !s.chars().any(is_hazard) {
+        let q = literal(s);
+        let whole = 0..q.len();
+        return (q, vec![whole]);
+    }
+    let mut out = String::from("(");
+    let mut literals = Vec::new();
+    let mut push = |out: &mut String, piece: String, is_literal: bool| {
+        if out.len() > 1 {
+            out.push_str(" + ");
+        }
+        if is_literal {
+            literals.push(out.len()..out.len() + piece.len());
+        }
+        out.push_str(&piece);
+    };
+    let mut run = String::new();
+    for c in s.chars() {
+        if is_hazard(c) {
+            if !run.is_empty() || out.len() == 1 {
+                push(&mut out, literal(&run), true);
+                run.clear();
+            }
+            push(&mut out, format!("[char]0x{:04X}", u32::from(c)), false);
+        } else {
+            run.push(c);
+        }
+    }
+    if !run.is_empty() {
+        push(&mut out, literal(&run), true);
+    }
+    out.push(')');
+    (out, literals)
 }
 
 /// Every occurrence of each value's quoted form is a whole single-quoted literal, and the raw
@@ -186,22 +245,41 @@ pub fn ps_quote(s: &str) -> String {
 pub fn check_literal_only(src: &str, s: &Script, values: &[&str]) -> Result<(), Vec<String>> {
     let mut problems = Vec::new();
     for v in values.iter().filter(|v| !v.is_empty()) {
-        let q = ps_quote(v);
+        let (q, pieces) = ps_quote_parts(v);
         let mut found = false;
         for (i, _) in src.match_indices(&q) {
-            let r = i..i + q.len();
-            if s.verbatim.contains(&r) {
+            let whole = |r: &Range<usize>| s.verbatim.contains(&(i + r.start..i + r.end));
+            let inside = |r: &Range<usize>| {
+                s.verbatim
+                    .iter()
+                    .any(|lit| lit.start <= i + r.start && i + r.end <= lit.end)
+            };
+            if pieces.iter().all(whole) {
                 found = true;
-            } else if !s
-                .verbatim
-                .iter()
-                .any(|lit| lit.start <= r.start && r.end <= lit.end)
-            {
-                problems.push(format!("`{q}` at byte {i} is not a whole string literal"));
+            } else if !pieces.iter().all(inside) {
+                problems.push(format!(
+                    "`{q}` at byte {i} is not made of whole string literals"
+                ));
             }
         }
         if !found {
             problems.push(format!("the value `{v}` does not appear as a literal"));
+        }
+        if v.chars().any(is_hazard) {
+            // Raw, the value would be inside a literal (its controls reaching a terminal) or
+            // pasted in code; text that merely spans a literal's edge is neither.
+            for (i, _) in src.match_indices(*v) {
+                let r = i..i + v.len();
+                let within = s.inert.iter().any(|l| l.start <= r.start && r.end <= l.end);
+                let touches = s.inert.iter().any(|l| l.start < r.end && r.start < l.end);
+                if within || !touches {
+                    problems.push(format!(
+                        "the value `{}` appears raw at byte {i}",
+                        v.escape_debug()
+                    ));
+                }
+            }
+            continue;
         }
         // A pasted value sits in code, clear of every literal; a match that overlaps a literal
         // is text that merely spans a literal's edge (e.g. `'x'` then a newline, for `x'\n`).
@@ -238,6 +316,8 @@ mod tests {
         "l1\nl2",
         "&<>|;#",
         "'; Stop-Computer; '",
+        "esc\u{1b}[2J + 'x'",
+        "\u{202e}rtl\u{9b}",
         "\u{65e5}\u{672c}",
     ];
 
