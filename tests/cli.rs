@@ -211,3 +211,82 @@ fn in_process_runs_read_as_the_binary() {
         assert_eq!(files(&here), files(&there), "{what}");
     }
 }
+
+/// The product written to a closed standard output went nowhere: that is a failure (exit 3),
+/// while a reader that leaves early (`| head`) is the reader's choice (exit 0, no message).
+#[cfg(unix)]
+#[test]
+fn closed_stdout_fails_and_a_reader_that_leaves_does_not() {
+    let fx = fixture("valid", "managed-bek-kek-aad-windows");
+    let laid = lay_out(&fx);
+    let args = laid.source_args.join(" ");
+    let sh = |redirect: &str| {
+        let o = Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                "'{BIN}' generate --format arm {args} {redirect}; echo \"exit=${{PIPESTATUS[0]}}\" >&2"
+            ))
+            .current_dir(laid.dir.path())
+            .output()
+            .expect("sh");
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    let closed = sh(">&-");
+    assert!(
+        closed.contains("error[FileSystem]: cannot write to standard output")
+            && closed.contains("exit=3"),
+        "{closed}"
+    );
+    let full = sh(">/dev/full");
+    assert!(full.contains("exit=3"), "{full}");
+    // Discarding on purpose is not a closed descriptor.
+    let null = sh(">/dev/null");
+    assert!(
+        null.contains("exit=0") && !null.contains("error["),
+        "{null}"
+    );
+}
+
+/// A hostile config with thousands of broken disks: every problem is found, at most 50 are
+/// listed, then how many more there are.
+#[test]
+fn at_most_fifty_problems_are_listed_then_a_count() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let disks: Vec<String> = (0..2000)
+        .map(|i| {
+            format!(
+                r#"{{"lun": {}, "name": "d{i}", "managedDisk": {{"id": "x"}}}}"#,
+                64 + i
+            )
+        })
+        .collect();
+    let config = format!(
+        r#"{{"name": "vm", "properties.hardwareProfile": {{"vmSize": "S"}}, "properties.storageProfile": {{"osDisk": {{"osType": "Linux", "name": "os", "managedDisk": {{"id": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/disks/os"}}}}, "dataDisks": [{}]}}}}"#,
+        disks.join(",")
+    );
+    std::fs::write(dir.path().join("c.json"), config).expect("write");
+    let r = run_in(dir.path(), &s(&["inspect", "--config", "c.json"]));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.stderr.matches("error[").count(), 50, "{}", r.stderr);
+    assert!(r.stderr.contains("more problems not shown"), "{}", r.stderr);
+    assert!(
+        r.stderr.len() < 64 * 1024,
+        "{} bytes of errors",
+        r.stderr.len()
+    );
+}
+
+/// A document of millions of tiny values is refused while parsing, before it can take gigabytes.
+#[test]
+fn a_document_of_millions_of_values_is_refused() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let config = format!(r#"{{"name": "vm", "junk": [{}0]}}"#, "0,".repeat(1_500_000));
+    std::fs::write(dir.path().join("c.json"), config).expect("write");
+    let r = run_in(dir.path(), &s(&["inspect", "--config", "c.json"]));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("error[InputTooLarge]") && r.stderr.contains("JSON values"),
+        "{}",
+        r.stderr
+    );
+}
