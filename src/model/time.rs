@@ -4,7 +4,8 @@
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 
 /// Azure Backup only offers templates for recovery points created from this instant on
-/// (SPEC §1; "Templates can be used only for recovery points created after 26 April 2017").
+/// (Azure Backup's guide: "Templates can be used only for recovery points created after 26 April
+/// 2017").
 pub fn template_support_from() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2017, 4, 26, 0, 0, 0)
         .single()
