@@ -129,3 +129,89 @@ pub fn script(
         steps,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{AdeChoice, Overrides};
+    use crate::source::Loaded;
+
+    const SUB: &str = "3f2a8c1e-5b7d-4e9a-8c6f-1d2e3f4a5b6c";
+
+    fn vault(name: &str) -> String {
+        format!("/subscriptions/{SUB}/resourceGroups/rg-keys/providers/Microsoft.KeyVault/vaults/{name}")
+    }
+
+    /// A Windows VM on managed disks, encrypted as `ade` says, with a KEK in `kek_vault`.
+    fn restore(ade: AdeChoice, kek_vault: Option<&str>, restore_keys: bool) -> Restore {
+        let kv = vault("kv1");
+        let kek = kek_vault.map(|v| {
+            format!(r#", "keyEncryptionKey": {{"keyUrl": "https://{v}.vault.azure.net/keys/kek/1", "sourceVault": {{"id": "{}"}}}}"#, vault(v))
+        });
+        let config = format!(
+            r#"{{"name": "vm1", "location": "westeurope", "id": "/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1",
+  "properties": {{"hardwareProfile": {{"vmSize": "Standard_D2s_v3"}},
+    "storageProfile": {{"osDisk": {{"osType": "Windows",
+      "managedDisk": {{"id": "/subscriptions/{SUB}/resourceGroups/rg-disks/providers/Microsoft.Compute/disks/os1"}},
+      "encryptionSettings": {{"enabled": true, "diskEncryptionKey": {{"secretUrl": "https://kv1.vault.azure.net/secrets/bek/1", "sourceVault": {{"id": "{kv}"}}}}{}}}}}}}}}}}"#,
+            kek.unwrap_or_default()
+        );
+        let overrides = Overrides {
+            ade,
+            key_vault_id: Some(kv.clone()),
+            restore_keys,
+            target_key_vault: restore_keys.then(|| vault("kv-dr")),
+            ..Overrides::default()
+        };
+        let loaded = Loaded {
+            origin: "config.json".into(),
+            bytes: config.into_bytes(),
+        };
+        let inputs = crate::inputs_from_bytes(&loaded, None, None, overrides).expect("inputs");
+        crate::model::build(&inputs).expect("restore")
+    }
+
+    #[test]
+    fn only_a_managed_os_disk_without_azure_ad_is_stamped() {
+        let no_aad = steps(&restore(AdeChoice::NoAad, None, false)).expect("encrypted");
+        let stamp = no_aad.restamp.expect("stamped");
+        assert_eq!(
+            (stamp.resource_group.as_str(), stamp.disk_name.as_str()),
+            ("rg-disks", "os1")
+        );
+        let aad = steps(&restore(AdeChoice::Aad, None, false)).expect("encrypted");
+        assert!(
+            aad.restamp.is_none(),
+            "with Azure AD the VM model holds the settings"
+        );
+        assert!(steps(&restore(AdeChoice::None, None, false)).is_none());
+    }
+
+    #[test]
+    fn the_kek_vault_is_checked_on_its_own_only_when_it_is_another_vault() {
+        let same = steps(&restore(AdeChoice::Aad, Some("kv1"), false)).expect("encrypted");
+        assert!(same.kek && !same.kek_vault_separate);
+        let other = steps(&restore(AdeChoice::Aad, Some("kv2"), false)).expect("encrypted");
+        assert!(other.kek && other.kek_vault_separate);
+    }
+
+    #[test]
+    fn the_restore_target_reaches_the_steps_without_any_key_material() {
+        let s = steps(&restore(AdeChoice::NoAad, Some("kv1"), true)).expect("encrypted");
+        let r = s.restore.as_ref().expect("restore");
+        assert_eq!(r.target_vault_id, vault("kv-dr"));
+        assert_eq!(r.machine_name.as_deref(), Some("vm1"));
+        assert_eq!(
+            r.encryption_info, None,
+            "no blob read: the script asks for it"
+        );
+        let script = script(
+            &restore(AdeChoice::NoAad, Some("kv1"), true),
+            "t.json",
+            "p.json",
+        )
+        .expect("prepare.ps1");
+        let json = serde_json::to_string(&script).expect("serializes");
+        assert!(json.contains("diskEncryptionKeyUrl") && json.contains("kekVaultResourceId"));
+    }
+}
