@@ -49,6 +49,9 @@ pub struct StepsCtx {
     kek: bool,
     /// The KEK's vault is checked on its own only when it is another vault than the BEK's.
     kek_vault_separate: bool,
+    /// With Azure AD the VM model names the vault, and Compute reads the secret while creating
+    /// the VM, which a vault not enabled for deployment may refuse.
+    vm_model_references_vault: bool,
     /// Without Azure AD the settings live on the managed OS disk, which Azure Backup leaves
     /// unstamped for large VMs; with Azure AD they are on the VM model, and imported VHDs get
     /// them when the disk is created.
@@ -93,6 +96,7 @@ pub fn steps(r: &Restore) -> Option<StepsCtx> {
                 .as_str()
                 .eq_ignore_ascii_case(a.key_vault.value.as_str())
         }),
+        vm_model_references_vault: a.flavour.value == Flavour::Aad,
         restamp,
         restore: r.prepare.restore_keys.as_ref().map(|k| RestoreCtx {
             target_vault_id: k.target.as_str().to_owned(),
