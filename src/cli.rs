@@ -12,6 +12,7 @@ use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 const SOURCES: &str = "Sources (at least one of --config and --job)";
 const DEPLOYMENT: &str = "Deployment options";
 const ENCRYPTION: &str = "Encryption overrides";
+const KEYS: &str = "Key restore (when the BEK secret or KEK no longer exists)";
 
 /// Clap styles its own headings (bold, underlined) and leaves `after_long_help` as written, so
 /// the examples' heading carries the same escape codes; clap strips them when the output is not a
@@ -261,6 +262,12 @@ pub struct DeployArgs {
     /// Volumes ADE encrypts; default: Data with Azure AD, All without.
     #[arg(long, value_enum, value_name = "All|Data|OS", help_heading = ENCRYPTION)]
     pub volume_type: Option<VolumeTypeArg>,
+    /// Before the deployment, restore the BEK secret and KEK from the encryption-info blob when they no longer exist (needs --target-key-vault).
+    #[arg(long, requires = "target_key_vault", help_heading = KEYS)]
+    pub restore_keys: bool,
+    /// Resource id of the key vault to restore them into (the VM's subscription and region).
+    #[arg(long, value_name = "ID", requires = "restore_keys", help_heading = KEYS)]
+    pub target_key_vault: Option<String>,
 }
 
 // The CLI → model mapping lives beside the clap types, so the layers below never see clap and a
@@ -323,5 +330,7 @@ pub fn overrides(s: &SourceArgs, d: &DeployArgs) -> crate::model::Overrides {
             VolumeTypeArg::Os => VolumeType::Os,
         }),
         recovery_point_time: s.recovery_point_time.clone(),
+        restore_keys: d.restore_keys,
+        target_key_vault: d.target_key_vault.clone(),
     }
 }

@@ -84,6 +84,7 @@ codes! {
     InvalidVaultId => Rejected, "a vault id looks like `/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<name>`";
     UrlVaultMismatch => Rejected, "the URL must point at the vault its `sourceVault.id` names";
     VaultSubscriptionMismatch => Rejected, "ADE needs the key vault in the VM's subscription";
+    TargetVaultInAnotherSubscription => Rejected, "pass `--target-key-vault` with a key vault in the VM's subscription and geography: Key Vault restores a backup nowhere else";
     InvalidRecoveryPointTime => Rejected, "give `--recovery-point-time` as RFC 3339 (`2019-12-25T22:07:11Z`)";
     RecoveryPointTimeUnknown => Rejected, "pass `--job` or `--recovery-point-time`";
     RecoveryPointBeforeTemplateSupport => Rejected, "use `--format powershell`";

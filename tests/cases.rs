@@ -13,7 +13,8 @@ use serde_json::Value;
 
 use crate::support::{self, arm_unescape, files_under, lay_out, ps_quote, run_in, snapshot, Run};
 
-const LEAK_MARKER: &str = "MUST-NOT-LEAK";
+/// Every fixture's key material carries this marker; no output may.
+pub const LEAK_MARKER: &str = "MUST-NOT-LEAK";
 
 /// Run `case` for each fixture the glob matches, with its description bound to every snapshot it
 /// takes. Snapshot mismatches are collected by `insta::glob!`; a panic in one fixture is caught so

@@ -30,6 +30,9 @@ fn every_schema_and_cmdlet_the_outputs_use_has_a_copy() {
             add("azuredeploy.json", &g.name, missing_schemas(&t));
             templates += 1;
         }
+        if let Some(text) = g.arm_file("prepare.ps1") {
+            add("prepare.ps1", &g.name, missing_help(text));
+        }
         add("restore-vm.ps1", &g.name, missing_help(g.script()));
         scripts += 1;
     }
@@ -50,7 +53,10 @@ fn every_copy_is_needed_by_some_output() {
         .iter()
         .filter_map(|g| serde_json::from_str(g.arm_file("azuredeploy.json")?).ok())
         .collect();
-    let scripts: Vec<&str> = GENERATED.iter().map(|g| g.script()).collect();
+    let scripts: Vec<&str> = GENERATED
+        .iter()
+        .flat_map(|g| std::iter::once(g.script()).chain(g.arm_file("prepare.ps1")))
+        .collect();
     assert!(templates.len() >= 20 && scripts.len() >= 20);
     let unused = unused_copies(&templates, &scripts);
     assert!(unused.is_empty(), "\n{}", unused.join("\n"));

@@ -11,6 +11,7 @@ mod data_coverage;
 mod help;
 #[cfg(feature = "azure")]
 mod hostile_blob;
+mod prepare;
 mod properties;
 mod support;
 mod validation;

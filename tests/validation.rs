@@ -7,7 +7,10 @@ use std::sync::LazyLock;
 
 use serde_json::Value;
 
-use crate::support::validate::{arm_expr, arm_schema, az_help, powershell};
+use crate::support::validate::prepare::{
+    check_prepare, check_script_allowing, key_values, PREPARE_COMMANDS,
+};
+use crate::support::validate::{arm_expr, arm_schema};
 use crate::support::{self, files_under, lay_out, run_in};
 
 /// The commands the script template means to emit.
@@ -150,36 +153,17 @@ pub fn check_template(
 }
 
 pub fn check_script(script: &str, values: &[String]) -> Result<(), Vec<String>> {
-    let s = powershell::parse_script(script)?;
-    let mut problems = Vec::new();
-    problems.extend(
-        powershell::check_commands(&s, SCRIPT_COMMANDS)
-            .err()
-            .unwrap_or_default(),
-    );
-    for inv in s
-        .commands
+    let allowed: Vec<&str> = SCRIPT_COMMANDS
         .iter()
-        .filter(|c| az_help::looks_like_az(&c.name))
-    {
-        problems.extend(az_help::check_invocation(inv).err().unwrap_or_default());
-    }
-    let vals: Vec<&str> = values.iter().map(String::as_str).collect();
-    problems.extend(
-        powershell::check_literal_only(script, &s, &vals)
-            .err()
-            .unwrap_or_default(),
-    );
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems)
-    }
+        .chain(PREPARE_COMMANDS)
+        .copied()
+        .collect();
+    check_script_allowing(script, values, &allowed)
 }
 
 #[test]
 fn every_fixture_output_passes_the_independent_checks() {
-    let (mut templates, mut scripts) = (0, 0);
+    let (mut templates, mut scripts, mut prepares) = (0, 0, 0);
     for g in GENERATED.iter() {
         let name = &g.name;
         if g.arm.is_some() {
@@ -191,13 +175,20 @@ fn every_fixture_output_passes_the_independent_checks() {
             )
             .unwrap_or_else(|e| panic!("{name}: azuredeploy.json:\n  {}", e.join("\n  ")));
             templates += 1;
+            if let Some(prepare) = g.arm_file("prepare.ps1") {
+                let mut values = g.values.clone();
+                values.extend(key_values(&support::fixture("valid", name)));
+                check_prepare(prepare, &values)
+                    .unwrap_or_else(|e| panic!("{name}: prepare.ps1:\n  {}", e.join("\n  ")));
+                prepares += 1;
+            }
         }
         check_script(g.script(), &g.values)
             .unwrap_or_else(|e| panic!("{name}: restore-vm.ps1:\n  {}", e.join("\n  ")));
         scripts += 1;
     }
-    eprintln!("validated {templates} templates (schemas, expressions) and {scripts} scripts (grammar, commands, Az signatures, literals)");
-    assert!(templates >= 20 && scripts >= 20);
+    eprintln!("validated {templates} templates (schemas, expressions), {scripts} scripts and {prepares} prepare.ps1 (grammar, commands, Az signatures, literals)");
+    assert!(templates >= 20 && scripts >= 20 && prepares >= 16);
 }
 
 /// The checks bite on real outputs: each mutation of a generated file must be caught.
@@ -279,6 +270,90 @@ fn mutated_outputs_are_rejected() {
         assert!(script.contains(from), "{what}: `{from}` not in the script");
         assert!(
             check_script(&script.replacen(from, to, 1), values).is_err(),
+            "{what} was not caught"
+        );
+    }
+}
+
+/// The deploy command `prepare.ps1` prints overrides template parameters by name: each name must
+/// be one the template declares, or the deployment fails (or silently keeps the old reference).
+#[test]
+fn prepare_overrides_name_template_parameters() {
+    let mut checked = 0;
+    for g in GENERATED.iter() {
+        let Some(prepare) = g.arm_file("prepare.ps1") else {
+            continue;
+        };
+        let template: Value =
+            serde_json::from_str(g.arm_file("azuredeploy.json").expect("template")).expect("json");
+        let block = prepare
+            .split("$keyParameters = [ordered] @{")
+            .nth(1)
+            .and_then(|b| b.split("\n}").next())
+            .unwrap_or_else(|| panic!("{}: prepare.ps1 prints no deploy overrides", g.name));
+        let names: Vec<&str> = block
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix('\'')?.split('\'').next())
+            .collect();
+        assert!(names.len() >= 2, "{}: {names:?}", g.name);
+        for n in names {
+            assert!(
+                template["parameters"].get(n).is_some(),
+                "{}: prepare.ps1 overrides `{n}`, which azuredeploy.json does not declare",
+                g.name
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 16, "{checked} prepare.ps1");
+}
+
+/// The checks bite on `prepare.ps1` too.
+#[test]
+fn mutated_prepare_scripts_are_rejected() {
+    let g = GENERATED
+        .iter()
+        .find(|g| g.name == "restore-keys-managed-bek-kek-noaad-linux")
+        .expect("fixture");
+    let mut values = g.values.clone();
+    values.extend(key_values(&support::fixture("valid", &g.name)));
+    let script = g.arm_file("prepare.ps1").expect("prepare.ps1");
+    check_prepare(script, &values).expect("the original passes");
+    for (what, from, to) in [
+        (
+            "missing mandatory -InputFile",
+            "Restore-AzKeyVaultKey -VaultName $target.VaultName -InputFile $backupFile",
+            "Restore-AzKeyVaultKey -VaultName $target.VaultName",
+        ),
+        (
+            "unknown parameter",
+            "-DiskUpdate $diskUpdate\n",
+            "-DiskUpdates $diskUpdate\n",
+        ),
+        (
+            "a switch given a value",
+            "-UseConnectedAccount",
+            "-UseConnectedAccount $true",
+        ),
+        (
+            "pasted value",
+            "-DiskName 'app01-osdisk-20240301-101500'",
+            "-DiskName app01-osdisk-20240301-101500",
+        ),
+        (
+            "command the steps do not mean",
+            "$ErrorActionPreference = 'Stop'",
+            "$ErrorActionPreference = 'Stop'\nInvoke-Expression $EncryptionInfo",
+        ),
+        (
+            "try without finally",
+            " finally {\n            [System.IO.File]::Delete($backupFile)\n        }",
+            "",
+        ),
+    ] {
+        assert!(script.contains(from), "{what}: `{from}` not in prepare.ps1");
+        assert!(
+            check_prepare(&script.replacen(from, to, 1), &values).is_err(),
             "{what} was not caught"
         );
     }

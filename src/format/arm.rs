@@ -1,5 +1,7 @@
-//! The ARM bundle: `azuredeploy.json` and `azuredeploy.parameters.json`. Azure supports templates
-//! only for recovery points created from 2017-04-26 on, so this format refuses older ones.
+//! The ARM bundle: `azuredeploy.json` and `azuredeploy.parameters.json`, and for an encrypted VM
+//! `prepare.ps1`, the steps a template cannot hold (Key Vault checks, key restore, OS disk
+//! re-stamp). Azure supports templates only for recovery points created from 2017-04-26 on, so
+//! this format refuses older ones.
 
 use std::path::Path;
 
@@ -14,6 +16,7 @@ pub struct Arm;
 
 const TEMPLATE: &str = "azuredeploy.json";
 const PARAMETERS: &str = "azuredeploy.parameters.json";
+const PREPARE: &str = "prepare.ps1";
 
 /// The date rule as an error the operator can act on. `None` recovery point: the time is unknown.
 pub fn template_allowed(rp: Option<&Fact<RecoveryPoint>>) -> Result<TemplateSupport, Error> {
@@ -33,6 +36,34 @@ pub fn template_allowed(rp: Option<&Fact<RecoveryPoint>>) -> Result<TemplateSupp
     }
 }
 
+/// What `prepare.ps1` does for this restore, in the order it does it.
+fn prepare_does(r: &Restore) -> String {
+    let mut what = vec!["it checks the key vault and the keys".to_owned()];
+    if let Some(k) = &r.prepare.restore_keys {
+        let blob = match k.encryption_info {
+            Some(_) => "",
+            None => " (pass the blob's file or URL as -EncryptionInfo)",
+        };
+        what.push(format!(
+            "restores the ones that no longer exist into `{}` from the encryption-info blob{blob}",
+            k.target.name()
+        ));
+    }
+    if is_no_aad_managed(r) {
+        what.push(
+            "stamps the OS disk's encryption settings if Azure Backup left it without them"
+                .to_owned(),
+        );
+    }
+    what.join(", ")
+}
+
+fn is_no_aad_managed(r: &Restore) -> bool {
+    !is_aad(r)
+        && matches!(r.encryption, crate::model::Encryption::Ade(_))
+        && r.disks.kind() == crate::model::DiskKind::Managed
+}
+
 impl Output for Arm {
     fn preflight(&self, r: &Restore) -> Result<Vec<String>, Error> {
         Ok(match template_allowed(r.recovery_point.as_ref())? {
@@ -42,7 +73,13 @@ impl Output for Arm {
     }
 
     fn plan(&self, r: &Restore) -> Result<Plan, Error> {
-        let hb = render::registry(&[render::ARM_TEMPLATE, render::ARM_PARAMETERS])?;
+        let hb = render::registry(&[
+            render::ARM_TEMPLATE,
+            render::ARM_PARAMETERS,
+            render::PREPARE_SCRIPT,
+            render::PREPARE_STEPS,
+            render::PREPARE_PARAMS,
+        ])?;
         let (t, p) = render::arm::contexts(r);
         let template = render::clean_json(
             render::ARM_TEMPLATE,
@@ -52,18 +89,25 @@ impl Output for Arm {
             render::ARM_PARAMETERS,
             &render::render(&hb, render::ARM_PARAMETERS, &p)?,
         )?;
+        let mut files = vec![
+            PlannedFile {
+                name: TEMPLATE,
+                text: template,
+            },
+            PlannedFile {
+                name: PARAMETERS,
+                text: params,
+            },
+        ];
+        if let Some(ctx) = render::prepare::script(r, TEMPLATE, PARAMETERS) {
+            files.push(PlannedFile {
+                name: PREPARE,
+                text: render::clean_text(&render::render(&hb, render::PREPARE_SCRIPT, &ctx)?),
+            });
+        }
         Ok(Plan {
-            files: vec![
-                PlannedFile {
-                    name: TEMPLATE,
-                    text: template,
-                },
-                PlannedFile {
-                    name: PARAMETERS,
-                    text: params,
-                },
-            ],
-            known_names: &[TEMPLATE, PARAMETERS, "prepare.ps1"],
+            files,
+            known_names: &[TEMPLATE, PARAMETERS, PREPARE],
         })
     }
 
@@ -83,8 +127,24 @@ impl Output for Arm {
                 path(PARAMETERS)
             ));
         }
+        let mut step = 2;
+        if render::prepare::steps(r).is_some() {
+            s.push_str(&format!(
+                "  2. run {} signed in (Connect-AzAccount): {}; it prints the deploy command to use\n",
+                path(PREPARE),
+                prepare_does(r)
+            ));
+            step = 3;
+        }
+        let how = match &r.prepare.restore_keys {
+            Some(_) => format!(
+                " with the command {} prints, which adds the key references it found or restored to",
+                path(PREPARE)
+            ),
+            None => String::new(),
+        };
         s.push_str(&format!(
-            "  2. deploy it into the resource group for the new VM:\n       az deployment group create --resource-group <group> --template-file {t} --parameters @{p}\n     or, in Azure PowerShell:\n       New-AzResourceGroupDeployment -ResourceGroupName <group> -TemplateFile {t} -TemplateParameterFile {p}\n",
+            "  {step}. deploy it into the resource group for the new VM{how}:\n       az deployment group create --resource-group <group> --template-file {t} --parameters @{p}\n     or, in Azure PowerShell:\n       New-AzResourceGroupDeployment -ResourceGroupName <group> -TemplateFile {t} -TemplateParameterFile {p}\n",
             t = path(TEMPLATE),
             p = path(PARAMETERS),
         ));

@@ -20,7 +20,11 @@ impl Output for PowerShell {
     }
 
     fn plan(&self, r: &Restore) -> Result<Plan, Error> {
-        let hb = render::registry(&[render::PS_SCRIPT])?;
+        let hb = render::registry(&[
+            render::PS_SCRIPT,
+            render::PREPARE_STEPS,
+            render::PREPARE_PARAMS,
+        ])?;
         let ctx = render::powershell::context(r);
         let text = render::clean_text(&render::render(&hb, render::PS_SCRIPT, &ctx)?);
         Ok(Plan {

@@ -9,7 +9,8 @@
 //! - `references`: where each key reference is read, in precedence; `keys`: their checks;
 //! - `extension`: the ADE extension table (publisher, type, version by OS and flavour);
 //! - `refs`, `disk_refs`: the validated domain strings (Key Vault references, disk references);
-//! - `time`: recovery point times and the 2017-04-26 template rule.
+//! - `time`: recovery point times and the 2017-04-26 template rule;
+//! - `restore_keys`: the steps before the deployment (`--restore-keys` target, disks at risk).
 
 mod classify;
 pub mod disk_refs;
@@ -20,6 +21,7 @@ mod keys;
 mod provenance;
 mod references;
 pub mod refs;
+pub mod restore_keys;
 #[cfg(test)]
 mod test_inputs;
 pub mod time;
@@ -29,6 +31,7 @@ mod validate;
 
 pub use extension::{ade_extension, AdeExtension};
 pub use provenance::{By, Fact};
+pub use restore_keys::{AtRisk, KeyRestore, Prepare};
 pub use types::{
     Ade, AdeChoice, DataDisk, Disk, DiskKind, DiskSource, Disks, Encryption, Flavour, Kek, Network,
     OsType, Overrides, RecoveryPoint, Restore, VolumeType,

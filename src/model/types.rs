@@ -147,6 +147,10 @@ pub struct Overrides {
     pub kek_vault_id: Option<String>,
     pub volume_type: Option<VolumeType>,
     pub recovery_point_time: Option<String>,
+    /// `--restore-keys`: restore a missing BEK secret / KEK from the encryption-info blob.
+    pub restore_keys: bool,
+    /// `--target-key-vault`: the vault they are restored into.
+    pub target_key_vault: Option<String>,
 }
 
 /// Where the new VM goes. Values are defaults for template/script parameters.
@@ -226,6 +230,9 @@ pub struct Restore {
     pub encryption: Encryption,
     pub recovery_point: Option<Fact<RecoveryPoint>>,
     pub network: Network,
+    /// What runs before the deployment (`prepare.ps1`, or the script's first steps).
+    #[serde(skip_serializing_if = "super::restore_keys::Prepare::is_empty")]
+    pub prepare: super::restore_keys::Prepare,
 }
 
 impl Restore {

@@ -79,6 +79,13 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
     let subscription = subscription(cfg.vm, disks.as_ref());
     let encryption = classify::classify(inputs, subscription.as_deref(), &mut p);
     let recovery_point = recovery_point(inputs, &mut p);
+    let prepare = super::restore_keys::prepare(
+        inputs,
+        encryption.as_ref(),
+        disks.as_ref(),
+        subscription.as_deref(),
+        &mut p,
+    );
     let ov = &inputs.overrides;
     let network = Network {
         virtual_network: ov.virtual_network.clone(),
@@ -112,6 +119,7 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
             encryption,
             recovery_point,
             network,
+            prepare,
         }),
         _ => {
             if p.list.is_empty() {

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::error::shown;
 use crate::model::time::TemplateSupport;
-use crate::model::{ade_extension, DiskKind, Encryption, Flavour, Restore};
+use crate::model::{ade_extension, By, DiskKind, Encryption, Flavour, Restore};
 
 use super::describe;
 
@@ -145,6 +145,34 @@ pub fn human(r: &Restore) -> String {
                 &format!("{}/{} {}", ext.publisher, ext.kind, ext.version),
                 &"by OS and flavour",
             );
+            let remedy = match (a.flavour.value, r.disks.kind()) {
+                (Flavour::NoAad, DiskKind::Managed) => {
+                    "prepare.ps1 / the script stamps the OS disk before the VM is created"
+                }
+                (Flavour::NoAad, DiskKind::Unmanaged) => {
+                    "the imported OS disk carries the settings"
+                }
+                (Flavour::Aad, _) => "with Azure AD the VM model carries the settings",
+            };
+            for risk in &r.prepare.at_risk {
+                row(
+                    "  at risk",
+                    &format!(
+                        "{risk}: Azure Backup does not restore the ADE settings of such disks"
+                    ),
+                    &remedy,
+                );
+            }
+            if let Some(k) = &r.prepare.restore_keys {
+                row(
+                    "  restore keys",
+                    &format!(
+                        "into {} when the BEK secret or KEK no longer exists",
+                        k.target.as_str()
+                    ),
+                    &By::Flag("--target-key-vault"),
+                );
+            }
         }
     }
     match &r.recovery_point {

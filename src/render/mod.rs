@@ -10,6 +10,7 @@ pub mod arm;
 mod describe;
 pub mod inspect;
 pub mod powershell;
+pub mod prepare;
 
 use handlebars::{
     Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderError,
@@ -22,6 +23,10 @@ use crate::error::{is_hazard, Error};
 pub const ARM_TEMPLATE: &str = "arm/azuredeploy.json";
 pub const ARM_PARAMETERS: &str = "arm/azuredeploy.parameters.json";
 pub const PS_SCRIPT: &str = "powershell/restore-vm.ps1";
+pub const PREPARE_SCRIPT: &str = "prepare/prepare.ps1";
+/// Partials: the steps before the deployment, shared by `prepare.ps1` and `restore-vm.ps1`.
+pub const PREPARE_STEPS: &str = "prepare/steps";
+pub const PREPARE_PARAMS: &str = "prepare/params";
 
 pub const TEMPLATES: &[(&str, &str)] = &[
     (
@@ -35,6 +40,18 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     (
         PS_SCRIPT,
         include_str!("../../templates/powershell/restore-vm.ps1.hbs"),
+    ),
+    (
+        PREPARE_SCRIPT,
+        include_str!("../../templates/prepare/prepare.ps1.hbs"),
+    ),
+    (
+        PREPARE_STEPS,
+        include_str!("../../templates/prepare/steps.ps1.hbs"),
+    ),
+    (
+        PREPARE_PARAMS,
+        include_str!("../../templates/prepare/params.ps1.hbs"),
     ),
 ];
 
@@ -255,13 +272,22 @@ mod tests {
 
     #[test]
     fn templates_resolve() {
-        let hb = registry(&[ARM_TEMPLATE, ARM_PARAMETERS, PS_SCRIPT]).expect("templates compile");
-        for name in [ARM_TEMPLATE, ARM_PARAMETERS, PS_SCRIPT] {
+        let all = [
+            ARM_TEMPLATE,
+            ARM_PARAMETERS,
+            PS_SCRIPT,
+            PREPARE_SCRIPT,
+            PREPARE_STEPS,
+            PREPARE_PARAMS,
+        ];
+        let hb = registry(&all).expect("templates compile");
+        for name in all {
             assert!(hb.has_template(name), "{name}");
         }
     }
 
-    /// Every `{{...}}` that prints is a helper call (`json`, `ps`, `int`) or a block/else/comment.
+    /// Every `{{...}}` that prints is a helper call (`json`, `ps`, `int`), a block/else/comment,
+    /// or a partial (a built-in template, itself held to this rule).
     #[test]
     fn templates_use_only_helpers() {
         for (name, src) in TEMPLATES {
@@ -276,6 +302,7 @@ mod tests {
                 let ok = inner.starts_with('#')
                     || inner.starts_with('/')
                     || inner.starts_with('!')
+                    || inner.starts_with("> prepare/")
                     || inner == "else"
                     || inner.starts_with("json ")
                     || inner.starts_with("ps ")

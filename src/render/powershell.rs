@@ -56,6 +56,8 @@ pub struct ScriptContext {
     os_disk: DiskCtx,
     data_disks: Vec<DiskCtx>,
     ade: Option<AdeCtx>,
+    /// The steps before `New-AzVM`: preflight, OS disk re-stamp, key restore.
+    prepare: Option<super::prepare::StepsCtx>,
 }
 
 fn disk_ctx(d: &crate::model::Disk, lun: Option<u8>) -> DiskCtx {
@@ -121,5 +123,6 @@ pub fn context(r: &Restore) -> ScriptContext {
             .map(|d| disk_ctx(&d.disk, Some(d.lun)))
             .collect(),
         ade,
+        prepare: super::prepare::steps(r),
     }
 }

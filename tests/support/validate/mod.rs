@@ -7,6 +7,7 @@ pub mod arm_schema;
 pub mod az_help;
 pub mod coverage;
 pub mod powershell;
+pub mod prepare;
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,221 @@
+//! The steps before the deployment: the typed context of `prepare.ps1` (ARM bundle) and of the
+//! same steps inside `restore-vm.ps1`. Both scripts include one partial, `prepare/steps`, so the
+//! preflight, the OS disk re-stamp and the key restore are written once.
+//!
+//! The steps work on the script's own variables (`$DiskEncryptionKeyUrl`, `$KeyVaultResourceId`,
+//! `$KeyEncryptionKeyUrl`, `$KekVaultResourceId`, `$Location`), so a parameter the operator
+//! overrides is what gets checked, and a restored reference replaces the variable for the rest of
+//! the script. Key material is never in the context: the script reads it from the
+//! encryption-info blob at run time.
+
+use serde::Serialize;
+
+use crate::model::{DiskSource, Encryption, Flavour, OsType, Restore};
+
+/// The template parameters the printed deploy command overrides. They must be the names
+/// `render::arm` declares: a test checks them against every encrypted template.
+#[derive(Serialize)]
+pub struct ArmNames {
+    secret_url: &'static str,
+    key_vault_id: &'static str,
+    kek_url: &'static str,
+    kek_vault_id: &'static str,
+}
+
+pub const ARM_NAMES: ArmNames = ArmNames {
+    secret_url: "diskEncryptionKeyUrl",
+    key_vault_id: "keyVaultResourceId",
+    kek_url: "keyEncryptionKeyUrl",
+    kek_vault_id: "kekVaultResourceId",
+};
+
+#[derive(Serialize)]
+pub struct RestampCtx {
+    resource_group: String,
+    disk_name: String,
+}
+
+#[derive(Serialize)]
+pub struct RestoreCtx {
+    target_vault_id: String,
+    encryption_info: Option<String>,
+    machine_name: Option<String>,
+}
+
+/// The shared steps.
+#[derive(Serialize)]
+pub struct StepsCtx {
+    windows: bool,
+    kek: bool,
+    /// The KEK's vault is checked on its own only when it is another vault than the BEK's.
+    kek_vault_separate: bool,
+    /// With Azure AD the VM model names the vault, and Compute reads the secret while creating
+    /// the VM, which a vault not enabled for deployment may refuse.
+    vm_model_references_vault: bool,
+    /// Without Azure AD the settings live on the managed OS disk, which Azure Backup leaves
+    /// unstamped for large VMs; with Azure AD they are on the VM model, and imported VHDs get
+    /// them when the disk is created.
+    restamp: Option<RestampCtx>,
+    restore: Option<RestoreCtx>,
+}
+
+/// `prepare.ps1` as a whole.
+#[derive(Serialize)]
+pub struct ScriptCtx {
+    description: String,
+    resource_group: Option<String>,
+    location: Option<String>,
+    secret_url: String,
+    key_vault_id: String,
+    kek_url: Option<String>,
+    kek_vault_id: Option<String>,
+    names: ArmNames,
+    template_file: &'static str,
+    parameters_file: &'static str,
+    steps: StepsCtx,
+}
+
+/// The steps of an encrypted restore; `None` when nothing has to happen before the deployment.
+pub fn steps(r: &Restore) -> Option<StepsCtx> {
+    let Encryption::Ade(a) = &r.encryption else {
+        return None;
+    };
+    let restamp = match (&r.disks.os().source, a.flavour.value) {
+        (DiskSource::Managed { id, .. }, Flavour::NoAad) => Some(RestampCtx {
+            resource_group: id.resource_group().to_owned(),
+            disk_name: id.name().to_owned(),
+        }),
+        _ => None,
+    };
+    Some(StepsCtx {
+        windows: r.os.value == OsType::Windows,
+        kek: a.kek.is_some(),
+        kek_vault_separate: a.kek.as_ref().is_some_and(|k| {
+            !k.vault
+                .value
+                .as_str()
+                .eq_ignore_ascii_case(a.key_vault.value.as_str())
+        }),
+        vm_model_references_vault: a.flavour.value == Flavour::Aad,
+        restamp,
+        restore: r.prepare.restore_keys.as_ref().map(|k| RestoreCtx {
+            target_vault_id: k.target.as_str().to_owned(),
+            encryption_info: k.encryption_info.clone(),
+            machine_name: k.machine_name.clone(),
+        }),
+    })
+}
+
+pub fn script(
+    r: &Restore,
+    template_file: &'static str,
+    parameters_file: &'static str,
+) -> Option<ScriptCtx> {
+    let steps = steps(r)?;
+    let Encryption::Ade(a) = &r.encryption else {
+        return None;
+    };
+    let resource_group = match &r.disks.os().source {
+        DiskSource::Managed { id, .. } => Some(id.resource_group().to_owned()),
+        DiskSource::Vhd { .. } => None,
+    };
+    Some(ScriptCtx {
+        description: super::describe::case(r),
+        resource_group,
+        location: r.location.as_ref().map(|l| l.value.clone()),
+        secret_url: a.secret_url.value.as_str().to_owned(),
+        key_vault_id: a.key_vault.value.as_str().to_owned(),
+        kek_url: a.kek.as_ref().map(|k| k.url.value.as_str().to_owned()),
+        kek_vault_id: a.kek.as_ref().map(|k| k.vault.value.as_str().to_owned()),
+        names: ARM_NAMES,
+        template_file,
+        parameters_file,
+        steps,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{AdeChoice, Overrides};
+    use crate::source::Loaded;
+
+    const SUB: &str = "3f2a8c1e-5b7d-4e9a-8c6f-1d2e3f4a5b6c";
+
+    fn vault(name: &str) -> String {
+        format!("/subscriptions/{SUB}/resourceGroups/rg-keys/providers/Microsoft.KeyVault/vaults/{name}")
+    }
+
+    /// A Windows VM on managed disks, encrypted as `ade` says, with a KEK in `kek_vault`.
+    fn restore(ade: AdeChoice, kek_vault: Option<&str>, restore_keys: bool) -> Restore {
+        let kv = vault("kv1");
+        let kek = kek_vault.map(|v| {
+            format!(r#", "keyEncryptionKey": {{"keyUrl": "https://{v}.vault.azure.net/keys/kek/1", "sourceVault": {{"id": "{}"}}}}"#, vault(v))
+        });
+        let config = format!(
+            r#"{{"name": "vm1", "location": "westeurope", "id": "/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1",
+  "properties": {{"hardwareProfile": {{"vmSize": "Standard_D2s_v3"}},
+    "storageProfile": {{"osDisk": {{"osType": "Windows",
+      "managedDisk": {{"id": "/subscriptions/{SUB}/resourceGroups/rg-disks/providers/Microsoft.Compute/disks/os1"}},
+      "encryptionSettings": {{"enabled": true, "diskEncryptionKey": {{"secretUrl": "https://kv1.vault.azure.net/secrets/bek/1", "sourceVault": {{"id": "{kv}"}}}}{}}}}}}}}}}}"#,
+            kek.unwrap_or_default()
+        );
+        let overrides = Overrides {
+            ade,
+            key_vault_id: Some(kv.clone()),
+            restore_keys,
+            target_key_vault: restore_keys.then(|| vault("kv-dr")),
+            ..Overrides::default()
+        };
+        let loaded = Loaded {
+            origin: "config.json".into(),
+            bytes: config.into_bytes(),
+        };
+        let inputs = crate::inputs_from_bytes(&loaded, None, None, overrides).expect("inputs");
+        crate::model::build(&inputs).expect("restore")
+    }
+
+    #[test]
+    fn only_a_managed_os_disk_without_azure_ad_is_stamped() {
+        let no_aad = steps(&restore(AdeChoice::NoAad, None, false)).expect("encrypted");
+        let stamp = no_aad.restamp.expect("stamped");
+        assert_eq!(
+            (stamp.resource_group.as_str(), stamp.disk_name.as_str()),
+            ("rg-disks", "os1")
+        );
+        let aad = steps(&restore(AdeChoice::Aad, None, false)).expect("encrypted");
+        assert!(
+            aad.restamp.is_none(),
+            "with Azure AD the VM model holds the settings"
+        );
+        assert!(steps(&restore(AdeChoice::None, None, false)).is_none());
+    }
+
+    #[test]
+    fn the_kek_vault_is_checked_on_its_own_only_when_it_is_another_vault() {
+        let same = steps(&restore(AdeChoice::Aad, Some("kv1"), false)).expect("encrypted");
+        assert!(same.kek && !same.kek_vault_separate);
+        let other = steps(&restore(AdeChoice::Aad, Some("kv2"), false)).expect("encrypted");
+        assert!(other.kek && other.kek_vault_separate);
+    }
+
+    #[test]
+    fn the_restore_target_reaches_the_steps_without_any_key_material() {
+        let s = steps(&restore(AdeChoice::NoAad, Some("kv1"), true)).expect("encrypted");
+        let r = s.restore.as_ref().expect("restore");
+        assert_eq!(r.target_vault_id, vault("kv-dr"));
+        assert_eq!(r.machine_name.as_deref(), Some("vm1"));
+        assert_eq!(
+            r.encryption_info, None,
+            "no blob read: the script asks for it"
+        );
+        let script = script(
+            &restore(AdeChoice::NoAad, Some("kv1"), true),
+            "t.json",
+            "p.json",
+        )
+        .expect("prepare.ps1");
+        let json = serde_json::to_string(&script).expect("serializes");
+        assert!(json.contains("diskEncryptionKeyUrl") && json.contains("kekVaultResourceId"));
+    }
+}
