@@ -1,6 +1,7 @@
 //! The one integration-test binary (ripgrep's layout): the case matrix, the independent checks of
 //! every output, the help pages and the command-line contract.
 
+mod batch;
 #[cfg(feature = "azure")]
 mod blob;
 mod cases;

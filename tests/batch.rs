@@ -1,0 +1,607 @@
+//! `--jobs`, many restores in one run: a drill folder of 200 jobs built here from the fixtures
+//! (every job-based case in turn, two broken jobs, two jobs restoring the same VM), run from local
+//! files and from Azurite, and with faults injected (a missing blob, a server that never answers).
+//! Every bundle that is written must be the one a single run writes for that job; a failed job
+//! must leave no folder behind and never stop the others.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::support::{self, run_in, Run};
+
+const JOBS: usize = 200;
+/// The jobs that must fail, by position: a job file that is not JSON, a config with no OS disk,
+/// and a job that restores the VM an earlier job restores.
+const NOT_JSON: usize = 57;
+const NO_OS_DISK: usize = 123;
+const SAME_VM: (usize, usize) = (10, 150);
+
+/// Where the fixtures' jobs keep their blobs; every job of the drill names the same container.
+fn container(job: &Value) -> String {
+    let uri = bag_value(job, "config blob uri").expect("the fixture's job has a Config Blob Uri");
+    uri.rsplit('/').nth(1).expect("container").to_owned()
+}
+
+/// One job of the drill, as laid out in `jobs/` and `blobs/`.
+struct Job {
+    vm: String,
+    file: String,
+    /// The fixture it was made from, or `None` when it must fail.
+    kind: Option<String>,
+    blobs: Vec<(String, Vec<u8>)>,
+}
+
+struct Drill {
+    dir: tempfile::TempDir,
+    jobs: Vec<Job>,
+    container: String,
+    /// Options every job shares (the fixtures' key vault, which some inputs do not name).
+    shared: Vec<String>,
+}
+
+impl Drill {
+    fn root(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+/// Fixtures that are a restore job with no expected failure.
+fn kinds() -> Vec<(String, Value)> {
+    support::fixtures("valid")
+        .into_iter()
+        .filter(|(_, fx)| fx["job"].is_object() && fx.get("expect_exit").is_none())
+        .collect()
+}
+
+/// The `--key-vault-id` the fixtures pass for inputs that do not name their vault; every other
+/// fixture argument only adds network options a batch can do without.
+fn shared_args(kinds: &[(String, Value)]) -> Vec<String> {
+    let mut ids: Vec<String> = kinds
+        .iter()
+        .filter_map(|(_, fx)| {
+            let args = fx["args"].as_array()?;
+            let i = args.iter().position(|a| a == "--key-vault-id")?;
+            args.get(i + 1)?.as_str().map(str::to_owned)
+        })
+        .collect();
+    ids.dedup();
+    assert!(
+        ids.len() <= 1,
+        "the fixtures name more than one key vault: {ids:?}"
+    );
+    ids.into_iter()
+        .flat_map(|id| ["--key-vault-id".to_owned(), id])
+        .collect()
+}
+
+/// The object holding the job's blob names, whichever shape the job has.
+fn bag_mut(v: &mut Value) -> Option<&mut serde_json::Map<String, Value>> {
+    let is_bag = v.as_object().is_some_and(|m| {
+        m.keys()
+            .any(|k| k.trim().eq_ignore_ascii_case("config blob uri"))
+    });
+    if is_bag {
+        return v.as_object_mut();
+    }
+    match v {
+        Value::Object(m) => m.values_mut().find_map(bag_mut),
+        Value::Array(a) => a.iter_mut().find_map(bag_mut),
+        _ => None,
+    }
+}
+
+fn bag_value(job: &Value, key: &str) -> Option<String> {
+    let mut job = job.clone();
+    let bag = bag_mut(&mut job)?;
+    bag.iter()
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case(key))
+        .and_then(|(_, v)| v.as_str().map(str::to_owned))
+}
+
+fn set(bag: &mut serde_json::Map<String, Value>, key: &str, value: String) {
+    if let Some((_, v)) = bag
+        .iter_mut()
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case(key))
+    {
+        *v = Value::String(value);
+    }
+}
+
+fn drill(n: usize) -> Drill {
+    let kinds = kinds();
+    assert!(kinds.len() >= 10, "only {} job fixtures", kinds.len());
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join("jobs")).expect("jobs/");
+    std::fs::create_dir_all(dir.path().join("blobs")).expect("blobs/");
+    let container = container(&kinds[0].1["job"]);
+    let mut jobs = Vec::new();
+    for i in 0..n {
+        let (kind, fx) = &kinds[i % kinds.len()];
+        let vm = if i == SAME_VM.1 {
+            format!("vm-{:03}", SAME_VM.0)
+        } else {
+            format!("vm-{i:03}")
+        };
+        let (config_blob, info_blob) = (
+            format!("config-{i:03}.json"),
+            format!("encryptioninfo-{i:03}.json"),
+        );
+        let mut job = fx["job"].clone();
+        let names_info = bag_value(&job, "encryption info blob name").is_some();
+        let bag = bag_mut(&mut job).expect("the fixture's job has a property bag");
+        let uri = bag_value(&fx["job"], "config blob uri").expect("uri");
+        let base = uri.rsplit_once('/').expect("uri path").0;
+        set(bag, "config blob uri", format!("{base}/{config_blob}"));
+        set(bag, "config blob name", config_blob.clone());
+        set(bag, "encryption info blob name", info_blob.clone());
+        let mut config = fx["config"].clone();
+        config["name"] = Value::String(vm.clone());
+        if i == NO_OS_DISK {
+            let props = config.as_object_mut().expect("config object");
+            props.retain(|k, _| !k.to_ascii_lowercase().contains("storageprofile"));
+        }
+        let encoding = fx["encoding"].as_str().unwrap_or("utf8");
+        let mut blobs = vec![(
+            config_blob,
+            support::encode(
+                &serde_json::to_string_pretty(&config).expect("json"),
+                encoding,
+            ),
+        )];
+        if names_info {
+            blobs.push((
+                info_blob,
+                serde_json::to_string_pretty(&fx["encryption_info"])
+                    .expect("json")
+                    .into_bytes(),
+            ));
+        }
+        // Named by position first, so the folder lists the jobs in the order they were made.
+        let file = format!("jobs/{i:03}-{vm}.json");
+        let text = if i == NOT_JSON {
+            "{\"Config Blob Name\": ".to_owned()
+        } else {
+            serde_json::to_string_pretty(&job).expect("json")
+        };
+        std::fs::write(dir.path().join(&file), text).expect("job file");
+        for (name, bytes) in &blobs {
+            std::fs::write(dir.path().join("blobs").join(name), bytes).expect("blob");
+        }
+        let clash = SAME_VM.1 < n && [SAME_VM.0, SAME_VM.1].contains(&i);
+        let fails = clash || [NOT_JSON, NO_OS_DISK].contains(&i);
+        jobs.push(Job {
+            vm,
+            file,
+            kind: (!fails).then(|| kind.clone()),
+            blobs,
+        });
+    }
+    Drill {
+        dir,
+        jobs,
+        container,
+        shared: shared_args(&kinds),
+    }
+}
+
+fn s(v: &[&str]) -> Vec<String> {
+    v.iter().map(|x| x.to_string()).collect()
+}
+
+fn batch(d: &Drill, out: &str, extra: &[&str]) -> Run {
+    let mut args = s(&[
+        "generate", "--format", "arm", "--jobs", "jobs", "--out", out,
+    ]);
+    args.extend(s(extra));
+    args.extend(d.shared.clone());
+    run_in(d.root(), &args)
+}
+
+/// What a single run writes for this job, from the same files.
+fn single(d: &Drill, job: &Job) -> Vec<(String, String)> {
+    let out = format!("single/{}", job.vm);
+    let mut args = s(&[
+        "generate", "--format", "arm", "--job", &job.file, "--out", &out,
+    ]);
+    for (name, _) in &job.blobs {
+        let flag = if name.starts_with("config-") {
+            "--config"
+        } else {
+            "--encryption-info"
+        };
+        args.extend([flag.to_owned(), format!("blobs/{name}")]);
+    }
+    args.extend(d.shared.clone());
+    let r = run_in(d.root(), &args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    tree(&d.root().join(out))
+}
+
+/// Every file under `dir`, by its path relative to `dir`.
+fn tree(dir: &Path) -> Vec<(String, String)> {
+    support::files_under(dir)
+        .into_iter()
+        .map(|(p, text)| {
+            let rel = p.strip_prefix(dir).expect("under dir");
+            (rel.display().to_string(), text)
+        })
+        .collect()
+}
+
+/// The written bundles are complete and are what single runs write; failed jobs left nothing.
+fn bundles_complete(d: &Drill, out: &str, failed: &[&str]) {
+    let out = d.root().join(out);
+    let mut checked_kinds: Vec<&str> = Vec::new();
+    for job in &d.jobs {
+        let folder = out.join(&job.vm);
+        let expect_written = job.kind.is_some() && !failed.contains(&job.vm.as_str());
+        if !expect_written {
+            // The other job restoring the same VM must not have written it either.
+            assert!(!folder.exists(), "{} left {}", job.file, folder.display());
+            continue;
+        }
+        let files = tree(&folder);
+        let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            ["azuredeploy.json", "azuredeploy.parameters.json"],
+            "{}",
+            job.file
+        );
+        let kind = job.kind.as_deref().unwrap_or_default();
+        if !checked_kinds.contains(&kind) {
+            checked_kinds.push(kind);
+            assert_eq!(files, single(d, job), "{} ({kind})", job.file);
+        }
+    }
+    let leftovers: Vec<PathBuf> = support::files_under(&out)
+        .into_iter()
+        .filter_map(|(p, _)| p.strip_prefix(&out).ok().map(Path::to_path_buf))
+        .filter(|p| {
+            p.components()
+                .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
+        })
+        .collect();
+    assert!(leftovers.is_empty(), "staging files left: {leftovers:?}");
+}
+
+/// The summary's rows as (job, vm, case, result, code).
+fn rows(table: &str) -> Vec<Vec<String>> {
+    table
+        .lines()
+        .skip(1)
+        .filter(|l| l.starts_with("jobs/"))
+        .map(|l| l.split_whitespace().map(str::to_owned).collect())
+        .collect()
+}
+
+fn expected_code(d: &Drill, i: usize) -> &'static str {
+    match i {
+        NOT_JSON => "InvalidJson",
+        NO_OS_DISK => "MissingOsDisk",
+        _ if [SAME_VM.0, SAME_VM.1].contains(&i) => "UnexpectedValue",
+        _ => {
+            assert!(d.jobs[i].kind.is_some());
+            "-"
+        }
+    }
+}
+
+#[test]
+fn two_hundred_jobs_from_local_files() {
+    let d = drill(JOBS);
+    let r = batch(&d, "out", &["--config-dir", "blobs"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let rows = rows(&r.stdout);
+    assert_eq!(rows.len(), JOBS, "{}", r.stdout);
+    for (i, row) in rows.iter().enumerate() {
+        let job = &d.jobs[i];
+        assert_eq!(row[0], job.file);
+        let code = expected_code(&d, i);
+        assert_eq!(row[4], code, "{row:?}");
+        assert_eq!(
+            row[3],
+            if code == "-" { "written" } else { "rejected" },
+            "{row:?}"
+        );
+        // Most fixtures are named after their case.
+        if let Some(kind) = job
+            .kind
+            .as_deref()
+            .filter(|k| k.starts_with("managed-") || k.starts_with("unmanaged-"))
+        {
+            assert_eq!(row[2], kind, "{row:?}");
+        }
+    }
+    bundles_complete(&d, "out", &[]);
+    for code in [
+        "InvalidJson",
+        "MissingOsDisk",
+        "UnexpectedValue",
+        "FileSystem",
+    ] {
+        assert_eq!(
+            r.stderr.contains(&format!("error[{code}]")),
+            code != "FileSystem",
+            "{code}:\n{}",
+            r.stderr
+        );
+    }
+    assert!(
+        r.stderr.contains("also restored by `jobs/150-vm-010.json`"),
+        "{}",
+        r.stderr
+    );
+    support::snapshot(
+        "batch__two-hundred-local",
+        &format!("{}{}", r.header(), r.stdout),
+    );
+
+    // A second run replaces every bundle whole and says the same.
+    let again = batch(&d, "out", &["--config-dir", "blobs", "--quiet"]);
+    assert_eq!((again.code, &again.stdout), (1, &r.stdout));
+    assert!(!again.stderr.contains("done in"), "{}", again.stderr);
+    bundles_complete(&d, "out", &[]);
+}
+
+#[test]
+fn inspect_prints_one_json_object_per_job() {
+    let d = drill(60);
+    let mut args = s(&[
+        "inspect",
+        "--jobs",
+        "jobs",
+        "--config-dir",
+        "blobs",
+        "--json",
+    ]);
+    args.extend(d.shared.clone());
+    let r = run_in(d.root(), &args);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let lines: Vec<Value> = r
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is one JSON object"))
+        .collect();
+    assert_eq!(lines.len(), 60);
+    for (i, v) in lines.iter().enumerate() {
+        assert_eq!(v["job"], d.jobs[i].file.as_str());
+        if i == NOT_JSON {
+            assert_eq!(v["result"], "rejected", "{v}");
+            assert_eq!(v["errors"][0]["code"], "InvalidJson", "{v}");
+            continue;
+        }
+        assert_eq!(v["result"], "inspected", "{v}");
+        assert_eq!(v["restore"]["name"]["value"], d.jobs[i].vm.as_str());
+        assert!(
+            v["case"].is_string() && v["arm_template"].is_string(),
+            "{v}"
+        );
+    }
+    assert!(
+        !r.stdout.contains("SECRETDATA"),
+        "key material in the inspection"
+    );
+}
+
+#[test]
+fn jobs_needs_an_output_folder_and_refuses_check() {
+    let d = drill(2);
+    for (extra, says) in [
+        (&["--jobs", "jobs"][..], "needs `--out DIR`"),
+        (
+            &["--jobs", "jobs", "--out", "o", "--check"],
+            "cannot be combined",
+        ),
+    ] {
+        let mut args = s(&["generate", "--format", "arm"]);
+        args.extend(s(extra));
+        let r = run_in(d.root(), &args);
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(r.stderr.contains(says), "{}", r.stderr);
+    }
+    std::fs::create_dir_all(d.root().join("empty")).expect("dir");
+    let r = run_in(
+        d.root(),
+        &s(&[
+            "generate", "--format", "arm", "--jobs", "empty", "--out", "o",
+        ]),
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("holds no `*.json` job files"),
+        "{}",
+        r.stderr
+    );
+    assert!(!d.root().join("o").exists());
+}
+
+#[cfg(feature = "azure")]
+mod azurite {
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::time::{Duration, Instant};
+
+    use super::*;
+    use crate::support::azurite::{account_sas, Azurite};
+
+    fn seed(az: &Azurite, d: &Drill, skip: &[&str]) {
+        for job in &d.jobs {
+            for (name, bytes) in &job.blobs {
+                if !skip.contains(&name.as_str()) {
+                    az.put(&d.container, name, bytes);
+                }
+            }
+        }
+    }
+
+    fn from_blobs(d: &Drill, endpoint: &str, out: &str, env: &[(&str, &str)]) -> Run {
+        let sas = account_sas("r");
+        let mut args = s(&[
+            "generate", "--format", "arm", "--jobs", "jobs", "--out", out,
+        ]);
+        args.extend(s(&["--blob-endpoint", endpoint, "--sas", &sas, "--json"]));
+        args.extend(d.shared.clone());
+        let o = std::process::Command::new(support::BIN)
+            .args(&args)
+            .current_dir(d.root())
+            .envs(env.iter().copied())
+            .output()
+            .expect("runs");
+        let r = Run {
+            code: o.status.code().expect("exited"),
+            stdout: String::from_utf8(o.stdout).expect("utf-8"),
+            stderr: String::from_utf8(o.stderr).expect("utf-8"),
+            args,
+        };
+        let sig = sas.split("sig=").nth(1).expect("sig");
+        assert!(
+            !r.stdout.contains(sig) && !r.stderr.contains(sig),
+            "a SAS signature was printed"
+        );
+        r
+    }
+
+    fn summary(r: &Run) -> Vec<Value> {
+        r.stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("JSON line"))
+            .collect()
+    }
+
+    #[test]
+    fn two_hundred_jobs_from_azurite_match_the_local_run() {
+        let Some(az) = Azurite::start_or_skip() else {
+            return;
+        };
+        let d = drill(JOBS);
+        seed(&az, &d, &[]);
+        let started = Instant::now();
+        let r = from_blobs(&d, &az.endpoint, "out-blob", &[]);
+        eprintln!("200 jobs from Azurite in {:?}", started.elapsed());
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        let lines = summary(&r);
+        assert_eq!(lines.len(), JOBS);
+        for (i, v) in lines.iter().enumerate() {
+            let code = expected_code(&d, i);
+            assert_eq!(v["code"].as_str().unwrap_or("-"), code, "{v}");
+            if code == "-" {
+                assert_eq!(v["folder"], format!("out-blob/{}", d.jobs[i].vm).as_str());
+            }
+        }
+        bundles_complete(&d, "out-blob", &[]);
+        let local = batch(&d, "out", &["--config-dir", "blobs"]);
+        assert_eq!(local.code, 1, "{}", local.stderr);
+        assert_eq!(
+            tree(&d.root().join("out-blob")),
+            tree(&d.root().join("out")),
+            "the blobs and the files give different bundles"
+        );
+    }
+
+    /// In front of Azurite: one request per connection, passed through, except requests for
+    /// `stall`, which are held open unanswered. Stops accepting after `LIFETIME`.
+    fn stalling_proxy(upstream: &str, stall: String) -> String {
+        const LIFETIME: Duration = Duration::from_secs(30);
+        let up = url::Url::parse(upstream).expect("endpoint");
+        let up_addr = format!(
+            "{}:{}",
+            up.host_str().expect("host"),
+            up.port().expect("port")
+        );
+        let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = l.local_addr().expect("addr");
+        l.set_nonblocking(true).expect("nonblocking");
+        std::thread::spawn(move || {
+            let until = Instant::now() + LIFETIME;
+            let mut connections = 0;
+            while Instant::now() < until && connections < 500 {
+                let Ok((client, _)) = l.accept() else {
+                    std::thread::sleep(Duration::from_millis(5));
+                    continue;
+                };
+                connections += 1;
+                let (up_addr, stall) = (up_addr.clone(), stall.clone());
+                std::thread::spawn(move || pass(client, &up_addr, &stall, until));
+            }
+        });
+        format!("http://{addr}{}", up.path())
+    }
+
+    fn pass(mut client: TcpStream, upstream: &str, stall: &str, until: Instant) {
+        let _ = client.set_nonblocking(false);
+        let _ = client.set_read_timeout(Some(Duration::from_secs(5)));
+        let mut head = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+            match client.read(&mut buf) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => head.extend_from_slice(&buf[..n]),
+            }
+        }
+        let text = String::from_utf8_lossy(&head).into_owned();
+        let path = text.split_whitespace().nth(1).unwrap_or_default();
+        if path.contains(stall) {
+            // Never answer; hold the connection until the proxy's life ends.
+            std::thread::sleep(until.saturating_duration_since(Instant::now()));
+            return;
+        }
+        let (head_text, _) = text.split_once("\r\n\r\n").expect("head");
+        let mut forwarded: String = head_text
+            .split("\r\n")
+            .filter(|l| !l.to_ascii_lowercase().starts_with("connection:"))
+            .map(|l| format!("{l}\r\n"))
+            .collect();
+        forwarded.push_str("Connection: close\r\n\r\n");
+        let Ok(mut up) = TcpStream::connect(upstream) else {
+            return;
+        };
+        if up.write_all(forwarded.as_bytes()).is_err() {
+            return;
+        }
+        let _ = std::io::copy(&mut up, &mut client);
+        let _ = client.shutdown(std::net::Shutdown::Both);
+    }
+
+    #[test]
+    fn a_missing_blob_and_a_stalled_server_leave_the_other_bundles_complete() {
+        let Some(az) = Azurite::start_or_skip() else {
+            return;
+        };
+        let d = drill(24);
+        let (missing, stalled) = (&d.jobs[5], &d.jobs[9]);
+        let missing_blob = missing.blobs[0].0.clone();
+        seed(&az, &d, &[&missing_blob]);
+        let endpoint = stalling_proxy(&az.endpoint, stalled.blobs[0].0.clone());
+        let started = Instant::now();
+        let r = from_blobs(
+            &d,
+            &endpoint,
+            "out",
+            &[("RESTORE_DEPLOY_BLOB_TIMEOUT", "1")],
+        );
+        let took = started.elapsed();
+        assert!(
+            took < Duration::from_secs(20),
+            "the stall held the batch for {took:?}"
+        );
+        assert_eq!(r.code, 3, "{}", r.stderr);
+        let lines = summary(&r);
+        let by_vm = |vm: &str| {
+            lines
+                .iter()
+                .find(|v| v["vm"].is_null() && v["job"].as_str().is_some_and(|j| j.contains(vm)))
+                .cloned()
+                .unwrap_or(Value::Null)
+        };
+        assert_eq!(by_vm(&missing.vm)["code"], "BlobNotFound", "{}", r.stdout);
+        assert_eq!(by_vm(&stalled.vm)["code"], "BlobTimeout", "{}", r.stdout);
+        assert_eq!(by_vm(&stalled.vm)["result"], "failed");
+        let written = lines.iter().filter(|v| v["result"] == "written").count();
+        // 24 jobs, none of them broken on purpose: all but the two faults.
+        assert_eq!(written, 22, "{}", r.stdout);
+        bundles_complete(&d, "out", &[&missing.vm, &stalled.vm]);
+        assert!(r.stderr.contains("sig=REDACTED"), "{}", r.stderr);
+    }
+}
