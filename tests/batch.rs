@@ -35,6 +35,8 @@ struct Job {
 struct Drill {
     dir: tempfile::TempDir,
     jobs: Vec<Job>,
+    /// The blob container the jobs name (where the Azurite tests seed their blobs).
+    #[cfg_attr(not(feature = "azure"), allow(dead_code))]
     container: String,
     /// Options every job shares (the fixtures' key vault, which some inputs do not name).
     shared: Vec<String>,
