@@ -5,11 +5,11 @@
 //! rather than one overwriting the other, and each bundle is written whole or not at all.
 
 mod job;
+mod pool;
 mod summary;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -17,6 +17,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::cli::{BatchArgs, DeployArgs, GenerateArgs, InspectArgs, SourceArgs};
 use crate::error::{shown, Code, Error, Errors};
 use job::{Done, Product, Shared, Work};
+use pool::pool;
 use summary::Row;
 
 pub fn generate(a: &GenerateArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Errors> {
@@ -335,48 +336,4 @@ fn progress(len: usize, quiet: bool) -> ProgressBar {
         bar.set_style(style);
     }
     bar
-}
-
-/// Run `work` over `items` on at most `threads` threads, handing each result to `done` on the
-/// calling thread as it arrives. A panic in one item (a bug) gives that item `None`; the other
-/// items go on.
-fn pool<T: Sync, R: Send>(
-    threads: usize,
-    items: &[T],
-    work: impl Fn(&T) -> R + Sync,
-    mut done: impl FnMut(usize, Option<R>),
-) {
-    let next = AtomicUsize::new(0);
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::scope(|s| {
-        for _ in 0..threads.clamp(1, items.len().max(1)) {
-            let (tx, next, work) = (tx.clone(), &next, &work);
-            // Deeply nested inputs recurse in the parsers: the main thread's stack size, not
-            // the smaller default of spawned threads.
-            let spawned = std::thread::Builder::new()
-                .stack_size(8 << 20)
-                .spawn_scoped(s, move || loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(item) = items.get(i) else { break };
-                    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(item)));
-                    if tx.send((i, r.ok())).is_err() {
-                        break;
-                    }
-                });
-            if spawned.is_err() {
-                // No thread for this slot: the ones already running take its share.
-                break;
-            }
-        }
-        drop(tx);
-        for (i, r) in rx {
-            done(i, r);
-        }
-    });
-    // Items no thread could take (not even one thread started) are run here.
-    loop {
-        let i = next.fetch_add(1, Ordering::Relaxed);
-        let Some(item) = items.get(i) else { break };
-        done(i, Some(work(item)));
-    }
 }
