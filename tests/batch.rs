@@ -335,6 +335,14 @@ fn two_hundred_jobs_from_local_files() {
         "{}",
         r.stderr
     );
+    // Not a terminal: no progress bar, only the closing time.
+    assert!(
+        !r.stderr.contains('\u{2588}')
+            && !r.stderr.contains("\x1b[")
+            && r.stderr.contains("done in"),
+        "{}",
+        r.stderr
+    );
     support::snapshot(
         "batch__two-hundred-local",
         &format!("{}{}", r.header(), r.stdout),
