@@ -13,6 +13,7 @@ const SOURCES: &str = "Sources (at least one of --config and --job)";
 const DEPLOYMENT: &str = "Deployment options";
 const ENCRYPTION: &str = "Encryption overrides";
 const KEYS: &str = "Key restore (when the BEK secret or KEK no longer exists)";
+const BATCH: &str = "Many restores";
 
 /// Clap styles its own headings (bold, underlined) and leaves `after_long_help` as written, so
 /// the examples' heading carries the same escape codes; clap strips them when the output is not a
@@ -121,6 +122,11 @@ pub struct GenerateArgs {
     pub sources: SourceArgs,
     #[command(flatten)]
     pub deploy: DeployArgs,
+    #[command(flatten)]
+    pub batch: BatchArgs,
+    /// With --jobs: print the summary as JSON lines instead of a table.
+    #[arg(long, requires = "jobs", help_heading = BATCH)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -132,6 +138,8 @@ pub struct InspectArgs {
     pub sources: SourceArgs,
     #[command(flatten)]
     pub deploy: DeployArgs,
+    #[command(flatten)]
+    pub batch: BatchArgs,
 }
 
 #[derive(Debug, Args)]
@@ -178,6 +186,38 @@ pub struct SourceArgs {
     /// Entra ID credential for blob URLs without a SAS.
     #[arg(long, value_enum, default_value = "cli")]
     pub auth: AuthArg,
+}
+
+/// Many jobs in one run. `--jobs` stands in for `--config` and `--job` (it joins their required
+/// group on the pages that have it): each job names its own blobs, and the other source and
+/// deployment options apply to every job. `--vm-name` would give
+/// every restore the same name and folder, so it cannot be combined with `--jobs`.
+#[derive(Debug, Args)]
+#[command(next_help_heading = BATCH)]
+pub struct BatchArgs {
+    /// Many restores in one run: job files, or folders of `*.json` job files (generate: a folder per VM under --out).
+    #[arg(
+        long,
+        value_name = "PATH",
+        num_args = 1..,
+        group = "sources",
+        conflicts_with_all = ["config", "job", "encryption_info", "vm_name"]
+    )]
+    pub jobs: Vec<PathBuf>,
+    /// With --jobs: read the config and encryption-info blobs from DIR, by the blob names each job gives.
+    #[arg(long, value_name = "DIR", requires = "jobs")]
+    pub config_dir: Option<PathBuf>,
+    /// With --jobs: how many jobs are read and rendered at once.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 8,
+        value_parser = clap::value_parser!(u16).range(1..=256)
+    )]
+    pub concurrency: u16,
+    /// With --jobs: no progress bar on stderr (it is shown only on a terminal anyway).
+    #[arg(long, requires = "jobs")]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

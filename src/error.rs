@@ -88,6 +88,7 @@ codes! {
     InvalidRecoveryPointTime => Rejected, "give `--recovery-point-time` as RFC 3339 (`2019-12-25T22:07:11Z`)";
     RecoveryPointTimeUnknown => Rejected, "pass `--job` or `--recovery-point-time`";
     RecoveryPointBeforeTemplateSupport => Rejected, "use `--format powershell`";
+    DuplicateOutputFolder => Rejected, "remove the duplicate job, or restore one of them on its own with `--vm-name`";
     StaleOutput => Rejected, "run the same command without `--check`, then review and commit the change";
     FileSystem => Environment, "check the path, the free space and that you may read and write there";
     BlobNotFound => Environment, "check the blob's URL (or the job's names) and that the restore finished";

@@ -29,6 +29,12 @@ pub use input::read::from_bytes as inputs_from_bytes;
 /// Run one command. Output goes to `out` (the product) and `err` (what to do next, warnings).
 pub fn run(cli: cli::Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), error::Errors> {
     match &cli.command {
+        cli::Command::Generate(a) if !a.batch.jobs.is_empty() => {
+            commands::batch::generate(a, out, err)
+        }
+        cli::Command::Inspect(a) if !a.batch.jobs.is_empty() => {
+            commands::batch::inspect(a, out, err)
+        }
         cli::Command::Generate(a) => commands::generate::run(a, out, err),
         cli::Command::Inspect(a) => commands::inspect::run(a, out),
         cli::Command::Check(a) => commands::check::run(a, out),

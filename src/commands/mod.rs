@@ -1,6 +1,7 @@
 //! One module per subcommand: each reads its inputs through the input layer, builds the model,
 //! and writes its product to `out` and what to do next to `err`.
 
+pub mod batch;
 pub mod check;
 pub mod generate;
 pub mod inspect;

@@ -17,6 +17,8 @@ use handlebars::{
     RenderErrorReason,
 };
 
+use std::sync::{Arc, Mutex};
+
 use crate::error::{is_hazard, Error};
 
 /// Template names, addressed by constant; `templates_resolve` checks each is registered.
@@ -55,16 +57,40 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ),
 ];
 
-/// A registry with the named templates compiled (compiling is most of a run's CPU time, so a run
-/// compiles only what it renders).
-pub fn registry(names: &[&str]) -> Result<Handlebars<'static>, Error> {
+/// A registry with the named templates compiled. Compiling is most of a run's CPU time, so a run
+/// compiles only what it renders, and each set is compiled once per process and shared: a batch
+/// of a thousand restores pays for it once, and threads render from the same registry.
+pub fn registry(names: &[&str]) -> Result<Arc<Handlebars<'static>>, Error> {
+    static CACHE: Mutex<Vec<(Vec<String>, Arc<Handlebars<'static>>)>> = Mutex::new(Vec::new());
+    let mut key: Vec<String> = TEMPLATES
+        .iter()
+        .filter(|(n, _)| names.contains(n))
+        .map(|(n, _)| (*n).to_owned())
+        .collect();
+    key.sort_unstable();
+    // A panic elsewhere while the lock was held leaves only complete entries behind.
+    let mut cache = CACHE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((_, hb)) = cache.iter().find(|(k, _)| *k == key) {
+        return Ok(Arc::clone(hb));
+    }
+    let hb = Arc::new(compile(&key)?);
+    cache.push((key, Arc::clone(&hb)));
+    Ok(hb)
+}
+
+fn compile(names: &[String]) -> Result<Handlebars<'static>, Error> {
     let mut hb = Handlebars::new();
     hb.set_strict_mode(true);
     hb.register_escape_fn(handlebars::no_escape);
     hb.register_helper("json", Box::new(json_helper));
     hb.register_helper("ps", Box::new(ps_helper));
     hb.register_helper("int", Box::new(int_helper));
-    for (name, src) in TEMPLATES.iter().filter(|(n, _)| names.contains(n)) {
+    for (name, src) in TEMPLATES
+        .iter()
+        .filter(|(n, _)| names.iter().any(|k| k == n))
+    {
         // Normalise the sources, not the output: output may carry user values (a tag with
         // `\r\n` or trailing spaces) that must survive byte for byte.
         hb.register_template_string(name, src.replace("\r\n", "\n"))
@@ -288,6 +314,20 @@ mod tests {
 
     /// Every `{{...}}` that prints is a helper call (`json`, `ps`, `int`), a block/else/comment,
     /// or a partial (a built-in template, itself held to this rule).
+    #[test]
+    fn a_template_set_is_compiled_once_and_only_what_was_asked() {
+        let ps = registry(&[PS_SCRIPT]).expect("compiles");
+        assert!(ps.has_template(PS_SCRIPT) && !ps.has_template(ARM_TEMPLATE));
+        let again = registry(&[PS_SCRIPT]).expect("cached");
+        assert!(Arc::ptr_eq(&ps, &again), "the same set was compiled twice");
+        // The order the caller names them in does not make another set.
+        let a = registry(&[ARM_TEMPLATE, ARM_PARAMETERS]).expect("compiles");
+        let b = registry(&[ARM_PARAMETERS, ARM_TEMPLATE]).expect("cached");
+        assert!(Arc::ptr_eq(&a, &b));
+        assert!(!Arc::ptr_eq(&a, &ps));
+    }
+
+    /// Every `{{...}}` that prints is a helper call (`json`, `ps`, `int`) or a block/else/comment.
     #[test]
     fn templates_use_only_helpers() {
         for (name, src) in TEMPLATES {

@@ -12,7 +12,16 @@ use restore_deploy::cli::Cli;
 pub const BIN: &str = env!("CARGO_BIN_EXE_restore-deploy");
 
 /// Options whose value is a path the binary would resolve against its working directory.
-const PATH_OPTIONS: &[&str] = &["--config", "--job", "--encryption-info", "--out"];
+const PATH_OPTIONS: &[&str] = &[
+    "--config",
+    "--job",
+    "--encryption-info",
+    "--out",
+    "--config-dir",
+];
+
+/// Options that take every following value up to the next option, each a path.
+const PATH_LISTS: &[&str] = &["--jobs"];
 
 pub struct Run {
     pub code: i32,
@@ -102,6 +111,12 @@ fn paths_under(dir: &Path, args: &[String]) -> Vec<String> {
         if PATH_OPTIONS.contains(&a.as_str()) {
             if let Some(value) = iter.next() {
                 out.push(under(value));
+            }
+        }
+        if PATH_LISTS.contains(&a.as_str()) {
+            while let Some(value) = iter.as_slice().first().filter(|v| !v.starts_with("--")) {
+                out.push(under(value));
+                iter.next();
             }
         }
     }

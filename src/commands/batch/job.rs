@@ -1,0 +1,295 @@
+//! One job of a batch, on its own: its file read, its blobs found (from storage as a single run
+//! finds them, or from `--config-dir` by the names the job gives), validated, and turned into the
+//! product of the command. Nothing here writes: a batch decides which bundles may be written
+//! only when every job is known.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Code, Error, Errors};
+use crate::input::job::RawJob;
+use crate::input::Inputs;
+use crate::model::{Encryption, Flavour, Overrides, Restore};
+use crate::plan::Plan;
+use crate::source::locate::{locate, JobBlob, JobFields, Operator};
+use crate::source::{self, FetchOptions, Loaded, SourceSpec};
+
+/// What every job of the run shares.
+pub struct Shared<'a> {
+    pub blob_endpoint: Option<&'a str>,
+    pub sas: Option<&'a str>,
+    pub fetch: FetchOptions,
+    pub config_dir: Option<&'a Path>,
+    pub overrides: Overrides,
+    pub work: Work,
+}
+
+/// What a job is turned into.
+#[derive(Clone, Copy)]
+pub enum Work {
+    Bundle(crate::cli::Format),
+    Inspection { json: bool },
+}
+
+pub enum Product {
+    Bundle(Plan),
+    Inspection(String),
+}
+
+/// A job that made it through validation.
+pub struct Done {
+    pub vm: String,
+    pub case: String,
+    pub warnings: Vec<String>,
+    pub product: Product,
+}
+
+pub fn run(path: &Path, shared: &Shared) -> Result<Done, Errors> {
+    let inputs = read(path, shared)?;
+    let restore = crate::model::build(&inputs)?;
+    let (warnings, product) = match shared.work {
+        Work::Bundle(format) => {
+            let output = crate::format::output(format);
+            let warnings = output.preflight(&restore)?;
+            (warnings, Product::Bundle(output.plan(&restore)?))
+        }
+        Work::Inspection { json: true } => (
+            Vec::new(),
+            Product::Inspection(crate::render::inspect::json(&restore)?),
+        ),
+        Work::Inspection { json: false } => (
+            Vec::new(),
+            Product::Inspection(crate::render::inspect::human(&restore)),
+        ),
+    };
+    Ok(Done {
+        vm: restore.name.value.clone(),
+        case: case(&restore),
+        warnings,
+        product,
+    })
+}
+
+/// The encryption case in the words the fixtures and the README use, short enough for a table
+/// column: `managed-bek-kek-noaad-linux`, `unmanaged-unencrypted-windows`.
+pub fn case(r: &Restore) -> String {
+    let disks = match r.disks.kind() {
+        crate::model::DiskKind::Managed => "managed",
+        crate::model::DiskKind::Unmanaged => "unmanaged",
+    };
+    let encryption = match &r.encryption {
+        Encryption::None { .. } => "unencrypted".to_owned(),
+        Encryption::Ade(a) => format!(
+            "{}-{}",
+            if a.kek.is_some() { "bek-kek" } else { "bek" },
+            match a.flavour.value {
+                Flavour::Aad => "aad",
+                Flavour::NoAad => "noaad",
+            }
+        ),
+    };
+    format!(
+        "{disks}-{encryption}-{}",
+        r.os.value.as_str().to_ascii_lowercase()
+    )
+}
+
+const JOB: &str = "restore job's details";
+
+fn read(path: &Path, shared: &Shared) -> Result<Inputs, Errors> {
+    // Always a path: a job file named `-` or `https:...` is still a file here.
+    let job = source::load(&SourceSpec::Path(path.to_owned()), JOB)?;
+    let doc = crate::input::parse_json(&job, JOB)?;
+    let raw = crate::input::job::parse(&doc, &job.origin)?;
+    let (config, info) = match shared.config_dir {
+        Some(dir) => (
+            SourceSpec::Path(local_blob(dir, &job.origin, &raw, JobBlob::Config, shared)?),
+            raw.encryption_info_blob_name
+                .is_some()
+                .then(|| local_blob(dir, &job.origin, &raw, JobBlob::EncryptionInfo, shared))
+                .transpose()?
+                .map(SourceSpec::Path),
+        ),
+        None => {
+            let op = Operator {
+                blob_endpoint: shared.blob_endpoint,
+                sas: shared.sas,
+            };
+            let url = |which| locate(&fields(&job.origin, &raw), which, &op).map(|l| l.url);
+            // As in a single run with the config read from storage: the encryption-info blob
+            // is read when the job names one.
+            (
+                SourceSpec::Url(url(JobBlob::Config)?),
+                raw.encryption_info_blob_name
+                    .is_some()
+                    .then(|| url(JobBlob::EncryptionInfo))
+                    .transpose()?
+                    .map(SourceSpec::Url),
+            )
+        }
+    };
+    let config = source::load_with(&config, "config blob", &shared.fetch)?;
+    let info: Option<Loaded> = info
+        .map(|spec| source::load_with(&spec, "encryption-info blob", &shared.fetch))
+        .transpose()?;
+    crate::input::read::from_bytes(&config, Some(&job), info.as_ref(), shared.overrides.clone())
+}
+
+fn fields<'a>(origin: &'a str, raw: &'a RawJob) -> JobFields<'a> {
+    JobFields {
+        origin,
+        bag_path: &raw.bag_path,
+        config_blob_uri: raw.config_blob_uri.as_deref(),
+        config_blob_container: raw.config_blob_container.as_deref(),
+        config_blob_name: raw.config_blob_name.as_deref(),
+        encryption_info_blob_name: raw.encryption_info_blob_name.as_deref(),
+        target_storage_account: raw.target_storage_account.as_deref(),
+    }
+}
+
+/// Stands in for the operator's endpoint when none is given, so the job's names go through the
+/// same checks as for a download (no `..`, no empty segment) without naming a real host.
+const LOCAL: &str = "http://config-dir.invalid/";
+
+/// `DIR/<blob name>`: the blob's name as the job gives it, each `/`-separated part a folder, so a
+/// job cannot name a file outside DIR.
+fn local_blob(
+    dir: &Path,
+    origin: &str,
+    raw: &RawJob,
+    which: JobBlob,
+    shared: &Shared,
+) -> Result<PathBuf, Error> {
+    let base = shared.blob_endpoint.unwrap_or(LOCAL);
+    let op = Operator {
+        blob_endpoint: Some(base),
+        sas: None,
+    };
+    let url = locate(&fields(origin, raw), which, &op)?.url;
+    let prefix = url::Url::parse(base)
+        .ok()
+        .and_then(|b| {
+            b.path_segments()
+                .map(|s| s.filter(|x| !x.is_empty()).count())
+        })
+        .unwrap_or(0);
+    let mut path = dir.to_path_buf();
+    // The endpoint's own path, then the container; the rest is the blob's name.
+    let parts = url
+        .path_segments()
+        .map(|s| s.skip(prefix + 1).map(decode).collect::<Vec<_>>())
+        .unwrap_or_default();
+    if parts.is_empty() {
+        return Err(Error::internal("a located blob URL has no blob name"));
+    }
+    for part in parts {
+        path.push(part);
+    }
+    Ok(path)
+}
+
+fn decode(segment: &str) -> String {
+    percent_encoding::percent_decode_str(segment)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// A VM name that can be one folder under `--out` on any system the bundle may be copied to:
+/// never a path, a hidden name, or a name Windows refuses.
+pub fn folder_name(vm: &str) -> Result<String, Error> {
+    let bad = vm.is_empty()
+        || vm.starts_with('.')
+        || vm.ends_with(['.', ' '])
+        || vm.chars().any(|c| {
+            c.is_control() || matches!(c, '/' | '\\' | '<' | '>' | ':' | '"' | '|' | '?' | '*')
+        });
+    if bad {
+        return Err(Error::new(
+            Code::UnexpectedValue,
+            format!("the VM name `{vm}` cannot name a folder for its bundle"),
+        )
+        .doing("choosing the restore's folder under `--out`")
+        .help("Azure VM names hold letters, digits, `-`, `_` and `.`; check the config blob's `name`, or restore this VM alone with `--vm-name`"));
+    }
+    Ok(vm.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folder_names_are_single_portable_components() {
+        for ok in ["app01", "web-01", "db_02", "vm.prod", "VM-Ünïcode"] {
+            assert_eq!(folder_name(ok).ok().as_deref(), Some(ok));
+        }
+        for bad in [
+            "",
+            ".",
+            "..",
+            ".hidden",
+            "a/b",
+            "a\\b",
+            "../x",
+            "a:b",
+            "x.",
+            "x ",
+            "a\nb",
+            "a\u{1b}[31m",
+            "what?",
+            "a*",
+            "\"q\"",
+        ] {
+            let e = folder_name(bad).expect_err(bad);
+            assert_eq!(e.code, Code::UnexpectedValue, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn local_blobs_stay_inside_the_folder() {
+        let shared = Shared {
+            blob_endpoint: None,
+            sas: None,
+            fetch: FetchOptions::default(),
+            config_dir: None,
+            overrides: Overrides::default(),
+            work: Work::Inspection { json: true },
+        };
+        let raw = |uri: &str| RawJob {
+            config_blob_uri: Some(uri.to_owned()),
+            encryption_info_blob_name: Some("info-1.json".to_owned()),
+            target_storage_account: Some("stage01".to_owned()),
+            bag_path: "$".to_owned(),
+            ..RawJob::default()
+        };
+        let dir = Path::new("/blobs");
+        let r = raw("https://stage01.blob.core.windows.net/vm-a/sub%20dir/config-1.json");
+        assert_eq!(
+            local_blob(dir, "j", &r, JobBlob::Config, &shared).ok(),
+            Some(PathBuf::from("/blobs/sub dir/config-1.json"))
+        );
+        assert_eq!(
+            local_blob(dir, "j", &r, JobBlob::EncryptionInfo, &shared).ok(),
+            Some(PathBuf::from("/blobs/info-1.json"))
+        );
+        for hostile in [
+            "https://stage01.blob.core.windows.net/vm-a/../../etc/passwd",
+            "https://stage01.blob.core.windows.net/vm-a/%2e%2e/x.json",
+            "https://stage01.blob.core.windows.net/vm-a//x.json",
+        ] {
+            assert!(
+                local_blob(dir, "j", &raw(hostile), JobBlob::Config, &shared).is_err(),
+                "{hostile}"
+            );
+        }
+        // An operator's endpoint with a path of its own (Azurite's account segment).
+        let shared = Shared {
+            blob_endpoint: Some("http://127.0.0.1:10000/devstoreaccount1"),
+            ..shared
+        };
+        let r = raw("http://127.0.0.1:10000/devstoreaccount1/vm-a/config-2.json");
+        assert_eq!(
+            local_blob(dir, "j", &r, JobBlob::Config, &shared).ok(),
+            Some(PathBuf::from("/blobs/config-2.json"))
+        );
+    }
+}

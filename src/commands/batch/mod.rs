@@ -1,0 +1,339 @@
+//! `--jobs`: many restores in one process, for disaster-recovery drills. Every job is read,
+//! validated and rendered on its own by a bounded pool of threads (`--concurrency`), sharing the
+//! compiled templates; a failed job is reported and never stops the others. Bundles are written
+//! only once every job is known, so two jobs that would write the same folder are both refused
+//! rather than one overwriting the other, and each bundle is written whole or not at all.
+
+mod job;
+mod pool;
+mod summary;
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::cli::{BatchArgs, DeployArgs, GenerateArgs, InspectArgs, SourceArgs};
+use crate::error::{shown, Code, Error, Errors};
+use job::{Done, Product, Shared, Work};
+use pool::pool;
+use summary::Row;
+
+pub fn generate(a: &GenerateArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Errors> {
+    let Some(root) = a.out.as_deref() else {
+        return Err(usage(
+            "`--jobs` writes one folder per VM and needs `--out DIR`",
+        ));
+    };
+    if a.check {
+        return Err(usage(
+            "`--check` compares one bundle; it cannot be combined with `--jobs`",
+        ));
+    }
+    let started = Instant::now();
+    let work = Work::Bundle(a.format);
+    let (jobs, done) = prepare(&a.sources, &a.deploy, &a.batch, work)?;
+    let mut rows = claim_folders(&jobs, done, root);
+    let writes: Vec<(usize, PathBuf, crate::plan::Plan)> = rows
+        .iter_mut()
+        .enumerate()
+        .filter_map(
+            |(i, (row, plan))| match (&row.outcome, &row.folder, plan.take()) {
+                (Ok(()), Some(folder), Some(plan)) => Some((i, folder.clone(), plan)),
+                _ => None,
+            },
+        )
+        .collect();
+    pool(
+        usize::from(a.batch.concurrency),
+        &writes,
+        |(_, folder, plan)| crate::plan::write(plan, folder).map(|_| ()),
+        |k, written| {
+            let row = &mut rows[writes[k].0].0;
+            if let Err(e) = written.unwrap_or_else(|| Err(Error::internal(PANICKED))) {
+                row.outcome = Err(e.into());
+                row.folder = None;
+            }
+        },
+    );
+    let rows: Vec<Row> = rows.into_iter().map(|(r, _)| r).collect();
+    elapsed(err, &a.batch, started);
+    finish(&rows, "written", out, err, a.json, |_| None)
+}
+
+pub fn inspect(a: &InspectArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Errors> {
+    let started = Instant::now();
+    let work = Work::Inspection { json: a.json };
+    let (jobs, done) = prepare(&a.sources, &a.deploy, &a.batch, work)?;
+    let mut products = Vec::with_capacity(done.len());
+    let rows: Vec<Row> = jobs
+        .iter()
+        .zip(done)
+        .map(|(path, d)| {
+            let (row, product) = row(path, d);
+            products.push(product);
+            row
+        })
+        .collect();
+    let text = |i: usize| match &products[i] {
+        Some(Product::Inspection(t)) => Some(t.as_str()),
+        _ => None,
+    };
+    if a.json {
+        elapsed(err, &a.batch, started);
+        let extra = |i: usize| text(i).and_then(|t| serde_json::from_str(t).ok());
+        return finish(&rows, "inspected", out, err, true, extra);
+    }
+    let mut all = String::new();
+    for (i, r) in rows.iter().enumerate() {
+        if let Some(t) = text(i) {
+            all.push_str(&format!("== {}\n{t}\n", shown(&r.job)));
+        }
+    }
+    super::emit(out, &all)?;
+    elapsed(err, &a.batch, started);
+    finish(&rows, "inspected", &mut std::io::sink(), err, false, |_| {
+        None
+    })
+}
+
+/// The job files in order, and what became of each.
+type Prepared = (Vec<PathBuf>, Vec<Result<Done, Errors>>);
+
+/// Every job read and turned into its product, each on its own, with progress on a terminal.
+fn prepare(
+    sources: &SourceArgs,
+    deploy: &DeployArgs,
+    batch: &BatchArgs,
+    work: Work,
+) -> Result<Prepared, Errors> {
+    let jobs = list(&batch.jobs)?;
+    let shared = Shared {
+        blob_endpoint: sources.blob_endpoint.as_deref(),
+        sas: sources.sas.as_deref(),
+        fetch: crate::source::FetchOptions {
+            auth: sources.auth.into(),
+        },
+        config_dir: batch.config_dir.as_deref(),
+        overrides: crate::cli::overrides(sources, deploy),
+        work,
+    };
+    let bar = progress(jobs.len(), batch.quiet);
+    let mut done: Vec<Option<Result<Done, Errors>>> = jobs.iter().map(|_| None).collect();
+    let mut failed = 0;
+    pool(
+        usize::from(batch.concurrency),
+        &jobs,
+        |path| job::run(path, &shared),
+        |i, d| {
+            let d = d.unwrap_or_else(|| Err(panicked()));
+            if d.is_err() {
+                failed += 1;
+                bar.set_message(format!("{failed} failed"));
+            }
+            done[i] = Some(d);
+            bar.inc(1);
+        },
+    );
+    bar.finish_and_clear();
+    let done = done
+        .into_iter()
+        .map(|d| d.unwrap_or_else(|| Err(Error::internal("a job was never run").into())))
+        .collect();
+    Ok((jobs, done))
+}
+
+/// The job files: each PATH that is a folder gives its `*.json` files in name order; any other
+/// PATH is a job file (a missing one is reported as that job's failure).
+fn list(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Errors> {
+    let mut jobs = Vec::new();
+    for p in paths {
+        if !p.is_dir() {
+            jobs.push(p.clone());
+            continue;
+        }
+        let entries = std::fs::read_dir(p).map_err(|e| {
+            Error::new(Code::FileSystem, format!("cannot list `{}`", p.display()))
+                .source(p.display().to_string())
+                .doing("listing the job files")
+                .cause(e.to_string())
+        })?;
+        let mut found: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|f| f.is_file() && f.extension().is_some_and(|x| x == "json"))
+            .collect();
+        if found.is_empty() {
+            return Err(usage(&format!(
+                "`{}` holds no `*.json` job files",
+                shown(&p.display().to_string())
+            )));
+        }
+        found.sort();
+        jobs.extend(found);
+    }
+    Ok(jobs)
+}
+
+/// Rows for the summary, each with its bundle and folder. A folder is claimed by one job only;
+/// names that differ only in case are the same folder on Windows and macOS.
+fn claim_folders(
+    jobs: &[PathBuf],
+    done: Vec<Result<Done, Errors>>,
+    root: &Path,
+) -> Vec<(Row, Option<crate::plan::Plan>)> {
+    let mut rows: Vec<(Row, Option<crate::plan::Plan>)> = jobs
+        .iter()
+        .zip(done)
+        .map(|(path, d)| {
+            let (mut row, product) = row(path, d);
+            let plan = match product {
+                Some(Product::Bundle(p)) => Some(p),
+                _ => None,
+            };
+            if let (Ok(()), Some(vm)) = (&row.outcome, &row.vm) {
+                match job::folder_name(vm) {
+                    Ok(name) => row.folder = Some(root.join(name)),
+                    Err(e) => row.outcome = Err(e.into()),
+                }
+            }
+            (row, plan)
+        })
+        .collect();
+    let mut by_folder: std::collections::HashMap<String, Vec<usize>> = Default::default();
+    for (i, (r, _)) in rows.iter().enumerate() {
+        if let (Ok(()), Some(f)) = (&r.outcome, &r.folder) {
+            let key = f.display().to_string().to_lowercase();
+            by_folder.entry(key).or_default().push(i);
+        }
+    }
+    let mut clashes: Vec<Vec<usize>> = by_folder.into_values().filter(|v| v.len() > 1).collect();
+    clashes.sort();
+    for group in clashes {
+        for &i in &group {
+            let others: Vec<String> = group
+                .iter()
+                .filter(|j| **j != i)
+                .map(|j| format!("`{}`", rows[*j].0.job))
+                .collect();
+            let (row, plan) = &mut rows[i];
+            let folder = row.folder.take().map(|f| f.display().to_string());
+            *plan = None;
+            row.outcome = Err(Error::new(
+                Code::DuplicateOutputFolder,
+                format!(
+                    "another job in this run restores a VM named `{}` into the same folder `{}`",
+                    row.vm.as_deref().unwrap_or_default(),
+                    folder.unwrap_or_default()
+                ),
+            )
+            .source(row.job.clone())
+            .doing("choosing the restore's folder under `--out`")
+            .cause(format!("also restored by {}", others.join(", ")))
+            .help("neither bundle was written: remove the duplicate job, or restore one of them on its own with `--vm-name`")
+            .into());
+        }
+    }
+    rows
+}
+
+fn row(path: &Path, d: Result<Done, Errors>) -> (Row, Option<Product>) {
+    let job = path.display().to_string();
+    match d {
+        Ok(d) => (
+            Row {
+                job,
+                vm: Some(d.vm),
+                case: Some(d.case),
+                folder: None,
+                warnings: d.warnings,
+                outcome: Ok(()),
+            },
+            Some(d.product),
+        ),
+        Err(e) => (
+            Row {
+                job,
+                vm: None,
+                case: None,
+                folder: None,
+                warnings: Vec::new(),
+                outcome: Err(e),
+            },
+            None,
+        ),
+    }
+}
+
+/// The summary to `out`, the failures in full to `err`, and the run's exit status: the most
+/// severe failure's (1 an input was rejected, 3 the environment failed), 0 when all succeeded.
+fn finish(
+    rows: &[Row],
+    success: &'static str,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    json: bool,
+    extra: impl Fn(usize) -> Option<serde_json::Value>,
+) -> Result<(), Errors> {
+    summary::details(err, rows);
+    let text = if json {
+        rows.iter()
+            .enumerate()
+            .map(|(i, r)| summary::json_line(r, success, extra(i)))
+            .collect()
+    } else {
+        summary::table(rows, success)
+    };
+    super::emit(out, &text)?;
+    let failed: Vec<&Row> = rows.iter().filter(|r| r.outcome.is_err()).collect();
+    let Some(worst) = failed
+        .iter()
+        .filter_map(|r| r.code())
+        .max_by_key(|c| c.exit())
+    else {
+        return Ok(());
+    };
+    Err(Error::new(
+        worst,
+        format!("{} of {} jobs were not {success}", failed.len(), rows.len()),
+    )
+    .help(format!(
+        "each failed job's errors are above and the summary gives its code; every other job was {success} whole"
+    ))
+    .into())
+}
+
+/// How long the run took, for the operator (stderr, so the summary itself stays the same run to
+/// run).
+fn elapsed(err: &mut dyn Write, batch: &BatchArgs, started: Instant) {
+    if !batch.quiet {
+        let _ = writeln!(err, "done in {:.2} s", started.elapsed().as_secs_f64());
+    }
+}
+
+const PANICKED: &str = "restore-deploy stopped on a bug while handling this job";
+
+fn panicked() -> Errors {
+    Error::internal(PANICKED).into()
+}
+
+fn usage(msg: &str) -> Errors {
+    Error::new(Code::Usage, msg)
+        .help("run `restore-deploy generate --help` for `--jobs` and `--out`")
+        .into()
+}
+
+/// A bar on stderr only for a person watching: hidden when stderr is not a terminal or with
+/// `--quiet`. Only the calling thread draws it, so it never contends for stderr with a writer.
+fn progress(len: usize, quiet: bool) -> ProgressBar {
+    let target = if quiet || !std::io::stderr().is_terminal() {
+        ProgressDrawTarget::hidden()
+    } else {
+        ProgressDrawTarget::stderr()
+    };
+    let bar = ProgressBar::with_draw_target(Some(len as u64), target);
+    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} jobs {msg}") {
+        bar.set_style(style);
+    }
+    bar
+}
