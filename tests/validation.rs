@@ -12,6 +12,11 @@ use crate::support::{self, files_under, lay_out, run_in};
 
 /// The commands the script template means to emit.
 pub const SCRIPT_COMMANDS: &[&str] = &[
+    "Get-AzResource",
+    "New-AzDiskConfig",
+    "Set-AzDiskDiskEncryptionKey",
+    "Set-AzDiskKeyEncryptionKey",
+    "New-AzDisk",
     "New-AzVMConfig",
     "Set-AzVMOSDisk",
     "Add-AzVMDataDisk",

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::{cleanup_step, is_aad, missing_network, shown_path, Output};
+use super::{cleanup_step, import_note, is_aad, missing_network, shown_path, Output};
 use crate::error::{Code, Error};
 use crate::model::time::TemplateSupport;
 use crate::model::{Fact, RecoveryPoint, Restore};
@@ -93,6 +93,7 @@ impl Output for Arm {
                 "     aadClientSecret is asked for at deployment; it is never written to a file\n",
             );
         }
+        s.push_str(&import_note(r, "<virtualMachineName>"));
         s.push_str(cleanup_step(r));
         s
     }

@@ -65,3 +65,34 @@ fn cleanup_step(r: &Restore) -> &'static str {
         crate::model::Encryption::None { .. } => "",
     }
 }
+
+/// For an unmanaged source: which restored VHD, in which storage account, becomes which managed
+/// disk. The operator needs this to find (and later delete) the VHDs.
+fn import_note(r: &Restore, vm: &str) -> String {
+    let mut disks = Vec::new();
+    let os = r.disks.os();
+    if let crate::model::DiskSource::Vhd { uri } = &os.source {
+        disks.push((format!("{vm}-osdisk"), uri));
+    }
+    for d in r.disks.data() {
+        if let crate::model::DiskSource::Vhd { uri } = &d.disk.source {
+            disks.push((format!("{vm}-datadisk-lun{}", d.lun), uri));
+        }
+    }
+    if disks.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from(
+        "     unmanaged disks no longer start: each restored VHD is first imported as a managed disk
+",
+    );
+    for (name, uri) in disks {
+        s.push_str(&format!(
+            "       {name} <- storage account {}, VHD {}
+",
+            uri.storage_account(),
+            crate::source::redact(uri.as_str())
+        ));
+    }
+    s
+}

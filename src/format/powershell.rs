@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::{cleanup_step, is_aad, missing_network, shown_path, Output};
+use super::{cleanup_step, import_note, is_aad, missing_network, shown_path, Output};
 use crate::error::Error;
 use crate::model::Restore;
 use crate::plan::{Plan, PlannedFile};
@@ -42,6 +42,7 @@ impl Output for PowerShell {
         if is_aad(r) {
             s.push_str("     the Azure AD client secret is asked for as a secure string\n");
         }
+        s.push_str(&import_note(r, "<VMName>"));
         s.push_str(cleanup_step(r));
         s
     }

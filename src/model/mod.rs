@@ -21,7 +21,7 @@ mod provenance;
 mod references;
 pub mod refs;
 #[cfg(test)]
-mod test_inputs;
+pub(crate) mod test_inputs;
 pub mod time;
 mod types;
 mod unsupported;

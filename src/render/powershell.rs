@@ -7,13 +7,31 @@ use crate::model::{DiskSource, Encryption, Flavour, OsType, Restore};
 
 #[derive(Serialize)]
 pub struct DiskCtx {
+    /// The restored managed disk's own name (the last segment of its id): Azure refuses an
+    /// attached disk whose name differs from the disk resource's.
     name: String,
-    managed: bool,
-    /// Managed disk id or VHD URI.
+    /// The restored managed disk's id; empty for an imported disk.
     source: String,
     caching: Option<String>,
     lun: Option<u8>,
     size_gb: Option<u32>,
+    /// Set when the disk is imported from a restored VHD: the script's variable holding it.
+    import: Option<ImportCtx>,
+}
+
+/// A restored VHD that the script imports as a managed disk before building the VM.
+#[derive(Serialize, Clone)]
+pub struct ImportCtx {
+    /// The key (ours, never input) under which the script keeps the new disk.
+    var: String,
+    /// Appended to the VM's name to name the disk, as the ARM template does.
+    suffix: String,
+    uri: String,
+    account: String,
+    os_type: Option<&'static str>,
+    size_gb: Option<u32>,
+    /// Single-pass ADE keeps its settings on the OS disk object.
+    encrypt: bool,
 }
 
 #[derive(Serialize)]
@@ -53,21 +71,45 @@ pub struct ScriptContext {
     zones: Vec<String>,
     tags: Vec<TagCtx>,
     windows: bool,
+    /// Imports first, OS disk first; empty for a managed source.
+    imports: Vec<ImportCtx>,
     os_disk: DiskCtx,
     data_disks: Vec<DiskCtx>,
     ade: Option<AdeCtx>,
 }
 
 fn disk_ctx(d: &crate::model::Disk, lun: Option<u8>) -> DiskCtx {
-    let managed = matches!(d.source, DiskSource::Managed { .. });
+    let (name, source) = match &d.source {
+        DiskSource::Managed { id, .. } => (id.name().to_owned(), id.as_str().to_owned()),
+        DiskSource::Vhd { .. } => (String::new(), String::new()),
+    };
     DiskCtx {
-        name: d.name.clone(),
-        managed,
-        source: d.source.as_str().to_owned(),
+        name,
+        source,
         caching: d.caching.clone(),
         lun,
         size_gb: d.size_gb,
+        import: None,
     }
+}
+
+fn import_ctx(d: &crate::model::Disk, lun: Option<u8>) -> Option<ImportCtx> {
+    let DiskSource::Vhd { uri } = &d.source else {
+        return None;
+    };
+    let (var, suffix) = match lun {
+        None => ("os".to_owned(), "-osdisk".to_owned()),
+        Some(l) => (format!("lun{l}"), format!("-datadisk-lun{l}")),
+    };
+    Some(ImportCtx {
+        var,
+        suffix,
+        uri: uri.as_str().to_owned(),
+        account: uri.storage_account().to_owned(),
+        os_type: None,
+        size_gb: d.size_gb,
+        encrypt: false,
+    })
 }
 
 pub fn context(r: &Restore) -> ScriptContext {
@@ -91,6 +133,28 @@ pub fn context(r: &Restore) -> ScriptContext {
             skip_vm_backup: a.flavour.value == Flavour::NoAad || r.os.value == OsType::Linux,
         }),
     };
+    let single_pass = matches!(&ade, Some(a) if !a.aad);
+    let mut imports = Vec::new();
+    let mut os_disk = disk_ctx(os, None);
+    if let Some(mut i) = import_ctx(os, None) {
+        i.os_type = Some(r.os.value.as_str());
+        i.encrypt = single_pass;
+        os_disk.import = Some(i.clone());
+        imports.push(i);
+    }
+    let data_disks = r
+        .disks
+        .data()
+        .iter()
+        .map(|d| {
+            let mut ctx = disk_ctx(&d.disk, Some(d.lun));
+            if let Some(i) = import_ctx(&d.disk, Some(d.lun)) {
+                ctx.import = Some(i.clone());
+                imports.push(i);
+            }
+            ctx
+        })
+        .collect();
     ScriptContext {
         description: super::describe::case(r),
         resource_group,
@@ -113,13 +177,9 @@ pub fn context(r: &Restore) -> ScriptContext {
             })
             .collect(),
         windows: r.os.value == OsType::Windows,
-        os_disk: disk_ctx(os, None),
-        data_disks: r
-            .disks
-            .data()
-            .iter()
-            .map(|d| disk_ctx(&d.disk, Some(d.lun)))
-            .collect(),
+        imports,
+        os_disk,
+        data_disks,
         ade,
     }
 }

@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::arm_literal;
-use crate::model::{Ade, Encryption, Flavour, Restore};
+use crate::model::{Ade, DiskKind, Encryption, Flavour, Restore};
 
 #[derive(Serialize)]
 struct Parameter {
@@ -67,6 +67,9 @@ impl Params {
 pub(super) fn declare(r: &Restore) -> (Map<String, Value>, Map<String, Value>) {
     let mut ps = Params::default();
     vm(r, &mut ps);
+    if r.disks.kind() == DiskKind::Unmanaged {
+        imported(&mut ps);
+    }
     network(r, &mut ps);
     if let Encryption::Ade(a) = &r.encryption {
         ade(a, &mut ps);
@@ -108,6 +111,33 @@ fn vm(r: &Restore, ps: &mut Params) {
             "VM size; the source VM's size by default.",
         ),
         Some(&r.vm_size.value),
+    );
+}
+
+/// What importing the restored VHDs needs: an unmanaged source says nothing of an account type,
+/// and a blob URL does not name its storage account's resource group.
+fn imported(ps: &mut Params) {
+    let mut sku = param(
+        "string",
+        s("StandardSSD_LRS"),
+        "Account type of the managed disks imported from the restored VHDs; Standard SSD runs on every VM size.",
+    );
+    sku.allowed_values = Some(vec![
+        "Standard_LRS",
+        "StandardSSD_LRS",
+        "Premium_LRS",
+        "StandardSSD_ZRS",
+        "Premium_ZRS",
+    ]);
+    ps.add("importedDiskSku", sku, None);
+    ps.add(
+        "vhdStorageAccountResourceGroup",
+        param(
+            "string",
+            expr("[resourceGroup().name]"),
+            "Resource group of the storage account that holds the restored VHDs.",
+        ),
+        None,
     );
 }
 
