@@ -140,7 +140,10 @@ fn restore(c: &Case) -> (Restore, Vec<String>) {
         origin: "prop".into(),
         bytes: utf16le(&cfg.to_string(), true, 4),
     };
+    // The new VM's name is never defaulted from the source; passing the hostile name as the
+    // flag puts it into every output where a name goes.
     let overrides = Overrides {
+        vm_name: Some(c.name.clone()),
         recovery_point_time: Some("2024-01-01T00:00:00Z".into()),
         ..Overrides::default()
     };

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::{cleanup_step, import_note, is_aad, missing_network, shown_path, Output};
+use super::{cleanup_step, import_note, is_aad, missing_params, shown_path, Output};
 use crate::error::{Code, Error};
 use crate::model::time::TemplateSupport;
 use crate::model::{Fact, RecoveryPoint, Restore};
@@ -69,7 +69,7 @@ impl Output for Arm {
 
     fn next_steps(&self, r: &Restore, dir: Option<&Path>) -> String {
         let path = |name| shown_path(dir, name);
-        let missing = missing_network(r, "virtualNetwork", "subnet");
+        let missing = missing_params(r, "virtualMachineName", "virtualNetwork", "subnet");
         let mut s = String::from("next steps:\n");
         if dir.is_none() {
             s.push_str("  0. save this template as azuredeploy.json (use `--out DIR` to also get azuredeploy.parameters.json)\n");
@@ -79,7 +79,7 @@ impl Output for Arm {
         } else {
             s.push_str(&format!(
                 "  1. give a value to {} (in {}, or on the command line)\n",
-                missing.join(" and "),
+                super::listed(&missing),
                 path(PARAMETERS)
             ));
         }

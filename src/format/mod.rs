@@ -42,9 +42,13 @@ fn shown_path(dir: Option<&Path>, name: &str) -> String {
     }
 }
 
-/// Parameters the operator must still give: the source VM's network is not carried over.
-fn missing_network<'a>(r: &Restore, vnet: &'a str, subnet: &'a str) -> Vec<&'a str> {
+/// Parameters the operator must still give: the new VM's name (never defaulted to the source's)
+/// and the network (the source VM's is not carried over).
+fn missing_params<'a>(r: &Restore, name: &'a str, vnet: &'a str, subnet: &'a str) -> Vec<&'a str> {
     let mut missing = Vec::new();
+    if r.vm_name.is_none() {
+        missing.push(name);
+    }
     if r.network.virtual_network.is_none() {
         missing.push(vnet);
     }
@@ -95,4 +99,13 @@ fn import_note(r: &Restore, vm: &str) -> String {
         ));
     }
     s
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn listed(items: &[&str]) -> String {
+    match items.split_last() {
+        None => String::new(),
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
 }

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::{cleanup_step, import_note, is_aad, missing_network, shown_path, Output};
+use super::{cleanup_step, import_note, is_aad, missing_params, shown_path, Output};
 use crate::error::Error;
 use crate::model::Restore;
 use crate::plan::{Plan, PlannedFile};
@@ -34,7 +34,7 @@ impl Output for PowerShell {
         if dir.is_none() {
             s.push_str("  0. save this script as restore-vm.ps1\n");
         }
-        let args: String = missing_network(r, "-VirtualNetworkName", "-SubnetName")
+        let args: String = missing_params(r, "-VMName", "-VirtualNetworkName", "-SubnetName")
             .iter()
             .map(|m| format!(" {m} <name>"))
             .collect();

@@ -211,7 +211,11 @@ pub enum Encryption {
 /// The validated restore.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Restore {
+    /// The source VM's name (or `--vm-name` when the config has none): what the restore is of.
     pub name: Fact<String>,
+    /// The new VM's name, from `--vm-name` only. Never defaulted to the source's: a VM PUT is
+    /// create-or-update, so that default would rewrite the source VM where it still exists.
+    pub vm_name: Option<Fact<String>>,
     pub location: Option<Fact<String>>,
     pub vm_size: Fact<String>,
     pub os: Fact<OsType>,

@@ -62,6 +62,14 @@ pub fn human(r: &Restore) -> String {
     };
 
     row("name", &r.name.value, &r.name.by);
+    match &r.vm_name {
+        Some(n) => row("new VM name", &n.value, &n.by),
+        None => row(
+            "new VM name",
+            "asked at deployment",
+            &"never the source's: that would update the source VM",
+        ),
+    }
     match &r.location {
         Some(l) => row("location", &l.value, &l.by),
         None => row("location", "the resource group's", &"no input names one"),

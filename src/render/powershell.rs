@@ -59,7 +59,8 @@ pub struct AdeCtx {
 pub struct ScriptContext {
     description: String,
     resource_group: Option<String>,
-    vm_name: String,
+    /// `--vm-name`; without it the script asks, as the source's name could target the live VM.
+    vm_name: Option<String>,
     location: Option<String>,
     vm_size: String,
     virtual_network: Option<String>,
@@ -158,7 +159,7 @@ pub fn context(r: &Restore) -> ScriptContext {
     ScriptContext {
         description: super::describe::case(r),
         resource_group,
-        vm_name: r.name.value.clone(),
+        vm_name: r.vm_name.as_ref().map(|f| f.value.clone()),
         location: r.location.as_ref().map(|l| l.value.clone()),
         vm_size: r.vm_size.value.clone(),
         virtual_network: r.network.virtual_network.clone(),

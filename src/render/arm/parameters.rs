@@ -78,10 +78,15 @@ pub(super) fn declare(r: &Restore) -> (Map<String, Value>, Map<String, Value>) {
 }
 
 fn vm(r: &Restore, ps: &mut Params) {
+    let name = r.vm_name.as_ref().map(|f| f.value.as_str());
     ps.add(
         "virtualMachineName",
-        param("string", s(&r.name.value), "Name of the new VM."),
-        Some(&r.name.value),
+        param(
+            "string",
+            name.and_then(s),
+            "Name of the new VM. No default: a VM of that name in the resource group would be updated, not created.",
+        ),
+        name,
     );
     match &r.location {
         Some(l) => ps.add(
