@@ -13,6 +13,9 @@ use crate::support::{self, files_under, lay_out, run_in};
 /// The commands the script template means to emit.
 pub const SCRIPT_COMMANDS: &[&str] = &[
     "Get-AzVM",
+    "Set-AzVMPlan",
+    "Set-AzVMSecurityProfile",
+    "Set-AzVMUefi",
     "Set-AzVMBootDiagnostic",
     "Get-AzResource",
     "New-AzDiskConfig",

@@ -4,6 +4,7 @@
 //! - `types`: the model itself ([`Restore`] and its parts), and the [`Overrides`] the CLI maps to;
 //! - `provenance`: [`Fact`] and [`By`], where each decided value came from;
 //! - `validate`: [`build`], raw inputs → model, every problem reported at once;
+//! - `profile`: the Marketplace plan and Trusted Launch profile Azure needs for the OS disk;
 //! - `disks`: disk validation; `unsupported`: the disk encryption restore-deploy refuses;
 //! - `evidence`: what the inputs say about encryption; `classify`: which ADE case that is;
 //! - `references`: where each key reference is read, in precedence; `keys`: their checks;
@@ -17,6 +18,7 @@ mod disks;
 mod evidence;
 pub mod extension;
 mod keys;
+mod profile;
 mod provenance;
 mod references;
 pub mod refs;
@@ -28,6 +30,7 @@ mod unsupported;
 mod validate;
 
 pub use extension::{ade_extension, AdeExtension};
+pub use profile::{Plan, TrustedLaunch};
 pub use provenance::{By, Fact};
 pub use types::{
     Ade, AdeChoice, DataDisk, Disk, DiskKind, DiskSource, Disks, Encryption, Flavour, Kek, Network,

@@ -224,6 +224,8 @@ pub struct Restore {
     /// In the source's order; names and values are user data, kept byte for byte.
     pub tags: Vec<(String, String)>,
     pub availability_set_id: Option<Fact<String>>,
+    pub plan: Option<super::Plan>,
+    pub trusted_launch: Option<super::TrustedLaunch>,
     /// From the source VM's id; the key vault must be in it.
     pub subscription: Option<String>,
     pub disks: Disks,

@@ -8,7 +8,7 @@ use crate::input::Inputs;
 use super::provenance::{By, Fact};
 use super::refs::ArmId;
 use super::types::{DiskSource, Disks, Network, RecoveryPoint, Restore};
-use super::{classify, disks, time, unsupported};
+use super::{classify, disks, profile, time, unsupported};
 
 /// Collects problems with their source, so all are reported together.
 pub(super) struct Problems {
@@ -110,6 +110,8 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
             zones: cfg.vm.zones.clone().unwrap_or_default(),
             tags,
             availability_set_id,
+            plan: profile::plan(cfg),
+            trusted_launch: profile::trusted_launch(cfg),
             subscription,
             disks,
             encryption,
@@ -145,7 +147,8 @@ fn identity(inputs: &Inputs, cfg: Config, p: &mut Problems) -> Identity {
     let blank_flag = ov.vm_name.as_ref().is_some_and(|n| n.trim().is_empty());
     let flag = ov.vm_name.as_ref().filter(|_| !blank_flag);
     let vm_name = flag.map(|n| Fact::new(n.clone(), By::Flag("--vm-name")));
-    let name = pick(flag, "--vm-name", vm.name.as_ref(), "$.name");
+    // The source's own name says what is restored; the flag names it only when the config does not.
+    let name = pick(None, "--vm-name", vm.name.as_ref(), "$.name").or_else(|| vm_name.clone());
     if blank_flag {
         p.add(
             Code::MissingVmName,
@@ -286,8 +289,10 @@ mod tests {
             ..Overrides::default()
         };
         let r = build(&inputs(CONFIG_PLAIN, None, None, ov)).expect("builds");
-        assert_eq!(r.name.value, "other");
-        assert_eq!(r.name.by, By::Flag("--vm-name"));
+        assert_eq!(
+            r.name.value, "vm1",
+            "the source's name stays what is restored"
+        );
         assert_eq!(r.vm_name.map(|f| f.value).as_deref(), Some("other"));
         assert_eq!(
             r.vm_size.by.to_string(),

@@ -76,6 +76,31 @@ pub fn human(r: &Restore) -> String {
     }
     row("size", &r.vm_size.value, &r.vm_size.by);
     row("os", r.os.value.as_str(), &r.os.by);
+    if let Some(p) = &r.plan {
+        let parts = [Some(&p.name), p.publisher.as_ref(), p.product.as_ref()];
+        let shown: Vec<&str> = parts.iter().flatten().map(|s| s.as_str()).collect();
+        row(
+            "plan",
+            &shown.join(" / "),
+            &"config: plan (name / publisher / product)",
+        );
+    }
+    if let Some(t) = &r.trusted_launch {
+        let flag = |b: Option<bool>| match b {
+            Some(true) => "on",
+            Some(false) => "off",
+            None => "as Azure defaults",
+        };
+        row(
+            "security",
+            &format!(
+                "Trusted Launch, secure boot {}, vTPM {}",
+                flag(t.secure_boot),
+                flag(t.vtpm)
+            ),
+            &"config: properties.securityProfile",
+        );
+    }
     row(
         "disks",
         match r.disks.kind() {

@@ -35,6 +35,24 @@ pub struct ImportCtx {
 }
 
 #[derive(Serialize)]
+pub struct PlanCtx {
+    name: String,
+    publisher: Option<String>,
+    product: Option<String>,
+    promotion_code: Option<String>,
+}
+
+/// Each UEFI setting as the source states it; both flags false when it says nothing.
+#[derive(Serialize)]
+pub struct TrustedLaunchCtx {
+    uefi: bool,
+    secure_boot_on: bool,
+    secure_boot_off: bool,
+    vtpm_on: bool,
+    vtpm_off: bool,
+}
+
+#[derive(Serialize)]
 pub struct TagCtx {
     key: String,
     value: String,
@@ -74,6 +92,8 @@ pub struct ScriptContext {
     windows: bool,
     /// Imports first, OS disk first; empty for a managed source.
     imports: Vec<ImportCtx>,
+    plan: Option<PlanCtx>,
+    trusted_launch: Option<TrustedLaunchCtx>,
     os_disk: DiskCtx,
     data_disks: Vec<DiskCtx>,
     ade: Option<AdeCtx>,
@@ -179,6 +199,19 @@ pub fn context(r: &Restore) -> ScriptContext {
             .collect(),
         windows: r.os.value == OsType::Windows,
         imports,
+        plan: r.plan.as_ref().map(|p| PlanCtx {
+            name: p.name.clone(),
+            publisher: p.publisher.clone(),
+            product: p.product.clone(),
+            promotion_code: p.promotion_code.clone(),
+        }),
+        trusted_launch: r.trusted_launch.as_ref().map(|t| TrustedLaunchCtx {
+            uefi: t.secure_boot.is_some() || t.vtpm.is_some(),
+            secure_boot_on: t.secure_boot == Some(true),
+            secure_boot_off: t.secure_boot == Some(false),
+            vtpm_on: t.vtpm == Some(true),
+            vtpm_off: t.vtpm == Some(false),
+        }),
         os_disk,
         data_disks,
         ade,

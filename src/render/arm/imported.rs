@@ -2,7 +2,8 @@
 //! a VM on unmanaged disks, so each VHD becomes a `Microsoft.Compute/disks` resource created
 //! with `Import`, and the VM attaches those by id. Without Azure AD the imported OS disk carries
 //! the encryption settings that single-pass ADE keeps on the disk object; with Azure AD they stay
-//! on the VM model.
+//! on the VM model. Imported disks are Generation 1 without a security type, as the VHDs were:
+//! Generation 2 and Trusted Launch VMs exist only on managed disks.
 
 use serde::Serialize;
 use serde_json::{json, Value};

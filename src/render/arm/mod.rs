@@ -60,6 +60,10 @@ pub struct TemplateContext {
     license_type: Option<ArmLiteral>,
     availability_set: bool,
     public_ip: bool,
+    /// The source's Marketplace plan (`name`, `publisher`, `product`, `promotionCode`).
+    plan: Option<Value>,
+    /// Trusted Launch as the source had it.
+    security_profile: Option<Value>,
     /// Disks the template creates from restored VHDs, OS disk first.
     imported_disks: Vec<ImportedDisk>,
     /// What the VM waits for: the network interface, then each imported disk.
@@ -110,6 +114,8 @@ pub fn contexts(r: &Restore) -> (TemplateContext, ParametersContext) {
         license_type: r.license_type.as_deref().map(lit),
         availability_set: r.availability_set_id.is_some(),
         public_ip: r.network.public_ip,
+        plan: r.plan.as_ref().map(plan),
+        security_profile: r.trusted_launch.as_ref().map(security_profile),
         imported_disks,
         vm_depends_on,
         os_disk: resources::os_disk(r, ade.encryption_settings),
@@ -117,6 +123,37 @@ pub fn contexts(r: &Restore) -> (TemplateContext, ParametersContext) {
         extension: ade.extension,
     };
     (template, ParametersContext { parameters: values })
+}
+
+fn plan(p: &crate::model::Plan) -> Value {
+    let mut m = Map::new();
+    m.insert("name".into(), Value::String(arm_literal(&p.name)));
+    for (k, v) in [
+        ("publisher", &p.publisher),
+        ("product", &p.product),
+        ("promotionCode", &p.promotion_code),
+    ] {
+        if let Some(v) = v {
+            m.insert(k.into(), Value::String(arm_literal(v)));
+        }
+    }
+    Value::Object(m)
+}
+
+fn security_profile(t: &crate::model::TrustedLaunch) -> Value {
+    let mut uefi = Map::new();
+    if let Some(b) = t.secure_boot {
+        uefi.insert("secureBootEnabled".into(), Value::Bool(b));
+    }
+    if let Some(b) = t.vtpm {
+        uefi.insert("vTpmEnabled".into(), Value::Bool(b));
+    }
+    let mut sp = Map::new();
+    sp.insert("securityType".into(), Value::String("TrustedLaunch".into()));
+    if !uefi.is_empty() {
+        sp.insert("uefiSettings".into(), Value::Object(uefi));
+    }
+    Value::Object(sp)
 }
 
 #[cfg(test)]
