@@ -151,4 +151,5 @@ pub struct RawAdeSettings {
     pub kekvaultresourceid: Option<String>,
     pub aadclientid: Option<String>,
     pub volumetype: Option<String>,
+    pub keyencryptionalgorithm: Option<String>,
 }

@@ -8,7 +8,7 @@ use super::evidence::{enc_path, Evidence};
 use super::provenance::{By, Fact};
 use super::references::{non_empty, Candidate, KEK_URL, KEK_VAULT, KEY_VAULT, SECRET_URL};
 use super::refs::{VaultId, VaultObject, VaultObjectUrl};
-use super::types::{Ade, Flavour, Kek, Overrides, VolumeType};
+use super::types::{Ade, Flavour, Kek, Overrides};
 use super::validate::Problems;
 
 /// Every reference of an encrypted VM of `flavour`, checked; `None` when a problem was reported.
@@ -44,17 +44,7 @@ pub(super) fn resolve(
         mismatch(&s.value, &v.value, KEY_VAULT.flag, p);
     }
 
-    let volume_type = match (ov.volume_type, flavour.value) {
-        (Some(v), _) => Fact::new(v, By::Flag("--volume-type")),
-        (None, Flavour::Aad) => Fact::new(
-            VolumeType::Data,
-            By::Default("with Azure AD, the restore guide re-applies ADE to data volumes"),
-        ),
-        (None, Flavour::NoAad) => Fact::new(
-            VolumeType::All,
-            By::Default("without Azure AD, the restore guide re-applies ADE to all volumes"),
-        ),
-    };
+    let volume_type = super::settings::volume_type(ov, ev, flavour.value, p);
     // Only the extension's public settings name the Azure AD app; no flag does, because the
     // template and script take it as a parameter.
     let aad_client_id = match flavour.value {
@@ -125,6 +115,7 @@ fn kek(
     Some(Kek {
         url: url?,
         vault: vault?,
+        algorithm: super::settings::kek_algorithm(ev, p),
     })
 }
 
@@ -205,7 +196,7 @@ mod tests {
     use super::super::test_inputs::{
         config, extension, info, inputs, settings, CONFIG_PLAIN, KEK, KV, KV2, SECRET, SECRET2,
     };
-    use super::super::{build, AdeChoice, Encryption};
+    use super::super::{build, AdeChoice, Encryption, VolumeType};
     use super::*;
     use crate::input::Inputs;
 

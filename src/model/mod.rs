@@ -8,6 +8,7 @@
 //! - `disks`: disk validation; `unsupported`: the disk encryption restore-deploy refuses;
 //! - `evidence`: what the inputs say about encryption; `classify`: which ADE case that is;
 //! - `references`: where each key reference is read, in precedence; `keys`: their checks;
+//! - `settings`: the source extension's `VolumeType` and `KeyEncryptionAlgorithm`, carried;
 //! - `extension`: the ADE extension table (publisher, type, version by OS and flavour);
 //! - `refs`, `disk_refs`: the validated domain strings (Key Vault references, disk references);
 //! - `time`: recovery point times and the 2017-04-26 template rule.
@@ -22,6 +23,7 @@ mod profile;
 mod provenance;
 mod references;
 pub mod refs;
+mod settings;
 #[cfg(test)]
 pub(crate) mod test_inputs;
 pub mod time;
@@ -33,7 +35,7 @@ pub use extension::{ade_extension, AdeExtension};
 pub use profile::{Plan, TrustedLaunch};
 pub use provenance::{By, Fact};
 pub use types::{
-    Ade, AdeChoice, DataDisk, Disk, DiskKind, DiskSource, Disks, Encryption, Flavour, Kek, Network,
-    OsType, Overrides, RecoveryPoint, Restore, VolumeType,
+    Ade, AdeChoice, DataDisk, Disk, DiskKind, DiskSource, Disks, Encryption, Flavour, Kek,
+    KekAlgorithm, Network, OsType, Overrides, RecoveryPoint, Restore, VolumeType,
 };
 pub use validate::build;

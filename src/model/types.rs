@@ -184,10 +184,37 @@ impl VolumeType {
     }
 }
 
+/// How the KEK wraps the BEK: one of the three the ADE extension accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum KekAlgorithm {
+    #[serde(rename = "RSA-OAEP")]
+    RsaOaep,
+    #[serde(rename = "RSA-OAEP-256")]
+    RsaOaep256,
+    #[serde(rename = "RSA1_5")]
+    Rsa15,
+}
+
+impl KekAlgorithm {
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::RsaOaep, Self::RsaOaep256, Self::Rsa15]
+            .into_iter()
+            .find(|a| a.as_str().eq_ignore_ascii_case(s))
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KekAlgorithm::RsaOaep => "RSA-OAEP",
+            KekAlgorithm::RsaOaep256 => "RSA-OAEP-256",
+            KekAlgorithm::Rsa15 => "RSA1_5",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Kek {
     pub url: Fact<VaultObjectUrl>,
     pub vault: Fact<VaultId>,
+    pub algorithm: Fact<KekAlgorithm>,
 }
 
 /// An encrypted VM: one legal combination. "KEK without BEK" cannot be written down.

@@ -150,6 +150,11 @@ pub fn human(r: &Restore) -> String {
                 Some(k) => {
                     row("  KEK", k.url.value.as_str(), &k.url.by);
                     row("  KEK vault", k.vault.value.as_str(), &k.vault.by);
+                    row(
+                        "  KEK algorithm",
+                        k.algorithm.value.as_str(),
+                        &k.algorithm.by,
+                    );
                 }
                 None => row(
                     "  KEK",

@@ -65,6 +65,7 @@ pub struct AdeCtx {
     key_vault_id: String,
     kek_url: Option<String>,
     kek_vault_id: Option<String>,
+    kek_algorithm: Option<&'static str>,
     volume_type: &'static str,
     aad_client_id: Option<String>,
     /// Without Azure AD the restore guide passes -SkipVmBackup; on Linux the cmdlet refuses
@@ -149,6 +150,7 @@ pub fn context(r: &Restore) -> ScriptContext {
             key_vault_id: a.key_vault.value.as_str().to_owned(),
             kek_url: a.kek.as_ref().map(|k| k.url.value.as_str().to_owned()),
             kek_vault_id: a.kek.as_ref().map(|k| k.vault.value.as_str().to_owned()),
+            kek_algorithm: a.kek.as_ref().map(|k| k.algorithm.value.as_str()),
             volume_type: a.volume_type.value.as_str(),
             aad_client_id: a.aad_client_id.as_ref().map(|f| f.value.clone()),
             skip_vm_backup: a.flavour.value == Flavour::NoAad || r.os.value == OsType::Linux,

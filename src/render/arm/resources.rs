@@ -80,10 +80,10 @@ pub(super) fn ade(r: &Restore) -> AdeParts {
     set("EncryptionOperation", "EnableEncryption");
     set("KeyVaultURL", "[variables('keyVaultUrl')]");
     set("KeyVaultResourceId", "[parameters('keyVaultResourceId')]");
-    if a.kek.is_some() {
+    if let Some(k) = &a.kek {
         set("KeyEncryptionKeyURL", "[parameters('keyEncryptionKeyUrl')]");
         set("KekVaultResourceId", "[parameters('kekVaultResourceId')]");
-        set("KeyEncryptionAlgorithm", "RSA-OAEP");
+        set("KeyEncryptionAlgorithm", k.algorithm.value.as_str());
     }
     set("VolumeType", "[parameters('volumeType')]");
     let mut encryption_settings = None;
