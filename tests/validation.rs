@@ -32,6 +32,7 @@ pub const SCRIPT_COMMANDS: &[&str] = &[
     "Add-AzVMNetworkInterface",
     "New-AzVM",
     "Set-AzVMDiskEncryptionExtension",
+    "Set-AzVMExtension",
     "Set-StrictMode",
     "Write-Verbose",
 ];
@@ -279,8 +280,8 @@ fn mutated_outputs_are_rejected() {
             "-CreateOption 'Attach' -Windws",
         ),
         (
-            "AAD id without secret",
-            " -AadClientSecret $aadClientSecretText",
+            "extension without its mandatory type",
+            " -ExtensionType 'AzureDiskEncryption'",
             "",
         ),
         (

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::model::{DiskSource, Encryption, Flavour, OsType, Restore};
+use crate::model::{ade_extension, DiskSource, Encryption, Flavour, OsType, Restore};
 
 #[derive(Serialize)]
 pub struct DiskCtx {
@@ -68,6 +68,10 @@ pub struct AdeCtx {
     kek_algorithm: Option<&'static str>,
     volume_type: &'static str,
     aad_client_id: Option<String>,
+    /// The extension as the ARM template installs it; with Azure AD the script installs it the
+    /// same way.
+    extension_type: &'static str,
+    extension_version: &'static str,
     /// Without Azure AD the restore guide passes -SkipVmBackup; on Linux the cmdlet refuses
     /// managed disks without it (`EnableDiskEncryptionMissingSkipVmBackup`), whatever the
     /// flavour, and the restored VM is itself the backup.
@@ -153,6 +157,8 @@ pub fn context(r: &Restore) -> ScriptContext {
             kek_algorithm: a.kek.as_ref().map(|k| k.algorithm.value.as_str()),
             volume_type: a.volume_type.value.as_str(),
             aad_client_id: a.aad_client_id.as_ref().map(|f| f.value.clone()),
+            extension_type: ade_extension(r.os.value, a.flavour.value).kind,
+            extension_version: ade_extension(r.os.value, a.flavour.value).version,
             skip_vm_backup: a.flavour.value == Flavour::NoAad || r.os.value == OsType::Linux,
         }),
     };
