@@ -71,6 +71,7 @@ fn decide(choice: AdeChoice, ev: &Evidence, config: Option<&str>, p: &mut Proble
 pub(super) fn classify(
     inputs: &Inputs,
     subscription: Option<&str>,
+    managed: bool,
     p: &mut Problems,
 ) -> Option<Encryption> {
     let ev = Evidence::gather(inputs, p);
@@ -79,7 +80,7 @@ pub(super) fn classify(
         Decision::NotEncrypted(by) => Some(Encryption::None { by }),
         Decision::Conflict => None,
         Decision::Encrypted(flavour) => {
-            keys::resolve(&inputs.overrides, &ev, flavour, subscription, p)
+            keys::resolve(&inputs.overrides, &ev, flavour, (subscription, managed), p)
                 .map(|ade| Encryption::Ade(Box::new(ade)))
         }
     }

@@ -16,10 +16,13 @@ pub(super) fn resolve(
     ov: &Overrides,
     ev: &Evidence,
     flavour: Fact<Flavour>,
-    subscription: Option<&str>,
+    (subscription, managed): (Option<&str>, bool),
     p: &mut Problems,
 ) -> Option<Ade> {
     let before = p.list.len();
+    // Single-pass ADE keeps the BEK reference on a restored managed disk: only Azure AD (settings
+    // on the VM) and imported VHDs (settings on the new disk) need the secret URL written out.
+    let needs_secret = flavour.value == Flavour::Aad || !managed;
     let secret = SECRET_URL.first(ov, ev);
     let vault = KEY_VAULT.first(ov, ev);
 
@@ -31,7 +34,8 @@ pub(super) fn resolve(
         ),
         None => (None, None),
     };
-    if secret.is_none() {
+    let extension_uri = super::settings::extension_vault_uri(ev);
+    if secret.is_none() && (needs_secret || extension_uri.is_none()) {
         p.add(Code::IncompleteKeyReference, "the VM is encrypted but no input names its BEK secret URL", enc_src, enc_at.clone(), "pass `--secret-url https://<vault>.vault.azure.net/secrets/<name>/<version>`, or `--encryption-info` with the job's encryption-info blob");
     }
     if vault.is_none() {
@@ -61,10 +65,20 @@ pub(super) fn resolve(
     if p.list.len() > before {
         return None;
     }
+    let key_vault = key_vault?;
+    let vault_uri = match (&secret_url, extension_uri) {
+        (Some(s), _) => Fact::new(
+            s.value.vault_uri(),
+            By::Default("the BEK secret URL's host"),
+        ),
+        (None, Some(u)) => super::settings::checked_vault_uri(u, &key_vault.value, p)?,
+        (None, None) => return None,
+    };
     Some(Ade {
         flavour,
-        secret_url: secret_url?,
-        key_vault: key_vault?,
+        secret_url,
+        vault_uri,
+        key_vault,
         kek,
         volume_type,
         aad_client_id,
@@ -228,7 +242,12 @@ mod tests {
             Overrides::default(),
         ));
         assert!(bek.kek.is_none());
-        assert_eq!(bek.secret_url.value.as_str(), SECRET);
+        assert_eq!(
+            bek.secret_url
+                .map(|s| s.value.as_str().to_owned())
+                .as_deref(),
+            Some(SECRET)
+        );
         assert_eq!(bek.key_vault.value.name(), "kv1");
         assert_eq!(bek.volume_type.value, VolumeType::Data);
 

@@ -8,6 +8,7 @@ use crate::error::Code;
 
 use super::evidence::Evidence;
 use super::provenance::{By, Fact};
+use super::refs::VaultId;
 use super::types::{Flavour, KekAlgorithm, Overrides, VolumeType};
 use super::validate::Problems;
 
@@ -75,6 +76,49 @@ pub(super) fn kek_algorithm(ev: &Evidence, p: &mut Problems) -> Fact<KekAlgorith
     )
 }
 
+/// The source extension's `KeyVaultURL`, unchecked, with where it was read.
+pub(super) fn extension_vault_uri<'a>(ev: &'a Evidence) -> Option<(&'a str, By)> {
+    from_extension(ev, "KeyVaultURL", |s| s.keyvaulturl.as_deref())
+}
+
+/// The extension's `KeyVaultURL` as the vault URI (`https://<host>/`), naming the vault whose id
+/// the restore uses.
+pub(super) fn checked_vault_uri(
+    (raw, by): (&str, By),
+    vault: &VaultId,
+    p: &mut Problems,
+) -> Option<Fact<String>> {
+    let host = url::Url::parse(raw)
+        .ok()
+        .filter(|u| u.scheme() == "https")
+        .and_then(|u| u.host_str().map(str::to_ascii_lowercase));
+    let Some(host) = host else {
+        p.add(
+            Code::UnexpectedValue,
+            format!("the ADE extension's KeyVaultURL `{raw}` is not an https URL"),
+            by.origin(),
+            by.path(),
+            "pass `--secret-url` with the BEK secret's versioned URL",
+        );
+        return None;
+    };
+    let name = host.split('.').next().unwrap_or_default();
+    if !name.eq_ignore_ascii_case(vault.name()) {
+        p.add(
+            Code::UrlVaultMismatch,
+            format!(
+                "the ADE extension's KeyVaultURL `{raw}` names vault `{name}` but the vault id names `{}`",
+                vault.name()
+            ),
+            by.origin(),
+            by.path(),
+            "the URL and `--key-vault-id` must name the same vault",
+        );
+        return None;
+    }
+    Some(Fact::new(format!("https://{host}/"), by))
+}
+
 /// A non-empty public setting of the source's ADE extension, with where it was read.
 fn from_extension<'a>(
     ev: &'a Evidence,
@@ -123,6 +167,35 @@ mod tests {
         assert!(a.volume_type.by.to_string().contains("settings.VolumeType"));
         let kek = a.kek.expect("kek");
         assert_eq!(kek.algorithm.value, KekAlgorithm::RsaOaep256);
+    }
+
+    #[test]
+    fn a_managed_single_pass_vm_with_its_extension_needs_no_secret_url() {
+        let ext = extension(
+            "AzureDiskEncryption",
+            "2.2",
+            &format!(
+                r#""KeyVaultURL": "https://KV1.vault.azure.net", "KeyVaultResourceId": "{KV}""#
+            ),
+        );
+        let cfg = config("Windows", "", &ext);
+        let r = build(&inputs(&cfg, None, None, Overrides::default())).expect("no secret needed");
+        let Encryption::Ade(a) = r.encryption else {
+            panic!("encrypted");
+        };
+        assert!(a.secret_url.is_none());
+        assert_eq!(a.vault_uri.value, "https://kv1.vault.azure.net/");
+        assert!(a.vault_uri.by.to_string().contains("settings.KeyVaultURL"));
+
+        let other = ext.replace("https://KV1.", "https://kv2.");
+        let e = build(&inputs(
+            &config("Windows", "", &other),
+            None,
+            None,
+            Overrides::default(),
+        ))
+        .expect_err("the URL names another vault than the id");
+        assert_eq!(e.0[0].code, Code::UrlVaultMismatch);
     }
 
     #[test]

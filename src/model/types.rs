@@ -221,7 +221,10 @@ pub struct Kek {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Ade {
     pub flavour: Fact<Flavour>,
-    pub secret_url: Fact<VaultObjectUrl>,
+    /// `None` only for single-pass on managed disks, whose restored OS disk carries it.
+    pub secret_url: Option<Fact<VaultObjectUrl>>,
+    /// What ADE calls `KeyVaultURL`: `https://<vault host>/`.
+    pub vault_uri: Fact<String>,
     pub key_vault: Fact<VaultId>,
     pub kek: Option<Kek>,
     pub volume_type: Fact<VolumeType>,

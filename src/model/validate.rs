@@ -7,7 +7,7 @@ use crate::input::Inputs;
 
 use super::provenance::{By, Fact};
 use super::refs::ArmId;
-use super::types::{DiskSource, Disks, Network, RecoveryPoint, Restore};
+use super::types::{DiskKind, DiskSource, Disks, Network, RecoveryPoint, Restore};
 use super::{classify, disks, profile, time, unsupported};
 
 /// Collects problems with their source, so all are reported together.
@@ -77,7 +77,10 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
     let tags = tags(cfg, &mut p);
     let (os, disks) = disks::disks(cfg, &mut p);
     let subscription = subscription(cfg.vm, disks.as_ref());
-    let encryption = classify::classify(inputs, subscription.as_deref(), &mut p);
+    let managed = disks
+        .as_ref()
+        .is_some_and(|d| d.kind() == DiskKind::Managed);
+    let encryption = classify::classify(inputs, subscription.as_deref(), managed, &mut p);
     let recovery_point = recovery_point(inputs, &mut p);
     let ov = &inputs.overrides;
     let network = Network {

@@ -135,17 +135,16 @@ pub fn human(r: &Restore) -> String {
                 Flavour::NoAad => "Azure Disk Encryption without Azure AD (single-pass)",
             };
             row("encryption", flavour, &a.flavour.by);
-            row(
-                "  BEK secret",
-                a.secret_url.value.as_str(),
-                &a.secret_url.by,
-            );
+            match &a.secret_url {
+                Some(s) => row("  BEK secret", s.value.as_str(), &s.by),
+                None => row(
+                    "  BEK secret",
+                    "not needed",
+                    &"single-pass keeps it on the restored managed OS disk",
+                ),
+            }
             row("  key vault", a.key_vault.value.as_str(), &a.key_vault.by);
-            row(
-                "  vault URI",
-                &a.secret_url.value.vault_uri(),
-                &"the secret URL's host",
-            );
+            row("  vault URI", &a.vault_uri.value, &a.vault_uri.by);
             match &a.kek {
                 Some(k) => {
                     row("  KEK", k.url.value.as_str(), &k.url.by);

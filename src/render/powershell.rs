@@ -61,7 +61,9 @@ pub struct TagCtx {
 #[derive(Serialize)]
 pub struct AdeCtx {
     aad: bool,
-    secret_url: String,
+    /// `None` for single-pass on managed disks: the script then takes the vault URI itself.
+    secret_url: Option<String>,
+    vault_uri: String,
     key_vault_id: String,
     kek_url: Option<String>,
     kek_vault_id: Option<String>,
@@ -150,7 +152,8 @@ pub fn context(r: &Restore) -> ScriptContext {
         Encryption::None { .. } => None,
         Encryption::Ade(a) => Some(AdeCtx {
             aad: a.flavour.value == Flavour::Aad,
-            secret_url: a.secret_url.value.as_str().to_owned(),
+            secret_url: a.secret_url.as_ref().map(|s| s.value.as_str().to_owned()),
+            vault_uri: a.vault_uri.value.clone(),
             key_vault_id: a.key_vault.value.as_str().to_owned(),
             kek_url: a.kek.as_ref().map(|k| k.url.value.as_str().to_owned()),
             kek_vault_id: a.kek.as_ref().map(|k| k.vault.value.as_str().to_owned()),

@@ -216,17 +216,34 @@ fn network(r: &Restore, ps: &mut Params) {
 }
 
 fn ade(a: &Ade, ps: &mut Params) {
-    let secret = a.secret_url.value.as_str();
     let vault = a.key_vault.value.as_str();
-    ps.add(
-        "diskEncryptionKeyUrl",
-        param(
-            "string",
-            s(secret),
-            "Versioned URL of the BEK secret in Key Vault.",
-        ),
-        Some(secret),
-    );
+    match &a.secret_url {
+        Some(secret) => {
+            let secret = secret.value.as_str();
+            ps.add(
+                "diskEncryptionKeyUrl",
+                param(
+                    "string",
+                    s(secret),
+                    "Versioned URL of the BEK secret in Key Vault.",
+                ),
+                Some(secret),
+            );
+        }
+        // Single-pass on managed disks: the restored OS disk carries the BEK reference.
+        None => {
+            let uri = a.vault_uri.value.as_str();
+            ps.add(
+                "keyVaultUrl",
+                param(
+                    "string",
+                    s(uri),
+                    "URI of the key vault that holds the BEK secret (https://<vault>.vault.azure.net/).",
+                ),
+                Some(uri),
+            );
+        }
+    }
     ps.add(
         "keyVaultResourceId",
         param(

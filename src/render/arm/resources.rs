@@ -63,13 +63,13 @@ pub(super) fn ade(r: &Restore) -> AdeParts {
         return AdeParts::default();
     };
     let mut variables = Map::new();
-    // The vault URI, derived from the secret URL at deployment so the two cannot disagree.
-    variables.insert(
-        "keyVaultUrl".into(),
-        Value::String(
-            "[format('https://{0}/', split(parameters('diskEncryptionKeyUrl'), '/')[2])]".into(),
-        ),
-    );
+    // The vault URI, derived from the secret URL at deployment so the two cannot disagree; a
+    // parameter of its own when no secret URL is needed.
+    let uri = match a.secret_url {
+        Some(_) => "[format('https://{0}/', split(parameters('diskEncryptionKeyUrl'), '/')[2])]",
+        None => "[parameters('keyVaultUrl')]",
+    };
+    variables.insert("keyVaultUrl".into(), Value::String(uri.into()));
 
     let aad = a.flavour.value == Flavour::Aad;
     let ext = ade_extension(r.os.value, a.flavour.value);
