@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::{cleanup_step, import_note, is_aad, missing_params, shown_path, Output};
+use super::{cleanup_step, import_note, is_aad, missing_params, prerequisites, shown_path, Output};
 use crate::error::{Code, Error};
 use crate::model::time::TemplateSupport;
 use crate::model::{Fact, RecoveryPoint, Restore};
@@ -35,10 +35,12 @@ pub fn template_allowed(rp: Option<&Fact<RecoveryPoint>>) -> Result<TemplateSupp
 
 impl Output for Arm {
     fn preflight(&self, r: &Restore) -> Result<Vec<String>, Error> {
-        Ok(match template_allowed(r.recovery_point.as_ref())? {
+        let mut w = match template_allowed(r.recovery_point.as_ref())? {
             TemplateSupport::FirstDay => vec!["warning: the recovery point is from 2017-04-26 itself; Azure's guide says templates work for points created *after* that day. If the deployment fails, use `--format powershell`.".to_owned()],
             _ => Vec::new(),
-        })
+        };
+        w.extend(r.warnings.iter().cloned());
+        Ok(w)
     }
 
     fn plan(&self, r: &Restore) -> Result<Plan, Error> {
@@ -94,6 +96,7 @@ impl Output for Arm {
             );
         }
         s.push_str(&import_note(r, "<virtualMachineName>"));
+        s.push_str(prerequisites(r));
         s.push_str(cleanup_step(r));
         s
     }

@@ -62,6 +62,15 @@ fn is_aad(r: &Restore) -> bool {
     matches!(&r.encryption, crate::model::Encryption::Ade(a) if a.flavour.value == crate::model::Flavour::Aad)
 }
 
+/// What an encrypted restore needs before it can deploy, whatever the format: without these the
+/// deployment is refused, or the extension cannot reach the keys.
+fn prerequisites(r: &Restore) -> &'static str {
+    match r.encryption {
+        crate::model::Encryption::Ade(_) => "  before deploying, check that:\n     you may deploy from the key vault (Microsoft.KeyVault/vaults/deploy/action, e.g. as Owner or Contributor on it)\n     the vault is enabled for disk encryption (Set-AzKeyVaultAccessPolicy -EnabledForDiskEncryption, or az keyvault update --enabled-for-disk-encryption true)\n     the BEK secret (and the KEK) still exist in the vault; if not, restore them from the encryption-info blob first\n",
+        crate::model::Encryption::None { .. } => "",
+    }
+}
+
 /// The last step for any encrypted restore, whatever the format.
 fn cleanup_step(r: &Restore) -> &'static str {
     match r.encryption {

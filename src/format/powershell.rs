@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::{cleanup_step, import_note, is_aad, missing_params, shown_path, Output};
+use super::{cleanup_step, import_note, is_aad, missing_params, prerequisites, shown_path, Output};
 use crate::error::Error;
 use crate::model::Restore;
 use crate::plan::{Plan, PlannedFile};
@@ -14,9 +14,9 @@ pub struct PowerShell;
 const SCRIPT: &str = "restore-vm.ps1";
 
 impl Output for PowerShell {
-    fn preflight(&self, _r: &Restore) -> Result<Vec<String>, Error> {
+    fn preflight(&self, r: &Restore) -> Result<Vec<String>, Error> {
         // The script rebuilds the VM with cmdlets, which work for a recovery point of any date.
-        Ok(Vec::new())
+        Ok(r.warnings.clone())
     }
 
     fn plan(&self, r: &Restore) -> Result<Plan, Error> {
@@ -43,6 +43,7 @@ impl Output for PowerShell {
             s.push_str("     the Azure AD client secret is asked for as a secure string\n");
         }
         s.push_str(&import_note(r, "<VMName>"));
+        s.push_str(prerequisites(r));
         s.push_str(cleanup_step(r));
         s
     }

@@ -11,7 +11,8 @@
 //! - `settings`: the source extension's `VolumeType` and `KeyEncryptionAlgorithm`, carried;
 //! - `extension`: the ADE extension table (publisher, type, version by OS and flavour);
 //! - `refs`, `disk_refs`: the validated domain strings (Key Vault references, disk references);
-//! - `time`: recovery point times and the 2017-04-26 template rule.
+//! - `time`: recovery point times and the 2017-04-26 template rule;
+//! - `warnings`: what the inputs cannot prove and the operator checks before deploying.
 
 mod classify;
 pub mod disk_refs;
@@ -30,6 +31,7 @@ pub mod time;
 mod types;
 mod unsupported;
 mod validate;
+mod warnings;
 
 pub use extension::{ade_extension, AdeExtension};
 pub use profile::{Plan, TrustedLaunch};

@@ -262,6 +262,8 @@ pub struct Restore {
     pub encryption: Encryption,
     pub recovery_point: Option<Fact<RecoveryPoint>>,
     pub network: Network,
+    /// What the operator should check before deploying; shown by every format.
+    pub warnings: Vec<String>,
 }
 
 impl Restore {

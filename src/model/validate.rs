@@ -103,24 +103,28 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
             Some(os),
             Some(disks),
             Some(encryption),
-        ) if p.list.is_empty() => Ok(Restore {
-            name,
-            vm_name,
-            location,
-            vm_size,
-            os,
-            license_type: props.and_then(|p| p.licensetype.clone()),
-            zones: cfg.vm.zones.clone().unwrap_or_default(),
-            tags,
-            availability_set_id,
-            plan: profile::plan(cfg),
-            trusted_launch: profile::trusted_launch(cfg),
-            subscription,
-            disks,
-            encryption,
-            recovery_point,
-            network,
-        }),
+        ) if p.list.is_empty() => Ok(with_warnings(
+            inputs,
+            Restore {
+                name,
+                vm_name,
+                location,
+                vm_size,
+                os,
+                license_type: props.and_then(|p| p.licensetype.clone()),
+                zones: cfg.vm.zones.clone().unwrap_or_default(),
+                tags,
+                availability_set_id,
+                plan: profile::plan(cfg),
+                trusted_launch: profile::trusted_launch(cfg),
+                subscription,
+                disks,
+                encryption,
+                recovery_point,
+                network,
+                warnings: Vec::new(),
+            },
+        )),
         _ => {
             if p.list.is_empty() {
                 p.list
@@ -129,6 +133,11 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
             Err(Errors(p.list))
         }
     }
+}
+
+fn with_warnings(inputs: &Inputs, mut r: Restore) -> Restore {
+    r.warnings = super::warnings::warnings(&r, inputs);
+    r
 }
 
 /// What the new VM is called, where and how big: a flag wins over the config.
