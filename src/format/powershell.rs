@@ -48,3 +48,42 @@ impl Output for PowerShell {
         s
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::test_inputs::{inputs, CONFIG_PLAIN};
+    use crate::model::{build, Overrides};
+
+    /// A VM PUT under an existing name updates that VM: the script must look before it creates.
+    #[test]
+    fn the_existing_name_guard_runs_before_anything_is_created() {
+        let unmanaged = CONFIG_PLAIN.replace(
+            r#""managedDisk": {"id": "/subscriptions/3f2a8c1e-5b7d-4e9a-8c6f-1d2e3f4a5b6c/resourceGroups/rg/providers/Microsoft.Compute/disks/os"}"#,
+            r#""vhd": {"uri": "https://acct.blob.core.windows.net/c/os.vhd"}"#,
+        );
+        assert_ne!(unmanaged, CONFIG_PLAIN);
+        for cfg in [CONFIG_PLAIN, unmanaged.as_str()] {
+            let ov = Overrides {
+                public_ip: Some(true),
+                ..Overrides::default()
+            };
+            let r = build(&inputs(cfg, None, None, ov)).expect("valid");
+            let plan = crate::format::plan(&r, crate::cli::Format::Powershell).expect("plan");
+            let script = &plan.files[0].text;
+            let guard = script
+                .find("(Get-AzVM -ResourceGroupName $ResourceGroupName).Name -contains $VMName")
+                .expect("guard");
+            for creating in [
+                "New-AzDisk ",
+                "New-AzPublicIpAddress ",
+                "New-AzNetworkInterface ",
+                "New-AzVM ",
+            ] {
+                if let Some(at) = script.find(creating) {
+                    assert!(guard < at, "{creating} runs before the guard");
+                }
+            }
+            assert!(script.contains("New-AzVM "));
+        }
+    }
+}

@@ -3,7 +3,7 @@
 
 use crate::input::Inputs;
 
-use super::types::{DiskSource, Restore};
+use super::types::{DiskKind, DiskSource, Encryption, Flavour, Restore};
 
 pub(super) fn warnings(r: &Restore, inputs: &Inputs) -> Vec<String> {
     let mut out = Vec::new();
@@ -39,6 +39,17 @@ pub(super) fn warnings(r: &Restore, inputs: &Inputs) -> Vec<String> {
             ));
         }
     }
+    // Azure Backup does not restore single-pass ADE settings onto disks of a VM with more than
+    // 16 disks or a disk over 4 TB; without them the OS disk does not unlock.
+    let single_pass =
+        matches!(&r.encryption, Encryption::Ade(a) if a.flavour.value == Flavour::NoAad);
+    let disks: Vec<_> = std::iter::once(r.disks.os())
+        .chain(r.disks.data().iter().map(|d| &d.disk))
+        .collect();
+    let big = disks.iter().any(|d| d.size_gb.is_some_and(|s| s > 4096));
+    if single_pass && r.disks.kind() == DiskKind::Managed && (disks.len() > 16 || big) {
+        out.push("warning: Azure Backup does not restore the ADE settings onto the disks of a VM with more than 16 disks or a disk over 4 TB: stamp the OS disk's encryption settings (New-AzDiskUpdateConfig, EncryptionSettingsVersion 1.1, Update-AzDisk) before deploying".to_owned());
+    }
     // Azure requires the availability set in the VM's resource group.
     if let Some(a) = &r.availability_set_id {
         let group = a
@@ -64,7 +75,7 @@ pub(super) fn warnings(r: &Restore, inputs: &Inputs) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_inputs::{inputs, CONFIG_PLAIN};
+    use super::super::test_inputs::{config, extension, inputs, CONFIG_PLAIN, KV};
     use super::super::{build, Overrides};
 
     #[test]
@@ -92,5 +103,28 @@ mod tests {
         assert_eq!(r.warnings.len(), 2, "{:?}", r.warnings);
         assert!(r.warnings[0].contains("not in the restore job's target group `rg-restore`"));
         assert!(r.warnings[1].contains("--location northeurope"));
+    }
+
+    #[test]
+    fn a_single_pass_vm_with_a_disk_over_4_tb_is_warned_about() {
+        let ext = extension(
+            "AzureDiskEncryption",
+            "2.2",
+            &format!(
+                r#""KeyVaultURL": "https://kv1.vault.azure.net/", "KeyVaultResourceId": "{KV}""#
+            ),
+        );
+        let small = config("Windows", "", &ext);
+        let r = build(&inputs(&small, None, None, Overrides::default())).expect("valid");
+        assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+        let big = small.replace(
+            r#""osType": "Windows","#,
+            r#""osType": "Windows", "diskSizeGB": 4097,"#,
+        );
+        let r = build(&inputs(&big, None, None, Overrides::default())).expect("valid");
+        assert!(r
+            .warnings
+            .iter()
+            .any(|w| w.contains("more than 16 disks or a disk over 4 TB")));
     }
 }
