@@ -257,7 +257,7 @@ pub enum VolumeTypeArg {
 #[derive(Debug, Args)]
 #[command(next_help_heading = DEPLOYMENT)]
 pub struct DeployArgs {
-    /// Name of the new VM; default: the source VM's name.
+    /// Name of the new VM; without it, asked at deployment (never the source's: that would update the source VM where it still exists).
     #[arg(long, value_name = "NAME")]
     pub vm_name: Option<String>,
     /// Azure region of the new VM; default: the source VM's region.
@@ -275,10 +275,10 @@ pub struct DeployArgs {
     /// Subnet of the virtual network; without it, asked at deployment.
     #[arg(long, value_name = "NAME")]
     pub subnet: Option<String>,
-    /// Create a public IP for the VM (the default).
+    /// Create a Standard static public IP for the VM; by default it gets none.
     #[arg(long, overrides_with = "no_public_ip")]
     pub public_ip: bool,
-    /// Do not create a public IP.
+    /// Do not create a public IP (the default; kept so older command lines still work).
     #[arg(long, overrides_with = "public_ip")]
     pub no_public_ip: bool,
     /// Resource id of the availability set to join; default: the source VM's, if it had one.

@@ -118,8 +118,10 @@ fn overrides_change_the_case_and_show_in_inspect() {
     let r = run_in(laid.dir.path(), &a);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
-    assert_eq!(v["restore"]["name"]["value"], "other");
-    assert_eq!(v["restore"]["name"]["by"], "--vm-name");
+    // `--vm-name` names the new VM; `name` stays the source's, which is what is restored.
+    assert_eq!(v["restore"]["vm_name"]["value"], "other");
+    assert_eq!(v["restore"]["vm_name"]["by"], "--vm-name");
+    assert_eq!(v["restore"]["name"]["value"], "app01");
     assert_eq!(
         v["restore"]["encryption"]["Ade"]["volume_type"]["by"],
         "--volume-type"

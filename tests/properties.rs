@@ -140,7 +140,10 @@ fn restore(c: &Case) -> (Restore, Vec<String>) {
         origin: "prop".into(),
         bytes: utf16le(&cfg.to_string(), true, 4),
     };
+    // The new VM's name is never defaulted from the source; passing the hostile name as the
+    // flag puts it into every output where a name goes.
     let overrides = Overrides {
+        vm_name: Some(c.name.clone()),
         recovery_point_time: Some("2024-01-01T00:00:00Z".into()),
         ..Overrides::default()
     };
@@ -190,9 +193,16 @@ proptest! {
         let ps = restore_deploy::plan(&restore, Format::Powershell).expect("ps");
         let script = &ps.files[0].text;
         prop_assert!(!script.contains("MUST-NOT-LEAK"));
-        check_script(script, &values).map_err(|e| TestCaseError::fail(e.join("\n")))?;
-        for (lun, name) in &c.disks {
-            let expected = format!("-Name {}", ps_quote(name));
+        let ps_values: Vec<String> = values.iter().filter(|v| !c.disks.iter().any(|d| &d.1 == *v)).cloned().collect();
+        check_script(script, &ps_values).map_err(|e| TestCaseError::fail(e.join("\n")))?;
+        // A data disk is attached under its managed disk's own name (Azure refuses another),
+        // or, imported from a VHD, under the name the script gave the new disk.
+        for (i, (lun, _)) in c.disks.iter().enumerate() {
+            let expected = if c.managed {
+                format!("-Name {}", ps_quote(&format!("d{i}")))
+            } else {
+                format!("-Name $imported[{}].Name", ps_quote(&format!("lun{lun}")))
+            };
             let lun_arg = format!("-Lun {lun}");
             prop_assert!(script.contains(&expected) && script.contains(&lun_arg));
         }

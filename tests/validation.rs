@@ -15,6 +15,16 @@ use crate::support::{self, files_under, lay_out, run_in};
 
 /// The commands the script template means to emit.
 pub const SCRIPT_COMMANDS: &[&str] = &[
+    "Get-AzVM",
+    "Set-AzVMPlan",
+    "Set-AzVMSecurityProfile",
+    "Set-AzVMUefi",
+    "Set-AzVMBootDiagnostic",
+    "Get-AzResource",
+    "New-AzDiskConfig",
+    "Set-AzDiskDiskEncryptionKey",
+    "Set-AzDiskKeyEncryptionKey",
+    "New-AzDisk",
     "New-AzVMConfig",
     "Set-AzVMOSDisk",
     "Add-AzVMDataDisk",
@@ -25,6 +35,7 @@ pub const SCRIPT_COMMANDS: &[&str] = &[
     "Add-AzVMNetworkInterface",
     "New-AzVM",
     "Set-AzVMDiskEncryptionExtension",
+    "Set-AzVMExtension",
     "Set-StrictMode",
     "Write-Verbose",
 ];
@@ -38,7 +49,12 @@ fn emitted_values(fx: &Value) -> Vec<String> {
             out.push(s.to_owned());
         }
     };
-    push(&mut out, &cfg["name"]);
+    // The source VM's name is not carried (the new VM is never named after it); `--vm-name` is.
+    if let Some(args) = fx["args"].as_array() {
+        if let Some(i) = args.iter().position(|a| a == "--vm-name") {
+            push(&mut out, &args[i + 1]);
+        }
+    }
     if let Some(tags) = cfg["tags"].as_object() {
         for (k, v) in tags {
             out.push(k.clone());
@@ -54,6 +70,10 @@ fn emitted_values(fx: &Value) -> Vec<String> {
         .chain(storage["dataDisks"].as_array().into_iter().flatten());
     for d in disks {
         push(&mut out, &d["managedDisk"]["id"]);
+        // A managed disk is attached under its own name, the id's last segment.
+        if let Some(id) = d["managedDisk"]["id"].as_str() {
+            out.extend(id.rsplit('/').next().map(str::to_owned));
+        }
         push(&mut out, &d["vhd"]["uri"]);
     }
     out.retain(|s| s.chars().count() >= 3);
@@ -251,8 +271,8 @@ fn mutated_outputs_are_rejected() {
             "-CreateOption 'Attach' -Windws",
         ),
         (
-            "AAD id without secret",
-            " -AadClientSecret $aadClientSecretText",
+            "extension without its mandatory type",
+            " -ExtensionType 'AzureDiskEncryption'",
             "",
         ),
         (

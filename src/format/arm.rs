@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use super::{cleanup_step, is_aad, missing_network, shown_path, Output};
+use super::{cleanup_step, import_note, is_aad, missing_params, prerequisites, shown_path, Output};
 use crate::error::{Code, Error};
 use crate::model::time::TemplateSupport;
 use crate::model::{Fact, RecoveryPoint, Restore};
@@ -66,10 +66,12 @@ fn is_no_aad_managed(r: &Restore) -> bool {
 
 impl Output for Arm {
     fn preflight(&self, r: &Restore) -> Result<Vec<String>, Error> {
-        Ok(match template_allowed(r.recovery_point.as_ref())? {
+        let mut w = match template_allowed(r.recovery_point.as_ref())? {
             TemplateSupport::FirstDay => vec!["warning: the recovery point is from 2017-04-26 itself; Azure's guide says templates work for points created *after* that day. If the deployment fails, use `--format powershell`.".to_owned()],
             _ => Vec::new(),
-        })
+        };
+        w.extend(r.warnings.iter().cloned());
+        Ok(w)
     }
 
     fn plan(&self, r: &Restore) -> Result<Plan, Error> {
@@ -113,7 +115,7 @@ impl Output for Arm {
 
     fn next_steps(&self, r: &Restore, dir: Option<&Path>) -> String {
         let path = |name| shown_path(dir, name);
-        let missing = missing_network(r, "virtualNetwork", "subnet");
+        let missing = missing_params(r, "virtualMachineName", "virtualNetwork", "subnet");
         let mut s = String::from("next steps:\n");
         if dir.is_none() {
             s.push_str("  0. save this template as azuredeploy.json (use `--out DIR` to also get azuredeploy.parameters.json)\n");
@@ -123,7 +125,7 @@ impl Output for Arm {
         } else {
             s.push_str(&format!(
                 "  1. give a value to {} (in {}, or on the command line)\n",
-                missing.join(" and "),
+                super::listed(&missing),
                 path(PARAMETERS)
             ));
         }
@@ -153,6 +155,8 @@ impl Output for Arm {
                 "     aadClientSecret is asked for at deployment; it is never written to a file\n",
             );
         }
+        s.push_str(&import_note(r, "<virtualMachineName>"));
+        s.push_str(prerequisites(r));
         s.push_str(cleanup_step(r));
         s
     }

@@ -42,9 +42,13 @@ fn shown_path(dir: Option<&Path>, name: &str) -> String {
     }
 }
 
-/// Parameters the operator must still give: the source VM's network is not carried over.
-fn missing_network<'a>(r: &Restore, vnet: &'a str, subnet: &'a str) -> Vec<&'a str> {
+/// Parameters the operator must still give: the new VM's name (never defaulted to the source's)
+/// and the network (the source VM's is not carried over).
+fn missing_params<'a>(r: &Restore, name: &'a str, vnet: &'a str, subnet: &'a str) -> Vec<&'a str> {
     let mut missing = Vec::new();
+    if r.vm_name.is_none() {
+        missing.push(name);
+    }
     if r.network.virtual_network.is_none() {
         missing.push(vnet);
     }
@@ -58,10 +62,59 @@ fn is_aad(r: &Restore) -> bool {
     matches!(&r.encryption, crate::model::Encryption::Ade(a) if a.flavour.value == crate::model::Flavour::Aad)
 }
 
+/// What an encrypted restore needs before it can deploy, whatever the format: without these the
+/// deployment is refused, or the extension cannot reach the keys.
+fn prerequisites(r: &Restore) -> &'static str {
+    match r.encryption {
+        crate::model::Encryption::Ade(_) => "  before deploying, check that:\n     you may deploy from the key vault (Microsoft.KeyVault/vaults/deploy/action, e.g. as Owner or Contributor on it)\n     the vault is enabled for disk encryption (Set-AzKeyVaultAccessPolicy -EnabledForDiskEncryption, or az keyvault update --enabled-for-disk-encryption true)\n     the BEK secret (and the KEK) still exist in the vault; if not, restore them from the encryption-info blob first\n",
+        crate::model::Encryption::None { .. } => "",
+    }
+}
+
 /// The last step for any encrypted restore, whatever the format.
 fn cleanup_step(r: &Restore) -> &'static str {
     match r.encryption {
         crate::model::Encryption::Ade(_) => "  then delete the restore's config and encryption-info blobs from the staging storage account: they describe the VM's keys\n",
         crate::model::Encryption::None { .. } => "",
+    }
+}
+
+/// For an unmanaged source: which restored VHD, in which storage account, becomes which managed
+/// disk. The operator needs this to find (and later delete) the VHDs.
+fn import_note(r: &Restore, vm: &str) -> String {
+    let mut disks = Vec::new();
+    let os = r.disks.os();
+    if let crate::model::DiskSource::Vhd { uri } = &os.source {
+        disks.push((format!("{vm}-osdisk"), uri));
+    }
+    for d in r.disks.data() {
+        if let crate::model::DiskSource::Vhd { uri } = &d.disk.source {
+            disks.push((format!("{vm}-datadisk-lun{}", d.lun), uri));
+        }
+    }
+    if disks.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from(
+        "     unmanaged disks no longer start: each restored VHD is first imported as a managed disk
+",
+    );
+    for (name, uri) in disks {
+        s.push_str(&format!(
+            "       {name} <- storage account {}, VHD {}
+",
+            uri.storage_account(),
+            crate::source::redact(uri.as_str())
+        ));
+    }
+    s
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn listed(items: &[&str]) -> String {
+    match items.split_last() {
+        None => String::new(),
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
     }
 }

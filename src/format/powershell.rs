@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::{cleanup_step, is_aad, missing_network, shown_path, Output};
+use super::{cleanup_step, import_note, is_aad, missing_params, prerequisites, shown_path, Output};
 use crate::error::Error;
 use crate::model::Restore;
 use crate::plan::{Plan, PlannedFile};
@@ -14,9 +14,9 @@ pub struct PowerShell;
 const SCRIPT: &str = "restore-vm.ps1";
 
 impl Output for PowerShell {
-    fn preflight(&self, _r: &Restore) -> Result<Vec<String>, Error> {
+    fn preflight(&self, r: &Restore) -> Result<Vec<String>, Error> {
         // The script rebuilds the VM with cmdlets, which work for a recovery point of any date.
-        Ok(Vec::new())
+        Ok(r.warnings.clone())
     }
 
     fn plan(&self, r: &Restore) -> Result<Plan, Error> {
@@ -38,7 +38,7 @@ impl Output for PowerShell {
         if dir.is_none() {
             s.push_str("  0. save this script as restore-vm.ps1\n");
         }
-        let args: String = missing_network(r, "-VirtualNetworkName", "-SubnetName")
+        let args: String = missing_params(r, "-VMName", "-VirtualNetworkName", "-SubnetName")
             .iter()
             .map(|m| format!(" {m} <name>"))
             .collect();
@@ -46,7 +46,48 @@ impl Output for PowerShell {
         if is_aad(r) {
             s.push_str("     the Azure AD client secret is asked for as a secure string\n");
         }
+        s.push_str(&import_note(r, "<VMName>"));
+        s.push_str(prerequisites(r));
         s.push_str(cleanup_step(r));
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::test_inputs::{inputs, CONFIG_PLAIN};
+    use crate::model::{build, Overrides};
+
+    /// A VM PUT under an existing name updates that VM: the script must look before it creates.
+    #[test]
+    fn the_existing_name_guard_runs_before_anything_is_created() {
+        let unmanaged = CONFIG_PLAIN.replace(
+            r#""managedDisk": {"id": "/subscriptions/3f2a8c1e-5b7d-4e9a-8c6f-1d2e3f4a5b6c/resourceGroups/rg/providers/Microsoft.Compute/disks/os"}"#,
+            r#""vhd": {"uri": "https://acct.blob.core.windows.net/c/os.vhd"}"#,
+        );
+        assert_ne!(unmanaged, CONFIG_PLAIN);
+        for cfg in [CONFIG_PLAIN, unmanaged.as_str()] {
+            let ov = Overrides {
+                public_ip: Some(true),
+                ..Overrides::default()
+            };
+            let r = build(&inputs(cfg, None, None, ov)).expect("valid");
+            let plan = crate::format::plan(&r, crate::cli::Format::Powershell).expect("plan");
+            let script = &plan.files[0].text;
+            let guard = script
+                .find("(Get-AzVM -ResourceGroupName $ResourceGroupName).Name -contains $VMName")
+                .expect("guard");
+            for creating in [
+                "New-AzDisk ",
+                "New-AzPublicIpAddress ",
+                "New-AzNetworkInterface ",
+                "New-AzVM ",
+            ] {
+                if let Some(at) = script.find(creating) {
+                    assert!(guard < at, "{creating} runs before the guard");
+                }
+            }
+            assert!(script.contains("New-AzVM "));
+        }
     }
 }

@@ -14,6 +14,16 @@ pub struct RawVm {
     pub zones: Option<Vec<String>>,
     pub properties: Option<RawVmProperties>,
     pub resources: Option<Vec<RawExtension>>,
+    /// A Marketplace image's purchase plan; top-level in the VM model, beside `properties`.
+    pub plan: Option<RawPlan>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RawPlan {
+    pub name: Option<String>,
+    pub publisher: Option<String>,
+    pub product: Option<String>,
+    pub promotioncode: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -106,6 +116,13 @@ pub struct RawNicReferenceProperties {
 #[derive(Debug, Default, Deserialize)]
 pub struct RawSecurityProfile {
     pub securitytype: Option<String>,
+    pub uefisettings: Option<RawUefiSettings>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RawUefiSettings {
+    pub securebootenabled: Option<bool>,
+    pub vtpmenabled: Option<bool>,
 }
 
 /// A VM extension from `resources[]`.
@@ -134,4 +151,5 @@ pub struct RawAdeSettings {
     pub kekvaultresourceid: Option<String>,
     pub aadclientid: Option<String>,
     pub volumetype: Option<String>,
+    pub keyencryptionalgorithm: Option<String>,
 }

@@ -22,6 +22,8 @@ pub struct RawJob {
     pub secured_encryption_info_blob_name: Option<String>,
     pub recovery_point_time: Option<String>,
     pub job_type: Option<String>,
+    /// Where Azure Backup put the restored managed disks.
+    pub target_resource_group: Option<String>,
     /// JSON path of the bag inside the document, for messages.
     pub bag_path: String,
 }
@@ -36,6 +38,7 @@ const KEYS: &[&str] = &[
     "secured encryption info blob name",
     "recovery point time",
     "job type",
+    "target resource group",
 ];
 
 pub fn parse(doc: &Value, origin: &str) -> Result<RawJob> {
@@ -94,6 +97,7 @@ pub fn parse(doc: &Value, origin: &str) -> Result<RawJob> {
         secured_encryption_info_blob_name: next(),
         recovery_point_time: next(),
         job_type: next(),
+        target_resource_group: next(),
         bag_path,
     };
     if let Some(t) = &job.job_type {

@@ -22,7 +22,25 @@ enum Decision {
     Conflict,
 }
 
-fn decide(choice: AdeChoice, ev: &Evidence, config: Option<&str>, p: &mut Problems) -> Decision {
+/// Whether the recovery point (the flag's, else the job's, when it parses) predates single-pass
+/// ADE, so that an encryption-info blob alone cannot say the flavour.
+fn before_single_pass(inputs: &Inputs) -> bool {
+    let raw = inputs.overrides.recovery_point_time.clone().or_else(|| {
+        inputs
+            .job
+            .as_ref()
+            .and_then(|j| j.raw.recovery_point_time.clone())
+    });
+    raw.and_then(|r| super::time::parse(&r).ok())
+        .is_some_and(|at| at < super::time::single_pass_from())
+}
+
+fn decide(
+    (choice, before_single_pass): (AdeChoice, bool),
+    ev: &Evidence,
+    config: Option<&str>,
+    p: &mut Problems,
+) -> Decision {
     let flag = |f, text| Decision::Encrypted(Fact::new(f, By::Flag(text)));
     match choice {
         AdeChoice::None => Decision::NotEncrypted(By::Flag("--ade none")),
@@ -45,6 +63,11 @@ fn decide(choice: AdeChoice, ev: &Evidence, config: Option<&str>, p: &mut Proble
                     Decision::Encrypted(Fact::new(Flavour::Aad, ev.config_by(enc_path())))
                 }
                 (false, Some(e)) => Decision::Encrypted(e),
+                (false, None) if before_single_pass && (ev.info.is_some() || ev.job_names_info.is_some()) => {
+                    let origin = ev.info.map(|i| i.0).or(ev.job_names_info);
+                    p.add(Code::ConflictingEncryptionEvidence, "only an encryption-info blob says the VM is encrypted, and its recovery point predates single-pass ADE (documented from 2018-09-19): Azure Backup wrote that blob for VMs encrypted with Azure AD too, so the flavour is unknown", origin, None, "pass `--ade aad` if the source VM was encrypted with an Azure AD app, else `--ade no-aad`; never switch flavours");
+                    Decision::Conflict
+                }
                 (false, None) => match (ev.info, ev.job_names_info) {
                     (Some((origin, _)), _) => {
                         let by = By::EncryptionInfo {
@@ -71,15 +94,21 @@ fn decide(choice: AdeChoice, ev: &Evidence, config: Option<&str>, p: &mut Proble
 pub(super) fn classify(
     inputs: &Inputs,
     subscription: Option<&str>,
+    managed: bool,
     p: &mut Problems,
 ) -> Option<Encryption> {
     let ev = Evidence::gather(inputs, p);
     let config = inputs.config.as_ref().map(|c| c.origin.as_str());
-    match decide(inputs.overrides.ade, &ev, config, p) {
+    match decide(
+        (inputs.overrides.ade, before_single_pass(inputs)),
+        &ev,
+        config,
+        p,
+    ) {
         Decision::NotEncrypted(by) => Some(Encryption::None { by }),
         Decision::Conflict => None,
         Decision::Encrypted(flavour) => {
-            keys::resolve(&inputs.overrides, &ev, flavour, subscription, p)
+            keys::resolve(&inputs.overrides, &ev, flavour, (subscription, managed), p)
                 .map(|ade| Encryption::Ade(Box::new(ade)))
         }
     }
@@ -108,7 +137,12 @@ mod tests {
         let i = inputs(cfg, info, job, ov);
         let mut p = Problems::new();
         let ev = Evidence::gather(&i, &mut p);
-        let d = decide(i.overrides.ade, &ev, Some("config.json"), &mut p);
+        let d = decide(
+            (i.overrides.ade, before_single_pass(&i)),
+            &ev,
+            Some("config.json"),
+            &mut p,
+        );
         (d, p.list.iter().map(|e| e.code).collect())
     }
 
@@ -161,12 +195,12 @@ mod tests {
         let plain = config("Windows", "", "");
         expect(
             decided(&plain, Some(&info(SECRET, None)), None, AdeChoice::Auto),
-            "NoAad by encryption-info blob ei.json",
+            "NoAad by encryption-info blob ei.json alone, which names no flavour: single-pass assumed",
             &[],
         );
         expect(
             decided(&plain, None, Some(JOB_WITH_INFO), AdeChoice::Auto),
-            "NoAad by job job.json names an encryption-info blob",
+            "NoAad by job job.json names an encryption-info blob, which alone names no flavour: single-pass assumed",
             &[],
         );
         expect(
@@ -245,7 +279,7 @@ mod tests {
         let plain = config("Windows", "", "");
         expect(
             decided(&plain, Some(&ei), Some(JOB_WITH_INFO), AdeChoice::Auto),
-            "NoAad by encryption-info blob ei.json",
+            "NoAad by encryption-info blob ei.json alone, which names no flavour: single-pass assumed",
             &[],
         );
     }
@@ -265,5 +299,23 @@ mod tests {
             "Aad by --ade aad",
             &[],
         );
+    }
+
+    #[test]
+    fn a_blob_alone_before_single_pass_existed_leaves_the_flavour_to_the_user() {
+        let cfg = config("Linux", "", "");
+        let blob = info(SECRET, None);
+        let job =
+            |rp: &str| format!(r#"{{"Recovery point time ": "{rp}", "Job Type": "Restore"}}"#);
+        let before = job("9/18/2018 11:59:59 PM");
+        let d = decided(&cfg, Some(&blob), Some(&before), AdeChoice::Auto);
+        assert_eq!(d.0, Decision::Conflict);
+        assert_eq!(d.1, vec![Code::ConflictingEncryptionEvidence]);
+        let d = decided(&cfg, Some(&blob), Some(&before), AdeChoice::Aad);
+        assert!(matches!(d.0, Decision::Encrypted(f) if f.value == Flavour::Aad));
+        let after = job("9/19/2018 12:00:00 AM");
+        let d = decided(&cfg, Some(&blob), Some(&after), AdeChoice::Auto);
+        assert!(matches!(d.0, Decision::Encrypted(f) if f.value == Flavour::NoAad));
+        assert!(d.1.is_empty());
     }
 }

@@ -72,6 +72,23 @@ impl VhdUri {
         let last = path.rsplit('/').next().unwrap_or_default();
         last.strip_suffix(".vhd").unwrap_or(last)
     }
+    /// The storage account that holds the blob: the host's first label
+    /// (`<account>.blob.core.windows.net`), or the first path segment when the host is an
+    /// address, as a local emulator serves `http://127.0.0.1:10000/<account>/...`.
+    pub fn storage_account(&self) -> &str {
+        let Ok(u) = url::Url::parse(&self.0) else {
+            return "";
+        };
+        let by_path = matches!(u.host(), Some(url::Host::Ipv4(_) | url::Host::Ipv6(_)))
+            || u.host_str() == Some("localhost");
+        let rest = self.0.split("://").nth(1).unwrap_or_default();
+        let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+        if by_path {
+            path.split(['/', '?', '#']).next().unwrap_or_default()
+        } else {
+            host.split(['.', ':']).next().unwrap_or_default()
+        }
+    }
 }
 
 #[cfg(test)]
@@ -96,6 +113,9 @@ mod tests {
         );
         let v = VhdUri::parse("https://acct.blob.core.windows.net/c/os-disk.vhd?sv=1").expect("ok");
         assert_eq!(v.stem(), "os-disk");
+        assert_eq!(v.storage_account(), "acct");
+        let local = VhdUri::parse("http://127.0.0.1:10000/devstoreaccount1/c/os.vhd").expect("ok");
+        assert_eq!(local.storage_account(), "devstoreaccount1");
         assert!(VhdUri::parse("ftp://acct/c/os.vhd").is_none());
         assert!(
             VhdUri::parse("os.vhd").is_none(),

@@ -46,6 +46,7 @@ static NO_SETTINGS: RawAdeSettings = RawAdeSettings {
     kekvaultresourceid: None,
     aadclientid: None,
     volumetype: None,
+    keyencryptionalgorithm: None,
 };
 
 impl<'a> Evidence<'a> {

@@ -8,7 +8,7 @@ use super::evidence::{enc_path, Evidence};
 use super::provenance::{By, Fact};
 use super::references::{non_empty, Candidate, KEK_URL, KEK_VAULT, KEY_VAULT, SECRET_URL};
 use super::refs::{VaultId, VaultObject, VaultObjectUrl};
-use super::types::{Ade, Flavour, Kek, Overrides, VolumeType};
+use super::types::{Ade, Flavour, Kek, Overrides};
 use super::validate::Problems;
 
 /// Every reference of an encrypted VM of `flavour`, checked; `None` when a problem was reported.
@@ -16,10 +16,13 @@ pub(super) fn resolve(
     ov: &Overrides,
     ev: &Evidence,
     flavour: Fact<Flavour>,
-    subscription: Option<&str>,
+    (subscription, managed): (Option<&str>, bool),
     p: &mut Problems,
 ) -> Option<Ade> {
     let before = p.list.len();
+    // Single-pass ADE keeps the BEK reference on a restored managed disk: only Azure AD (settings
+    // on the VM) and imported VHDs (settings on the new disk) need the secret URL written out.
+    let needs_secret = flavour.value == Flavour::Aad || !managed;
     let secret = SECRET_URL.first(ov, ev);
     let vault = KEY_VAULT.first(ov, ev);
 
@@ -31,7 +34,8 @@ pub(super) fn resolve(
         ),
         None => (None, None),
     };
-    if secret.is_none() {
+    let extension_uri = super::settings::extension_vault_uri(ev);
+    if secret.is_none() && (needs_secret || extension_uri.is_none()) {
         p.add(Code::IncompleteKeyReference, "the VM is encrypted but no input names its BEK secret URL", enc_src, enc_at.clone(), "pass `--secret-url https://<vault>.vault.azure.net/secrets/<name>/<version>`, or `--encryption-info` with the job's encryption-info blob");
     }
     if vault.is_none() {
@@ -44,17 +48,7 @@ pub(super) fn resolve(
         mismatch(&s.value, &v.value, KEY_VAULT.flag, p);
     }
 
-    let volume_type = match (ov.volume_type, flavour.value) {
-        (Some(v), _) => Fact::new(v, By::Flag("--volume-type")),
-        (None, Flavour::Aad) => Fact::new(
-            VolumeType::Data,
-            By::Default("with Azure AD, the restore guide re-applies ADE to data volumes"),
-        ),
-        (None, Flavour::NoAad) => Fact::new(
-            VolumeType::All,
-            By::Default("without Azure AD, the restore guide re-applies ADE to all volumes"),
-        ),
-    };
+    let volume_type = super::settings::volume_type(ov, ev, flavour.value, p);
     // Only the extension's public settings name the Azure AD app; no flag does, because the
     // template and script take it as a parameter.
     let aad_client_id = match flavour.value {
@@ -71,10 +65,20 @@ pub(super) fn resolve(
     if p.list.len() > before {
         return None;
     }
+    let key_vault = key_vault?;
+    let vault_uri = match (&secret_url, extension_uri) {
+        (Some(s), _) => Fact::new(
+            s.value.vault_uri(),
+            By::Default("the BEK secret URL's host"),
+        ),
+        (None, Some(u)) => super::settings::checked_vault_uri(u, &key_vault.value, p)?,
+        (None, None) => return None,
+    };
     Some(Ade {
         flavour,
-        secret_url: secret_url?,
-        key_vault: key_vault?,
+        secret_url,
+        vault_uri,
+        key_vault,
         kek,
         volume_type,
         aad_client_id,
@@ -125,6 +129,7 @@ fn kek(
     Some(Kek {
         url: url?,
         vault: vault?,
+        algorithm: super::settings::kek_algorithm(ev, p),
     })
 }
 
@@ -205,7 +210,7 @@ mod tests {
     use super::super::test_inputs::{
         config, extension, info, inputs, settings, CONFIG_PLAIN, KEK, KV, KV2, SECRET, SECRET2,
     };
-    use super::super::{build, AdeChoice, Encryption};
+    use super::super::{build, AdeChoice, Encryption, VolumeType};
     use super::*;
     use crate::input::Inputs;
 
@@ -237,7 +242,12 @@ mod tests {
             Overrides::default(),
         ));
         assert!(bek.kek.is_none());
-        assert_eq!(bek.secret_url.value.as_str(), SECRET);
+        assert_eq!(
+            bek.secret_url
+                .map(|s| s.value.as_str().to_owned())
+                .as_deref(),
+            Some(SECRET)
+        );
         assert_eq!(bek.key_vault.value.name(), "kv1");
         assert_eq!(bek.volume_type.value, VolumeType::Data);
 

@@ -89,12 +89,15 @@ impl fmt::Display for By {
                 extension_version_path(*index)
             ),
             By::Job { origin, path } => write!(f, "job {origin} at {path}"),
-            By::JobNamesEncryptionInfo { origin } => {
-                write!(f, "job {origin} names an encryption-info blob")
-            }
-            By::EncryptionInfo { origin, path: None } => {
-                write!(f, "encryption-info blob {origin}")
-            }
+            // Only the flavour is decided by a blob's mere presence; the blob names no flavour.
+            By::JobNamesEncryptionInfo { origin } => write!(
+                f,
+                "job {origin} names an encryption-info blob, which alone names no flavour: single-pass assumed"
+            ),
+            By::EncryptionInfo { origin, path: None } => write!(
+                f,
+                "encryption-info blob {origin} alone, which names no flavour: single-pass assumed"
+            ),
             By::EncryptionInfo {
                 origin,
                 path: Some(path),
@@ -149,14 +152,14 @@ mod tests {
                 By::JobNamesEncryptionInfo {
                     origin: "job.json".into(),
                 },
-                "job job.json names an encryption-info blob",
+                "job job.json names an encryption-info blob, which alone names no flavour: single-pass assumed",
             ),
             (
                 By::EncryptionInfo {
                     origin: "ei.json".into(),
                     path: None,
                 },
-                "encryption-info blob ei.json",
+                "encryption-info blob ei.json alone, which names no flavour: single-pass assumed",
             ),
             (
                 By::EncryptionInfo {

@@ -12,6 +12,17 @@ pub fn template_support_from() -> DateTime<Utc> {
         .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
+/// The first day Azure's documentation names single-pass ADE (without Azure AD): the earliest
+/// "(previous release)" version of the ADE-with-Azure-AD articles, ms.date 2018-09-19, says
+/// "The new release of Azure Disk Encryption eliminates the requirement for providing an Azure
+/// AD application parameter". Before it, an encrypted VM used Azure AD, yet Azure Backup wrote
+/// the same encryption-info blob for it, so that blob alone does not say the flavour.
+pub fn single_pass_from() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2018, 9, 19, 0, 0, 0)
+        .single()
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
 /// Whether Azure supports an ARM template for a recovery point created at `at`: the one place
 /// the 2017-04-26 rule is decided. Azure's guide says "after 26 April 2017", so a point on that
 /// day itself is allowed with a warning.

@@ -188,17 +188,47 @@ impl VolumeType {
     }
 }
 
+/// How the KEK wraps the BEK: one of the three the ADE extension accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum KekAlgorithm {
+    #[serde(rename = "RSA-OAEP")]
+    RsaOaep,
+    #[serde(rename = "RSA-OAEP-256")]
+    RsaOaep256,
+    #[serde(rename = "RSA1_5")]
+    Rsa15,
+}
+
+impl KekAlgorithm {
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::RsaOaep, Self::RsaOaep256, Self::Rsa15]
+            .into_iter()
+            .find(|a| a.as_str().eq_ignore_ascii_case(s))
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KekAlgorithm::RsaOaep => "RSA-OAEP",
+            KekAlgorithm::RsaOaep256 => "RSA-OAEP-256",
+            KekAlgorithm::Rsa15 => "RSA1_5",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Kek {
     pub url: Fact<VaultObjectUrl>,
     pub vault: Fact<VaultId>,
+    pub algorithm: Fact<KekAlgorithm>,
 }
 
 /// An encrypted VM: one legal combination. "KEK without BEK" cannot be written down.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Ade {
     pub flavour: Fact<Flavour>,
-    pub secret_url: Fact<VaultObjectUrl>,
+    /// `None` only for single-pass on managed disks, whose restored OS disk carries it.
+    pub secret_url: Option<Fact<VaultObjectUrl>>,
+    /// What ADE calls `KeyVaultURL`: `https://<vault host>/`.
+    pub vault_uri: Fact<String>,
     pub key_vault: Fact<VaultId>,
     pub kek: Option<Kek>,
     pub volume_type: Fact<VolumeType>,
@@ -215,7 +245,11 @@ pub enum Encryption {
 /// The validated restore.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Restore {
+    /// The source VM's name (or `--vm-name` when the config has none): what the restore is of.
     pub name: Fact<String>,
+    /// The new VM's name, from `--vm-name` only. Never defaulted to the source's: a VM PUT is
+    /// create-or-update, so that default would rewrite the source VM where it still exists.
+    pub vm_name: Option<Fact<String>>,
     pub location: Option<Fact<String>>,
     pub vm_size: Fact<String>,
     pub os: Fact<OsType>,
@@ -224,6 +258,8 @@ pub struct Restore {
     /// In the source's order; names and values are user data, kept byte for byte.
     pub tags: Vec<(String, String)>,
     pub availability_set_id: Option<Fact<String>>,
+    pub plan: Option<super::Plan>,
+    pub trusted_launch: Option<super::TrustedLaunch>,
     /// From the source VM's id; the key vault must be in it.
     pub subscription: Option<String>,
     pub disks: Disks,
@@ -233,6 +269,8 @@ pub struct Restore {
     /// What runs before the deployment (`prepare.ps1`, or the script's first steps).
     #[serde(skip_serializing_if = "super::restore_keys::Prepare::is_empty")]
     pub prepare: super::restore_keys::Prepare,
+    /// What the operator should check before deploying; shown by every format.
+    pub warnings: Vec<String>,
 }
 
 impl Restore {

@@ -7,8 +7,8 @@ use crate::input::Inputs;
 
 use super::provenance::{By, Fact};
 use super::refs::ArmId;
-use super::types::{DiskSource, Disks, Network, RecoveryPoint, Restore};
-use super::{classify, disks, time, unsupported};
+use super::types::{DiskKind, DiskSource, Disks, Network, RecoveryPoint, Restore};
+use super::{classify, disks, profile, time, unsupported};
 
 /// Collects problems with their source, so all are reported together.
 pub(super) struct Problems {
@@ -77,7 +77,10 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
     let tags = tags(cfg, &mut p);
     let (os, disks) = disks::disks(cfg, &mut p);
     let subscription = subscription(cfg.vm, disks.as_ref());
-    let encryption = classify::classify(inputs, subscription.as_deref(), &mut p);
+    let managed = disks
+        .as_ref()
+        .is_some_and(|d| d.kind() == DiskKind::Managed);
+    let encryption = classify::classify(inputs, subscription.as_deref(), managed, &mut p);
     let recovery_point = recovery_point(inputs, &mut p);
     let prepare = super::restore_keys::prepare(
         inputs,
@@ -91,13 +94,15 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
         virtual_network: ov.virtual_network.clone(),
         virtual_network_resource_group: ov.virtual_network_resource_group.clone(),
         subnet: ov.subnet.clone(),
-        public_ip: ov.public_ip.unwrap_or(true),
+        // A restored production VM gets no public address unless asked for one.
+        public_ip: ov.public_ip.unwrap_or(false),
     };
 
     match (identity, os, disks, encryption) {
         (
             Identity {
                 name: Some(name),
+                vm_name,
                 location,
                 vm_size: Some(vm_size),
                 availability_set_id,
@@ -105,22 +110,29 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
             Some(os),
             Some(disks),
             Some(encryption),
-        ) if p.list.is_empty() => Ok(Restore {
-            name,
-            location,
-            vm_size,
-            os,
-            license_type: props.and_then(|p| p.licensetype.clone()),
-            zones: cfg.vm.zones.clone().unwrap_or_default(),
-            tags,
-            availability_set_id,
-            subscription,
-            disks,
-            encryption,
-            recovery_point,
-            network,
-            prepare,
-        }),
+        ) if p.list.is_empty() => Ok(with_warnings(
+            inputs,
+            Restore {
+                name,
+                vm_name,
+                location,
+                vm_size,
+                os,
+                license_type: props.and_then(|p| p.licensetype.clone()),
+                zones: cfg.vm.zones.clone().unwrap_or_default(),
+                tags,
+                availability_set_id,
+                plan: profile::plan(cfg),
+                trusted_launch: profile::trusted_launch(cfg),
+                subscription,
+                disks,
+                encryption,
+                recovery_point,
+                network,
+                prepare,
+                warnings: Vec::new(),
+            },
+        )),
         _ => {
             if p.list.is_empty() {
                 p.list
@@ -131,9 +143,15 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
     }
 }
 
+fn with_warnings(inputs: &Inputs, mut r: Restore) -> Restore {
+    r.warnings = super::warnings::warnings(&r, inputs);
+    r
+}
+
 /// What the new VM is called, where and how big: a flag wins over the config.
 struct Identity {
     name: Option<Fact<String>>,
+    vm_name: Option<Fact<String>>,
     location: Option<Fact<String>>,
     vm_size: Option<Fact<String>>,
     availability_set_id: Option<Fact<String>>,
@@ -146,8 +164,20 @@ fn identity(inputs: &Inputs, cfg: Config, p: &mut Problems) -> Identity {
     let pick = |flag: Option<&String>, flag_name, input: Option<&String>, path: &str| {
         pick(flag, flag_name, input, || cfg.by(path))
     };
-    let name = pick(ov.vm_name.as_ref(), "--vm-name", vm.name.as_ref(), "$.name");
-    if name.is_none() {
+    let blank_flag = ov.vm_name.as_ref().is_some_and(|n| n.trim().is_empty());
+    let flag = ov.vm_name.as_ref().filter(|_| !blank_flag);
+    let vm_name = flag.map(|n| Fact::new(n.clone(), By::Flag("--vm-name")));
+    // The source's own name says what is restored; the flag names it only when the config does not.
+    let name = pick(None, "--vm-name", vm.name.as_ref(), "$.name").or_else(|| vm_name.clone());
+    if blank_flag {
+        p.add(
+            Code::MissingVmName,
+            "`--vm-name` is blank",
+            None,
+            None,
+            "pass the new VM's name, e.g. `--vm-name app01-restored`",
+        );
+    } else if name.is_none() {
         p.add(
             Code::MissingVmName,
             "the config names no VM",
@@ -187,6 +217,7 @@ fn identity(inputs: &Inputs, cfg: Config, p: &mut Problems) -> Identity {
     );
     Identity {
         name,
+        vm_name,
         location,
         vm_size,
         availability_set_id,
@@ -202,7 +233,7 @@ fn pick(
 ) -> Option<Fact<String>> {
     match (flag, input) {
         (Some(f), _) => Some(Fact::new(f.clone(), By::Flag(flag_name))),
-        (None, Some(v)) if !v.is_empty() => Some(Fact::new(v.clone(), input_by())),
+        (None, Some(v)) if !v.trim().is_empty() => Some(Fact::new(v.clone(), input_by())),
         _ => None,
     }
 }
@@ -278,13 +309,31 @@ mod tests {
             ..Overrides::default()
         };
         let r = build(&inputs(CONFIG_PLAIN, None, None, ov)).expect("builds");
-        assert_eq!(r.name.value, "other");
-        assert_eq!(r.name.by, By::Flag("--vm-name"));
+        assert_eq!(
+            r.name.value, "vm1",
+            "the source's name stays what is restored"
+        );
+        assert_eq!(r.vm_name.map(|f| f.value).as_deref(), Some("other"));
         assert_eq!(
             r.vm_size.by.to_string(),
             "config config.json at $.properties.hardwareProfile.vmSize"
         );
-        assert!(r.network.public_ip, "a public IP unless told otherwise");
+        assert!(!r.network.public_ip, "no public IP unless asked");
+    }
+
+    #[test]
+    fn the_new_name_is_never_the_source_name_by_default_and_never_blank() {
+        let r = build(&inputs(CONFIG_PLAIN, None, None, Overrides::default())).expect("builds");
+        assert_eq!(r.name.value, "vm1");
+        assert!(r.vm_name.is_none(), "asked at deployment, not defaulted");
+        for blank in ["", "  "] {
+            let ov = Overrides {
+                vm_name: Some(blank.into()),
+                ..Overrides::default()
+            };
+            let e = build(&inputs(CONFIG_PLAIN, None, None, ov)).expect_err("blank");
+            assert_eq!(e.0[0].code, Code::MissingVmName);
+        }
     }
 
     #[test]

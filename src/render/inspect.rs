@@ -62,12 +62,45 @@ pub fn human(r: &Restore) -> String {
     };
 
     row("name", &r.name.value, &r.name.by);
+    match &r.vm_name {
+        Some(n) => row("new VM name", &n.value, &n.by),
+        None => row(
+            "new VM name",
+            "asked at deployment",
+            &"never the source's: that would update the source VM",
+        ),
+    }
     match &r.location {
         Some(l) => row("location", &l.value, &l.by),
         None => row("location", "the resource group's", &"no input names one"),
     }
     row("size", &r.vm_size.value, &r.vm_size.by);
     row("os", r.os.value.as_str(), &r.os.by);
+    if let Some(p) = &r.plan {
+        let parts = [Some(&p.name), p.publisher.as_ref(), p.product.as_ref()];
+        let shown: Vec<&str> = parts.iter().flatten().map(|s| s.as_str()).collect();
+        row(
+            "plan",
+            &shown.join(" / "),
+            &"config: plan (name / publisher / product)",
+        );
+    }
+    if let Some(t) = &r.trusted_launch {
+        let flag = |b: Option<bool>| match b {
+            Some(true) => "on",
+            Some(false) => "off",
+            None => "as Azure defaults",
+        };
+        row(
+            "security",
+            &format!(
+                "Trusted Launch, secure boot {}, vTPM {}",
+                flag(t.secure_boot),
+                flag(t.vtpm)
+            ),
+            &"config: properties.securityProfile",
+        );
+    }
     row(
         "disks",
         match r.disks.kind() {
@@ -102,21 +135,25 @@ pub fn human(r: &Restore) -> String {
                 Flavour::NoAad => "Azure Disk Encryption without Azure AD (single-pass)",
             };
             row("encryption", flavour, &a.flavour.by);
-            row(
-                "  BEK secret",
-                a.secret_url.value.as_str(),
-                &a.secret_url.by,
-            );
+            match &a.secret_url {
+                Some(s) => row("  BEK secret", s.value.as_str(), &s.by),
+                None => row(
+                    "  BEK secret",
+                    "not needed",
+                    &"single-pass keeps it on the restored managed OS disk",
+                ),
+            }
             row("  key vault", a.key_vault.value.as_str(), &a.key_vault.by);
-            row(
-                "  vault URI",
-                &a.secret_url.value.vault_uri(),
-                &"the secret URL's host",
-            );
+            row("  vault URI", &a.vault_uri.value, &a.vault_uri.by);
             match &a.kek {
                 Some(k) => {
                     row("  KEK", k.url.value.as_str(), &k.url.by);
                     row("  KEK vault", k.vault.value.as_str(), &k.vault.by);
+                    row(
+                        "  KEK algorithm",
+                        k.algorithm.value.as_str(),
+                        &k.algorithm.by,
+                    );
                 }
                 None => row(
                     "  KEK",

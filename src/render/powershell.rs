@@ -3,17 +3,53 @@
 
 use serde::Serialize;
 
-use crate::model::{DiskSource, Encryption, Flavour, OsType, Restore};
+use crate::model::{ade_extension, DiskSource, Encryption, Flavour, OsType, Restore};
 
 #[derive(Serialize)]
 pub struct DiskCtx {
+    /// The restored managed disk's own name (the last segment of its id): Azure refuses an
+    /// attached disk whose name differs from the disk resource's.
     name: String,
-    managed: bool,
-    /// Managed disk id or VHD URI.
+    /// The restored managed disk's id; empty for an imported disk.
     source: String,
     caching: Option<String>,
     lun: Option<u8>,
     size_gb: Option<u32>,
+    /// Set when the disk is imported from a restored VHD: the script's variable holding it.
+    import: Option<ImportCtx>,
+}
+
+/// A restored VHD that the script imports as a managed disk before building the VM.
+#[derive(Serialize, Clone)]
+pub struct ImportCtx {
+    /// The key (ours, never input) under which the script keeps the new disk.
+    var: String,
+    /// Appended to the VM's name to name the disk, as the ARM template does.
+    suffix: String,
+    uri: String,
+    account: String,
+    os_type: Option<&'static str>,
+    size_gb: Option<u32>,
+    /// Single-pass ADE keeps its settings on the OS disk object.
+    encrypt: bool,
+}
+
+#[derive(Serialize)]
+pub struct PlanCtx {
+    name: String,
+    publisher: Option<String>,
+    product: Option<String>,
+    promotion_code: Option<String>,
+}
+
+/// Each UEFI setting as the source states it; both flags false when it says nothing.
+#[derive(Serialize)]
+pub struct TrustedLaunchCtx {
+    uefi: bool,
+    secure_boot_on: bool,
+    secure_boot_off: bool,
+    vtpm_on: bool,
+    vtpm_off: bool,
 }
 
 #[derive(Serialize)]
@@ -25,12 +61,19 @@ pub struct TagCtx {
 #[derive(Serialize)]
 pub struct AdeCtx {
     aad: bool,
-    secret_url: String,
+    /// `None` for single-pass on managed disks: the script then takes the vault URI itself.
+    secret_url: Option<String>,
+    vault_uri: String,
     key_vault_id: String,
     kek_url: Option<String>,
     kek_vault_id: Option<String>,
+    kek_algorithm: Option<&'static str>,
     volume_type: &'static str,
     aad_client_id: Option<String>,
+    /// The extension as the ARM template installs it; with Azure AD the script installs it the
+    /// same way.
+    extension_type: &'static str,
+    extension_version: &'static str,
     /// Without Azure AD the restore guide passes -SkipVmBackup; on Linux the cmdlet refuses
     /// managed disks without it (`EnableDiskEncryptionMissingSkipVmBackup`), whatever the
     /// flavour, and the restored VM is itself the backup.
@@ -41,7 +84,8 @@ pub struct AdeCtx {
 pub struct ScriptContext {
     description: String,
     resource_group: Option<String>,
-    vm_name: String,
+    /// `--vm-name`; without it the script asks, as the source's name could target the live VM.
+    vm_name: Option<String>,
     location: Option<String>,
     vm_size: String,
     virtual_network: Option<String>,
@@ -53,6 +97,10 @@ pub struct ScriptContext {
     zones: Vec<String>,
     tags: Vec<TagCtx>,
     windows: bool,
+    /// Imports first, OS disk first; empty for a managed source.
+    imports: Vec<ImportCtx>,
+    plan: Option<PlanCtx>,
+    trusted_launch: Option<TrustedLaunchCtx>,
     os_disk: DiskCtx,
     data_disks: Vec<DiskCtx>,
     ade: Option<AdeCtx>,
@@ -61,15 +109,37 @@ pub struct ScriptContext {
 }
 
 fn disk_ctx(d: &crate::model::Disk, lun: Option<u8>) -> DiskCtx {
-    let managed = matches!(d.source, DiskSource::Managed { .. });
+    let (name, source) = match &d.source {
+        DiskSource::Managed { id, .. } => (id.name().to_owned(), id.as_str().to_owned()),
+        DiskSource::Vhd { .. } => (String::new(), String::new()),
+    };
     DiskCtx {
-        name: d.name.clone(),
-        managed,
-        source: d.source.as_str().to_owned(),
+        name,
+        source,
         caching: d.caching.clone(),
         lun,
         size_gb: d.size_gb,
+        import: None,
     }
+}
+
+fn import_ctx(d: &crate::model::Disk, lun: Option<u8>) -> Option<ImportCtx> {
+    let DiskSource::Vhd { uri } = &d.source else {
+        return None;
+    };
+    let (var, suffix) = match lun {
+        None => ("os".to_owned(), "-osdisk".to_owned()),
+        Some(l) => (format!("lun{l}"), format!("-datadisk-lun{l}")),
+    };
+    Some(ImportCtx {
+        var,
+        suffix,
+        uri: uri.as_str().to_owned(),
+        account: uri.storage_account().to_owned(),
+        os_type: None,
+        size_gb: d.size_gb,
+        encrypt: false,
+    })
 }
 
 pub fn context(r: &Restore) -> ScriptContext {
@@ -84,19 +154,45 @@ pub fn context(r: &Restore) -> ScriptContext {
         Encryption::None { .. } => None,
         Encryption::Ade(a) => Some(AdeCtx {
             aad: a.flavour.value == Flavour::Aad,
-            secret_url: a.secret_url.value.as_str().to_owned(),
+            secret_url: a.secret_url.as_ref().map(|s| s.value.as_str().to_owned()),
+            vault_uri: a.vault_uri.value.clone(),
             key_vault_id: a.key_vault.value.as_str().to_owned(),
             kek_url: a.kek.as_ref().map(|k| k.url.value.as_str().to_owned()),
             kek_vault_id: a.kek.as_ref().map(|k| k.vault.value.as_str().to_owned()),
+            kek_algorithm: a.kek.as_ref().map(|k| k.algorithm.value.as_str()),
             volume_type: a.volume_type.value.as_str(),
             aad_client_id: a.aad_client_id.as_ref().map(|f| f.value.clone()),
+            extension_type: ade_extension(r.os.value, a.flavour.value).kind,
+            extension_version: ade_extension(r.os.value, a.flavour.value).version,
             skip_vm_backup: a.flavour.value == Flavour::NoAad || r.os.value == OsType::Linux,
         }),
     };
+    let single_pass = matches!(&ade, Some(a) if !a.aad);
+    let mut imports = Vec::new();
+    let mut os_disk = disk_ctx(os, None);
+    if let Some(mut i) = import_ctx(os, None) {
+        i.os_type = Some(r.os.value.as_str());
+        i.encrypt = single_pass;
+        os_disk.import = Some(i.clone());
+        imports.push(i);
+    }
+    let data_disks = r
+        .disks
+        .data()
+        .iter()
+        .map(|d| {
+            let mut ctx = disk_ctx(&d.disk, Some(d.lun));
+            if let Some(i) = import_ctx(&d.disk, Some(d.lun)) {
+                ctx.import = Some(i.clone());
+                imports.push(i);
+            }
+            ctx
+        })
+        .collect();
     ScriptContext {
         description: super::describe::case(r),
         resource_group,
-        vm_name: r.name.value.clone(),
+        vm_name: r.vm_name.as_ref().map(|f| f.value.clone()),
         location: r.location.as_ref().map(|l| l.value.clone()),
         vm_size: r.vm_size.value.clone(),
         virtual_network: r.network.virtual_network.clone(),
@@ -115,13 +211,22 @@ pub fn context(r: &Restore) -> ScriptContext {
             })
             .collect(),
         windows: r.os.value == OsType::Windows,
-        os_disk: disk_ctx(os, None),
-        data_disks: r
-            .disks
-            .data()
-            .iter()
-            .map(|d| disk_ctx(&d.disk, Some(d.lun)))
-            .collect(),
+        imports,
+        plan: r.plan.as_ref().map(|p| PlanCtx {
+            name: p.name.clone(),
+            publisher: p.publisher.clone(),
+            product: p.product.clone(),
+            promotion_code: p.promotion_code.clone(),
+        }),
+        trusted_launch: r.trusted_launch.as_ref().map(|t| TrustedLaunchCtx {
+            uefi: t.secure_boot.is_some() || t.vtpm.is_some(),
+            secure_boot_on: t.secure_boot == Some(true),
+            secure_boot_off: t.secure_boot == Some(false),
+            vtpm_on: t.vtpm == Some(true),
+            vtpm_off: t.vtpm == Some(false),
+        }),
+        os_disk,
+        data_disks,
         ade,
         prepare: super::prepare::steps(r),
     }

@@ -80,6 +80,10 @@ pub fn steps(r: &Restore) -> Option<StepsCtx> {
     let Encryption::Ade(a) = &r.encryption else {
         return None;
     };
+    // Every step checks or stamps the BEK secret at its exact version. A managed restore without
+    // Azure AD may be rebuilt without knowing it (the restored disk carries it); then there is
+    // nothing these steps can check, and `--secret-url` brings them back.
+    a.secret_url.as_ref()?;
     let restamp = match (&r.disks.os().source, a.flavour.value) {
         (DiskSource::Managed { id, .. }, Flavour::NoAad) => Some(RestampCtx {
             resource_group: id.resource_group().to_owned(),
@@ -123,7 +127,7 @@ pub fn script(
         description: super::describe::case(r),
         resource_group,
         location: r.location.as_ref().map(|l| l.value.clone()),
-        secret_url: a.secret_url.value.as_str().to_owned(),
+        secret_url: a.secret_url.as_ref()?.value.as_str().to_owned(),
         key_vault_id: a.key_vault.value.as_str().to_owned(),
         kek_url: a.kek.as_ref().map(|k| k.url.value.as_str().to_owned()),
         kek_vault_id: a.kek.as_ref().map(|k| k.vault.value.as_str().to_owned()),

@@ -3,6 +3,7 @@
 //! `parameters` builds the parameter declarations and the parameters file's values; `resources`
 //! builds the disks and the ADE extension.
 
+mod imported;
 mod parameters;
 mod resources;
 
@@ -10,6 +11,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::model::Restore;
+use imported::{ImportedDisk, DISKS_API};
 use resources::{DataDiskJson, ExtensionJson, OsDiskJson};
 
 pub const COMPUTE_API: &str = "2024-07-01";
@@ -49,6 +51,7 @@ fn lit(s: &str) -> ArmLiteral {
 pub struct TemplateContext {
     compute_api: &'static str,
     network_api: &'static str,
+    disks_api: &'static str,
     description: String,
     parameters: Map<String, Value>,
     variables: Map<String, Value>,
@@ -57,6 +60,14 @@ pub struct TemplateContext {
     license_type: Option<ArmLiteral>,
     availability_set: bool,
     public_ip: bool,
+    /// The source's Marketplace plan (`name`, `publisher`, `product`, `promotionCode`).
+    plan: Option<Value>,
+    /// Trusted Launch as the source had it.
+    security_profile: Option<Value>,
+    /// Disks the template creates from restored VHDs, OS disk first.
+    imported_disks: Vec<ImportedDisk>,
+    /// What the VM waits for: the network interface, then each imported disk.
+    vm_depends_on: Vec<String>,
     os_disk: OsDiskJson,
     data_disks: Vec<DataDiskJson>,
     extension: Option<ExtensionJson>,
@@ -79,9 +90,24 @@ pub fn contexts(r: &Restore) -> (TemplateContext, ParametersContext) {
         // `[concat('hidden-link:', ...)]` tag pattern), so names get the same escape as values.
         .map(|(k, v)| (arm_literal(k), Value::String(arm_literal(v))))
         .collect();
+    let imported_disks = imported::imported_disks(r);
+    let mut vm_depends_on = vec![
+        "[resourceId('Microsoft.Network/networkInterfaces', parameters('networkInterfaceName'))]"
+            .to_owned(),
+    ];
+    if !imported_disks.is_empty() {
+        vm_depends_on.push(imported::disk_id(None));
+        vm_depends_on.extend(
+            r.disks
+                .data()
+                .iter()
+                .map(|d| imported::disk_id(Some(d.lun))),
+        );
+    }
     let template = TemplateContext {
         compute_api: COMPUTE_API,
         network_api: NETWORK_API,
+        disks_api: DISKS_API,
         description: super::describe::case(r),
         parameters,
         variables: ade.variables,
@@ -90,11 +116,46 @@ pub fn contexts(r: &Restore) -> (TemplateContext, ParametersContext) {
         license_type: r.license_type.as_deref().map(lit),
         availability_set: r.availability_set_id.is_some(),
         public_ip: r.network.public_ip,
+        plan: r.plan.as_ref().map(plan),
+        security_profile: r.trusted_launch.as_ref().map(security_profile),
+        imported_disks,
+        vm_depends_on,
         os_disk: resources::os_disk(r, ade.encryption_settings),
         data_disks: resources::data_disks(r),
         extension: ade.extension,
     };
     (template, ParametersContext { parameters: values })
+}
+
+fn plan(p: &crate::model::Plan) -> Value {
+    let mut m = Map::new();
+    m.insert("name".into(), Value::String(arm_literal(&p.name)));
+    for (k, v) in [
+        ("publisher", &p.publisher),
+        ("product", &p.product),
+        ("promotionCode", &p.promotion_code),
+    ] {
+        if let Some(v) = v {
+            m.insert(k.into(), Value::String(arm_literal(v)));
+        }
+    }
+    Value::Object(m)
+}
+
+fn security_profile(t: &crate::model::TrustedLaunch) -> Value {
+    let mut uefi = Map::new();
+    if let Some(b) = t.secure_boot {
+        uefi.insert("secureBootEnabled".into(), Value::Bool(b));
+    }
+    if let Some(b) = t.vtpm {
+        uefi.insert("vTpmEnabled".into(), Value::Bool(b));
+    }
+    let mut sp = Map::new();
+    sp.insert("securityType".into(), Value::String("TrustedLaunch".into()));
+    if !uefi.is_empty() {
+        sp.insert("uefiSettings".into(), Value::Object(uefi));
+    }
+    Value::Object(sp)
 }
 
 #[cfg(test)]

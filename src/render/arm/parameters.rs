@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::arm_literal;
-use crate::model::{Ade, Encryption, Flavour, Restore};
+use crate::model::{Ade, DiskKind, Encryption, Flavour, Restore};
 
 #[derive(Serialize)]
 struct Parameter {
@@ -67,6 +67,9 @@ impl Params {
 pub(super) fn declare(r: &Restore) -> (Map<String, Value>, Map<String, Value>) {
     let mut ps = Params::default();
     vm(r, &mut ps);
+    if r.disks.kind() == DiskKind::Unmanaged {
+        imported(&mut ps);
+    }
     network(r, &mut ps);
     if let Encryption::Ade(a) = &r.encryption {
         ade(a, &mut ps);
@@ -75,10 +78,15 @@ pub(super) fn declare(r: &Restore) -> (Map<String, Value>, Map<String, Value>) {
 }
 
 fn vm(r: &Restore, ps: &mut Params) {
+    let name = r.vm_name.as_ref().map(|f| f.value.as_str());
     ps.add(
         "virtualMachineName",
-        param("string", s(&r.name.value), "Name of the new VM."),
-        Some(&r.name.value),
+        param(
+            "string",
+            name.and_then(s),
+            "Name of the new VM. No default: a VM of that name in the resource group would be updated, not created.",
+        ),
+        name,
     );
     match &r.location {
         Some(l) => ps.add(
@@ -108,6 +116,33 @@ fn vm(r: &Restore, ps: &mut Params) {
             "VM size; the source VM's size by default.",
         ),
         Some(&r.vm_size.value),
+    );
+}
+
+/// What importing the restored VHDs needs: an unmanaged source says nothing of an account type,
+/// and a blob URL does not name its storage account's resource group.
+fn imported(ps: &mut Params) {
+    let mut sku = param(
+        "string",
+        s("StandardSSD_LRS"),
+        "Account type of the managed disks imported from the restored VHDs; Standard SSD runs on every VM size.",
+    );
+    sku.allowed_values = Some(vec![
+        "Standard_LRS",
+        "StandardSSD_LRS",
+        "Premium_LRS",
+        "StandardSSD_ZRS",
+        "Premium_ZRS",
+    ]);
+    ps.add("importedDiskSku", sku, None);
+    ps.add(
+        "vhdStorageAccountResourceGroup",
+        param(
+            "string",
+            expr("[resourceGroup().name]"),
+            "Resource group of the storage account that holds the restored VHDs.",
+        ),
+        None,
     );
 }
 
@@ -181,17 +216,34 @@ fn network(r: &Restore, ps: &mut Params) {
 }
 
 fn ade(a: &Ade, ps: &mut Params) {
-    let secret = a.secret_url.value.as_str();
     let vault = a.key_vault.value.as_str();
-    ps.add(
-        "diskEncryptionKeyUrl",
-        param(
-            "string",
-            s(secret),
-            "Versioned URL of the BEK secret in Key Vault.",
-        ),
-        Some(secret),
-    );
+    match &a.secret_url {
+        Some(secret) => {
+            let secret = secret.value.as_str();
+            ps.add(
+                "diskEncryptionKeyUrl",
+                param(
+                    "string",
+                    s(secret),
+                    "Versioned URL of the BEK secret in Key Vault.",
+                ),
+                Some(secret),
+            );
+        }
+        // Single-pass on managed disks: the restored OS disk carries the BEK reference.
+        None => {
+            let uri = a.vault_uri.value.as_str();
+            ps.add(
+                "keyVaultUrl",
+                param(
+                    "string",
+                    s(uri),
+                    "URI of the key vault that holds the BEK secret (https://<vault>.vault.azure.net/).",
+                ),
+                Some(uri),
+            );
+        }
+    }
     ps.add(
         "keyVaultResourceId",
         param(

@@ -11,27 +11,18 @@ use crate::model::{ade_extension, Disk, DiskSource, Encryption, Flavour, Restore
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct IdRef {
-    id: ArmLiteral,
-}
-
-#[derive(Serialize)]
-struct UriRef {
-    uri: ArmLiteral,
+    /// A literal id from the inputs (escaped) or our own `resourceId(...)` expression.
+    id: String,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OsDiskJson {
     os_type: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    name: Option<ArmLiteral>,
     create_option: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     caching: Option<ArmLiteral>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    managed_disk: Option<IdRef>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    vhd: Option<UriRef>,
+    managed_disk: IdRef,
     #[serde(skip_serializing_if = "Option::is_none")]
     encryption_settings: Option<Value>,
 }
@@ -40,17 +31,12 @@ pub struct OsDiskJson {
 #[serde(rename_all = "camelCase")]
 pub struct DataDiskJson {
     lun: u8,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    name: Option<ArmLiteral>,
     create_option: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     caching: Option<ArmLiteral>,
     #[serde(rename = "diskSizeGB", skip_serializing_if = "Option::is_none")]
     disk_size_gb: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    managed_disk: Option<IdRef>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    vhd: Option<UriRef>,
+    managed_disk: IdRef,
 }
 
 #[derive(Serialize)]
@@ -77,13 +63,13 @@ pub(super) fn ade(r: &Restore) -> AdeParts {
         return AdeParts::default();
     };
     let mut variables = Map::new();
-    // The vault URI, derived from the secret URL at deployment so the two cannot disagree.
-    variables.insert(
-        "keyVaultUrl".into(),
-        Value::String(
-            "[format('https://{0}/', split(parameters('diskEncryptionKeyUrl'), '/')[2])]".into(),
-        ),
-    );
+    // The vault URI, derived from the secret URL at deployment so the two cannot disagree; a
+    // parameter of its own when no secret URL is needed.
+    let uri = match a.secret_url {
+        Some(_) => "[format('https://{0}/', split(parameters('diskEncryptionKeyUrl'), '/')[2])]",
+        None => "[parameters('keyVaultUrl')]",
+    };
+    variables.insert("keyVaultUrl".into(), Value::String(uri.into()));
 
     let aad = a.flavour.value == Flavour::Aad;
     let ext = ade_extension(r.os.value, a.flavour.value);
@@ -94,10 +80,10 @@ pub(super) fn ade(r: &Restore) -> AdeParts {
     set("EncryptionOperation", "EnableEncryption");
     set("KeyVaultURL", "[variables('keyVaultUrl')]");
     set("KeyVaultResourceId", "[parameters('keyVaultResourceId')]");
-    if a.kek.is_some() {
+    if let Some(k) = &a.kek {
         set("KeyEncryptionKeyURL", "[parameters('keyEncryptionKeyUrl')]");
         set("KekVaultResourceId", "[parameters('kekVaultResourceId')]");
-        set("KeyEncryptionAlgorithm", "RSA-OAEP");
+        set("KeyEncryptionAlgorithm", k.algorithm.value.as_str());
     }
     set("VolumeType", "[parameters('volumeType')]");
     let mut encryption_settings = None;
@@ -137,15 +123,11 @@ pub(super) fn ade(r: &Restore) -> AdeParts {
 
 pub(super) fn os_disk(r: &Restore, encryption_settings: Option<Value>) -> OsDiskJson {
     let os = r.disks.os();
-    let (managed_disk, vhd) = source_refs(&os.source);
     OsDiskJson {
         os_type: r.os.value.as_str(),
-        // A managed disk is named by its id; an unmanaged one needs its name.
-        name: vhd.as_ref().map(|_| lit(&os.name)),
         create_option: "Attach",
         caching: os.caching.as_deref().map(lit),
-        managed_disk,
-        vhd,
+        managed_disk: managed_disk(&os.source, None),
         encryption_settings,
     }
 }
@@ -156,38 +138,30 @@ pub(super) fn data_disks(r: &Restore) -> Vec<DataDiskJson> {
         .iter()
         .map(|d| {
             let Disk {
-                name,
                 source,
                 caching,
                 size_gb,
+                ..
             } = &d.disk;
-            let (managed_disk, vhd) = source_refs(source);
             DataDiskJson {
                 lun: d.lun,
-                name: vhd.as_ref().map(|_| lit(name)),
                 create_option: "Attach",
                 caching: caching.as_deref().map(lit),
                 disk_size_gb: *size_gb,
-                managed_disk,
-                vhd,
+                managed_disk: managed_disk(source, Some(d.lun)),
             }
         })
         .collect()
 }
 
-fn source_refs(s: &DiskSource) -> (Option<IdRef>, Option<UriRef>) {
+/// The restored managed disk, or the disk imported from the restored VHD at that place.
+fn managed_disk(s: &DiskSource, lun: Option<u8>) -> IdRef {
     match s {
-        DiskSource::Managed { id, .. } => (
-            Some(IdRef {
-                id: lit(id.as_str()),
-            }),
-            None,
-        ),
-        DiskSource::Vhd { uri } => (
-            None,
-            Some(UriRef {
-                uri: lit(uri.as_str()),
-            }),
-        ),
+        DiskSource::Managed { id, .. } => IdRef {
+            id: super::arm_literal(id.as_str()),
+        },
+        DiskSource::Vhd { .. } => IdRef {
+            id: super::imported::disk_id(lun),
+        },
     }
 }

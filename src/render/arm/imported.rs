@@ -1,0 +1,192 @@
+//! Managed disks imported from the restored VHDs of an unmanaged source. Azure no longer starts
+//! a VM on unmanaged disks, so each VHD becomes a `Microsoft.Compute/disks` resource created
+//! with `Import`, and the VM attaches those by id. Without Azure AD the imported OS disk carries
+//! the encryption settings that single-pass ADE keeps on the disk object; with Azure AD they stay
+//! on the VM model. Imported disks are Generation 1 without a security type, as the VHDs were:
+//! Generation 2 and Trusted Launch VMs exist only on managed disks.
+
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::{lit, ArmLiteral};
+use crate::model::{Disk, DiskSource, Encryption, Flavour, Restore};
+
+/// The disks API version: the newest in the official schemas that has `encryptionSettingsVersion`,
+/// `hyperVGeneration` and the disk security profile.
+pub const DISKS_API: &str = "2024-03-02";
+
+/// The ARM name of an imported disk: the new VM's name and the disk's place, so a rerun or a
+/// second restore of the same VM under another name never collides.
+pub fn disk_name(lun: Option<u8>) -> String {
+    match lun {
+        None => "[format('{0}-osdisk', parameters('virtualMachineName'))]".to_owned(),
+        Some(l) => format!("[format('{{0}}-datadisk-lun{l}', parameters('virtualMachineName'))]"),
+    }
+}
+
+/// `resourceId(...)` of an imported disk, for the VM's `managedDisk.id` and its `dependsOn`.
+pub fn disk_id(lun: Option<u8>) -> String {
+    let name = disk_name(lun);
+    let inner = name
+        .strip_prefix('[')
+        .and_then(|n| n.strip_suffix(']'))
+        .unwrap_or(&name);
+    format!("[resourceId('Microsoft.Compute/disks', {inner})]")
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CreationData {
+    create_option: &'static str,
+    source_uri: ArmLiteral,
+    storage_account_id: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DiskProperties {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    os_type: Option<&'static str>,
+    #[serde(rename = "diskSizeGB", skip_serializing_if = "Option::is_none")]
+    disk_size_gb: Option<u32>,
+    creation_data: CreationData,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    encryption_settings_collection: Option<Value>,
+}
+
+/// One imported disk, laid out by the template.
+#[derive(Serialize)]
+pub struct ImportedDisk {
+    name: String,
+    properties: DiskProperties,
+}
+
+/// The imported disks, OS disk first; empty for a managed source.
+pub fn imported_disks(r: &Restore) -> Vec<ImportedDisk> {
+    let single_pass =
+        matches!(&r.encryption, Encryption::Ade(a) if a.flavour.value == Flavour::NoAad);
+    let kek = matches!(&r.encryption, Encryption::Ade(a) if a.kek.is_some());
+    let mut out = Vec::new();
+    if let Some(d) = import(r.disks.os(), None) {
+        let mut d = d;
+        d.properties.os_type = Some(r.os.value.as_str());
+        d.properties.encryption_settings_collection = single_pass.then(|| encryption_settings(kek));
+        out.push(d);
+    }
+    out.extend(
+        r.disks
+            .data()
+            .iter()
+            .filter_map(|dd| import(&dd.disk, Some(dd.lun))),
+    );
+    out
+}
+
+fn import(disk: &Disk, lun: Option<u8>) -> Option<ImportedDisk> {
+    let DiskSource::Vhd { uri } = &disk.source else {
+        return None;
+    };
+    Some(ImportedDisk {
+        name: disk_name(lun),
+        properties: DiskProperties {
+            os_type: None,
+            disk_size_gb: disk.size_gb,
+            creation_data: CreationData {
+                create_option: "Import",
+                source_uri: lit(uri.as_str()),
+                storage_account_id: format!(
+                    "[resourceId(parameters('vhdStorageAccountResourceGroup'), 'Microsoft.Storage/storageAccounts', {})]",
+                    sq(uri.storage_account())
+                ),
+            },
+            encryption_settings_collection: None,
+        },
+    })
+}
+
+/// A string literal inside an ARM expression: single-quoted, `'` doubled.
+fn sq(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// Single-pass ADE's settings on the disk object, version 1.1 as the extension writes them.
+fn encryption_settings(kek: bool) -> Value {
+    let mut element = json!({
+        "diskEncryptionKey": {
+            "secretUrl": "[parameters('diskEncryptionKeyUrl')]",
+            "sourceVault": { "id": "[parameters('keyVaultResourceId')]" }
+        }
+    });
+    if kek {
+        element["keyEncryptionKey"] = json!({
+            "keyUrl": "[parameters('keyEncryptionKeyUrl')]",
+            "sourceVault": { "id": "[parameters('kekVaultResourceId')]" }
+        });
+    }
+    json!({
+        "enabled": true,
+        "encryptionSettingsVersion": "1.1",
+        "encryptionSettings": [element]
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::test_inputs::{info, inputs, SECRET, SUB};
+    use crate::model::{build, Overrides};
+
+    fn unmanaged() -> String {
+        format!(
+            r#"{{"name": "vm1", "id": "/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1",
+  "properties.hardwareProfile": {{"vmSize": "Standard_D2s_v3"}},
+  "properties.storageProfile": {{"osDisk": {{"osType": "Linux",
+    "vhd": {{"uri": "https://acct1.blob.core.windows.net/c/os.vhd"}}}},
+    "dataDisks": [{{"lun": 2, "vhd": {{"uri": "https://acct2.blob.core.windows.net/c/d.vhd"}}}}]}}}}"#
+        )
+    }
+
+    #[test]
+    fn a_single_pass_unmanaged_vm_imports_its_vhds_with_the_key_on_the_os_disk() {
+        let ov = Overrides {
+            key_vault_id: Some(crate::model::test_inputs::KV.into()),
+            ..Overrides::default()
+        };
+        let r = build(&inputs(&unmanaged(), Some(&info(SECRET, None)), None, ov)).expect("valid");
+        let disks = serde_json::to_value(imported_disks(&r)).expect("json");
+        assert_eq!(disks.as_array().map(Vec::len), Some(2));
+        let os = &disks[0]["properties"];
+        assert_eq!(os["osType"], "Linux");
+        assert_eq!(os["creationData"]["createOption"], "Import");
+        assert_eq!(
+            os["creationData"]["sourceUri"],
+            "https://acct1.blob.core.windows.net/c/os.vhd"
+        );
+        assert!(os["creationData"]["storageAccountId"]
+            .as_str()
+            .is_some_and(|s| s.ends_with("'acct1')]")));
+        assert_eq!(
+            os["encryptionSettingsCollection"]["encryptionSettingsVersion"],
+            "1.1"
+        );
+        let data = &disks[1]["properties"];
+        assert!(data["osType"].is_null() && data["encryptionSettingsCollection"].is_null());
+        assert!(data["creationData"]["storageAccountId"]
+            .as_str()
+            .is_some_and(|s| s.ends_with("'acct2')]")));
+        assert_eq!(disks[1]["name"], disk_name(Some(2)));
+    }
+
+    #[test]
+    fn imported_disk_ids_name_the_same_disk_as_the_resource() {
+        assert_eq!(
+            disk_id(Some(3)),
+            "[resourceId('Microsoft.Compute/disks', format('{0}-datadisk-lun3', parameters('virtualMachineName')))]"
+        );
+        assert_eq!(
+            disk_id(None),
+            "[resourceId('Microsoft.Compute/disks', format('{0}-osdisk', parameters('virtualMachineName')))]"
+        );
+        assert_eq!(sq("it's"), "'it''s'");
+    }
+}
