@@ -7,14 +7,18 @@ Skipped, because they contradict Azure Disk Encryption or the restore by design:
   CKV_AZURE_151, CKV_AZURE_97  encryption at host: incompatible with ADE
   CKV_AZURE_50                 no VM extensions: ADE *is* an extension
   CKV_AZURE_1, CKV_AZURE_178   SSH-key checks: a VM attached from restored disks has no osProfile
-and, for templates of unmanaged (VHD) restores only:
+  CKV_AZURE_93                 disk encryption set (SSE with a customer key) on the disks imported
+                               from restored VHDs: ADE keeps its own keys in Key Vault, and
+                               restore-deploy refuses disk-encryption-set sources
+and, for templates of unmanaged (VHD) restores only (none since VHDs are imported as managed disks):
   CKV_AZURE_92                 managed disks: the restored disks are VHD blobs; converting them is
                                not a restore
 Fails on any other failed check and on any parsing error (Checkov exits 0 on unparsable files).
 """
 import json, os, shutil, subprocess, sys, tempfile
 
-BY_DESIGN = ["CKV_AZURE_151", "CKV_AZURE_97", "CKV_AZURE_50", "CKV_AZURE_1", "CKV_AZURE_178"]
+BY_DESIGN = ["CKV_AZURE_151", "CKV_AZURE_97", "CKV_AZURE_50", "CKV_AZURE_1", "CKV_AZURE_178",
+             "CKV_AZURE_93"]
 
 def scan(folder, skips):
     out = subprocess.run(

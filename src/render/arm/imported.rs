@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::{lit, ArmLiteral};
-use crate::model::{Disk, DiskSource, Encryption, Flavour, Restore};
+use crate::model::{Disk, DiskSource, Encryption as Ade, Flavour, Restore};
 
 /// The disks API version: the newest in the official schemas that has `encryptionSettingsVersion`,
 /// `hyperVGeneration` and the disk security profile.
@@ -50,8 +50,18 @@ struct DiskProperties {
     #[serde(rename = "diskSizeGB", skip_serializing_if = "Option::is_none")]
     disk_size_gb: Option<u32>,
     creation_data: CreationData,
+    /// Server-side encryption with the platform's key, which every managed disk has; stated
+    /// so a policy scan sees the disk is encrypted at rest. A disk encryption set (customer key)
+    /// is not part of an ADE restore.
+    encryption: Encryption,
     #[serde(skip_serializing_if = "Option::is_none")]
     encryption_settings_collection: Option<Value>,
+}
+
+#[derive(Serialize)]
+struct Encryption {
+    #[serde(rename = "type")]
+    kind: &'static str,
 }
 
 /// One imported disk, laid out by the template.
@@ -63,9 +73,8 @@ pub struct ImportedDisk {
 
 /// The imported disks, OS disk first; empty for a managed source.
 pub fn imported_disks(r: &Restore) -> Vec<ImportedDisk> {
-    let single_pass =
-        matches!(&r.encryption, Encryption::Ade(a) if a.flavour.value == Flavour::NoAad);
-    let kek = matches!(&r.encryption, Encryption::Ade(a) if a.kek.is_some());
+    let single_pass = matches!(&r.encryption, Ade::Ade(a) if a.flavour.value == Flavour::NoAad);
+    let kek = matches!(&r.encryption, Ade::Ade(a) if a.kek.is_some());
     let mut out = Vec::new();
     if let Some(d) = import(r.disks.os(), None) {
         let mut d = d;
@@ -98,6 +107,9 @@ fn import(disk: &Disk, lun: Option<u8>) -> Option<ImportedDisk> {
                     "[resourceId(parameters('vhdStorageAccountResourceGroup'), 'Microsoft.Storage/storageAccounts', {})]",
                     sq(uri.storage_account())
                 ),
+            },
+            encryption: Encryption {
+                kind: "EncryptionAtRestWithPlatformKey",
             },
             encryption_settings_collection: None,
         },
