@@ -9,6 +9,7 @@
 use serde_json::{Map, Value};
 
 use crate::error::{Code, Error, Result};
+use crate::source::locate::JobFields;
 
 /// The keys we use. Everything else in the bag is ignored.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -139,6 +140,21 @@ fn find_bag(doc: &Value) -> Option<(&Map<String, Value>, String)> {
 
 fn has_known_key(map: &Map<String, Value>) -> bool {
     map.keys().any(|k| KEYS.contains(&k.trim()))
+}
+
+impl RawJob {
+    /// The names `source::locate` reads to find this job's blobs.
+    pub fn blob_fields<'a>(&'a self, origin: &'a str) -> JobFields<'a> {
+        JobFields {
+            origin,
+            bag_path: &self.bag_path,
+            config_blob_uri: self.config_blob_uri.as_deref(),
+            config_blob_container: self.config_blob_container.as_deref(),
+            config_blob_name: self.config_blob_name.as_deref(),
+            encryption_info_blob_name: self.encryption_info_blob_name.as_deref(),
+            target_storage_account: self.target_storage_account.as_deref(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 use crate::error::{Code, Error, Errors};
 use crate::input::{Input, Inputs};
 use crate::model::Overrides;
-use crate::source::locate::{locate, JobBlob, JobFields, Operator};
+use crate::source::locate::{locate, JobBlob, Operator};
 use crate::source::{self, Loaded, SourceSpec};
 
 /// Where each input comes from (a path, `-`, or a URL) and how blobs are reached.
@@ -39,21 +39,11 @@ pub fn read(req: &Request, overrides: Overrides) -> Result<Inputs, Errors> {
         None => None,
     };
     let locate = |j: &Input<super::job::RawJob>, which: JobBlob| {
-        let r = &j.raw;
-        let fields = JobFields {
-            origin: &j.origin,
-            bag_path: &r.bag_path,
-            config_blob_uri: r.config_blob_uri.as_deref(),
-            config_blob_container: r.config_blob_container.as_deref(),
-            config_blob_name: r.config_blob_name.as_deref(),
-            encryption_info_blob_name: r.encryption_info_blob_name.as_deref(),
-            target_storage_account: r.target_storage_account.as_deref(),
-        };
         let operator = Operator {
             blob_endpoint: req.blob_endpoint,
             sas: req.sas,
         };
-        locate(&fields, which, &operator).map(|l| l.url)
+        locate(&j.raw.blob_fields(&j.origin), which, &operator).map(|l| l.url)
     };
     let config_spec = match (req.config, &job) {
         (Some(raw), _) => SourceSpec::parse(raw)?,
@@ -93,7 +83,7 @@ pub fn from_bytes(
     parse(config, job, encryption_info, overrides)
 }
 
-fn parse_job(loaded: &Loaded) -> Result<Input<super::job::RawJob>, Errors> {
+pub fn parse_job(loaded: &Loaded) -> Result<Input<super::job::RawJob>, Errors> {
     let doc = super::parse_json(loaded, "restore job's details")?;
     Ok(Input {
         raw: super::job::parse(&doc, &loaded.origin)?,
@@ -101,7 +91,8 @@ fn parse_job(loaded: &Loaded) -> Result<Input<super::job::RawJob>, Errors> {
     })
 }
 
-fn parse(
+/// The in-memory step for a job already parsed (a batch parses each job first to find its blobs).
+pub fn parse(
     config: &Loaded,
     job: Option<Input<super::job::RawJob>>,
     encryption_info: Option<&Loaded>,

@@ -47,9 +47,6 @@ impl TemplateSupport {
             Some(_) => TemplateSupport::Supported,
         }
     }
-    pub fn allows_templates(self) -> bool {
-        matches!(self, TemplateSupport::FirstDay | TemplateSupport::Supported)
-    }
 }
 
 pub fn parse(raw: &str) -> Result<DateTime<Utc>, String> {
@@ -143,9 +140,6 @@ mod tests {
             TemplateSupport::of(at("2017-04-27T00:00:00Z")),
             TemplateSupport::Supported
         );
-        assert!(!TemplateSupport::Before.allows_templates());
-        assert!(!TemplateSupport::Unknown.allows_templates());
-        assert!(TemplateSupport::FirstDay.allows_templates());
     }
 
     #[test]

@@ -112,12 +112,6 @@ pub struct RecoveryPoint {
     pub raw: String,
 }
 
-impl RecoveryPoint {
-    pub fn supports_templates(&self) -> bool {
-        TemplateSupport::of(Some(self.at)).allows_templates()
-    }
-}
-
 /// Encryption choice from `--ade`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum AdeChoice {

@@ -10,7 +10,7 @@ use crate::input::job::RawJob;
 use crate::input::Inputs;
 use crate::model::{Encryption, Flavour, Overrides, Restore};
 use crate::plan::Plan;
-use crate::source::locate::{locate, JobBlob, JobFields, Operator};
+use crate::source::locate::{locate, JobBlob, Operator};
 use crate::source::{self, FetchOptions, Loaded, SourceSpec};
 
 /// What every job of the run shares.
@@ -96,16 +96,17 @@ pub fn case(r: &Restore) -> String {
 const JOB: &str = "restore job's details";
 
 fn read(path: &Path, shared: &Shared) -> Result<Inputs, Errors> {
-    // Always a path: a job file named `-` or `https:...` is still a file here.
-    let job = source::load(&SourceSpec::Path(path.to_owned()), JOB)?;
-    let doc = crate::input::parse_json(&job, JOB)?;
-    let raw = crate::input::job::parse(&doc, &job.origin)?;
+    // Always a path: a job file named `-` or `https:...` is still a file here. Parsed once: its
+    // names find the blobs, and the same parsed job goes into the model.
+    let job =
+        crate::input::read::parse_job(&source::load(&SourceSpec::Path(path.to_owned()), JOB)?)?;
+    let raw = &job.raw;
     let (config, info) = match shared.config_dir {
         Some(dir) => (
-            SourceSpec::Path(local_blob(dir, &job.origin, &raw, JobBlob::Config, shared)?),
+            SourceSpec::Path(local_blob(dir, &job.origin, raw, JobBlob::Config, shared)?),
             raw.encryption_info_blob_name
                 .is_some()
-                .then(|| local_blob(dir, &job.origin, &raw, JobBlob::EncryptionInfo, shared))
+                .then(|| local_blob(dir, &job.origin, raw, JobBlob::EncryptionInfo, shared))
                 .transpose()?
                 .map(SourceSpec::Path),
         ),
@@ -114,7 +115,7 @@ fn read(path: &Path, shared: &Shared) -> Result<Inputs, Errors> {
                 blob_endpoint: shared.blob_endpoint,
                 sas: shared.sas,
             };
-            let url = |which| locate(&fields(&job.origin, &raw), which, &op).map(|l| l.url);
+            let url = |which| locate(&raw.blob_fields(&job.origin), which, &op).map(|l| l.url);
             // As in a single run with the config read from storage: the encryption-info blob
             // is read when the job names one.
             (
@@ -131,19 +132,7 @@ fn read(path: &Path, shared: &Shared) -> Result<Inputs, Errors> {
     let info: Option<Loaded> = info
         .map(|spec| source::load_with(&spec, "encryption-info blob", &shared.fetch))
         .transpose()?;
-    crate::input::read::from_bytes(&config, Some(&job), info.as_ref(), shared.overrides.clone())
-}
-
-fn fields<'a>(origin: &'a str, raw: &'a RawJob) -> JobFields<'a> {
-    JobFields {
-        origin,
-        bag_path: &raw.bag_path,
-        config_blob_uri: raw.config_blob_uri.as_deref(),
-        config_blob_container: raw.config_blob_container.as_deref(),
-        config_blob_name: raw.config_blob_name.as_deref(),
-        encryption_info_blob_name: raw.encryption_info_blob_name.as_deref(),
-        target_storage_account: raw.target_storage_account.as_deref(),
-    }
+    crate::input::read::parse(&config, Some(job), info.as_ref(), shared.overrides.clone())
 }
 
 /// Stands in for the operator's endpoint when none is given, so the job's names go through the
@@ -164,7 +153,7 @@ fn local_blob(
         blob_endpoint: Some(base),
         sas: None,
     };
-    let url = locate(&fields(origin, raw), which, &op)?.url;
+    let url = locate(&raw.blob_fields(origin), which, &op)?.url;
     let prefix = url::Url::parse(base)
         .ok()
         .and_then(|b| {
