@@ -13,6 +13,7 @@
 
 pub mod cli;
 pub mod commands;
+mod env;
 pub mod error;
 pub mod format;
 pub mod input;

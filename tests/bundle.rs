@@ -38,6 +38,7 @@ fn command(at: &Path, format: &str, vm: &str, out: &str, extra: &[&str]) -> Comm
     let mut c = Command::new(BIN);
     c.current_dir(at)
         .env_remove("AZURE_STORAGE_SAS_TOKEN")
+        .env_remove("RESTORE_DEPLOY_LOCK_WAIT")
         .args(["generate", "--format", format])
         .args(["--config", "config.json", "--job", "job.json"])
         .args(["--encryption-info", "encryption-info.json"])
@@ -226,8 +227,13 @@ fn a_run_that_cannot_get_the_lock_fails_clearly_and_changes_nothing() {
     let before = bundle(&at.join("out"));
     let lock = fs::File::create(at.join(".out.restore-deploy.lock")).expect("lock file");
     lock.lock().expect("lock");
+    // The wait is shortened through its documented variable (the default is 10 s), so this test
+    // does not idle; that the variable is read shows in the message and the time waited.
     let started = Instant::now();
-    let o = run(at, "arm", "NEW", "out", &[]);
+    let o = command(at, "arm", "NEW", "out", &[])
+        .env("RESTORE_DEPLOY_LOCK_WAIT", "1")
+        .output()
+        .expect("binary runs");
     let waited = started.elapsed();
     let err = text(&o.stderr);
     assert_eq!(o.status.code(), Some(3), "{err}");
@@ -235,10 +241,28 @@ fn a_run_that_cannot_get_the_lock_fails_clearly_and_changes_nothing() {
         err.contains("error[FileSystem]")
             && err.contains("another restore-deploy run is writing `out`")
             && err.contains(".out.restore-deploy.lock")
+            && err.contains("the lock was still held after 1 s")
             && err.contains("nothing was changed"),
         "{err}"
     );
-    assert!(waited >= Duration::from_secs(9), "gave up after {waited:?}");
+    assert!(
+        waited >= Duration::from_secs(1) && waited < Duration::from_secs(9),
+        "gave up after {waited:?}"
+    );
+    assert_eq!(bundle(&at.join("out")), before);
+    // A wait that is not whole seconds from 1 to 600 is refused before anything is written.
+    let o = command(at, "arm", "NEW", "out", &[])
+        .env("RESTORE_DEPLOY_LOCK_WAIT", "0")
+        .output()
+        .expect("binary runs");
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("error[Usage]")
+            && err.contains("`RESTORE_DEPLOY_LOCK_WAIT` is `0`")
+            && err.contains("1 to 600"),
+        "{err}"
+    );
     assert_eq!(bundle(&at.join("out")), before);
     drop(lock);
     ok(at, "arm", "NEW", "out");

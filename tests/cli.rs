@@ -144,29 +144,6 @@ fn inputs_over_64_mib_are_refused_before_reading() {
     assert!(r.stderr.contains("error[InputTooLarge]"), "{}", r.stderr);
 }
 
-/// Built without the `azure` feature, a blob URL is refused as a usage problem with a next step,
-/// before any network is touched; the rest of the tool is unchanged (the suite's other tests).
-#[cfg(not(feature = "azure"))]
-#[test]
-fn without_azure_feature_blob_urls_are_refused() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let r = run_in(
-        dir.path(),
-        &s(&[
-            "inspect",
-            "--config",
-            "https://acct.blob.core.windows.net/c/config.json?sv=1&sig=SECRETSIG",
-        ]),
-    );
-    assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(
-        r.stderr.contains("error[BlobSupportNotBuilt]") && r.stderr.contains("help: "),
-        "{}",
-        r.stderr
-    );
-    assert!(!r.stderr.contains("SECRETSIG"), "{}", r.stderr);
-}
-
 /// Most tests run the tool in-process (`run_in`); that only proves anything while it reads exactly
 /// as the binary does. Compared here on a success, a rejected input, a multi-problem check and a
 /// usage error: exit code, stdout and stderr must match byte for byte, and so must the files.

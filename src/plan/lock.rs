@@ -4,7 +4,9 @@
 //! (`File::try_lock`). It cannot live inside DIR: DIR is swapped for a new folder, and a lock on the
 //! old folder would not stop a run that opened the new one. A second run waits up to
 //! [`WAIT`] (a run holds the lock for milliseconds, fsync included), then fails with `FileSystem`
-//! naming the lock file: a stuck or stopped run must not hang every later run.
+//! naming the lock file: a stuck or stopped run must not hang every later run. The wait is 10 s
+//! unless `RESTORE_DEPLOY_LOCK_WAIT` says otherwise (a slow shared disk may want longer; the test
+//! of a held lock wants shorter rather than idling 10 s).
 //!
 //! The file is removed when the lock is released, so the parent folder is left as it was (bundles
 //! are often committed, and a stray file would show up in `git status`). A waiter may already
@@ -21,7 +23,11 @@ use std::time::{Duration, Instant};
 use crate::error::{Code, Error, Result};
 
 /// How long a second run waits for the first before giving up.
-pub const WAIT: Duration = Duration::from_secs(10);
+pub(crate) const WAIT: crate::env::Seconds = crate::env::Seconds {
+    var: "RESTORE_DEPLOY_LOCK_WAIT",
+    default: 10,
+    range: 1..=600,
+};
 const POLL: Duration = Duration::from_millis(20);
 
 /// Held for as long as it lives; released (and its file removed) on drop.
@@ -44,7 +50,8 @@ pub fn acquire(path: &Path, dir_shown: &str) -> Result<Lock> {
         .cause(e.to_string())
         .help("check that the folder that holds `--out` is writable; nothing was changed")
     };
-    let deadline = Instant::now() + WAIT;
+    let wait = WAIT.read()?;
+    let deadline = Instant::now() + wait;
     loop {
         let file = open(path).map_err(fs_err)?;
         match file.try_lock() {
@@ -57,7 +64,7 @@ pub fn acquire(path: &Path, dir_shown: &str) -> Result<Lock> {
                     )
                     .source(path.display().to_string())
                     .doing("waiting for the lock that keeps two runs from writing one folder at once")
-                    .cause(format!("the lock was still held after {} s", WAIT.as_secs()))
+                    .cause(format!("the lock was still held after {} s", wait.as_secs()))
                     .help("wait for the other run to finish, then run again; if no other run is active, a stuck run holds it: stop that run; nothing was changed")
                     );
                 }
@@ -141,6 +148,12 @@ mod tests {
         second.join().expect("thread");
         #[cfg(unix)]
         assert!(!path.exists(), "the lock file was left behind");
+    }
+
+    #[test]
+    fn the_default_wait_is_readmes_10_s_and_the_variable_takes_1_to_600() {
+        assert_eq!(WAIT.default, 10);
+        assert_eq!(WAIT.accepted(), "1 to 600");
     }
 
     #[cfg(unix)]

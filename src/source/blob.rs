@@ -10,7 +10,6 @@
 
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
 
 use azure_core::credentials::{Secret, TokenCredential};
 use azure_core::error::ErrorKind;
@@ -22,52 +21,16 @@ use futures_core::Stream;
 use super::{scrub, Auth, FetchOptions, MAX_INPUT_BYTES};
 use crate::error::{Code, Error, Result};
 
-/// The whole download, retries included, ends by then unless `RESTORE_DEPLOY_BLOB_TIMEOUT` says
-/// otherwise.
-const DEADLINE: Duration = Duration::from_secs(15);
-const TIMEOUT_VAR: &str = "RESTORE_DEPLOY_BLOB_TIMEOUT";
-/// Accepted values of the variable, in seconds: long enough for a slow link, short enough that a
-/// typo cannot hang a pipeline for hours.
-const TIMEOUT_RANGE: std::ops::RangeInclusive<u64> = 1..=600;
-
-/// The deadline from the environment: unset is 15 s; anything but whole seconds in range is the
-/// operator's mistake, said so rather than silently replaced.
-fn deadline() -> Result<Duration> {
-    parse_deadline(std::env::var_os(TIMEOUT_VAR).as_deref())
-}
-
-fn parse_deadline(value: Option<&std::ffi::OsStr>) -> Result<Duration> {
-    let Some(raw) = value else {
-        return Ok(DEADLINE);
-    };
-    let s = raw.to_string_lossy();
-    // Digits only: `parse` would also take `+3`, and whitespace or units are typos to report.
-    if s.is_empty() || s.len() > 3 || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(bad_timeout(&s));
-    }
-    s.parse::<u64>()
-        .ok()
-        .filter(|n| TIMEOUT_RANGE.contains(n))
-        .map(Duration::from_secs)
-        .ok_or_else(|| bad_timeout(&s))
-}
-
-fn bad_timeout(value: &str) -> Error {
-    Error::new(
-        Code::Usage,
-        format!("`{TIMEOUT_VAR}` is `{value}`, not a whole number of seconds from {} to {}", TIMEOUT_RANGE.start(), TIMEOUT_RANGE.end()),
-    )
-    .help(format!(
-        "set `{TIMEOUT_VAR}` to whole seconds from {} to {} (such as `60`), or unset it for the default {} s",
-        TIMEOUT_RANGE.start(),
-        TIMEOUT_RANGE.end(),
-        DEADLINE.as_secs()
-    ))
-}
+/// The whole download, retries included, ends by then (15 s unless the variable says otherwise).
+pub(crate) const TIMEOUT: crate::env::Seconds = crate::env::Seconds {
+    var: "RESTORE_DEPLOY_BLOB_TIMEOUT",
+    default: 15,
+    range: 1..=600,
+};
 
 pub fn fetch(url: &url::Url, opts: &FetchOptions, origin: &str, doing: &str) -> Result<Vec<u8>> {
     let fail = |code: Code, msg: String| Error::new(code, msg).source(origin).doing(doing);
-    let deadline = deadline()?;
+    let deadline = TIMEOUT.read()?;
     // Parsing refuses these already; checked again where the request is made, because the HTTP
     // stack would turn them into an `Authorization: Basic` header.
     if !url.username().is_empty() || url.password().is_some() {
@@ -118,7 +81,7 @@ pub fn fetch(url: &url::Url, opts: &FetchOptions, origin: &str, doing: &str) -> 
         runtime.block_on(async { tokio::time::timeout(deadline, download(&client)).await });
     match result {
         Err(_) => Err(fail(Code::BlobTimeout, format!("no answer within {} s", deadline.as_secs()))
-            .help(format!("check the endpoint and your network; the blob service did not answer in time (`{TIMEOUT_VAR}` sets the deadline, 1 to 600 s)"))),
+            .help(format!("check the endpoint and your network; the blob service did not answer in time (`{}` sets the deadline, {} s)", TIMEOUT.var, TIMEOUT.accepted()))),
         Ok(Err(Fault::TooLarge(n))) => Err(fail(Code::InputTooLarge, format!("the blob is {n} bytes, more than {} MiB", MAX_INPUT_BYTES / (1024 * 1024)))
             .help("a config blob or job document is a few kilobytes: check the blob name")),
         Ok(Err(Fault::Unsized)) => Err(fail(Code::InputTooLarge, format!("the blob service sent more than {} MiB", MAX_INPUT_BYTES / (1024 * 1024)))
@@ -250,30 +213,4 @@ fn credential(auth: Auth) -> azure_core::Result<Arc<dyn TokenCredential>> {
             azure_identity::ClientSecretCredential::new(&tenant, client, Secret::new(secret), None)?
         }
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn timeout_variable_is_whole_seconds_from_1_to_600() {
-        let parse = |v: &str| parse_deadline(Some(std::ffi::OsStr::new(v)));
-        assert_eq!(parse_deadline(None).ok(), Some(DEADLINE));
-        for (v, secs) in [("1", 1), ("3", 3), ("060", 60), ("600", 600)] {
-            assert_eq!(parse(v).ok(), Some(Duration::from_secs(secs)), "{v}");
-        }
-        let twenty = "9".repeat(20);
-        for v in [
-            "", "0", "-1", "+3", "601", "1e9", " 3", "3 ", "3s", "garbage", "0600", &twenty,
-        ] {
-            let e = parse(v).expect_err(v);
-            assert_eq!(e.code, Code::Usage, "{v}");
-            assert_eq!(e.code.exit_code(), 2);
-            assert!(
-                e.help.as_deref().is_some_and(|h| h.contains("1 to 600")),
-                "{v}"
-            );
-        }
-    }
 }

@@ -225,4 +225,34 @@ mod tests {
             Ok(SourceSpec::Path(_))
         ));
     }
+
+    /// Built without the `azure` feature, a blob URL is refused as a usage problem with a next
+    /// step, before any network is touched; the rest of the tool is unchanged (the suite's other
+    /// tests). Through `run`, as the binary runs it, so the library's test pass without the
+    /// feature (`.ci/run`) covers the command path and no second integration build is needed.
+    #[cfg(not(feature = "azure"))]
+    #[test]
+    fn without_azure_feature_blob_urls_are_refused() {
+        use clap::Parser;
+        let cli = crate::cli::Cli::try_parse_from([
+            "restore-deploy",
+            "inspect",
+            "--config",
+            "https://acct.blob.core.windows.net/c/config.json?sv=1&sig=SECRETSIG",
+        ])
+        .expect("arguments parse");
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let errors = crate::run(cli, &mut out, &mut err).expect_err("a blob URL was read");
+        let shown = format!("{errors}");
+        assert_eq!(errors.exit_code(), 2, "{shown}");
+        assert!(
+            shown.contains("error[BlobSupportNotBuilt]") && shown.contains("help: "),
+            "{shown}"
+        );
+        let printed = [shown.as_bytes(), &out, &err].concat();
+        assert!(
+            !String::from_utf8_lossy(&printed).contains("SECRETSIG"),
+            "{shown}"
+        );
+    }
 }
