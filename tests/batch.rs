@@ -530,7 +530,11 @@ fn batches_killed_at_random_moments_leave_each_bundle_old_or_new() {
         "every kill landed on one side of the swaps (old {saw_old}, new {saw_new}): the loop tested nothing"
     );
     assert!(command("k", &[]).status().expect("runs").success());
-    assert_eq!(bundles("k"), new, "the next complete run left something beside the bundles");
+    assert_eq!(
+        bundles("k"),
+        new,
+        "the next complete run left something beside the bundles"
+    );
 }
 
 #[cfg(feature = "azure")]

@@ -433,7 +433,10 @@ mod tests {
         );
         assert!(results[0].is_ok() && results[2].is_ok());
         assert!(holds(&r.join("a"), "new-a") && holds(&r.join("c"), "new-c"));
-        assert!(holds(&r.join("b"), "old-b"), "the failed bundle was touched");
+        assert!(
+            holds(&r.join("b"), "old-b"),
+            "the failed bundle was touched"
+        );
         assert_eq!(names(&r), ["a", "b", "c"]);
     }
 
@@ -528,7 +531,10 @@ mod tests {
         fs::write(r.join("mine/README.md"), "mine\n").expect("write");
         // A file where a bundle folder should be.
         fs::write(r.join("file"), "x").expect("write");
-        let results = write_all(&r, &bundles(&["linked", "left", "mine", "file", "new"], "new"));
+        let results = write_all(
+            &r,
+            &bundles(&["linked", "left", "mine", "file", "new"], "new"),
+        );
         assert!(results[0].is_ok() && results[1].is_ok() && results[4].is_ok());
         assert!(holds(&real, "new-linked") && r.join("linked").is_symlink());
         assert!(holds(&r.join("left"), "new-left") && holds(&r.join("new"), "new-new"));

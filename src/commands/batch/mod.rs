@@ -52,7 +52,10 @@ pub fn generate(a: &GenerateArgs, out: &mut dyn Write, err: &mut dyn Write) -> R
             }
         })
         .unzip();
-    for (i, written) in index.into_iter().zip(crate::plan::write_all(root, &bundles)) {
+    for (i, written) in index
+        .into_iter()
+        .zip(crate::plan::write_all(root, &bundles))
+    {
         let row = &mut rows[i].0;
         if let Err(e) = written {
             row.outcome = Err(e.into());
