@@ -4,8 +4,8 @@
 For every job file in JOBS: read the job, find its config and encryption-info blobs in BLOBS by
 the names the job gives, decode them (UTF-16LE or UTF-8, as Azure writes them), fill an ARM
 template and its parameters file with `string.Template`, check the result is JSON, print it
-pretty, and write OUT/<vm-name>/azuredeploy.json and azuredeploy.parameters.json: the same
-output shape as `restore-deploy generate --jobs`. It validates far less than restore-deploy
+pretty, and write OUT/<vm-name>/azuredeploy.json and azuredeploy.parameters.json, and prepare.ps1 when
+the BEK secret's URL is known: the same files as `restore-deploy generate --jobs`. It validates far less than restore-deploy
 (no key-reference checks, no case classification, no error per input path); it is the floor a
 script sets, not an equal.
 
@@ -88,6 +88,76 @@ PARAMETERS = Template("""{
 }""")
 
 
+PREPARE = Template("""#Requires -Modules Az.Accounts, Az.KeyVault, Az.Compute
+# Before deploying $vm_name_ps: the key vault, the BEK secret and the KEK must still exist.
+[CmdletBinding()]
+param(
+    [string] $$ResourceGroupName = '',
+    [string] $$TemplateFile = 'azuredeploy.json',
+    [string] $$TemplateParameterFile = 'azuredeploy.parameters.json'
+)
+$$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+
+$$VmName = $vm_name_ps
+$$SecretUrl = $secret_url_ps
+$$KeyUrl = $key_url_ps
+$$VaultId = $vault_id_ps
+$$KekVaultId = $kek_vault_id_ps
+$$OsDiskId = $os_disk_id_ps
+
+function Get-VaultName([string] $$Id) {
+    $$parts = $$Id.Split('/')
+    return $$parts[$$parts.Length - 1]
+}
+
+if (-not (Get-AzContext)) {
+    throw 'Sign in first: Connect-AzAccount'
+}
+$$vault = Get-AzKeyVault -ResourceId $$VaultId
+if (-not $$vault) {
+    throw "The key vault $$VaultId is gone: restore it, or restore the keys from the encryption-info blob."
+}
+if (-not $$vault.EnabledForDiskEncryption) {
+    throw "The key vault $$($$vault.VaultName) is not enabled for disk encryption: Set-AzKeyVaultAccessPolicy -VaultName $$($$vault.VaultName) -EnabledForDiskEncryption"
+}
+$$secretName = ([uri] $$SecretUrl).Segments[2].TrimEnd('/')
+$$secretVersion = ([uri] $$SecretUrl).Segments[3].TrimEnd('/')
+$$secret = Get-AzKeyVaultSecret -VaultName (Get-VaultName $$VaultId) -Name $$secretName -Version $$secretVersion
+if (-not $$secret) {
+    throw "The BEK secret $$SecretUrl is gone: restore it from the encryption-info blob first."
+}
+if ($$KeyUrl) {
+    $$keyName = ([uri] $$KeyUrl).Segments[2].TrimEnd('/')
+    $$key = Get-AzKeyVaultKey -VaultName (Get-VaultName $$KekVaultId) -Name $$keyName
+    if (-not $$key) {
+        throw "The KEK $$KeyUrl is gone: restore it first."
+    }
+}
+$$disk = Get-AzResource -ResourceId $$OsDiskId -ExpandProperties
+if (-not $$disk.Properties.encryptionSettingsCollection) {
+    $$settings = @{
+        enabled = $$true
+        encryptionSettings = @(@{
+            diskEncryptionKey = @{ secretUrl = $$SecretUrl; sourceVault = @{ id = $$VaultId } }
+            keyEncryptionKey = if ($$KeyUrl) { @{ keyUrl = $$KeyUrl; sourceVault = @{ id = $$KekVaultId } } } else { $$null }
+        })
+        encryptionSettingsVersion = '1.1'
+    }
+    $$disk.Properties | Add-Member -NotePropertyName encryptionSettingsCollection -NotePropertyValue $$settings -Force
+    $$disk | Set-AzResource -Force | Out-Null
+    Write-Host "Stamped the encryption settings of $$OsDiskId"
+}
+Write-Host 'Ready. Deploy with:'
+Write-Host "  New-AzResourceGroupDeployment -ResourceGroupName $$ResourceGroupName -TemplateFile $$TemplateFile -TemplateParameterFile $$TemplateParameterFile"
+""")
+
+
+def ps(value):
+    """A PowerShell single-quoted literal, every quote doubled."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
 def decode(raw):
     if raw.startswith(b"\xff\xfe"):
         text = raw[2:].decode("utf-16-le")
@@ -160,6 +230,12 @@ def render(job_path, blobs, out):
     for name, template in (("azuredeploy.json", TEMPLATE), ("azuredeploy.parameters.json", PARAMETERS)):
         text = json.dumps(json.loads(template.substitute(values)), indent=2) + "\n"
         with open(os.path.join(folder, name), "w") as f:
+            f.write(text)
+    # As restore-deploy: the steps before the deployment, when the BEK secret's URL is known.
+    if info.get("SecretUrl"):
+        text = PREPARE.substitute({k + "_ps": ps(json.loads(v)) for k, v in values.items()
+                                   if k in ("vm_name", "secret_url", "key_url", "vault_id", "kek_vault_id", "os_disk_id")})
+        with open(os.path.join(folder, "prepare.ps1"), "w") as f:
             f.write(text)
 
 

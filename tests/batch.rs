@@ -437,5 +437,105 @@ fn jobs_needs_an_output_folder_and_refuses_check() {
     assert!(!d.root().join("o").exists());
 }
 
+/// A batch killed at random moments (`kill -9`) leaves every folder under `--out` the old bundle or
+/// the new one, never a mix, and never a half-written file: the batch flushes its staged bundles
+/// once and renames each whole (`plan::batch`). The next complete run removes what the killed
+/// ones left beside them.
+#[test]
+fn batches_killed_at_random_moments_leave_each_bundle_old_or_new() {
+    use std::collections::BTreeMap;
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    const ITERATIONS: usize = 40;
+    let d = drill(24);
+    let command = |out: &str, extra: &[&str]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_restore-deploy"));
+        c.current_dir(d.root())
+            .env_remove("AZURE_STORAGE_SAS_TOKEN")
+            .args(["generate", "--format", "arm", "--jobs", "jobs"])
+            .args(["--config-dir", "blobs", "--quiet", "--out", out])
+            .args(extra)
+            .args(&d.shared)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        c
+    };
+    let bundles = |out: &str| -> BTreeMap<String, Vec<(String, String)>> {
+        std::fs::read_dir(d.root().join(out))
+            .expect("out")
+            .map(|e| {
+                let e = e.expect("entry");
+                let name = e.file_name().to_string_lossy().into_owned();
+                (name, tree(&e.path()))
+            })
+            .collect()
+    };
+    let timed = |out: &str, extra: &[&str]| {
+        let t = Instant::now();
+        assert!(command(out, extra).status().expect("runs").success());
+        t.elapsed()
+    };
+    timed("ref-old", &["--vm-size", "Standard_OLD"]);
+    let full = timed("ref-new", &[]);
+    let (old, new) = (bundles("ref-old"), bundles("ref-new"));
+    assert_eq!(old.len(), 24);
+    assert!(old.keys().eq(new.keys()) && old.values().zip(new.values()).all(|(o, n)| o != n));
+    let span = (full.as_micros() as u64 * 6 / 5).max(1);
+    let mut rng = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(1, |t| t.as_nanos() as u64)
+        | 1;
+    let seed = rng;
+    let (mut saw_old, mut saw_new, mut left) = (0, 0, 0);
+    for i in 0..ITERATIONS {
+        let k = d.root().join("k");
+        if k.exists() {
+            std::fs::remove_dir_all(&k).expect("reset");
+        }
+        // Half the rounds start from the old bundles, half from nothing.
+        let fresh = i % 2 == 1;
+        if !fresh {
+            for (name, files) in &old {
+                std::fs::create_dir_all(k.join(name)).expect("mkdir");
+                for (f, text) in files {
+                    std::fs::write(k.join(name).join(f), text).expect("write");
+                }
+            }
+        }
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        let mut child = command("k", &[]).spawn().expect("spawn");
+        std::thread::sleep(Duration::from_micros(rng % span));
+        let _ = child.kill();
+        child.wait().expect("wait");
+        if !k.exists() {
+            continue;
+        }
+        for (name, files) in bundles("k") {
+            if name.starts_with('.') {
+                left += 1;
+            } else if old.get(&name) == Some(&files) && !fresh {
+                saw_old += 1;
+            } else if new.get(&name) == Some(&files) {
+                saw_new += 1;
+            } else {
+                panic!("round {i} (seed {seed}): `k/{name}` is neither its old nor its new bundle: {files:?}");
+            }
+        }
+    }
+    eprintln!("batch kill loop: {ITERATIONS} rounds, a full run {full:?}, seed {seed}: {saw_old} old, {saw_new} new, {left} leftovers");
+    assert!(
+        saw_old > 0 && saw_new > 0,
+        "every kill landed on one side of the swaps (old {saw_old}, new {saw_new}): the loop tested nothing"
+    );
+    assert!(command("k", &[]).status().expect("runs").success());
+    assert_eq!(
+        bundles("k"),
+        new,
+        "the next complete run left something beside the bundles"
+    );
+}
+
 #[cfg(feature = "azure")]
 mod azurite;

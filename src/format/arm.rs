@@ -75,13 +75,8 @@ impl Output for Arm {
     }
 
     fn plan(&self, r: &Restore) -> Result<Plan, Error> {
-        let hb = render::registry(&[
-            render::ARM_TEMPLATE,
-            render::ARM_PARAMETERS,
-            render::PREPARE_SCRIPT,
-            render::PREPARE_STEPS,
-            render::PREPARE_PARAMS,
-        ])?;
+        // `prepare.ps1`'s templates are compiled only for a bundle that has one.
+        let hb = render::registry(&[render::ARM_TEMPLATE, render::ARM_PARAMETERS])?;
         let (t, p) = render::arm::contexts(r);
         let template = render::clean_json(
             render::ARM_TEMPLATE,
@@ -104,7 +99,15 @@ impl Output for Arm {
         if let Some(ctx) = render::prepare::script(r, TEMPLATE, PARAMETERS) {
             files.push(PlannedFile {
                 name: PREPARE,
-                text: render::clean_text(&render::render(&hb, render::PREPARE_SCRIPT, &ctx)?),
+                text: render::clean_text(&render::render(
+                    &*render::registry(&[
+                        render::PREPARE_SCRIPT,
+                        render::PREPARE_STEPS,
+                        render::PREPARE_PARAMS,
+                    ])?,
+                    render::PREPARE_SCRIPT,
+                    &ctx,
+                )?),
             });
         }
         Ok(Plan {

@@ -17,11 +17,13 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Code, Error, Result};
 
+mod batch;
 mod check;
 mod lock;
 mod os;
 mod swap;
 
+pub use batch::{write_all, write_all_with, BatchStep};
 pub use check::check;
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -14,6 +14,18 @@ pub fn write_new(p: &Path, bytes: &[u8]) -> io::Result<()> {
     f.sync_all()
 }
 
+/// A file of a batch's staging folder. On Linux it is not flushed here: the batch flushes every
+/// staged file at once with `syncfs` (see `batch.rs`). Elsewhere it is flushed as it is written.
+pub fn write_staged(p: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut f = OpenOptions::new().write(true).create_new(true).open(p)?;
+    f.write_all(bytes)?;
+    if cfg!(any(target_os = "linux", target_os = "android")) {
+        Ok(())
+    } else {
+        f.sync_all()
+    }
+}
+
 #[cfg(unix)]
 pub fn sync_dir(p: &Path) -> io::Result<()> {
     fs::File::open(p)?.sync_all()

@@ -30,6 +30,7 @@ pub const PREPARE_SCRIPT: &str = "prepare/prepare.ps1";
 pub const PREPARE_STEPS: &str = "prepare/steps";
 pub const PREPARE_PARAMS: &str = "prepare/params";
 
+/// At most 64 (a set is a bit mask over this list; `templates_resolve` checks it).
 pub const TEMPLATES: &[(&str, &str)] = &[
     (
         ARM_TEMPLATE,
@@ -58,16 +59,17 @@ pub const TEMPLATES: &[(&str, &str)] = &[
 ];
 
 /// A registry with the named templates compiled. Compiling is most of a run's CPU time, so a run
-/// compiles only what it renders, and each set is compiled once per process and shared: a batch
-/// of a thousand restores pays for it once, and threads render from the same registry.
+/// compiles only what it renders (ARM's `prepare.ps1` templates only for a bundle that has one),
+/// and each set is compiled once per process and shared: a batch of a thousand restores pays for
+/// it once, and threads render from the same registry. A set is looked up by a bit mask of its
+/// templates: no allocation per call.
 pub fn registry(names: &[&str]) -> Result<Arc<Handlebars<'static>>, Error> {
-    static CACHE: Mutex<Vec<(Vec<String>, Arc<Handlebars<'static>>)>> = Mutex::new(Vec::new());
-    let mut key: Vec<String> = TEMPLATES
+    static CACHE: Mutex<Vec<(u64, Arc<Handlebars<'static>>)>> = Mutex::new(Vec::new());
+    let key = TEMPLATES
         .iter()
-        .filter(|(n, _)| names.contains(n))
-        .map(|(n, _)| (*n).to_owned())
-        .collect();
-    key.sort_unstable();
+        .enumerate()
+        .filter(|(_, (n, _))| names.contains(n))
+        .fold(0u64, |k, (i, _)| k | 1 << i);
     // A panic elsewhere while the lock was held leaves only complete entries behind.
     let mut cache = CACHE
         .lock()
@@ -75,21 +77,22 @@ pub fn registry(names: &[&str]) -> Result<Arc<Handlebars<'static>>, Error> {
     if let Some((_, hb)) = cache.iter().find(|(k, _)| *k == key) {
         return Ok(Arc::clone(hb));
     }
-    let hb = Arc::new(compile(&key)?);
+    let hb = Arc::new(compile(key)?);
     cache.push((key, Arc::clone(&hb)));
     Ok(hb)
 }
 
-fn compile(names: &[String]) -> Result<Handlebars<'static>, Error> {
+fn compile(key: u64) -> Result<Handlebars<'static>, Error> {
     let mut hb = Handlebars::new();
     hb.set_strict_mode(true);
     hb.register_escape_fn(handlebars::no_escape);
     hb.register_helper("json", Box::new(json_helper));
     hb.register_helper("ps", Box::new(ps_helper));
     hb.register_helper("int", Box::new(int_helper));
-    for (name, src) in TEMPLATES
+    for (_, (name, src)) in TEMPLATES
         .iter()
-        .filter(|(n, _)| names.iter().any(|k| k == n))
+        .enumerate()
+        .filter(|(i, _)| key & (1 << i) != 0)
     {
         // Normalise the sources, not the output: output may carry user values (a tag with
         // `\r\n` or trailing spaces) that must survive byte for byte.
@@ -306,6 +309,7 @@ mod tests {
             PREPARE_STEPS,
             PREPARE_PARAMS,
         ];
+        assert!(TEMPLATES.len() <= 64, "a template set is a 64-bit mask");
         let hb = registry(&all).expect("templates compile");
         for name in all {
             assert!(hb.has_template(name), "{name}");

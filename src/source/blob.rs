@@ -9,11 +9,13 @@
 //! No message carries a SAS signature: URLs are redacted and SDK error texts scrubbed.
 
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use azure_core::credentials::{Secret, TokenCredential};
 use azure_core::error::ErrorKind;
-use azure_core::http::{ClientOptions, ExponentialRetryOptions, RetryOptions, StatusCode};
+use azure_core::http::{
+    ClientOptions, ExponentialRetryOptions, RetryOptions, StatusCode, Transport,
+};
 use azure_storage_blob::models::{BlobClientDownloadOptions, HttpRange};
 use azure_storage_blob::{BlobClient, BlobClientOptions};
 use futures_core::Stream;
@@ -40,6 +42,9 @@ pub fn fetch(url: &url::Url, opts: &FetchOptions, origin: &str, doing: &str) -> 
         )
         .help("remove the `user:password@` part; blob URLs authenticate with a SAS or `--auth`"));
     }
+    let session = session().map_err(|e| {
+        fail(Code::BlobFailed, "cannot set up the blob client".into()).cause(e.clone())
+    })?;
     let credential = if super::has_sas(url) {
         None
     } else {
@@ -47,7 +52,7 @@ pub fn fetch(url: &url::Url, opts: &FetchOptions, origin: &str, doing: &str) -> 
             return Err(fail(Code::BlobInsecureToken, "this http URL carries no SAS, and Entra ID tokens are only sent over https".into())
                 .help("add a SAS (in the URL, or with `--sas` / `AZURE_STORAGE_SAS_TOKEN` for URLs built from the job), or use the https endpoint"));
         }
-        Some(credential(opts.auth).map_err(|e| {
+        Some(session.credential(opts.auth).map_err(|e| {
             fail(
                 Code::BlobCredential,
                 format!("cannot set up the `{}` credential", opts.auth.as_str()),
@@ -64,21 +69,21 @@ pub fn fetch(url: &url::Url, opts: &FetchOptions, origin: &str, doing: &str) -> 
                 max_total_elapsed: azure_core::time::Duration::seconds(5),
                 max_delay: azure_core::time::Duration::seconds(1),
             }),
+            // The process's one HTTP client: its connections are reused blob after blob.
+            transport: Some(session.transport.clone()),
             ..ClientOptions::default()
         },
         ..BlobClientOptions::default()
     };
     let mut request_url = url.clone();
     request_url.set_fragment(None);
+    // A client per blob is a URL and an `Arc` of the shared pipeline parts, nothing more.
     let client = BlobClient::new(request_url, credential, Some(options)).map_err(|e| {
         fail(Code::BlobFailed, "cannot set up the blob client".into()).cause(scrub(&e.to_string()))
     })?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::internal(format!("cannot start the async runtime: {e}")))?;
-    let result =
-        runtime.block_on(async { tokio::time::timeout(deadline, download(&client)).await });
+    let result = session
+        .runtime
+        .block_on(async { tokio::time::timeout(deadline, download(&client)).await });
     match result {
         Err(_) => Err(fail(Code::BlobTimeout, format!("no answer within {} s", deadline.as_secs()))
             .help(format!("check the endpoint and your network; the blob service did not answer in time (`{}` sets the deadline, {} s)", TIMEOUT.var, TIMEOUT.accepted()))),
@@ -95,6 +100,50 @@ pub fn fetch(url: &url::Url, opts: &FetchOptions, origin: &str, doing: &str) -> 
         Ok(Err(Fault::Sdk(e, body))) => Err(sdk_error(&e, body, opts.auth, fail)),
         Ok(Ok(bytes)) => Ok(bytes),
     }
+}
+
+/// What every download of the process shares, built at the first one: a batch of a thousand jobs
+/// sets up one runtime, one HTTP client (TLS configuration and connection pool) and one credential
+/// per `--auth`, where it used to build them for every blob.
+struct Session {
+    /// A current-thread runtime shared by the batch's threads: whichever thread is waiting holds
+    /// its driver and the others are woken through it (tokio's `block_on` from several threads),
+    /// so pooled connections keep being served between downloads.
+    runtime: tokio::runtime::Runtime,
+    transport: Transport,
+    credentials: Mutex<Vec<(Auth, Arc<dyn TokenCredential>)>>,
+}
+
+impl Session {
+    fn credential(&self, auth: Auth) -> azure_core::Result<Arc<dyn TokenCredential>> {
+        let mut built = self
+            .credentials
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((_, c)) = built.iter().find(|(a, _)| *a == auth) {
+            return Ok(Arc::clone(c));
+        }
+        let c = credential(auth)?;
+        built.push((auth, Arc::clone(&c)));
+        Ok(c)
+    }
+}
+
+fn session() -> std::result::Result<&'static Session, &'static String> {
+    static SESSION: OnceLock<std::result::Result<Session, String>> = OnceLock::new();
+    SESSION
+        .get_or_init(|| {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+            Ok(Session {
+                runtime,
+                transport: Transport::new(azure_core::http::new_http_client(None)),
+                credentials: Mutex::new(Vec::new()),
+            })
+        })
+        .as_ref()
 }
 
 enum Fault {

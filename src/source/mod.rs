@@ -128,16 +128,18 @@ pub fn load_with(spec: &SourceSpec, what: &str, opts: &FetchOptions) -> Result<L
             if len > MAX_INPUT_BYTES {
                 return Err(too_large(&origin, &doing));
             }
-            read_capped(file, &origin, &doing)?
+            // Sized from the one `stat` above: read in one call, never reallocated.
+            read_capped(file, len, &origin, &doing)?
         }
-        SourceSpec::Stdin => read_capped(std::io::stdin().lock(), &origin, &doing)?,
+        SourceSpec::Stdin => read_capped(std::io::stdin().lock(), 0, &origin, &doing)?,
         SourceSpec::Url(url) => fetch_url(url, opts, &origin, &doing)?,
     };
     Ok(Loaded { origin, bytes })
 }
 
-fn read_capped(r: impl Read, origin: &str, doing: &str) -> Result<Vec<u8>> {
-    let mut buf = Vec::new();
+fn read_capped(r: impl Read, expected: u64, origin: &str, doing: &str) -> Result<Vec<u8>> {
+    // One byte more than expected, so the read that finds the end needs no reallocation.
+    let mut buf = Vec::with_capacity(usize::try_from(expected.saturating_add(1)).unwrap_or(0));
     r.take(MAX_INPUT_BYTES + 1)
         .read_to_end(&mut buf)
         .map_err(|e| io_error(&e, origin, doing))?;

@@ -35,28 +35,33 @@ pub fn generate(a: &GenerateArgs, out: &mut dyn Write, err: &mut dyn Write) -> R
     let work = Work::Bundle(a.format);
     let (jobs, done) = prepare(&a.sources, &a.deploy, &a.batch, work)?;
     let mut rows = claim_folders(&jobs, done, root);
-    let writes: Vec<(usize, PathBuf, crate::plan::Plan)> = rows
+    // Every bundle in one sweep: staged, flushed once, then swapped in (`plan::write_all`).
+    let (index, bundles): (Vec<usize>, Vec<(String, crate::plan::Plan)>) = rows
         .iter_mut()
         .enumerate()
-        .filter_map(
-            |(i, (row, plan))| match (&row.outcome, &row.folder, plan.take()) {
-                (Ok(()), Some(folder), Some(plan)) => Some((i, folder.clone(), plan)),
+        .filter_map(|(i, (row, plan))| {
+            let name = row
+                .folder
+                .as_deref()
+                .and_then(Path::file_name)
+                .and_then(|n| n.to_str())
+                .map(str::to_owned);
+            match (&row.outcome, name, plan.take()) {
+                (Ok(()), Some(name), Some(plan)) => Some((i, (name, plan))),
                 _ => None,
-            },
-        )
-        .collect();
-    pool(
-        usize::from(a.batch.concurrency),
-        &writes,
-        |(_, folder, plan)| crate::plan::write(plan, folder).map(|_| ()),
-        |k, written| {
-            let row = &mut rows[writes[k].0].0;
-            if let Err(e) = written.unwrap_or_else(|| Err(Error::internal(PANICKED))) {
-                row.outcome = Err(e.into());
-                row.folder = None;
             }
-        },
-    );
+        })
+        .unzip();
+    for (i, written) in index
+        .into_iter()
+        .zip(crate::plan::write_all(root, &bundles))
+    {
+        let row = &mut rows[i].0;
+        if let Err(e) = written {
+            row.outcome = Err(e.into());
+            row.folder = None;
+        }
+    }
     let rows: Vec<Row> = rows.into_iter().map(|(r, _)| r).collect();
     elapsed(err, &a.batch, started);
     finish(&rows, "written", out, err, a.json, |_| None)
@@ -159,9 +164,16 @@ fn list(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Errors> {
                 .doing("listing the job files")
                 .cause(e.to_string())
         })?;
+        // Typed from the listing; only a symlink costs a `stat` (to the file it names).
         let mut found: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|f| f.is_file() && f.extension().is_some_and(|x| x == "json"))
+            .filter_map(Result::ok)
+            .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+            .filter(|e| match e.file_type() {
+                Ok(t) if t.is_symlink() => e.path().is_file(),
+                Ok(t) => t.is_file(),
+                Err(_) => false,
+            })
+            .map(|e| e.path())
             .collect();
         if found.is_empty() {
             return Err(usage(&format!(

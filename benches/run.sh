@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# The benchmark: one script, one run, everything the performance claims rest on, each as a ratio to
+# a floor measured on the same machine in the same run.
+#   1. DR drill, local files: `generate --jobs` over N jobs (a third encrypted, from the bundled
+#      example; two thirds not, from the `unencrypted-managed-windows` fixture) against
+#      benches/peer.py, a Python script that reads the same inputs and writes the same files.
+#   2. One job: `generate --out` and to stdout, against `cat` of its three input files.
+#   3. DR drill from storage: `generate --jobs` reading 2N blobs from Azurite against one curl
+#      process fetching the same blobs over reused connections, same concurrency.
+#   4. System calls per job (`strace -c -f`) for 1. and 2.
+# Wall medians from hyperfine, user and system CPU (hyperfine's means), peak RSS from GNU time.
+# Azurite is the repository's pinned one (`npm ci`), on 127.0.0.1 only, started and stopped here.
+#
+# Usage: benches/run.sh [--bin PATH] [--jobs N] [--concurrency C] [--runs R]
+#   --bin PATH: measure that binary (e.g. a release build of an older commit) instead of building
+#   this checkout.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+n=1000 conc=8 runs=10 bin=
+while [ $# -gt 0 ]; do
+  case $1 in
+    --bin) bin=$(realpath "$2"); shift 2 ;;
+    --jobs) n=$2; shift 2 ;;
+    --concurrency) conc=$2; shift 2 ;;
+    --runs) runs=$2; shift 2 ;;
+    *) echo "usage: benches/run.sh [--bin PATH] [--jobs N] [--concurrency C] [--runs R]" >&2; exit 2 ;;
+  esac
+done
+for t in hyperfine strace curl python3; do
+  command -v $t >/dev/null || { echo "install $t (apt-get install -y hyperfine strace curl python3)" >&2; exit 2; }
+done
+[ -x /usr/bin/time ] || { echo "install GNU time: apt-get install -y time" >&2; exit 2; }
+azurite=$repo/node_modules/.bin/azurite-blob
+[ -x "$azurite" ] || { echo "run \`npm ci\` first (Azurite)" >&2; exit 2; }
+if [ -z "$bin" ]; then
+  cargo build --release --quiet
+  bin=$repo/target/release/restore-deploy
+fi
+work=$repo/target/bench/run
+rm -rf "$work" && mkdir -p "$work"
+cd "$work"
+
+echo "machine: $(nproc) cores, $(uptime | sed 's/.*load/load/')"
+echo "binary:  $bin ($(stat -c %s "$bin") bytes)"
+echo "jobs:    $n (a third encrypted), concurrency $conc, $runs runs each"
+
+python3 - "$n" "$repo" <<'PY'
+import json, os, sys
+n, repo = int(sys.argv[1]), sys.argv[2]
+ex = os.path.join(repo, "examples/app01-restore")
+enc_job = json.load(open(os.path.join(ex, "job.json")))
+raw = open(os.path.join(ex, "config-app01.json"), "rb").read()
+enc_config = json.loads(raw[2:].decode("utf-16-le").rstrip("\x00"))
+info = open(os.path.join(ex, "encryption-info.json"), "rb").read()
+fx = json.load(open(os.path.join(repo, "tests/fixtures/valid/unencrypted-managed-windows.json")))
+plain_job, plain_config = fx["job"], fx["config"]
+container = enc_job["Config Blob Container Name"]
+os.makedirs("jobs"); os.makedirs("blobs")
+with open("blobs.txt", "w") as names:
+    for i in range(n):
+        vm = f"vm{i:04d}"
+        encrypted = i % 3 == 0
+        job, config = (enc_job, enc_config) if encrypted else (plain_job, plain_config)
+        cfg = f"config-{vm}.json"
+        j = dict(job, **{"Config Blob Name": cfg, "Config Blob Container Name": container,
+                         "Config Blob Uri": f"https://strestorestaging01.blob.core.windows.net/{container}/{cfg}"})
+        if encrypted:
+            j["Encryption Info Blob Name"] = f"encryptioninfo-{vm}.json"
+            open(f"blobs/encryptioninfo-{vm}.json", "wb").write(info)
+        json.dump(j, open(f"jobs/{vm}.json", "w"), indent=2)
+        # UTF-16LE with a BOM, as Azure Backup writes a config blob.
+        c = dict(config, name=vm)
+        open(f"blobs/{cfg}", "wb").write(b"\xff\xfe" + json.dumps(c, indent=2).encode("utf-16-le"))
+        names.write(f"{cfg}\n" + (f"encryptioninfo-{vm}.json\n" if encrypted else ""))
+open("container", "w").write(container)
+PY
+container=$(cat container)
+one=(--job jobs/vm0000.json --config blobs/config-vm0000.json --encryption-info blobs/encryptioninfo-vm0000.json)
+
+# Peak RSS in KiB of one run.
+rss() { /usr/bin/time -f %M -o rss.txt "$@" >/dev/null 2>&1 || true; tail -1 rss.txt; }
+# System calls of one run: "name count" lines, children included.
+calls() { strace -f -c -o strace.txt "$@" >/dev/null 2>&1 || true; awk '$1 ~ /^[0-9.]+$/ && $NF != "total" { print $NF, $4 }' strace.txt; }
+
+echo "== 1. local drill" >&2
+"$bin" generate --format arm --jobs jobs --config-dir blobs --out out --quiet --concurrency "$conc" >/dev/null
+python3 "$repo/benches/peer.py" jobs blobs out-py
+files() { (cd "$1" && find . -type f | sort); }
+diff <(files out) <(files out-py) >/dev/null || { echo "the peer does not write the same files:" >&2; diff <(files out) <(files out-py) | head -5 >&2; exit 1; }
+echo "files:   $(files out | wc -l) written by each; $(du -sb out | cut -f1) bytes by restore-deploy, $(du -sb out-py | cut -f1) by the peer"
+hyperfine -N --warmup 1 --runs "$runs" --export-json local.json \
+  -n "restore-deploy --jobs" --prepare "rm -rf out" \
+  "$bin generate --format arm --jobs jobs --config-dir blobs --out out --quiet --concurrency $conc" \
+  -n "python peer" --prepare "rm -rf out-py" \
+  "python3 $repo/benches/peer.py jobs blobs out-py" >/dev/null
+rm -rf out out-py
+rss_batch=$(rss "$bin" generate --format arm --jobs jobs --config-dir blobs --out out --quiet --concurrency "$conc")
+rss_peer=$(rss python3 "$repo/benches/peer.py" jobs blobs out-py)
+rm -rf out
+calls "$bin" generate --format arm --jobs jobs --config-dir blobs --out out --quiet --concurrency "$conc" > calls-batch.txt
+
+echo "== 2. one job" >&2
+hyperfine -N --warmup 20 --runs $((runs * 30)) --export-json single.json \
+  -n "cat of the 3 inputs" "cat ${one[*]:1:1} ${one[*]:3:1} ${one[*]:5:1}" \
+  -n "restore-deploy (stdout)" "$bin generate --format arm ${one[*]}" \
+  -n "restore-deploy --out" --prepare "rm -rf out1" "$bin generate --format arm ${one[*]} --out out1" >/dev/null
+rss_cat=$(rss cat jobs/vm0000.json blobs/config-vm0000.json blobs/encryptioninfo-vm0000.json)
+rss_stdout=$(rss "$bin" generate --format arm "${one[@]}")
+rm -rf out1
+rss_out=$(rss "$bin" generate --format arm "${one[@]}" --out out1)
+rm -rf out1
+calls "$bin" generate --format arm "${one[@]}" --out out1 > calls-single.txt
+calls cat jobs/vm0000.json blobs/config-vm0000.json blobs/encryptioninfo-vm0000.json > calls-cat.txt
+
+echo "== 3. drill from Azurite" >&2
+account=devstoreaccount1
+key='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
+"$azurite" --blobHost 127.0.0.1 --blobPort 0 --inMemoryPersistence --silent \
+  --disableTelemetry --skipApiVersionCheck > azurite.log 2>&1 &
+az_pid=$!
+trap 'kill "$az_pid" 2>/dev/null || true' EXIT
+for _ in $(seq 100); do grep -q http azurite.log && break; sleep 0.1; done
+endpoint="$(grep -o 'http://[0-9.:]*' azurite.log | head -1)/$account"
+sas=$(python3 - "$account" "$key" <<'PY'
+import base64, hashlib, hmac, sys, urllib.parse
+account, key = sys.argv[1:3]
+sv, se = "2021-08-06", "2099-01-01T00:00:00Z"
+to_sign = f"{account}\nrwdlac\nb\nsco\n\n{se}\n\nhttps,http\n{sv}\n\n"
+sig = base64.b64encode(hmac.new(base64.b64decode(key), to_sign.encode(), hashlib.sha256).digest()).decode()
+print(f"sv={sv}&ss=b&srt=sco&sp=rwdlac&se={se}&spr=https,http&sig={urllib.parse.quote(sig, safe='')}")
+PY
+)
+curl -sf -X PUT -H "x-ms-version: 2021-08-06" "$endpoint/$container?restype=container&$sas" -o /dev/null
+xargs -P "$conc" -I{} curl -sf -X PUT -H "x-ms-version: 2021-08-06" -H "x-ms-blob-type: BlockBlob" \
+  --data-binary @blobs/{} "$endpoint/$container/{}?$sas" -o /dev/null < blobs.txt
+# One curl process, connections reused, $conc transfers at once: the floor for these downloads.
+awk -v base="$endpoint/$container/" -v sas="$sas" '{ print "url = \"" base $0 "?" sas "\"\noutput = \"/dev/null\"" }' blobs.txt > curl.cfg
+blobs=$(wc -l < blobs.txt)
+hyperfine -N --warmup 1 --runs "$runs" --export-json blob.json \
+  -n "restore-deploy --jobs (Azurite)" --prepare "rm -rf out-blob" \
+  "$bin generate --format arm --jobs jobs --blob-endpoint $endpoint --sas $sas --out out-blob --quiet --concurrency $conc" \
+  -n "curl, $blobs blobs" \
+  "curl -sf --parallel --parallel-max $conc -K curl.cfg" >/dev/null
+diff -r out out-blob >/dev/null || { echo "the Azurite run wrote other bundles than the local one" >&2; exit 1; }
+rm -rf out-blob
+rss_blob=$(rss "$bin" generate --format arm --jobs jobs --blob-endpoint "$endpoint" --sas "$sas" --out out-blob --quiet --concurrency "$conc")
+rss_curl=$(rss curl -sf --parallel --parallel-max "$conc" -K curl.cfg)
+
+python3 - "$n" "$rss_batch" "$rss_peer" "$rss_cat" "$rss_stdout" "$rss_out" "$rss_blob" "$rss_curl" <<'PY'
+import json, sys
+n = int(sys.argv[1])
+rss = dict(zip(["batch", "peer", "cat", "stdout", "out", "blob", "curl"], sys.argv[2:]))
+def load(f):
+    return {r["command"]: r for r in json.load(open(f))["results"]}
+local, single, blob = load("local.json"), load("single.json"), load("blob.json")
+def row(name, r, mem, floor=None, unit="s", scale=1):
+    ratio = f"{r['median'] / floor['median']:6.2f}x" if floor else "  floor"
+    print(f"{name:<34} {r['median']*scale:>9.3f}{unit} {r['user']*scale:>9.3f}{unit} {r['system']*scale:>9.3f}{unit} {int(mem)/1024:>8.1f} {ratio}")
+head = f"{'':<34} {'median':>10} {'user':>10} {'system':>10} {'RSS MiB':>8}  ratio"
+print(); print(f"1. {n} jobs, local files"); print(head)
+row("python peer (one process)", local["python peer"], rss["peer"])
+row("restore-deploy --jobs", local["restore-deploy --jobs"], rss["batch"], local["python peer"])
+print(); print("2. one job"); print(head)
+c = single["cat of the 3 inputs"]
+row("cat of the 3 inputs", c, rss["cat"], None, "ms", 1000)
+row("restore-deploy, stdout", single["restore-deploy (stdout)"], rss["stdout"], c, "ms", 1000)
+row("restore-deploy --out", single["restore-deploy --out"], rss["out"], c, "ms", 1000)
+print(); print(f"3. {n} jobs from Azurite"); print(head)
+cname = next(k for k in blob if k.startswith("curl"))
+row(cname, blob[cname], rss["curl"])
+row("restore-deploy --jobs (Azurite)", blob["restore-deploy --jobs (Azurite)"], rss["blob"], blob[cname])
+def calls(f):
+    d = {k: int(v) for k, v in (l.split() for l in open(f) if l.strip())}
+    d["total"] = sum(d.values())
+    return d
+b, s, k = calls("calls-batch.txt"), calls("calls-single.txt"), calls("calls-cat.txt")
+keys = ["openat", "read", "write", "close", "statx", "newfstatat", "getdents64", "mkdir", "flock",
+        "fsync", "syncfs", "rename", "renameat2", "unlink", "rmdir", "mmap", "futex"]
+print(); print("4. system calls (strace -c -f)")
+print(f"{'':<12} {'per job of ' + str(n):>16} {'one job --out':>14} {'cat':>6}")
+for key in keys:
+    if b.get(key) or s.get(key):
+        print(f"{key:<12} {b.get(key, 0) / n:>16.2f} {s.get(key, 0):>14} {k.get(key, 0):>6}")
+print(f"{'total':<12} {b.get('total', 0) / n:>16.2f} {s.get('total', 0):>14} {k.get('total', 0):>6}")
+PY

@@ -1,0 +1,569 @@
+//! A batch's bundles (`--jobs`): every bundle whole or absent, like one `--out`, with the cost of
+//! durability paid once per batch instead of once per file.
+//!
+//! All bundles go into one root R, as `R/<name>`. Steps:
+//! 1. R is created if missing and the batch lock `R/.restore-deploy-batch.lock` is taken (the lock
+//!    of `lock.rs`): two batches on one R run one after the other, so a batch may remove what a
+//!    killed one left without ever touching a live run's folder.
+//! 2. R is listed once. Staging folders of killed batches (`.restore-deploy-batch-<12 random>`,
+//!    exact pattern) are removed. Each bundle takes a route from what the listing shows:
+//!    - *new*: no entry of that name, and no leftover of a single run (`.<name>.restore-deploy-*`):
+//!      staged, then moved into place with a rename that never replaces;
+//!    - *exchange* (Linux): a plain folder of that name and no leftover: its entries are checked for
+//!      the user's files as a single run checks them (refused before anything changes), staged,
+//!      then swapped in with `RENAME_EXCHANGE`;
+//!    - *single*: anything else (a symlink, a file, a single run's leftovers, a system without
+//!      exchange): written after the sweep by the single-bundle protocol of `swap.rs`, under its
+//!      own lock, which resolves, cleans and refuses exactly as one `--out` does.
+//! 3. One staging folder `R/.restore-deploy-batch-<12 random>` is created exclusively; each bundle
+//!    is written into `<staging>/<index>/` with `create_new` files (`O_EXCL`: a planted symlink is
+//!    never followed). No file is flushed on its own.
+//! 4. **One flush for the whole batch**: `syncfs` on the staging folder (Linux) writes every staged
+//!    file's data and every staged directory entry to disk in one call and reports any writeback
+//!    error. Elsewhere each file is fsynced as it is written, then each staged folder.
+//! 5. Each bundle is renamed into place (or exchanged with the old one); the first failure of a
+//!    rename (someone created the folder since the listing, the filesystem refuses exchange) sends
+//!    that bundle to the *single* route instead, so a contended folder gets exactly the
+//!    single-run behaviour.
+//! 6. R is fsynced once: every rename of the batch is on disk. Then the staging folder, which now
+//!    holds the replaced old bundles and any bundle that failed, is removed in one go.
+//!
+//! Why each bundle is whole or absent:
+//! - `kill -9` before step 5: R's bundles are untouched; the staging folder is a leftover that the
+//!   next batch removes (step 2). During step 5: each rename or exchange is one system call the
+//!   kernel completes or does not start, so each `R/<name>` is the old bundle, absent, or the new
+//!   one; the bundles not yet renamed are untouched. After: only the staging folder is left.
+//! - Power loss: no rename is issued before step 4 returned, so every file a rename can expose is
+//!   already on disk with all its bytes (the zero-length-file-after-rename failure of delayed
+//!   allocation cannot happen). A rename is one journal transaction on the journaling filesystems
+//!   the swap relies on (as in `swap.rs`): after the crash each `R/<name>` names the old folder or
+//!   the new one, never a mix; renames not yet journalled leave the old state. Success is
+//!   reported only after step 6 made R's entries durable.
+//! - Concurrent single runs into `R/<name>`: they swap with one system call too, and the batch
+//!   never removes their staging folders (a different name pattern). A folder created by one of
+//!   them after the listing makes the batch's no-replace rename fail, and that bundle goes through
+//!   the single run's own lock.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use super::os::{exchange, rename_new, sync_dir, write_staged};
+use super::{lock, Kind, Plan};
+use crate::error::{Code, Error, Result};
+
+const STAGING: &str = ".restore-deploy-batch-";
+const LOCK: &str = ".restore-deploy-batch.lock";
+const RANDOM_LEN: usize = 12;
+/// What a single run beside a bundle named `<name>` leaves: `.<name>` + one of these.
+const SINGLE_RUN: &str = ".restore-deploy";
+
+/// Points where tests inject a failure into [`write_all_with`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchStep {
+    /// The file at this index of the bundle at that index is staged.
+    Staged(usize, usize),
+    /// Every staged bundle is flushed; nothing is renamed yet.
+    Flushed,
+    /// The bundle at this index was renamed into place.
+    Swapped(usize),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    New,
+    Exchange,
+    Single,
+}
+
+/// Write each `(name, plan)` into `root/<name>`, whole; one result per bundle, in order: the paths
+/// written, as `root` spells them.
+pub fn write_all(root: &Path, bundles: &[(String, Plan)]) -> Vec<Result<Vec<PathBuf>>> {
+    write_all_with(root, bundles, &mut |_| Ok(()), exchange)
+}
+
+/// `write_all`, with a hook called at each [`BatchStep`] and the exchange passed in (tests reach
+/// the fallback on any system).
+pub fn write_all_with(
+    root: &Path,
+    bundles: &[(String, Plan)],
+    hook: &mut dyn FnMut(BatchStep) -> io::Result<()>,
+    exchange: fn(&Path, &Path) -> io::Result<()>,
+) -> Vec<Result<Vec<PathBuf>>> {
+    let mut out: Vec<Option<Result<()>>> = bundles.iter().map(|_| None).collect();
+    let mut single: Vec<usize> = Vec::new();
+    match sweep(root, bundles, hook, exchange, &mut out, &mut single) {
+        Ok(()) => {}
+        Err(e) => {
+            // Nothing of the batch was renamed: every bundle not yet decided fails with it.
+            for o in out.iter_mut().filter(|o| o.is_none()) {
+                *o = Some(Err(e.clone()));
+            }
+            single.clear();
+        }
+    }
+    // Outside the batch lock: a single run's lock per bundle is enough, and a batch waiting on
+    // one of them must not hold every other batch.
+    for i in single {
+        let (name, plan) = &bundles[i];
+        out[i] = Some(super::write(plan, &root.join(name)).map(|_| ()));
+    }
+    bundles
+        .iter()
+        .zip(out)
+        .map(|((name, plan), o)| {
+            o.unwrap_or_else(|| Err(Error::internal("a bundle of the batch was never written")))
+                .map(|()| {
+                    let dir = root.join(name);
+                    plan.files.iter().map(|f| dir.join(f.name)).collect()
+                })
+        })
+        .collect()
+}
+
+/// Steps 1 to 6 for the *new* and *exchange* routes; the *single* ones are left in `single`.
+fn sweep(
+    root: &Path,
+    bundles: &[(String, Plan)],
+    hook: &mut dyn FnMut(BatchStep) -> io::Result<()>,
+    exchange: fn(&Path, &Path) -> io::Result<()>,
+    out: &mut [Option<Result<()>>],
+    single: &mut Vec<usize>,
+) -> Result<()> {
+    let at = |what: &str, p: &Path, e: io::Error| fs_err(what, p, e, root);
+    fs::create_dir_all(root).map_err(|e| at("create", root, e))?;
+    let _lock = lock::acquire(&root.join(LOCK), &root.display().to_string())?;
+    let listing = list(root).map_err(|e| at("list", root, e))?;
+    let exchange_here = cfg!(any(target_os = "linux", target_os = "android"));
+    let routes: Vec<Route> = bundles
+        .iter()
+        .map(|(name, _)| {
+            let leftover = listing.leftovers_of(name);
+            match listing.kinds.get(name.as_str()) {
+                None if !leftover => Route::New,
+                Some(Kind::Folder) if !leftover && exchange_here => Route::Exchange,
+                _ => Route::Single,
+            }
+        })
+        .collect();
+    for (i, r) in routes.iter().enumerate() {
+        if *r == Route::Single {
+            single.push(i);
+        }
+    }
+    if routes.iter().all(|r| *r == Route::Single) {
+        return Ok(());
+    }
+
+    let staging = tempfile::Builder::new()
+        .prefix(STAGING)
+        .rand_bytes(RANDOM_LEN)
+        .tempdir_in(root)
+        .map_err(|e| at("create a staging folder in", root, e))?;
+    let mut staged: Vec<(usize, PathBuf)> = Vec::new();
+    for (i, ((name, plan), route)) in bundles.iter().zip(&routes).enumerate() {
+        if *route == Route::Single {
+            continue;
+        }
+        let dir = root.join(name);
+        let s = staging.path().join(i.to_string());
+        let result = stage(plan, &s, &dir, *route, i, hook);
+        match result {
+            Ok(()) => staged.push((i, s)),
+            Err(e) => out[i] = Some(Err(e)),
+        }
+    }
+    if staged.is_empty() {
+        return Ok(());
+    }
+    flush(staging.path(), &staged)
+        .and_then(|()| hook(BatchStep::Flushed))
+        .map_err(|e| at("flush the staged bundles in", staging.path(), e))?;
+
+    let mut swapped: Vec<(usize, Route)> = Vec::new();
+    for (i, s) in &staged {
+        let (name, _) = &bundles[*i];
+        let dir = root.join(name);
+        let moved = match routes[*i] {
+            Route::New => rename_new(s, &dir),
+            _ => exchange(s, &dir),
+        };
+        match moved {
+            // Whatever the reason (the folder appeared or vanished since the listing, the
+            // filesystem refuses exchange), the single-run protocol decides this one.
+            Err(_) => single.push(*i),
+            Ok(()) => match hook(BatchStep::Swapped(*i)) {
+                Ok(()) => swapped.push((*i, routes[*i])),
+                Err(e) => out[*i] = Some(Err(partial(&dir, "is in place, but the run stopped", e))),
+            },
+        }
+    }
+    single.sort_unstable();
+    let flushed = sync_dir(root);
+    let removed = fs::remove_dir_all(staging.path());
+    let staging = staging.keep();
+    for (i, route) in swapped {
+        let dir = root.join(&bundles[i].0);
+        out[i] = Some(match (&flushed, &removed) {
+            (Err(e), _) => Err(partial(
+                &dir,
+                "may not be on disk yet: flushing its parent folder failed",
+                io::Error::new(e.kind(), e.to_string()),
+            )),
+            (Ok(()), Err(e)) if route == Route::Exchange => Err(partial(
+                &dir,
+                &format!(
+                    "is in place, but the previous files in `{}` could not all be removed (the next run removes them)",
+                    staging.display()
+                ),
+                io::Error::new(e.kind(), e.to_string()),
+            )),
+            _ => Ok(()),
+        });
+    }
+    Ok(())
+}
+
+fn stage(
+    plan: &Plan,
+    s: &Path,
+    dir: &Path,
+    route: Route,
+    i: usize,
+    hook: &mut dyn FnMut(BatchStep) -> io::Result<()>,
+) -> Result<()> {
+    let at = |what: &str, p: &Path, e: io::Error| fs_err(what, p, e, dir);
+    let old = if route == Route::Exchange {
+        let m = fs::symlink_metadata(dir).map_err(|e| at("read", dir, e))?;
+        super::refuse_foreign(plan, dir, dir)?;
+        Some(m.permissions())
+    } else {
+        None
+    };
+    fs::create_dir(s).map_err(|e| at("create a staging folder", s, e))?;
+    if let Some(p) = old {
+        // A new DIR keeps the old one's mode, as with one `--out`.
+        fs::set_permissions(s, p).map_err(|e| at("set permissions on", s, e))?;
+    }
+    for (k, f) in plan.files.iter().enumerate() {
+        let p = s.join(f.name);
+        write_staged(&p, f.text.as_bytes())
+            .and_then(|()| hook(BatchStep::Staged(i, k)))
+            .map_err(|e| at("write", &p, e))?;
+    }
+    Ok(())
+}
+
+/// Step 4: every staged file and folder on disk.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn flush(staging: &Path, _staged: &[(usize, PathBuf)]) -> io::Result<()> {
+    let f = fs::File::open(staging)?;
+    Ok(rustix::fs::syncfs(&f)?)
+}
+
+/// Step 4 without `syncfs`: the files were fsynced as written (`write_staged`); their folders
+/// now.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn flush(staging: &Path, staged: &[(usize, PathBuf)]) -> io::Result<()> {
+    for (_, s) in staged {
+        sync_dir(s)?;
+    }
+    sync_dir(staging)
+}
+
+struct Listing {
+    kinds: HashMap<String, Kind>,
+    /// Names `<name>` with a single run's leftover (`.<name>.restore-deploy…`) beside them.
+    single_leftovers: std::collections::HashSet<String>,
+}
+
+impl Listing {
+    fn leftovers_of(&self, name: &str) -> bool {
+        self.single_leftovers.contains(name)
+    }
+}
+
+/// R's entries, typed from the listing itself (no `stat` per entry); killed batches' staging
+/// folders removed on the way.
+fn list(root: &Path) -> io::Result<Listing> {
+    let mut kinds = HashMap::new();
+    let mut single_leftovers = std::collections::HashSet::new();
+    for e in fs::read_dir(root)? {
+        let e = e?;
+        let name = e.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if let Some(rest) = name.strip_prefix(STAGING) {
+            if rest.len() == RANDOM_LEN && rest.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                // Under the batch lock, so no live batch owns it; `remove_dir_all` does not
+                // follow symlinks, and a planted symlink of that name is removed as a link.
+                let _ = match e.file_type() {
+                    Ok(t) if t.is_dir() => fs::remove_dir_all(e.path()),
+                    _ => fs::remove_file(e.path()),
+                };
+                continue;
+            }
+        }
+        if let Some(hidden) = name.strip_prefix('.') {
+            if let Some(at) = hidden.find(SINGLE_RUN) {
+                single_leftovers.insert(hidden[..at].to_owned());
+            }
+            continue;
+        }
+        kinds.insert(name.to_owned(), Kind::of(e.file_type()?));
+    }
+    Ok(Listing {
+        kinds,
+        single_leftovers,
+    })
+}
+
+fn fs_err(what: &str, p: &Path, e: io::Error, dir: &Path) -> Error {
+    Error::new(Code::FileSystem, format!("cannot {what} `{}`", p.display()))
+        .source(dir.display().to_string())
+        .doing("writing the bundles")
+        .cause(e.to_string())
+        .help(format!(
+            "check that `{}` is writable and the disk is not full; nothing was changed in `{}`",
+            dir.display(),
+            dir.display()
+        ))
+}
+
+fn partial(dir: &Path, what: &str, e: io::Error) -> Error {
+    Error::new(
+        Code::FileSystem,
+        format!("the new bundle in `{}` {what}", dir.display()),
+    )
+    .source(dir.display().to_string())
+    .doing("replacing the bundle")
+    .cause(e.to_string())
+    .help(format!(
+        "`{}` holds the whole new bundle; run again to be sure it is on disk",
+        dir.display()
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::PlannedFile;
+
+    fn plan(text: &str) -> Plan {
+        Plan {
+            files: vec![
+                PlannedFile {
+                    name: "a.json",
+                    text: format!("{{\"v\":\"{text}\"}}\n"),
+                },
+                PlannedFile {
+                    name: "b.json",
+                    text: format!("[\"{text}\"]\n"),
+                },
+            ],
+            known_names: &["a.json", "b.json"],
+        }
+    }
+
+    fn bundles(names: &[&str], text: &str) -> Vec<(String, Plan)> {
+        names
+            .iter()
+            .map(|n| ((*n).to_owned(), plan(&format!("{text}-{n}"))))
+            .collect()
+    }
+
+    /// Every entry of `dir`, hidden ones included.
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(dir)
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn holds(dir: &Path, text: &str) -> bool {
+        fs::read_to_string(dir.join("a.json")).ok() == Some(format!("{{\"v\":\"{text}\"}}\n"))
+            && fs::read_to_string(dir.join("b.json")).ok() == Some(format!("[\"{text}\"]\n"))
+            && names(dir) == ["a.json", "b.json"]
+    }
+
+    fn ok(results: Vec<Result<Vec<PathBuf>>>) {
+        for r in results {
+            r.expect("written");
+        }
+    }
+
+    #[test]
+    fn new_and_existing_bundles_are_written_whole_and_nothing_is_left_beside_them() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let r = root.path().join("out");
+        ok(write_all(&r, &bundles(&["b"], "old")));
+        let written = write_all(&r, &bundles(&["a", "b"], "new"));
+        assert_eq!(
+            written[0].as_ref().expect("a"),
+            &[r.join("a/a.json"), r.join("a/b.json")]
+        );
+        ok(written);
+        assert!(holds(&r.join("a"), "new-a") && holds(&r.join("b"), "new-b"));
+        assert_eq!(names(&r), ["a", "b"], "staging, lock or old bundle left");
+    }
+
+    #[test]
+    fn a_failure_while_staging_fails_that_bundle_alone_and_changes_nothing_of_it() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let r = root.path().to_owned();
+        ok(write_all(&r, &bundles(&["a", "b"], "old")));
+        let results = write_all_with(
+            &r,
+            &bundles(&["a", "b", "c"], "new"),
+            &mut |s| match s {
+                BatchStep::Staged(1, 1) => Err(io::Error::other("disk full (injected)")),
+                _ => Ok(()),
+            },
+            exchange,
+        );
+        let e = results[1].as_ref().expect_err("injected");
+        assert_eq!(e.code, Code::FileSystem);
+        assert!(
+            e.help
+                .as_deref()
+                .is_some_and(|h| h.contains("nothing was changed")),
+            "{e}"
+        );
+        assert!(results[0].is_ok() && results[2].is_ok());
+        assert!(holds(&r.join("a"), "new-a") && holds(&r.join("c"), "new-c"));
+        assert!(
+            holds(&r.join("b"), "old-b"),
+            "the failed bundle was touched"
+        );
+        assert_eq!(names(&r), ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn a_failed_flush_renames_nothing() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let r = root.path().to_owned();
+        ok(write_all(&r, &bundles(&["a"], "old")));
+        let results = write_all_with(
+            &r,
+            &bundles(&["a", "b"], "new"),
+            &mut |s| match s {
+                BatchStep::Flushed => Err(io::Error::other("EIO (injected)")),
+                _ => Ok(()),
+            },
+            exchange,
+        );
+        for res in &results {
+            let e = res.as_ref().expect_err("every bundle fails");
+            assert!(e.message.contains("cannot flush the staged bundles"), "{e}");
+        }
+        assert!(holds(&r.join("a"), "old-a"));
+        assert_eq!(names(&r), ["a"], "a staged bundle was renamed or left");
+    }
+
+    #[test]
+    fn a_failure_after_a_rename_says_the_new_bundle_is_in_place() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let r = root.path().to_owned();
+        let results = write_all_with(
+            &r,
+            &bundles(&["a", "b"], "new"),
+            &mut |s| match s {
+                BatchStep::Swapped(0) => Err(io::Error::other("interrupted (injected)")),
+                _ => Ok(()),
+            },
+            exchange,
+        );
+        let e = results[0].as_ref().expect_err("injected");
+        assert!(e.message.contains("is in place"), "{e}");
+        assert!(results[1].is_ok());
+        assert!(holds(&r.join("a"), "new-a") && holds(&r.join("b"), "new-b"));
+        assert_eq!(names(&r), ["a", "b"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_killed_batchs_leftovers_are_removed_and_planted_links_never_followed() {
+        use std::os::unix::fs::symlink;
+        let root = tempfile::tempdir().expect("tempdir");
+        let r = root.path().join("out");
+        let victim = root.path().join("victim");
+        fs::create_dir(&victim).expect("mkdir");
+        fs::write(victim.join("important.conf"), "IMPORTANT\n").expect("write");
+        fs::create_dir_all(r.join(".restore-deploy-batch-abcdefABCDEF/0")).expect("leftover");
+        symlink(
+            victim.join("important.conf"),
+            r.join(".restore-deploy-batch-abcdefABCDEF/0/a.json"),
+        )
+        .expect("symlink");
+        symlink(&victim, r.join(".restore-deploy-batch-bbbbbbbbbbbb")).expect("symlink");
+        // Not our exact pattern: the user's.
+        fs::create_dir(r.join(".restore-deploy-batch-mine")).expect("mkdir");
+        // A lock file left by a killed batch is reused and removed.
+        fs::write(r.join(LOCK), "").expect("stale lock");
+        ok(write_all(&r, &bundles(&["a"], "new")));
+        assert!(holds(&r.join("a"), "new-a"));
+        assert_eq!(names(&r), [".restore-deploy-batch-mine", "a"]);
+        assert_eq!(names(&victim), ["important.conf"]);
+        assert_eq!(
+            fs::read_to_string(victim.join("important.conf")).expect("victim"),
+            "IMPORTANT\n"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn entries_a_sweep_cannot_swap_safely_go_through_the_single_run_protocol() {
+        use std::os::unix::fs::symlink;
+        let root = tempfile::tempdir().expect("tempdir");
+        let r = root.path().join("out");
+        fs::create_dir(&r).expect("mkdir");
+        // A link to a bundle elsewhere: that folder is updated, the link kept.
+        let real = root.path().join("real");
+        ok(write_all(root.path(), &bundles(&["real"], "old")));
+        symlink(&real, r.join("linked")).expect("symlink");
+        // A single run's leftover beside `left`: cleaned under that run's lock.
+        ok(write_all(&r, &bundles(&["left"], "old")));
+        fs::create_dir(r.join(".left.restore-deploy-staging-abcdefABCDEF")).expect("leftover");
+        // The user's file in `mine`: refused, kept.
+        ok(write_all(&r, &bundles(&["mine"], "old")));
+        fs::write(r.join("mine/README.md"), "mine\n").expect("write");
+        // A file where a bundle folder should be.
+        fs::write(r.join("file"), "x").expect("write");
+        let results = write_all(
+            &r,
+            &bundles(&["linked", "left", "mine", "file", "new"], "new"),
+        );
+        assert!(results[0].is_ok() && results[1].is_ok() && results[4].is_ok());
+        assert!(holds(&real, "new-linked") && r.join("linked").is_symlink());
+        assert!(holds(&r.join("left"), "new-left") && holds(&r.join("new"), "new-new"));
+        let mine = results[2].as_ref().expect_err("the user's file");
+        assert!(mine.message.contains("`README.md`"), "{mine}");
+        assert_eq!(
+            fs::read_to_string(r.join("mine/README.md")).expect("kept"),
+            "mine\n"
+        );
+        let file = results[3].as_ref().expect_err("a file");
+        assert!(file.message.contains("is not a folder"), "{file}");
+        assert_eq!(names(&r), ["file", "left", "linked", "mine", "new"]);
+    }
+
+    #[test]
+    fn without_exchange_existing_bundles_are_replaced_by_the_fallback() {
+        fn no_exchange(_: &Path, _: &Path) -> io::Result<()> {
+            Err(io::Error::from(io::ErrorKind::Unsupported))
+        }
+        let root = tempfile::tempdir().expect("tempdir");
+        let r = root.path().to_owned();
+        ok(write_all(&r, &bundles(&["a"], "old")));
+        ok(write_all_with(
+            &r,
+            &bundles(&["a", "b"], "new"),
+            &mut |_| Ok(()),
+            no_exchange,
+        ));
+        assert!(holds(&r.join("a"), "new-a") && holds(&r.join("b"), "new-b"));
+        assert_eq!(names(&r), ["a", "b"]);
+    }
+}
