@@ -15,32 +15,22 @@
 //! - `restore_keys`: the steps before the deployment (`--restore-keys` target, disks at risk).
 //! - `warnings`: what the inputs cannot prove and the operator checks before deploying.
 
-mod classify;
-pub mod disk_refs;
-mod disks;
-mod evidence;
-pub mod extension;
-mod keys;
-mod profile;
+pub mod ade_extension;
+mod build;
+pub mod disk_ids;
+pub mod ids;
 mod provenance;
-mod references;
-pub mod refs;
-pub mod restore_keys;
-mod settings;
+mod restore;
 #[cfg(test)]
 pub(crate) mod test_inputs;
 pub mod time;
-mod types;
-mod unsupported;
-mod validate;
-mod warnings;
 
-pub use extension::{ade_extension, AdeExtension};
-pub use profile::{Plan, TrustedLaunch};
+pub use ade_extension::{ade_extension, AdeExtension};
+pub use build::build;
+pub use build::plan_and_security::{Plan, TrustedLaunch};
+pub use build::prepare::{AtRisk, KeyRestore, Prepare};
 pub use provenance::{By, Fact};
-pub use restore_keys::{AtRisk, KeyRestore, Prepare};
-pub use types::{
+pub use restore::{
     Ade, AdeChoice, DataDisk, Disk, DiskKind, DiskSource, Disks, Encryption, Flavour, Kek,
     KekAlgorithm, Network, OsType, Overrides, RecoveryPoint, Restore, VolumeType,
 };
-pub use validate::build;

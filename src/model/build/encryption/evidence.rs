@@ -8,11 +8,11 @@ use crate::input::config::{RawAdeSettings, RawEncryptionSettings};
 use crate::input::encinfo::RawKeyAndSecretDetails;
 use crate::input::Inputs;
 
-use super::disks::OS_DISK;
-use super::extension::AdeExtension;
-use super::provenance::By;
-use super::types::Flavour;
-use super::validate::Problems;
+use super::super::disks::OS_DISK;
+use super::super::Problems;
+use crate::model::ade_extension::AdeExtension;
+use crate::model::provenance::By;
+use crate::model::restore::Flavour;
 
 pub(super) fn enc_path() -> String {
     format!("{OS_DISK}.encryptionSettings")
@@ -125,8 +125,8 @@ impl<'a> Evidence<'a> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_inputs::{config, extension, inputs};
-    use super::super::{AdeChoice, Overrides};
+    use crate::model::test_inputs::{config, extension, inputs};
+    use crate::model::{AdeChoice, Overrides};
     use super::*;
 
     const LINUX: &str = "AzureDiskEncryptionForLinux";

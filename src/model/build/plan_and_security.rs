@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::validate::Config;
+use super::Config;
 
 /// A Marketplace purchase plan, carried as the source had it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -52,8 +52,8 @@ pub(super) fn trusted_launch(cfg: Config) -> Option<TrustedLaunch> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_inputs::inputs;
-    use super::super::{build, Overrides};
+    use crate::model::test_inputs::inputs;
+    use crate::model::{build, Overrides};
 
     const TL: &str = r#"{"name": "vm1", "plan": {"name": "9-lvm-gen2", "publisher": "redhat", "product": "rhel-byos", "promotionCode": ""},
       "properties.hardwareProfile": {"vmSize": "Standard_D2s_v3"},

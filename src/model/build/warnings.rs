@@ -3,7 +3,7 @@
 
 use crate::input::Inputs;
 
-use super::types::{DiskKind, DiskSource, Encryption, Flavour, Restore};
+use crate::model::restore::{DiskKind, DiskSource, Encryption, Flavour, Restore};
 
 pub(super) fn warnings(r: &Restore, inputs: &Inputs) -> Vec<String> {
     let mut out = Vec::new();
@@ -75,8 +75,8 @@ pub(super) fn warnings(r: &Restore, inputs: &Inputs) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_inputs::{config, extension, inputs, CONFIG_PLAIN, KV};
-    use super::super::{build, Overrides};
+    use crate::model::test_inputs::{config, extension, inputs, CONFIG_PLAIN, KV};
+    use crate::model::{build, Overrides};
 
     #[test]
     fn disks_outside_the_target_group_and_a_moved_region_are_warned_about() {

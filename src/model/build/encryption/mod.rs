@@ -7,11 +7,16 @@
 use crate::error::Code;
 use crate::input::Inputs;
 
-use super::evidence::{enc_path, Evidence};
-use super::keys;
-use super::provenance::{By, Fact};
-use super::types::{AdeChoice, Encryption, Flavour};
-use super::validate::Problems;
+use super::Problems;
+use crate::model::provenance::{By, Fact};
+use crate::model::restore::{AdeChoice, Encryption, Flavour};
+use crate::model::time;
+use evidence::{enc_path, Evidence};
+
+mod ade_settings;
+mod evidence;
+mod key_refs;
+mod precedence;
 
 /// The flavour decision.
 #[derive(Debug, PartialEq, Eq)]
@@ -31,8 +36,8 @@ fn before_single_pass(inputs: &Inputs) -> bool {
             .as_ref()
             .and_then(|j| j.raw.recovery_point_time.clone())
     });
-    raw.and_then(|r| super::time::parse(&r).ok())
-        .is_some_and(|at| at < super::time::single_pass_from())
+    raw.and_then(|r| time::parse(&r).ok())
+        .is_some_and(|at| at < time::single_pass_from())
 }
 
 fn decide(
@@ -108,7 +113,7 @@ pub(super) fn classify(
         Decision::NotEncrypted(by) => Some(Encryption::None { by }),
         Decision::Conflict => None,
         Decision::Encrypted(flavour) => {
-            keys::resolve(&inputs.overrides, &ev, flavour, (subscription, managed), p)
+            key_refs::resolve(&inputs.overrides, &ev, flavour, (subscription, managed), p)
                 .map(|ade| Encryption::Ade(Box::new(ade)))
         }
     }
@@ -116,8 +121,8 @@ pub(super) fn classify(
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_inputs::{config, extension, info, inputs, settings, KV, SECRET};
-    use super::super::Overrides;
+    use crate::model::test_inputs::{config, extension, info, inputs, settings, KV, SECRET};
+    use crate::model::Overrides;
     use super::*;
 
     const WIN: &str = "AzureDiskEncryption";

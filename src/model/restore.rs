@@ -5,9 +5,9 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::disk_refs::{DiskId, VhdUri};
+use super::disk_ids::{DiskId, VhdUri};
+use super::ids::{VaultId, VaultObjectUrl};
 use super::provenance::{By, Fact};
-use super::refs::{VaultId, VaultObjectUrl};
 use super::time::TemplateSupport;
 use crate::error::Code;
 
@@ -261,8 +261,8 @@ pub struct Restore {
     pub recovery_point: Option<Fact<RecoveryPoint>>,
     pub network: Network,
     /// What runs before the deployment (`prepare.ps1`, or the script's first steps).
-    #[serde(skip_serializing_if = "super::restore_keys::Prepare::is_empty")]
-    pub prepare: super::restore_keys::Prepare,
+    #[serde(skip_serializing_if = "super::Prepare::is_empty")]
+    pub prepare: super::Prepare,
     /// What the operator should check before deploying; shown by every format.
     pub warnings: Vec<String>,
 }

@@ -11,9 +11,9 @@ use serde::Serialize;
 use crate::error::Code;
 use crate::input::Inputs;
 
-use super::refs::VaultId;
-use super::types::{Disks, Encryption};
-use super::validate::Problems;
+use super::Problems;
+use crate::model::ids::VaultId;
+use crate::model::restore::{Disks, Encryption};
 
 /// Azure Backup does not restore a disk's ADE settings when the VM has more disks than this.
 pub const MAX_DISKS_WITH_ADE_SETTINGS: usize = 16;
@@ -72,7 +72,7 @@ impl std::fmt::Display for AtRisk {
 
 /// The disks Azure Backup may have restored without their ADE settings.
 pub fn at_risk(disks: &Disks) -> Vec<AtRisk> {
-    let all: Vec<&super::types::Disk> = std::iter::once(disks.os())
+    let all: Vec<&crate::model::restore::Disk> = std::iter::once(disks.os())
         .chain(disks.data().iter().map(|d| &d.disk))
         .collect();
     let mut out = Vec::new();
@@ -197,8 +197,8 @@ fn target(
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_inputs::{config, inputs, settings, CONFIG_PLAIN, KV, SECRET};
-    use super::super::{build, Overrides};
+    use crate::model::test_inputs::{config, inputs, settings, CONFIG_PLAIN, KV, SECRET};
+    use crate::model::{build, Overrides};
     use super::*;
 
     const OTHER_SUB_KV: &str = "/subscriptions/99999999-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kvx";
@@ -259,11 +259,11 @@ mod tests {
 
     #[test]
     fn many_or_large_disks_are_at_risk() {
-        use super::super::types::{DataDisk, Disk, DiskSource};
+        use crate::model::restore::{DataDisk, Disk, DiskSource};
         let disk = |name: &str, size| Disk {
             name: name.into(),
             source: DiskSource::Managed {
-                id: super::super::disk_refs::DiskId::parse(&format!(
+                id: crate::model::disk_ids::DiskId::parse(&format!(
                     "/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/disks/{name}"
                 ))
                 .expect("id"),

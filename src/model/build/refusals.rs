@@ -8,7 +8,7 @@ use crate::input::job::RawJob;
 use crate::input::Input;
 
 use super::disks::{data_disk_path, OS_DISK};
-use super::validate::{Config, Problems};
+use super::{Config, Problems};
 
 const CVM_HELP: &str = "Confidential VM restores use a disk encryption set, not ADE; follow Azure's Confidential VM restore guide";
 
@@ -77,8 +77,8 @@ pub(super) fn unsupported_security(cfg: Config, job: Option<&Input<RawJob>>, p: 
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_inputs::inputs;
-    use super::super::Overrides;
+    use crate::model::test_inputs::inputs;
+    use crate::model::Overrides;
     use super::*;
 
     fn refused(cfg: &str, job: Option<&str>) -> Vec<(Code, String)> {

@@ -5,10 +5,17 @@ use crate::error::{Code, Error, Errors};
 use crate::input::config::RawVm;
 use crate::input::Inputs;
 
+use super::ids::ArmId;
 use super::provenance::{By, Fact};
-use super::refs::ArmId;
-use super::types::{DiskKind, DiskSource, Disks, Network, RecoveryPoint, Restore};
-use super::{classify, disks, profile, time, unsupported};
+use super::restore::{DiskKind, DiskSource, Disks, Network, RecoveryPoint, Restore};
+use super::time;
+
+pub(super) mod disks;
+pub(super) mod encryption;
+pub(super) mod plan_and_security;
+pub(super) mod prepare;
+pub(super) mod refusals;
+pub(super) mod warnings;
 
 /// Collects problems with their source, so all are reported together.
 pub(super) struct Problems {
@@ -72,7 +79,7 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
     };
     let props = cfg.vm.properties.as_ref();
 
-    unsupported::unsupported_security(cfg, inputs.job.as_ref(), &mut p);
+    refusals::unsupported_security(cfg, inputs.job.as_ref(), &mut p);
     let identity = identity(inputs, cfg, &mut p);
     let tags = tags(cfg, &mut p);
     let (os, disks) = disks::disks(cfg, &mut p);
@@ -80,9 +87,9 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
     let managed = disks
         .as_ref()
         .is_some_and(|d| d.kind() == DiskKind::Managed);
-    let encryption = classify::classify(inputs, subscription.as_deref(), managed, &mut p);
+    let encryption = encryption::classify(inputs, subscription.as_deref(), managed, &mut p);
     let recovery_point = recovery_point(inputs, &mut p);
-    let prepare = super::restore_keys::prepare(
+    let prepare = prepare::prepare(
         inputs,
         encryption.as_ref(),
         disks.as_ref(),
@@ -122,8 +129,8 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
                 zones: cfg.vm.zones.clone().unwrap_or_default(),
                 tags,
                 availability_set_id,
-                plan: profile::plan(cfg),
-                trusted_launch: profile::trusted_launch(cfg),
+                plan: plan_and_security::plan(cfg),
+                trusted_launch: plan_and_security::trusted_launch(cfg),
                 subscription,
                 disks,
                 encryption,
@@ -144,7 +151,7 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
 }
 
 fn with_warnings(inputs: &Inputs, mut r: Restore) -> Restore {
-    r.warnings = super::warnings::warnings(&r, inputs);
+    r.warnings = warnings::warnings(&r, inputs);
     r
 }
 
@@ -298,8 +305,8 @@ fn recovery_point(inputs: &Inputs, p: &mut Problems) -> Option<Fact<RecoveryPoin
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_inputs::{inputs, CONFIG_PLAIN};
-    use super::super::Overrides;
+    use crate::model::test_inputs::{inputs, CONFIG_PLAIN};
+    use crate::model::Overrides;
     use super::*;
 
     #[test]

@@ -6,8 +6,8 @@ use crate::input::config::{RawAdeSettings, RawEncryptionSettings};
 use crate::input::encinfo::RawKeyAndSecretDetails;
 
 use super::evidence::{enc_path, Evidence};
-use super::provenance::By;
-use super::types::Overrides;
+use crate::model::provenance::By;
+use crate::model::restore::Overrides;
 
 /// A source of evidence, strongest first in [`PRECEDENCE`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,8 +160,8 @@ impl Row {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_inputs::{config, extension, info, inputs, settings, KEK, KV, SECRET};
-    use super::super::validate::Problems;
+    use super::super::super::Problems;
+    use crate::model::test_inputs::{config, extension, info, inputs, settings, KEK, KV, SECRET};
     use super::*;
     use crate::input::Inputs;
 

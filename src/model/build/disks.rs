@@ -4,10 +4,10 @@
 use crate::error::Code;
 use crate::input::config::RawDisk;
 
-use super::disk_refs::{DiskId, VhdUri};
-use super::provenance::Fact;
-use super::types::{DataDisk, Disk, DiskSource, Disks, OsType};
-use super::validate::{Config, Problems};
+use super::{Config, Problems};
+use crate::model::disk_ids::{DiskId, VhdUri};
+use crate::model::provenance::Fact;
+use crate::model::restore::{DataDisk, Disk, DiskSource, Disks, OsType};
 
 pub(super) const OS_DISK: &str = "$.properties.storageProfile.osDisk";
 
@@ -213,8 +213,8 @@ fn default_disk_name(s: &DiskSource) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_inputs::inputs;
-    use super::super::{DiskKind, Overrides};
+    use crate::model::test_inputs::inputs;
+    use crate::model::{DiskKind, Overrides};
     use super::*;
 
     const MANAGED: &str = "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Compute/disks";
