@@ -17,7 +17,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::error::{Code, Error, Result};
-use crate::model::Overrides;
+use crate::overrides::Overrides;
 use crate::source::Loaded;
 pub use decode::decode;
 

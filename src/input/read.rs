@@ -4,7 +4,7 @@
 
 use crate::error::{Code, Error, Errors};
 use crate::input::{Input, Inputs};
-use crate::model::Overrides;
+use crate::overrides::Overrides;
 use crate::source::locate::{locate, JobBlob, Operator};
 use crate::source::{self, Loaded, SourceSpec};
 

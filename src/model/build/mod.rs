@@ -5,11 +5,13 @@ use crate::error::{Code, Error, Errors};
 use crate::input::config::RawVm;
 use crate::input::Inputs;
 
+use super::disk::{DiskKind, DiskSource, Disks};
 use super::ids::ArmId;
 use super::provenance::{By, Fact};
-use super::restore::{DiskKind, DiskSource, Disks, Network, RecoveryPoint, Restore};
+use super::restore::{Network, RecoveryPoint, Restore};
 use super::time;
 
+mod context;
 pub(super) mod disks;
 pub(super) mod encryption;
 pub(super) mod plan_and_security;
@@ -17,52 +19,7 @@ pub(super) mod prepare;
 pub(super) mod refusals;
 pub(super) mod warnings;
 
-/// Collects problems with their source, so all are reported together.
-pub(super) struct Problems {
-    pub list: Vec<Error>,
-}
-
-impl Problems {
-    pub fn new() -> Self {
-        Problems { list: Vec::new() }
-    }
-    pub fn add(
-        &mut self,
-        code: Code,
-        message: impl Into<String>,
-        source: Option<&str>,
-        at: Option<String>,
-        help: impl Into<String>,
-    ) {
-        let mut e = Error::new(code, message)
-            .doing("validating the restore")
-            .help(help);
-        if let Some(s) = source {
-            e = e.source(s);
-        }
-        if let Some(a) = at {
-            e = e.at(a);
-        }
-        self.list.push(e);
-    }
-}
-
-/// The config blob as validation reads it: the VM and where it came from. Without a config the
-/// VM is empty, so every field reads as missing and is reported as such.
-#[derive(Clone, Copy)]
-pub(super) struct Config<'a> {
-    pub vm: &'a RawVm,
-    pub origin: Option<&'a str>,
-}
-
-impl Config<'_> {
-    pub fn by(&self, path: impl Into<String>) -> By {
-        By::Config {
-            origin: self.origin.unwrap_or("-").to_owned(),
-            path: path.into(),
-        }
-    }
-}
+use context::{Config, Problems};
 
 pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
     let mut p = Problems::new();
@@ -305,9 +262,9 @@ fn recovery_point(inputs: &Inputs, p: &mut Problems) -> Option<Fact<RecoveryPoin
 
 #[cfg(test)]
 mod tests {
+    use super::*;
     use crate::model::test_inputs::{inputs, CONFIG_PLAIN};
     use crate::model::Overrides;
-    use super::*;
 
     #[test]
     fn flags_win_over_the_config() {

@@ -2,25 +2,8 @@
 //! image was bought under, and the Trusted Launch security profile. Azure refuses a VM without
 //! the plan of a plan image's disk, and a VM whose security type differs from its OS disk's.
 
-use serde::Serialize;
-
-use super::Config;
-
-/// A Marketplace purchase plan, carried as the source had it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Plan {
-    pub name: String,
-    pub publisher: Option<String>,
-    pub product: Option<String>,
-    pub promotion_code: Option<String>,
-}
-
-/// A Trusted Launch source: Gen2, UEFI; each setting only where the source states it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct TrustedLaunch {
-    pub secure_boot: Option<bool>,
-    pub vtpm: Option<bool>,
-}
+use super::context::Config;
+use crate::model::restore::{Plan, TrustedLaunch};
 
 pub(super) fn plan(cfg: Config) -> Option<Plan> {
     let p = cfg.vm.plan.as_ref()?;

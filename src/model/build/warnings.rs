@@ -3,7 +3,9 @@
 
 use crate::input::Inputs;
 
-use crate::model::restore::{DiskKind, DiskSource, Encryption, Flavour, Restore};
+use crate::model::disk::{DiskKind, DiskSource};
+use crate::model::encryption::{Encryption, Flavour};
+use crate::model::restore::Restore;
 
 pub(super) fn warnings(r: &Restore, inputs: &Inputs) -> Vec<String> {
     let mut out = Vec::new();

@@ -8,15 +8,10 @@ use crate::input::config::{RawAdeSettings, RawEncryptionSettings};
 use crate::input::encinfo::RawKeyAndSecretDetails;
 use crate::input::Inputs;
 
-use super::super::disks::OS_DISK;
-use super::super::Problems;
+use super::super::context::{enc_path, Problems};
 use crate::model::ade_extension::AdeExtension;
+use crate::model::encryption::Flavour;
 use crate::model::provenance::By;
-use crate::model::restore::Flavour;
-
-pub(super) fn enc_path() -> String {
-    format!("{OS_DISK}.encryptionSettings")
-}
 
 /// An ADE extension found in the config's `resources[]`.
 pub(super) struct Extension<'a> {
@@ -125,9 +120,9 @@ impl<'a> Evidence<'a> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
     use crate::model::test_inputs::{config, extension, inputs};
     use crate::model::{AdeChoice, Overrides};
-    use super::*;
 
     const LINUX: &str = "AzureDiskEncryptionForLinux";
 

@@ -4,13 +4,15 @@
 
 use crate::error::Code;
 
-use super::super::Problems;
+use super::super::context::enc_path;
+use super::super::context::Problems;
 use super::ade_settings;
-use super::evidence::{enc_path, Evidence};
+use super::evidence::Evidence;
 use super::precedence::{non_empty, Candidate, KEK_URL, KEK_VAULT, KEY_VAULT, SECRET_URL};
+use crate::model::encryption::{Ade, Flavour, Kek};
 use crate::model::ids::{VaultId, VaultObject, VaultObjectUrl};
 use crate::model::provenance::{By, Fact};
-use crate::model::restore::{Ade, Flavour, Kek, Overrides};
+use crate::overrides::Overrides;
 
 /// Every reference of an encrypted VM of `flavour`, checked; `None` when a problem was reported.
 pub(super) fn resolve(
@@ -208,12 +210,12 @@ fn mismatch(u: &VaultObjectUrl, v: &VaultId, flag: &str, p: &mut Problems) {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use crate::input::Inputs;
     use crate::model::test_inputs::{
         config, extension, info, inputs, settings, CONFIG_PLAIN, KEK, KV, KV2, SECRET, SECRET2,
     };
     use crate::model::{build, AdeChoice, Encryption, VolumeType};
-    use super::*;
-    use crate::input::Inputs;
 
     const OTHER_SUB_KV: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-keys/providers/Microsoft.KeyVault/vaults/kv1";
 

@@ -7,11 +7,13 @@
 use crate::error::Code;
 use crate::input::Inputs;
 
+use super::context::enc_path;
 use super::Problems;
+use crate::model::encryption::{Encryption, Flavour};
 use crate::model::provenance::{By, Fact};
-use crate::model::restore::{AdeChoice, Encryption, Flavour};
 use crate::model::time;
-use evidence::{enc_path, Evidence};
+use crate::overrides::AdeChoice;
+use evidence::Evidence;
 
 mod ade_settings;
 mod evidence;
@@ -121,9 +123,9 @@ pub(super) fn classify(
 
 #[cfg(test)]
 mod tests {
+    use super::*;
     use crate::model::test_inputs::{config, extension, info, inputs, settings, KV, SECRET};
     use crate::model::Overrides;
-    use super::*;
 
     const WIN: &str = "AzureDiskEncryption";
     const LINUX: &str = "AzureDiskEncryptionForLinux";

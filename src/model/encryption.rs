@@ -1,0 +1,71 @@
+//! The restore's encryption: none, or one legal ADE case. "KEK without BEK" has no spelling in
+//! [`Encryption`].
+
+use serde::Serialize;
+
+pub use crate::overrides::VolumeType;
+
+use super::ids::{VaultId, VaultObjectUrl};
+use super::provenance::{By, Fact};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Flavour {
+    /// "Dual-pass": settings on the VM model; extension Windows 1.1 / Linux 0.1.
+    Aad,
+    /// "Single-pass": settings on the disks; extension Windows 2.2 / Linux 1.1.
+    NoAad,
+}
+
+/// How the KEK wraps the BEK: one of the three the ADE extension accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum KekAlgorithm {
+    #[serde(rename = "RSA-OAEP")]
+    RsaOaep,
+    #[serde(rename = "RSA-OAEP-256")]
+    RsaOaep256,
+    #[serde(rename = "RSA1_5")]
+    Rsa15,
+}
+
+impl KekAlgorithm {
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::RsaOaep, Self::RsaOaep256, Self::Rsa15]
+            .into_iter()
+            .find(|a| a.as_str().eq_ignore_ascii_case(s))
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KekAlgorithm::RsaOaep => "RSA-OAEP",
+            KekAlgorithm::RsaOaep256 => "RSA-OAEP-256",
+            KekAlgorithm::Rsa15 => "RSA1_5",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Kek {
+    pub url: Fact<VaultObjectUrl>,
+    pub vault: Fact<VaultId>,
+    pub algorithm: Fact<KekAlgorithm>,
+}
+
+/// An encrypted VM: one legal combination. "KEK without BEK" cannot be written down.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Ade {
+    pub flavour: Fact<Flavour>,
+    /// `None` only for single-pass on managed disks, whose restored OS disk carries it.
+    pub secret_url: Option<Fact<VaultObjectUrl>>,
+    /// What ADE calls `KeyVaultURL`: `https://<vault host>/`.
+    pub vault_uri: Fact<String>,
+    pub key_vault: Fact<VaultId>,
+    pub kek: Option<Kek>,
+    pub volume_type: Fact<VolumeType>,
+    /// Azure AD application id, with Azure AD only, when the source names it.
+    pub aad_client_id: Option<Fact<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Encryption {
+    None { by: By },
+    Ade(Box<Ade>),
+}
