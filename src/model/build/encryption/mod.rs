@@ -8,7 +8,7 @@ use crate::error::Code;
 use crate::input::Inputs;
 
 use super::context::enc_path;
-use super::Problems;
+use super::context::Problems;
 use crate::model::encryption::{Encryption, Flavour};
 use crate::model::provenance::{By, Fact};
 use crate::model::time;
