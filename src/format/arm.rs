@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use super::{cleanup_step, import_note, is_aad, missing_params, prerequisites, shown_path, Output};
+use super::{cleanup_step, import_note, missing_params, prerequisites, shown_path, Output};
 use crate::error::{Code, Error};
 use crate::model::time::TemplateSupport;
 use crate::model::{Fact, RecoveryPoint, Restore};
@@ -59,9 +59,7 @@ fn prepare_does(r: &Restore) -> String {
 }
 
 fn is_no_aad_managed(r: &Restore) -> bool {
-    !is_aad(r)
-        && matches!(r.encryption, crate::model::Encryption::Ade(_))
-        && r.disks.kind() == crate::model::DiskKind::Managed
+    r.encryption.is_single_pass() && r.disks.kind() == crate::model::DiskKind::Managed
 }
 
 impl Output for Arm {
@@ -150,7 +148,7 @@ impl Output for Arm {
             t = path(TEMPLATE),
             p = path(PARAMETERS),
         ));
-        if is_aad(r) {
+        if r.encryption.is_aad() {
             s.push_str(
                 "     aadClientSecret is asked for at deployment; it is never written to a file\n",
             );

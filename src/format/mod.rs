@@ -58,10 +58,6 @@ fn missing_params<'a>(r: &Restore, name: &'a str, vnet: &'a str, subnet: &'a str
     missing
 }
 
-fn is_aad(r: &Restore) -> bool {
-    matches!(&r.encryption, crate::model::Encryption::Ade(a) if a.flavour.value == crate::model::Flavour::Aad)
-}
-
 /// What an encrypted restore needs before it can deploy, whatever the format: without these the
 /// deployment is refused, or the extension cannot reach the keys.
 fn prerequisites(r: &Restore) -> &'static str {

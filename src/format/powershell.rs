@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::{cleanup_step, import_note, is_aad, missing_params, prerequisites, shown_path, Output};
+use super::{cleanup_step, import_note, missing_params, prerequisites, shown_path, Output};
 use crate::error::Error;
 use crate::model::Restore;
 use crate::plan::{Plan, PlannedFile};
@@ -43,7 +43,7 @@ impl Output for PowerShell {
             .map(|m| format!(" {m} <name>"))
             .collect();
         s.push_str(&format!("  1. sign in: Connect-AzAccount; Set-AzContext -Subscription <subscription of the restored disks>\n  2. run: {}{args}\n", shown_path(dir, SCRIPT)));
-        if is_aad(r) {
+        if r.encryption.is_aad() {
             s.push_str("     the Azure AD client secret is asked for as a secure string\n");
         }
         s.push_str(&import_note(r, "<VMName>"));

@@ -38,6 +38,43 @@ pub struct Inputs {
     pub overrides: Overrides,
 }
 
+/// The recovery point time that counts, and where it was read.
+#[derive(Debug, Clone, Copy)]
+pub enum RecoveryPointTime<'a> {
+    /// `--recovery-point-time`.
+    Flag(&'a str),
+    /// The job's `Recovery point time `.
+    Job {
+        raw: &'a str,
+        job: &'a Input<job::RawJob>,
+    },
+}
+
+impl RecoveryPointTime<'_> {
+    pub fn raw(&self) -> &str {
+        match self {
+            RecoveryPointTime::Flag(raw) | RecoveryPointTime::Job { raw, .. } => raw,
+        }
+    }
+}
+
+impl Inputs {
+    /// Which recovery point time counts: `--recovery-point-time`, else the job's. The one home of
+    /// this rule: the model's recovery point, the single-pass date check and `check`'s date
+    /// verdict all ask here.
+    pub fn recovery_point_time(&self) -> Option<RecoveryPointTime<'_>> {
+        match (&self.overrides.recovery_point_time, &self.job) {
+            (Some(t), _) => Some(RecoveryPointTime::Flag(t)),
+            (None, Some(j)) => j
+                .raw
+                .recovery_point_time
+                .as_deref()
+                .map(|raw| RecoveryPointTime::Job { raw, job: j }),
+            (None, None) => None,
+        }
+    }
+}
+
 /// Decode and parse one input into normalised JSON.
 pub fn parse_json(loaded: &Loaded, what: &str) -> Result<Value> {
     let doing = format!("reading the {what}");

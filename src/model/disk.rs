@@ -102,6 +102,12 @@ impl Disks {
     }
 }
 
+// The one home of the at-risk rule (the warning reads `Prepare.at_risk`). Azure's words, in
+// MicrosoftDocs/azure-docs `articles/backup/restore-azure-encrypted-virtual-machines.md` (the note
+// under step 3, ms.date 08/20/2025): "If an Azure VM uses disks size is more than 4097 GB, or
+// includes more than 16 disks, the restore job fails to restore ADE settings on the restored
+// disk." So 16 disks and a 4,097 GB disk are fine; 17 disks or a 4,098 GB disk are at risk.
+
 /// Azure Backup does not restore a disk's ADE settings when the VM has more disks than this.
 pub const MAX_DISKS_WITH_ADE_SETTINGS: usize = 16;
 /// ... or when one of its disks is larger than this (GB).

@@ -69,3 +69,40 @@ pub enum Encryption {
     None { by: By },
     Ade(Box<Ade>),
 }
+
+impl Flavour {
+    /// Without Azure AD ("single-pass"): the settings sit on the disks, not on the VM model.
+    pub fn is_single_pass(self) -> bool {
+        match self {
+            Flavour::NoAad => true,
+            Flavour::Aad => false,
+        }
+    }
+}
+
+/// The questions every output asks of the encryption, answered here once. Each is an exhaustive
+/// `match`: a new case is a compile error here, and at every `match` where an output decides what
+/// to write.
+impl Encryption {
+    /// The ADE settings, when the VM is encrypted with ADE.
+    pub fn ade(&self) -> Option<&Ade> {
+        match self {
+            Encryption::None { .. } => None,
+            Encryption::Ade(a) => Some(a),
+        }
+    }
+    /// ADE without Azure AD ("single-pass"): the restored disks carry the ADE settings.
+    pub fn is_single_pass(&self) -> bool {
+        match self {
+            Encryption::None { .. } => false,
+            Encryption::Ade(a) => a.flavour.value.is_single_pass(),
+        }
+    }
+    /// ADE with Azure AD ("dual-pass"): the VM model carries the settings.
+    pub fn is_aad(&self) -> bool {
+        match self {
+            Encryption::None { .. } => false,
+            Encryption::Ade(a) => !a.flavour.value.is_single_pass(),
+        }
+    }
+}

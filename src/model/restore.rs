@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::disk::{AtRisk, Disks, OsType};
+use super::disk::{AtRisk, DiskSource, Disks, OsType};
 use super::encryption::Encryption;
 use super::ids::VaultId;
 use super::provenance::Fact;
@@ -103,6 +103,14 @@ pub struct Restore {
 }
 
 impl Restore {
+    /// The resource group Azure Backup restored the managed OS disk into: the natural home for
+    /// the VM. `None` for an unmanaged restore, whose VHDs give no such hint.
+    pub fn home_resource_group(&self) -> Option<&str> {
+        match &self.disks.os().source {
+            DiskSource::Managed { id, .. } => Some(id.resource_group()),
+            DiskSource::Vhd { .. } => None,
+        }
+    }
     /// Whether Azure supports an ARM template for this restore's recovery point.
     pub fn template_support(&self) -> TemplateSupport {
         TemplateSupport::of(self.recovery_point.as_ref().map(|rp| rp.value.at))

@@ -77,8 +77,9 @@ pub struct ScriptCtx {
 
 /// The steps of an encrypted restore; `None` when nothing has to happen before the deployment.
 pub fn steps(r: &Restore) -> Option<StepsCtx> {
-    let Encryption::Ade(a) = &r.encryption else {
-        return None;
+    let a = match &r.encryption {
+        Encryption::Ade(a) => a,
+        Encryption::None { .. } => return None,
     };
     // Every step checks or stamps the BEK secret at its exact version. A managed restore without
     // Azure AD may be rebuilt without knowing it (the restored disk carries it); then there is
@@ -116,13 +117,11 @@ pub fn script(
     parameters_file: &'static str,
 ) -> Option<ScriptCtx> {
     let steps = steps(r)?;
-    let Encryption::Ade(a) = &r.encryption else {
-        return None;
+    let a = match &r.encryption {
+        Encryption::Ade(a) => a,
+        Encryption::None { .. } => return None,
     };
-    let resource_group = match &r.disks.os().source {
-        DiskSource::Managed { id, .. } => Some(id.resource_group().to_owned()),
-        DiskSource::Vhd { .. } => None,
-    };
+    let resource_group = r.home_resource_group().map(str::to_owned);
     Some(ScriptCtx {
         description: super::describe::case(r),
         resource_group,

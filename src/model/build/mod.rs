@@ -3,7 +3,7 @@
 
 use crate::error::{Code, Error, Errors};
 use crate::input::config::RawVm;
-use crate::input::Inputs;
+use crate::input::{Inputs, RecoveryPointTime};
 
 use super::disk::{DiskKind, DiskSource, Disks};
 use super::ids::ArmId;
@@ -232,18 +232,16 @@ fn subscription(vm: &RawVm, disks: Option<&Disks>) -> Option<String> {
 
 /// The recovery point time: `--recovery-point-time`, else the job's.
 fn recovery_point(inputs: &Inputs, p: &mut Problems) -> Option<Fact<RecoveryPoint>> {
-    let (raw, by) = match (&inputs.overrides.recovery_point_time, &inputs.job) {
-        (Some(t), _) => (t.clone(), By::Flag("--recovery-point-time")),
-        (None, Some(j)) => {
-            let t = j.raw.recovery_point_time.clone()?;
-            let path = format!("{}[\"Recovery point time \"]", j.raw.bag_path);
+    let (raw, by) = match inputs.recovery_point_time()? {
+        RecoveryPointTime::Flag(t) => (t.to_owned(), By::Flag("--recovery-point-time")),
+        RecoveryPointTime::Job { raw, job } => {
+            let path = format!("{}[\"Recovery point time \"]", job.raw.bag_path);
             let by = By::Job {
-                origin: j.origin.clone(),
+                origin: job.origin.clone(),
                 path,
             };
-            (t, by)
+            (raw.to_owned(), by)
         }
-        (None, None) => return None,
     };
     match time::parse(&raw) {
         Ok(at) => Some(Fact::new(RecoveryPoint { at, raw }, by)),

@@ -36,10 +36,10 @@ pub(super) fn prepare(
     subscription: Option<&str>,
     p: &mut Problems,
 ) -> Prepare {
-    let encrypted = matches!(encryption, Some(Encryption::Ade(_)));
-    let at_risk = match (encrypted, disks) {
-        (true, Some(d)) => at_risk(d),
-        _ => Vec::new(),
+    // Azure Backup leaves out the ADE settings it would restore; a VM without them loses nothing.
+    let at_risk = match (encryption, disks) {
+        (Some(Encryption::Ade(_)), Some(d)) => at_risk(d),
+        (Some(Encryption::None { .. }) | None, _) | (Some(Encryption::Ade(_)), None) => Vec::new(),
     };
     let ov = &inputs.overrides;
     let restore_keys = match (ov.restore_keys, ov.target_key_vault.as_deref()) {
@@ -79,7 +79,13 @@ fn target(
     subscription: Option<&str>,
     p: &mut Problems,
 ) -> Option<VaultId> {
-    if matches!(encryption, Some(Encryption::None { .. })) {
+    let encrypted = match encryption {
+        Some(Encryption::Ade(_)) => true,
+        Some(Encryption::None { .. }) => false,
+        // The encryption was refused (reported already): the target is still checked.
+        None => true,
+    };
+    if !encrypted {
         p.add(
             Code::Usage,
             "`--restore-keys` restores the keys of an encrypted VM, and this VM is not encrypted",

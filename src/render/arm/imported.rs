@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::{lit, ArmLiteral};
-use crate::model::{Disk, DiskSource, Encryption as Ade, Flavour, Restore};
+use crate::model::{Disk, DiskSource, Restore};
 
 /// The disks API version: the newest in the official schemas that has `encryptionSettingsVersion`,
 /// `hyperVGeneration` and the disk security profile.
@@ -73,8 +73,8 @@ pub struct ImportedDisk {
 
 /// The imported disks, OS disk first; empty for a managed source.
 pub fn imported_disks(r: &Restore) -> Vec<ImportedDisk> {
-    let single_pass = matches!(&r.encryption, Ade::Ade(a) if a.flavour.value == Flavour::NoAad);
-    let kek = matches!(&r.encryption, Ade::Ade(a) if a.kek.is_some());
+    let single_pass = r.encryption.is_single_pass();
+    let kek = r.encryption.ade().is_some_and(|a| a.kek.is_some());
     let mut out = Vec::new();
     if let Some(d) = import(r.disks.os(), None) {
         let mut d = d;

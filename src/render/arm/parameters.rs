@@ -71,8 +71,9 @@ pub(super) fn declare(r: &Restore) -> (Map<String, Value>, Map<String, Value>) {
         imported(&mut ps);
     }
     network(r, &mut ps);
-    if let Encryption::Ade(a) = &r.encryption {
-        ade(a, &mut ps);
+    match &r.encryption {
+        Encryption::Ade(a) => ade(a, &mut ps),
+        Encryption::None { .. } => {}
     }
     (ps.declared, ps.values)
 }

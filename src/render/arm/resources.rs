@@ -59,8 +59,9 @@ pub(super) struct AdeParts {
 }
 
 pub(super) fn ade(r: &Restore) -> AdeParts {
-    let Encryption::Ade(a) = &r.encryption else {
-        return AdeParts::default();
+    let a = match &r.encryption {
+        Encryption::Ade(a) => a,
+        Encryption::None { .. } => return AdeParts::default(),
     };
     let mut variables = Map::new();
     // The vault URI, derived from the secret URL at deployment so the two cannot disagree; a

@@ -32,13 +32,9 @@ enum Decision {
 /// Whether the recovery point (the flag's, else the job's, when it parses) predates single-pass
 /// ADE, so that an encryption-info blob alone cannot say the flavour.
 fn before_single_pass(inputs: &Inputs) -> bool {
-    let raw = inputs.overrides.recovery_point_time.clone().or_else(|| {
-        inputs
-            .job
-            .as_ref()
-            .and_then(|j| j.raw.recovery_point_time.clone())
-    });
-    raw.and_then(|r| time::parse(&r).ok())
+    inputs
+        .recovery_point_time()
+        .and_then(|t| time::parse(t.raw()).ok())
         .is_some_and(|at| at < time::single_pass_from())
 }
 
