@@ -10,6 +10,7 @@
 
 use serde::Serialize;
 
+use super::arm::Param;
 use crate::model::{DiskSource, Encryption, Flavour, OsType, Restore};
 
 /// The template parameters the printed deploy command overrides. They must be the names
@@ -23,10 +24,10 @@ pub struct ArmNames {
 }
 
 pub const ARM_NAMES: ArmNames = ArmNames {
-    secret_url: "diskEncryptionKeyUrl",
-    key_vault_id: "keyVaultResourceId",
-    kek_url: "keyEncryptionKeyUrl",
-    kek_vault_id: "kekVaultResourceId",
+    secret_url: Param::DiskEncryptionKeyUrl.name(),
+    key_vault_id: Param::KeyVaultResourceId.name(),
+    kek_url: Param::KeyEncryptionKeyUrl.name(),
+    kek_vault_id: Param::KekVaultResourceId.name(),
 };
 
 #[derive(Serialize)]
