@@ -63,6 +63,10 @@ fn is_no_aad_managed(r: &Restore) -> bool {
 }
 
 impl Output for Arm {
+    fn file_names(&self) -> &'static [&'static str] {
+        &[TEMPLATE, PARAMETERS, PREPARE]
+    }
+
     fn preflight(&self, r: &Restore) -> Result<Vec<String>, Error> {
         let mut w = match template_allowed(r.recovery_point.as_ref())? {
             TemplateSupport::FirstDay => vec!["warning: the recovery point is from 2017-04-26 itself; Azure's guide says templates work for points created *after* that day. If the deployment fails, use `--format powershell`.".to_owned()],
@@ -107,7 +111,7 @@ impl Output for Arm {
         }
         Ok(Plan {
             files,
-            known_names: &[TEMPLATE, PARAMETERS, PREPARE],
+            known_names: super::every_name(),
         })
     }
 
@@ -116,7 +120,7 @@ impl Output for Arm {
         let missing = missing_params(r, "virtualMachineName", "virtualNetwork", "subnet");
         let mut s = String::from("next steps:\n");
         if dir.is_none() {
-            s.push_str("  0. save this template as azuredeploy.json (use `--out DIR` to also get azuredeploy.parameters.json)\n");
+            s.push_str(&format!("  0. save this template as {TEMPLATE} (use `--out DIR` to also get {PARAMETERS})\n"));
         }
         if missing.is_empty() {
             s.push_str(&format!("  1. review {}\n", path(PARAMETERS)));

@@ -19,6 +19,10 @@ impl Output for PowerShell {
         Ok(r.warnings.clone())
     }
 
+    fn file_names(&self) -> &'static [&'static str] {
+        &[SCRIPT]
+    }
+
     fn plan(&self, r: &Restore) -> Result<Plan, Error> {
         let hb = render::registry(&[
             render::PS_SCRIPT,
@@ -29,14 +33,14 @@ impl Output for PowerShell {
         let text = render::clean_text(&render::render(&hb, render::PS_SCRIPT, &ctx)?);
         Ok(Plan {
             files: vec![PlannedFile { name: SCRIPT, text }],
-            known_names: &[SCRIPT],
+            known_names: super::every_name(),
         })
     }
 
     fn next_steps(&self, r: &Restore, dir: Option<&Path>) -> String {
         let mut s = String::from("next steps:\n");
         if dir.is_none() {
-            s.push_str("  0. save this script as restore-vm.ps1\n");
+            s.push_str(&format!("  0. save this script as {SCRIPT}\n"));
         }
         let args: String = missing_params(r, "-VMName", "-VirtualNetworkName", "-SubnetName")
             .iter()
