@@ -9,7 +9,7 @@
 use serde_json::{Map, Value};
 
 use crate::error::{Code, Error, Result};
-use crate::source::locate::JobFields;
+use crate::source::locate::{JobBlob, JobFields};
 
 /// The keys we use. Everything else in the bag is ignored.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -153,6 +153,16 @@ impl RawJob {
             config_blob_name: self.config_blob_name.as_deref(),
             encryption_info_blob_name: self.encryption_info_blob_name.as_deref(),
             target_storage_account: self.target_storage_account.as_deref(),
+        }
+    }
+
+    /// Whether this job implies that blob: its config blob always, its encryption-info blob
+    /// when it names one. The one home of that rule: a single run reading from storage and each
+    /// `--jobs` entry (from storage or `--config-dir`) ask here.
+    pub fn implies(&self, which: JobBlob) -> bool {
+        match which {
+            JobBlob::Config => true,
+            JobBlob::EncryptionInfo => self.encryption_info_blob_name.is_some(),
         }
     }
 }

@@ -60,7 +60,7 @@ pub fn read(req: &Request, overrides: Overrides) -> Result<Inputs, Errors> {
     // local config file, the job naming one is evidence of the case, and no network is touched.
     let info_spec = match (req.encryption_info, &job) {
         (Some(raw), _) => Some(SourceSpec::parse(raw)?),
-        (None, Some(j)) if config_from_blob && j.raw.encryption_info_blob_name.is_some() => {
+        (None, Some(j)) if config_from_blob && j.raw.implies(JobBlob::EncryptionInfo) => {
             Some(SourceSpec::Url(locate(j, JobBlob::EncryptionInfo)?))
         }
         _ => None,
