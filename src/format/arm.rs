@@ -19,7 +19,7 @@ const PARAMETERS: &str = "azuredeploy.parameters.json";
 const PREPARE: &str = "prepare.ps1";
 
 /// The date rule as an error the operator can act on. `None` recovery point: the time is unknown.
-pub fn template_allowed(rp: Option<&Fact<RecoveryPoint>>) -> Result<TemplateSupport, Error> {
+pub(crate) fn template_allowed(rp: Option<&Fact<RecoveryPoint>>) -> Result<TemplateSupport, Error> {
     let support = TemplateSupport::of(rp.map(|rp| rp.value.at));
     match (support, rp) {
         (TemplateSupport::Unknown, _) | (_, None) => Err(Error::new(Code::RecoveryPointTimeUnknown, "the recovery point time is unknown, and ARM templates exist only for recovery points from 2017-04-26 on")

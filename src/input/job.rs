@@ -14,19 +14,21 @@ use crate::source::locate::{JobBlob, JobFields};
 /// The keys we use. Everything else in the bag is ignored.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct RawJob {
-    pub config_blob_uri: Option<String>,
-    pub config_blob_name: Option<String>,
-    pub config_blob_container: Option<String>,
-    pub target_storage_account: Option<String>,
-    pub template_blob_uri: Option<String>,
-    pub encryption_info_blob_name: Option<String>,
-    pub secured_encryption_info_blob_name: Option<String>,
+    pub(crate) config_blob_uri: Option<String>,
+    pub(crate) config_blob_name: Option<String>,
+    pub(crate) config_blob_container: Option<String>,
+    pub(crate) target_storage_account: Option<String>,
+    /// Not read: kept because its key is one of [`KEYS`] (it helps find the bag) and `parse`
+    /// fills the fields by position in that list.
+    pub(crate) template_blob_uri: Option<String>,
+    pub(crate) encryption_info_blob_name: Option<String>,
+    pub(crate) secured_encryption_info_blob_name: Option<String>,
     pub recovery_point_time: Option<String>,
-    pub job_type: Option<String>,
+    pub(crate) job_type: Option<String>,
     /// Where Azure Backup put the restored managed disks.
-    pub target_resource_group: Option<String>,
+    pub(crate) target_resource_group: Option<String>,
     /// JSON path of the bag inside the document, for messages.
-    pub bag_path: String,
+    pub(crate) bag_path: String,
 }
 
 const KEYS: &[&str] = &[

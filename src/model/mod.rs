@@ -25,12 +25,12 @@
 //!   - `prepare`: the `--restore-keys` target and the steps before deployment;
 //!   - `warnings`: what the inputs cannot prove and the operator checks before deploying.
 
-pub mod ade_extension;
+mod ade_extension;
 mod build;
 mod disk;
-pub mod disk_ids;
+mod disk_ids;
 mod encryption;
-pub mod ids;
+mod ids;
 mod provenance;
 mod restore;
 #[cfg(test)]
@@ -38,9 +38,11 @@ pub(crate) mod test_inputs;
 pub mod time;
 
 pub use crate::overrides::{AdeChoice, Overrides};
-pub use ade_extension::{ade_extension, AdeExtension};
+pub(crate) use ade_extension::ade_extension;
 pub use build::build;
-pub use disk::{AtRisk, DataDisk, Disk, DiskKind, DiskSource, Disks, OsType};
-pub use encryption::{Ade, Encryption, Flavour, Kek, KekAlgorithm, VolumeType};
-pub use provenance::{By, Fact};
-pub use restore::{KeyRestore, Network, Plan, Prepare, RecoveryPoint, Restore, TrustedLaunch};
+pub(crate) use disk::{Disk, DiskKind, DiskSource, OsType};
+pub use encryption::VolumeType;
+pub(crate) use encryption::{Ade, Encryption, Flavour};
+pub(crate) use provenance::{By, Fact};
+pub use restore::Restore;
+pub(crate) use restore::{Plan, RecoveryPoint, TrustedLaunch};

@@ -75,31 +75,31 @@ pub struct KeyRestore {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Restore {
     /// The source VM's name (or `--vm-name` when the config has none): what the restore is of.
-    pub name: Fact<String>,
+    pub(crate) name: Fact<String>,
     /// The new VM's name, from `--vm-name` only. Never defaulted to the source's: a VM PUT is
     /// create-or-update, so that default would rewrite the source VM where it still exists.
-    pub vm_name: Option<Fact<String>>,
-    pub location: Option<Fact<String>>,
-    pub vm_size: Fact<String>,
-    pub os: Fact<OsType>,
-    pub license_type: Option<String>,
-    pub zones: Vec<String>,
+    pub(crate) vm_name: Option<Fact<String>>,
+    pub(crate) location: Option<Fact<String>>,
+    pub(crate) vm_size: Fact<String>,
+    pub(crate) os: Fact<OsType>,
+    pub(crate) license_type: Option<String>,
+    pub(crate) zones: Vec<String>,
     /// In the source's order; names and values are user data, kept byte for byte.
-    pub tags: Vec<(String, String)>,
-    pub availability_set_id: Option<Fact<String>>,
-    pub plan: Option<Plan>,
-    pub trusted_launch: Option<TrustedLaunch>,
+    pub(crate) tags: Vec<(String, String)>,
+    pub(crate) availability_set_id: Option<Fact<String>>,
+    pub(crate) plan: Option<Plan>,
+    pub(crate) trusted_launch: Option<TrustedLaunch>,
     /// From the source VM's id; the key vault must be in it.
-    pub subscription: Option<String>,
-    pub disks: Disks,
-    pub encryption: Encryption,
-    pub recovery_point: Option<Fact<RecoveryPoint>>,
-    pub network: Network,
+    pub(crate) subscription: Option<String>,
+    pub(crate) disks: Disks,
+    pub(crate) encryption: Encryption,
+    pub(crate) recovery_point: Option<Fact<RecoveryPoint>>,
+    pub(crate) network: Network,
     /// What runs before the deployment (`prepare.ps1`, or the script's first steps).
     #[serde(skip_serializing_if = "Prepare::is_empty")]
-    pub prepare: Prepare,
+    pub(crate) prepare: Prepare,
     /// What the operator should check before deploying; shown by every format.
-    pub warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
 }
 
 impl Restore {
