@@ -18,6 +18,7 @@ pub mod error;
 pub mod format;
 pub mod input;
 pub mod model;
+pub mod overrides;
 pub mod plan;
 pub mod render;
 pub mod source;

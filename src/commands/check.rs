@@ -29,13 +29,7 @@ pub fn run(a: &CheckArgs, out: &mut dyn Write) -> Result<(), Errors> {
                 .iter()
                 .any(|e| e.code == Code::InvalidRecoveryPointTime)
             {
-                let raw = inputs.overrides.recovery_point_time.clone().or_else(|| {
-                    inputs
-                        .job
-                        .as_ref()
-                        .and_then(|j| j.raw.recovery_point_time.clone())
-                });
-                let at = match raw.map(|t| time::parse(&t)) {
+                let at = match inputs.recovery_point_time().map(|t| time::parse(t.raw())) {
                     Some(Ok(t)) => Some(t),
                     Some(Err(_)) => return Err(errors),
                     None => None,

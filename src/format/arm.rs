@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use super::{cleanup_step, import_note, is_aad, missing_params, prerequisites, shown_path, Output};
+use super::{cleanup_step, import_note, missing_params, prerequisites, shown_path, Output};
 use crate::error::{Code, Error};
 use crate::model::time::TemplateSupport;
 use crate::model::{Fact, RecoveryPoint, Restore};
@@ -19,7 +19,7 @@ const PARAMETERS: &str = "azuredeploy.parameters.json";
 const PREPARE: &str = "prepare.ps1";
 
 /// The date rule as an error the operator can act on. `None` recovery point: the time is unknown.
-pub fn template_allowed(rp: Option<&Fact<RecoveryPoint>>) -> Result<TemplateSupport, Error> {
+pub(crate) fn template_allowed(rp: Option<&Fact<RecoveryPoint>>) -> Result<TemplateSupport, Error> {
     let support = TemplateSupport::of(rp.map(|rp| rp.value.at));
     match (support, rp) {
         (TemplateSupport::Unknown, _) | (_, None) => Err(Error::new(Code::RecoveryPointTimeUnknown, "the recovery point time is unknown, and ARM templates exist only for recovery points from 2017-04-26 on")
@@ -59,12 +59,14 @@ fn prepare_does(r: &Restore) -> String {
 }
 
 fn is_no_aad_managed(r: &Restore) -> bool {
-    !is_aad(r)
-        && matches!(r.encryption, crate::model::Encryption::Ade(_))
-        && r.disks.kind() == crate::model::DiskKind::Managed
+    r.encryption.is_single_pass() && r.disks.kind() == crate::model::DiskKind::Managed
 }
 
 impl Output for Arm {
+    fn file_names(&self) -> &'static [&'static str] {
+        &[TEMPLATE, PARAMETERS, PREPARE]
+    }
+
     fn preflight(&self, r: &Restore) -> Result<Vec<String>, Error> {
         let mut w = match template_allowed(r.recovery_point.as_ref())? {
             TemplateSupport::FirstDay => vec!["warning: the recovery point is from 2017-04-26 itself; Azure's guide says templates work for points created *after* that day. If the deployment fails, use `--format powershell`.".to_owned()],
@@ -112,7 +114,7 @@ impl Output for Arm {
         }
         Ok(Plan {
             files,
-            known_names: &[TEMPLATE, PARAMETERS, PREPARE],
+            known_names: super::every_name(),
         })
     }
 
@@ -121,7 +123,7 @@ impl Output for Arm {
         let missing = missing_params(r, "virtualMachineName", "virtualNetwork", "subnet");
         let mut s = String::from("next steps:\n");
         if dir.is_none() {
-            s.push_str("  0. save this template as azuredeploy.json (use `--out DIR` to also get azuredeploy.parameters.json)\n");
+            s.push_str(&format!("  0. save this template as {TEMPLATE} (use `--out DIR` to also get {PARAMETERS})\n"));
         }
         if missing.is_empty() {
             s.push_str(&format!("  1. review {}\n", path(PARAMETERS)));
@@ -153,7 +155,7 @@ impl Output for Arm {
             t = path(TEMPLATE),
             p = path(PARAMETERS),
         ));
-        if is_aad(r) {
+        if r.encryption.is_aad() {
             s.push_str(
                 "     aadClientSecret is asked for at deployment; it is never written to a file\n",
             );

@@ -14,6 +14,8 @@ use crate::model::Restore;
 use crate::plan::Plan;
 
 pub trait Output {
+    /// Every file name this format can write (not only this restore's).
+    fn file_names(&self) -> &'static [&'static str];
     /// Refuse a restore this format cannot serve, or return warnings to show before writing.
     fn preflight(&self, r: &Restore) -> Result<Vec<String>, Error>;
     /// The files, main file first (it is what goes to standard output without `--out`).
@@ -27,6 +29,19 @@ pub fn output(format: Format) -> &'static dyn Output {
         Format::Arm => &arm::Arm,
         Format::Powershell => &powershell::PowerShell,
     }
+}
+
+/// Every name any format writes: each format's [`Output::file_names`], so a folder switched
+/// from one `--format` to another recognises the other format's files as ours, and a new format
+/// is counted without another list to update.
+pub(crate) fn every_name() -> &'static [&'static str] {
+    static EVERY_NAME: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
+        <Format as clap::ValueEnum>::value_variants()
+            .iter()
+            .flat_map(|f| output(*f).file_names().iter().copied())
+            .collect()
+    });
+    &EVERY_NAME
 }
 
 /// The files of one format (the fuzz targets and property tests call this).
@@ -56,10 +71,6 @@ fn missing_params<'a>(r: &Restore, name: &'a str, vnet: &'a str, subnet: &'a str
         missing.push(subnet);
     }
     missing
-}
-
-fn is_aad(r: &Restore) -> bool {
-    matches!(&r.encryption, crate::model::Encryption::Ade(a) if a.flavour.value == crate::model::Flavour::Aad)
 }
 
 /// What an encrypted restore needs before it can deploy, whatever the format: without these the
@@ -116,5 +127,42 @@ fn listed(items: &[&str]) -> String {
         None => String::new(),
         Some((last, [])) => (*last).to_owned(),
         Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod names {
+    use super::*;
+    use crate::model::test_inputs::{config, inputs, settings, KV, SECRET};
+    use crate::model::{build, Overrides};
+
+    #[test]
+    fn every_name_is_each_formats_names_and_a_plan_writes_only_those() {
+        let mut every = every_name().to_vec();
+        every.sort_unstable();
+        assert_eq!(
+            every,
+            [
+                "azuredeploy.json",
+                "azuredeploy.parameters.json",
+                "prepare.ps1",
+                "restore-vm.ps1"
+            ]
+        );
+        // An encrypted restore, so the ARM bundle has its `prepare.ps1`.
+        let cfg = config("Windows", &settings(SECRET, KV, None), "");
+        let r = build(&inputs(&cfg, None, None, Overrides::default())).expect("valid");
+        for f in <Format as clap::ValueEnum>::value_variants() {
+            let out = output(*f);
+            let plan = out.plan(&r).expect("plan");
+            for file in &plan.files {
+                assert!(
+                    out.file_names().contains(&file.name),
+                    "{f:?}: {}",
+                    file.name
+                );
+            }
+            assert_eq!(plan.known_names, every_name());
+        }
     }
 }

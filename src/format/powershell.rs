@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::{cleanup_step, import_note, is_aad, missing_params, prerequisites, shown_path, Output};
+use super::{cleanup_step, import_note, missing_params, prerequisites, shown_path, Output};
 use crate::error::Error;
 use crate::model::Restore;
 use crate::plan::{Plan, PlannedFile};
@@ -19,6 +19,10 @@ impl Output for PowerShell {
         Ok(r.warnings.clone())
     }
 
+    fn file_names(&self) -> &'static [&'static str] {
+        &[SCRIPT]
+    }
+
     fn plan(&self, r: &Restore) -> Result<Plan, Error> {
         let hb = render::registry(&[
             render::PS_SCRIPT,
@@ -29,21 +33,21 @@ impl Output for PowerShell {
         let text = render::clean_text(&render::render(&hb, render::PS_SCRIPT, &ctx)?);
         Ok(Plan {
             files: vec![PlannedFile { name: SCRIPT, text }],
-            known_names: &[SCRIPT],
+            known_names: super::every_name(),
         })
     }
 
     fn next_steps(&self, r: &Restore, dir: Option<&Path>) -> String {
         let mut s = String::from("next steps:\n");
         if dir.is_none() {
-            s.push_str("  0. save this script as restore-vm.ps1\n");
+            s.push_str(&format!("  0. save this script as {SCRIPT}\n"));
         }
         let args: String = missing_params(r, "-VMName", "-VirtualNetworkName", "-SubnetName")
             .iter()
             .map(|m| format!(" {m} <name>"))
             .collect();
         s.push_str(&format!("  1. sign in: Connect-AzAccount; Set-AzContext -Subscription <subscription of the restored disks>\n  2. run: {}{args}\n", shown_path(dir, SCRIPT)));
-        if is_aad(r) {
+        if r.encryption.is_aad() {
             s.push_str("     the Azure AD client secret is asked for as a secure string\n");
         }
         s.push_str(&import_note(r, "<VMName>"));

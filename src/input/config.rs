@@ -30,7 +30,6 @@ pub struct RawPlan {
 pub struct RawVmProperties {
     pub hardwareprofile: Option<RawHardwareProfile>,
     pub storageprofile: Option<RawStorageProfile>,
-    pub networkprofile: Option<RawNetworkProfile>,
     pub availabilityset: Option<RawSubResource>,
     pub licensetype: Option<String>,
     pub securityprofile: Option<RawSecurityProfile>,
@@ -98,22 +97,6 @@ pub struct RawSubResource {
 }
 
 #[derive(Debug, Default, Deserialize)]
-pub struct RawNetworkProfile {
-    pub networkinterfaces: Option<Vec<RawNicReference>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct RawNicReference {
-    pub id: Option<String>,
-    pub properties: Option<RawNicReferenceProperties>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct RawNicReferenceProperties {
-    pub primary: Option<bool>,
-}
-
-#[derive(Debug, Default, Deserialize)]
 pub struct RawSecurityProfile {
     pub securitytype: Option<String>,
     pub uefisettings: Option<RawUefiSettings>,
@@ -128,7 +111,6 @@ pub struct RawUefiSettings {
 /// A VM extension from `resources[]`.
 #[derive(Debug, Default, Deserialize)]
 pub struct RawExtension {
-    pub name: Option<String>,
     pub properties: Option<RawExtensionProperties>,
 }
 

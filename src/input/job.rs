@@ -9,24 +9,26 @@
 use serde_json::{Map, Value};
 
 use crate::error::{Code, Error, Result};
-use crate::source::locate::JobFields;
+use crate::source::locate::{JobBlob, JobFields};
 
 /// The keys we use. Everything else in the bag is ignored.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct RawJob {
-    pub config_blob_uri: Option<String>,
-    pub config_blob_name: Option<String>,
-    pub config_blob_container: Option<String>,
-    pub target_storage_account: Option<String>,
-    pub template_blob_uri: Option<String>,
-    pub encryption_info_blob_name: Option<String>,
-    pub secured_encryption_info_blob_name: Option<String>,
+    pub(crate) config_blob_uri: Option<String>,
+    pub(crate) config_blob_name: Option<String>,
+    pub(crate) config_blob_container: Option<String>,
+    pub(crate) target_storage_account: Option<String>,
+    /// Not read: kept because its key is one of [`KEYS`] (it helps find the bag) and `parse`
+    /// fills the fields by position in that list.
+    pub(crate) template_blob_uri: Option<String>,
+    pub(crate) encryption_info_blob_name: Option<String>,
+    pub(crate) secured_encryption_info_blob_name: Option<String>,
     pub recovery_point_time: Option<String>,
-    pub job_type: Option<String>,
+    pub(crate) job_type: Option<String>,
     /// Where Azure Backup put the restored managed disks.
-    pub target_resource_group: Option<String>,
+    pub(crate) target_resource_group: Option<String>,
     /// JSON path of the bag inside the document, for messages.
-    pub bag_path: String,
+    pub(crate) bag_path: String,
 }
 
 const KEYS: &[&str] = &[
@@ -153,6 +155,16 @@ impl RawJob {
             config_blob_name: self.config_blob_name.as_deref(),
             encryption_info_blob_name: self.encryption_info_blob_name.as_deref(),
             target_storage_account: self.target_storage_account.as_deref(),
+        }
+    }
+
+    /// Whether this job implies that blob: its config blob always, its encryption-info blob
+    /// when it names one. The one home of that rule: a single run reading from storage and each
+    /// `--jobs` entry (from storage or `--config-dir`) ask here.
+    pub fn implies(&self, which: JobBlob) -> bool {
+        match which {
+            JobBlob::Config => true,
+            JobBlob::EncryptionInfo => self.encryption_info_blob_name.is_some(),
         }
     }
 }

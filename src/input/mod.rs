@@ -6,20 +6,20 @@
 //! into one must agree, so a hostile document cannot smuggle a second, different value past us.
 //! Tag names are user data and keep their case.
 
-pub mod config;
+pub(crate) mod config;
 mod decode;
-pub mod encinfo;
+pub(crate) mod encinfo;
 pub mod job;
-pub mod read;
+pub(crate) mod read;
 mod strict;
 
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::error::{Code, Error, Result};
-use crate::model::Overrides;
+use crate::overrides::Overrides;
 use crate::source::Loaded;
-pub use decode::decode;
+pub(crate) use decode::decode;
 
 /// One parsed input and where it came from (a path or a redacted URL), so every message about it
 /// can name it.
@@ -32,10 +32,47 @@ pub struct Input<T> {
 /// Everything one run read, plus the command line's overrides: what the model is built from.
 #[derive(Debug, Default)]
 pub struct Inputs {
-    pub config: Option<Input<config::RawVm>>,
-    pub job: Option<Input<job::RawJob>>,
-    pub encryption_info: Option<Input<encinfo::RawEncryptionInfo>>,
-    pub overrides: Overrides,
+    pub(crate) config: Option<Input<config::RawVm>>,
+    pub(crate) job: Option<Input<job::RawJob>>,
+    pub(crate) encryption_info: Option<Input<encinfo::RawEncryptionInfo>>,
+    pub(crate) overrides: Overrides,
+}
+
+/// The recovery point time that counts, and where it was read.
+#[derive(Debug, Clone, Copy)]
+pub enum RecoveryPointTime<'a> {
+    /// `--recovery-point-time`.
+    Flag(&'a str),
+    /// The job's `Recovery point time `.
+    Job {
+        raw: &'a str,
+        job: &'a Input<job::RawJob>,
+    },
+}
+
+impl RecoveryPointTime<'_> {
+    pub fn raw(&self) -> &str {
+        match self {
+            RecoveryPointTime::Flag(raw) | RecoveryPointTime::Job { raw, .. } => raw,
+        }
+    }
+}
+
+impl Inputs {
+    /// Which recovery point time counts: `--recovery-point-time`, else the job's. The one home of
+    /// this rule: the model's recovery point, the single-pass date check and `check`'s date
+    /// verdict all ask here.
+    pub fn recovery_point_time(&self) -> Option<RecoveryPointTime<'_>> {
+        match (&self.overrides.recovery_point_time, &self.job) {
+            (Some(t), _) => Some(RecoveryPointTime::Flag(t)),
+            (None, Some(j)) => j
+                .raw
+                .recovery_point_time
+                .as_deref()
+                .map(|raw| RecoveryPointTime::Job { raw, job: j }),
+            (None, None) => None,
+        }
+    }
 }
 
 /// Decode and parse one input into normalised JSON.
@@ -70,7 +107,7 @@ pub fn parse_json(loaded: &Loaded, what: &str) -> Result<Value> {
 }
 
 /// Deserialize normalised JSON into a raw type, reporting the JSON path of a mismatch.
-pub fn typed<T: DeserializeOwned>(value: Value, origin: &str, what: &str) -> Result<T> {
+pub(crate) fn typed<T: DeserializeOwned>(value: Value, origin: &str, what: &str) -> Result<T> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner().to_string();
@@ -88,7 +125,7 @@ pub fn typed<T: DeserializeOwned>(value: Value, origin: &str, what: &str) -> Res
 
 /// serde_path_to_error prints the normalised (lower-case) path `a.b[0].c`; we show it as
 /// `$.a.b[0].c` in Azure's own spelling, so it can be found in the file.
-pub fn json_path(p: &str) -> String {
+pub(crate) fn json_path(p: &str) -> String {
     if p == "." || p.is_empty() {
         return "$".to_owned();
     }
@@ -144,7 +181,7 @@ const AZURE_SPELLING: &[&str] = &[
 
 /// Lower-case keys, fold `properties.x` into `properties: {x}`, and reject keys that collapse
 /// together with different values.
-pub fn normalize(value: Value, path: &str) -> Result<Value> {
+pub(crate) fn normalize(value: Value, path: &str) -> Result<Value> {
     match value {
         Value::Object(map) => {
             let mut out = Map::new();
@@ -234,13 +271,6 @@ fn conflict(path: &str, key: &str) -> Error {
     )
     .at(path.to_owned())
     .help("keep one of the two values")
-}
-
-/// Look up a key case-insensitively in a raw (not normalised) JSON object.
-pub fn get_ci<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
-    map.iter()
-        .find(|(k, _)| k.trim().eq_ignore_ascii_case(key))
-        .map(|(_, v)| v)
 }
 
 #[cfg(test)]

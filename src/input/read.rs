@@ -4,7 +4,7 @@
 
 use crate::error::{Code, Error, Errors};
 use crate::input::{Input, Inputs};
-use crate::model::Overrides;
+use crate::overrides::Overrides;
 use crate::source::locate::{locate, JobBlob, Operator};
 use crate::source::{self, Loaded, SourceSpec};
 
@@ -60,7 +60,7 @@ pub fn read(req: &Request, overrides: Overrides) -> Result<Inputs, Errors> {
     // local config file, the job naming one is evidence of the case, and no network is touched.
     let info_spec = match (req.encryption_info, &job) {
         (Some(raw), _) => Some(SourceSpec::parse(raw)?),
-        (None, Some(j)) if config_from_blob && j.raw.encryption_info_blob_name.is_some() => {
+        (None, Some(j)) if config_from_blob && j.raw.implies(JobBlob::EncryptionInfo) => {
             Some(SourceSpec::Url(locate(j, JobBlob::EncryptionInfo)?))
         }
         _ => None,

@@ -1,46 +1,48 @@
 //! The validated restore: a VM whose disks are all managed or all unmanaged, whose encryption is
 //! one legal ADE case, and whose every decided fact remembers which input decided it.
 //!
-//! - `types`: the model itself ([`Restore`] and its parts), and the [`Overrides`] the CLI maps to;
-//! - `provenance`: [`Fact`] and [`By`], where each decided value came from;
-//! - `validate`: [`build`], raw inputs → model, every problem reported at once;
-//! - `profile`: the Marketplace plan and Trusted Launch profile Azure needs for the OS disk;
-//! - `disks`: disk validation; `unsupported`: the disk encryption restore-deploy refuses;
-//! - `evidence`: what the inputs say about encryption; `classify`: which ADE case that is;
-//! - `references`: where each key reference is read, in precedence; `keys`: their checks;
-//! - `settings`: the source extension's `VolumeType` and `KeyEncryptionAlgorithm`, carried;
-//! - `extension`: the ADE extension table (publisher, type, version by OS and flavour);
-//! - `refs`, `disk_refs`: the validated domain strings (Key Vault references, disk references);
-//! - `time`: recovery point times and the 2017-04-26 template rule;
-//! - `restore_keys`: the steps before the deployment (`--restore-keys` target, disks at risk).
-//! - `warnings`: what the inputs cannot prove and the operator checks before deploying.
+//! Read top to bottom; a file imports only files above it (a test in `tests/layers.rs` checks):
+//!
+//! - leaves, importing nothing of the model:
+//!   - `provenance`: [`Fact`] and [`By`], where each decided value came from;
+//!   - `time`: recovery point times, the 2017-04-26 template rule, the single-pass date;
+//!   - `ids`: Key Vault and ARM ids, parsed once; `disk_ids`: a managed disk id, a VHD URL;
+//! - the restore's types, each importing leaves and the type files before it:
+//!   - `disk`: [`Disks`] (checked constructor) and the disks at risk of losing ADE settings;
+//!   - `encryption`: [`Encryption`], [`Ade`], [`Kek`], and the questions asked of them;
+//!   - `ade_extension`: the ADE extension table (publisher, type, version by OS and flavour);
+//!   - `restore`: [`Restore`] itself, its plan, Trusted Launch profile and [`Prepare`] steps;
+//!   - the operator's [`Overrides`] live in `crate::overrides`, below both `input` and here;
+//! - `build`: raw inputs → [`Restore`], every problem reported at once. Its `context` holds what
+//!   every builder shares (`Problems`, the config view, JSON paths); each builder
+//!   imports the types and `context`, never another builder nor `build/mod.rs`:
+//!   - `disks`: the OS type and disks; `refusals`: the encryption restore-deploy refuses;
+//!   - `plan_and_security`: the Marketplace plan and Trusted Launch profile, read;
+//!   - `encryption/`: which ADE case, in steps: `evidence` (what the inputs say) →
+//!     `precedence` (where each key reference may be read) and `ade_settings` (the source
+//!     extension's `VolumeType`, `KeyEncryptionAlgorithm`, `KeyVaultURL`) → `key_refs` (the BEK
+//!     and KEK references chosen and checked: where the KEK URL is chosen) → `mod.rs` (the case);
+//!   - `prepare`: the `--restore-keys` target and the steps before deployment;
+//!   - `warnings`: what the inputs cannot prove and the operator checks before deploying.
 
-mod classify;
-pub mod disk_refs;
-mod disks;
-mod evidence;
-pub mod extension;
-mod keys;
-mod profile;
+mod ade_extension;
+mod build;
+mod disk;
+mod disk_ids;
+mod encryption;
+mod ids;
 mod provenance;
-mod references;
-pub mod refs;
-pub mod restore_keys;
-mod settings;
+mod restore;
 #[cfg(test)]
 pub(crate) mod test_inputs;
 pub mod time;
-mod types;
-mod unsupported;
-mod validate;
-mod warnings;
 
-pub use extension::{ade_extension, AdeExtension};
-pub use profile::{Plan, TrustedLaunch};
-pub use provenance::{By, Fact};
-pub use restore_keys::{AtRisk, KeyRestore, Prepare};
-pub use types::{
-    Ade, AdeChoice, DataDisk, Disk, DiskKind, DiskSource, Disks, Encryption, Flavour, Kek,
-    KekAlgorithm, Network, OsType, Overrides, RecoveryPoint, Restore, VolumeType,
-};
-pub use validate::build;
+pub use crate::overrides::{AdeChoice, Overrides};
+pub(crate) use ade_extension::ade_extension;
+pub use build::build;
+pub(crate) use disk::{Disk, DiskKind, DiskSource, OsType};
+pub use encryption::VolumeType;
+pub(crate) use encryption::{Ade, Encryption, Flavour};
+pub(crate) use provenance::{By, Fact};
+pub use restore::Restore;
+pub(crate) use restore::{Plan, RecoveryPoint, TrustedLaunch};

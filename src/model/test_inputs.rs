@@ -2,7 +2,7 @@
 //! normalisation and typing a real run uses, so a test sees what a user's file would give.
 
 use crate::input::{self, Input, Inputs};
-use crate::model::Overrides;
+use crate::overrides::Overrides;
 use crate::source::Loaded;
 
 pub const SUB: &str = "3f2a8c1e-5b7d-4e9a-8c6f-1d2e3f4a5b6c";

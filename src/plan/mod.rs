@@ -3,8 +3,8 @@
 //!
 //! DIR belongs to restore-deploy: a run replaces the whole folder (`swap.rs`), under a lock
 //! (`lock.rs`), so DIR always holds exactly the old bundle or exactly the new one, whatever kills
-//! the run. A file restore-deploy writes is a regular file with one of [`EVERY_NAME`] (any format's,
-//! so switching `--format` on one folder removes the other format's files). Anything else in DIR is
+//! the run. A file restore-deploy writes is a regular file with one of [`Plan::known_names`] (any
+//! format's, so switching `--format` on one folder removes the other format's files). Anything else in DIR is
 //! the user's (their README, a `.git`, a symlink, a folder where a bundle file should be) and
 //! replacing the folder would delete it; rather than move or copy the user's files, whose meaning
 //! restore-deploy cannot know, a write refuses before changing anything and names them, and
@@ -36,18 +36,11 @@ pub struct PlannedFile {
 pub struct Plan {
     /// The first file is the main one: it is what goes to standard output without `--out`.
     pub files: Vec<PlannedFile>,
-    /// Every name this format can write, so `--check` notices a file that should no longer be
-    /// there (e.g. a `prepare.ps1` from an earlier case).
+    /// Every name any format can write (`format::every_name`), so `--check` notices a file that
+    /// should no longer be there (e.g. a `prepare.ps1` from an earlier case), and a folder switched
+    /// from one format to another drops the other format's files.
     pub known_names: &'static [&'static str],
 }
-
-/// Every name any format writes or once wrote.
-pub const EVERY_NAME: &[&str] = &[
-    "azuredeploy.json",
-    "azuredeploy.parameters.json",
-    "prepare.ps1",
-    "restore-vm.ps1",
-];
 
 /// Earlier versions staged inside DIR as `.restore-deploy.staging.<pid>`; a killed run left one.
 const LEGACY_STAGING: &str = ".restore-deploy.staging.";
@@ -125,11 +118,7 @@ fn is_ours(plan: &Plan, name: &std::ffi::OsStr, kind: Kind) -> bool {
         return false;
     };
     match kind {
-        Kind::File => {
-            EVERY_NAME.contains(&name)
-                || plan.known_names.contains(&name)
-                || plan.files.iter().any(|f| f.name == name)
-        }
+        Kind::File => plan.known_names.contains(&name) || plan.files.iter().any(|f| f.name == name),
         Kind::Folder => name
             .strip_prefix(LEGACY_STAGING)
             .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit())),
@@ -193,7 +182,7 @@ mod tests {
                     text: format!("[\"{text}\"]\n"),
                 },
             ],
-            known_names: &["a.json", "b.json", "c.ps1"],
+            known_names: &["a.json", "b.json", "c.ps1", "restore-vm.ps1"],
         }
     }
 

@@ -146,10 +146,7 @@ pub fn context(r: &Restore) -> ScriptContext {
     let os = r.disks.os();
     // The restored managed OS disk's group is where Azure Backup put the disks: the natural
     // home for the VM. Unmanaged restores give no such hint, so the parameter is mandatory.
-    let resource_group = match &os.source {
-        DiskSource::Managed { id, .. } => Some(id.resource_group().to_owned()),
-        DiskSource::Vhd { .. } => None,
-    };
+    let resource_group = r.home_resource_group().map(str::to_owned);
     let ade = match &r.encryption {
         Encryption::None { .. } => None,
         Encryption::Ade(a) => Some(AdeCtx {
@@ -167,7 +164,7 @@ pub fn context(r: &Restore) -> ScriptContext {
             skip_vm_backup: a.flavour.value == Flavour::NoAad || r.os.value == OsType::Linux,
         }),
     };
-    let single_pass = matches!(&ade, Some(a) if !a.aad);
+    let single_pass = r.encryption.is_single_pass();
     let mut imports = Vec::new();
     let mut os_disk = disk_ctx(os, None);
     if let Some(mut i) = import_ctx(os, None) {

@@ -10,6 +10,7 @@
 
 use serde::Serialize;
 
+use super::arm::Param;
 use crate::model::{DiskSource, Encryption, Flavour, OsType, Restore};
 
 /// The template parameters the printed deploy command overrides. They must be the names
@@ -23,10 +24,10 @@ pub struct ArmNames {
 }
 
 pub const ARM_NAMES: ArmNames = ArmNames {
-    secret_url: "diskEncryptionKeyUrl",
-    key_vault_id: "keyVaultResourceId",
-    kek_url: "keyEncryptionKeyUrl",
-    kek_vault_id: "kekVaultResourceId",
+    secret_url: Param::DiskEncryptionKeyUrl.name(),
+    key_vault_id: Param::KeyVaultResourceId.name(),
+    kek_url: Param::KeyEncryptionKeyUrl.name(),
+    kek_vault_id: Param::KekVaultResourceId.name(),
 };
 
 #[derive(Serialize)]
@@ -77,8 +78,9 @@ pub struct ScriptCtx {
 
 /// The steps of an encrypted restore; `None` when nothing has to happen before the deployment.
 pub fn steps(r: &Restore) -> Option<StepsCtx> {
-    let Encryption::Ade(a) = &r.encryption else {
-        return None;
+    let a = match &r.encryption {
+        Encryption::Ade(a) => a,
+        Encryption::None { .. } => return None,
     };
     // Every step checks or stamps the BEK secret at its exact version. A managed restore without
     // Azure AD may be rebuilt without knowing it (the restored disk carries it); then there is
@@ -116,13 +118,11 @@ pub fn script(
     parameters_file: &'static str,
 ) -> Option<ScriptCtx> {
     let steps = steps(r)?;
-    let Encryption::Ade(a) = &r.encryption else {
-        return None;
+    let a = match &r.encryption {
+        Encryption::Ade(a) => a,
+        Encryption::None { .. } => return None,
     };
-    let resource_group = match &r.disks.os().source {
-        DiskSource::Managed { id, .. } => Some(id.resource_group().to_owned()),
-        DiskSource::Vhd { .. } => None,
-    };
+    let resource_group = r.home_resource_group().map(str::to_owned);
     Some(ScriptCtx {
         description: super::describe::case(r),
         resource_group,

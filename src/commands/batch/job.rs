@@ -104,8 +104,7 @@ fn read(path: &Path, shared: &Shared) -> Result<Inputs, Errors> {
     let (config, info) = match shared.config_dir {
         Some(dir) => (
             SourceSpec::Path(local_blob(dir, &job.origin, raw, JobBlob::Config, shared)?),
-            raw.encryption_info_blob_name
-                .is_some()
+            raw.implies(JobBlob::EncryptionInfo)
                 .then(|| local_blob(dir, &job.origin, raw, JobBlob::EncryptionInfo, shared))
                 .transpose()?
                 .map(SourceSpec::Path),
@@ -120,8 +119,7 @@ fn read(path: &Path, shared: &Shared) -> Result<Inputs, Errors> {
             // is read when the job names one.
             (
                 SourceSpec::Url(url(JobBlob::Config)?),
-                raw.encryption_info_blob_name
-                    .is_some()
+                raw.implies(JobBlob::EncryptionInfo)
                     .then(|| url(JobBlob::EncryptionInfo))
                     .transpose()?
                     .map(SourceSpec::Url),

@@ -8,8 +8,9 @@
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use super::parameters::Param;
 use super::{lit, ArmLiteral};
-use crate::model::{Disk, DiskSource, Encryption as Ade, Flavour, Restore};
+use crate::model::{Disk, DiskSource, Restore};
 
 /// The disks API version: the newest in the official schemas that has `encryptionSettingsVersion`,
 /// `hyperVGeneration` and the disk security profile.
@@ -19,8 +20,14 @@ pub const DISKS_API: &str = "2024-03-02";
 /// second restore of the same VM under another name never collides.
 pub fn disk_name(lun: Option<u8>) -> String {
     match lun {
-        None => "[format('{0}-osdisk', parameters('virtualMachineName'))]".to_owned(),
-        Some(l) => format!("[format('{{0}}-datadisk-lun{l}', parameters('virtualMachineName'))]"),
+        None => format!(
+            "[format('{{0}}-osdisk', {})]",
+            Param::VirtualMachineName.call()
+        ),
+        Some(l) => format!(
+            "[format('{{0}}-datadisk-lun{l}', {})]",
+            Param::VirtualMachineName.call()
+        ),
     }
 }
 
@@ -73,8 +80,8 @@ pub struct ImportedDisk {
 
 /// The imported disks, OS disk first; empty for a managed source.
 pub fn imported_disks(r: &Restore) -> Vec<ImportedDisk> {
-    let single_pass = matches!(&r.encryption, Ade::Ade(a) if a.flavour.value == Flavour::NoAad);
-    let kek = matches!(&r.encryption, Ade::Ade(a) if a.kek.is_some());
+    let single_pass = r.encryption.is_single_pass();
+    let kek = r.encryption.ade().is_some_and(|a| a.kek.is_some());
     let mut out = Vec::new();
     if let Some(d) = import(r.disks.os(), None) {
         let mut d = d;
@@ -104,7 +111,8 @@ fn import(disk: &Disk, lun: Option<u8>) -> Option<ImportedDisk> {
                 create_option: "Import",
                 source_uri: lit(uri.as_str()),
                 storage_account_id: format!(
-                    "[resourceId(parameters('vhdStorageAccountResourceGroup'), 'Microsoft.Storage/storageAccounts', {})]",
+                    "[resourceId({}, 'Microsoft.Storage/storageAccounts', {})]",
+                    Param::VhdStorageAccountResourceGroup.call(),
                     sq(uri.storage_account())
                 ),
             },
@@ -125,14 +133,14 @@ fn sq(s: &str) -> String {
 fn encryption_settings(kek: bool) -> Value {
     let mut element = json!({
         "diskEncryptionKey": {
-            "secretUrl": "[parameters('diskEncryptionKeyUrl')]",
-            "sourceVault": { "id": "[parameters('keyVaultResourceId')]" }
+            "secretUrl": Param::DiskEncryptionKeyUrl.expr(),
+            "sourceVault": { "id": Param::KeyVaultResourceId.expr() }
         }
     });
     if kek {
         element["keyEncryptionKey"] = json!({
-            "keyUrl": "[parameters('keyEncryptionKeyUrl')]",
-            "sourceVault": { "id": "[parameters('kekVaultResourceId')]" }
+            "keyUrl": Param::KeyEncryptionKeyUrl.expr(),
+            "sourceVault": { "id": Param::KekVaultResourceId.expr() }
         });
     }
     json!({

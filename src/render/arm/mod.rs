@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::model::Restore;
 use imported::{ImportedDisk, DISKS_API};
+pub(crate) use parameters::Param;
 use resources::{DataDiskJson, ExtensionJson, OsDiskJson};
 
 pub const COMPUTE_API: &str = "2024-07-01";
@@ -91,10 +92,10 @@ pub fn contexts(r: &Restore) -> (TemplateContext, ParametersContext) {
         .map(|(k, v)| (arm_literal(k), Value::String(arm_literal(v))))
         .collect();
     let imported_disks = imported::imported_disks(r);
-    let mut vm_depends_on = vec![
-        "[resourceId('Microsoft.Network/networkInterfaces', parameters('networkInterfaceName'))]"
-            .to_owned(),
-    ];
+    let mut vm_depends_on = vec![format!(
+        "[resourceId('Microsoft.Network/networkInterfaces', {})]",
+        parameters::Param::NetworkInterfaceName.call()
+    )];
     if !imported_disks.is_empty() {
         vm_depends_on.push(imported::disk_id(None));
         vm_depends_on.extend(

@@ -8,6 +8,69 @@ use serde_json::{Map, Value};
 use super::arm_literal;
 use crate::model::{Ade, DiskKind, Encryption, Flavour, Restore};
 
+/// Every template parameter a restore may declare: the one spelling of each name. Declarations
+/// here, references in `resources.rs` and `imported.rs`, and the deploy command's names in
+/// `render::prepare` all go through it, so a rename is one edit and a typo does not compile. (The
+/// handlebars template's own references are checked by the ARM validators in `tests/`.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Param {
+    VirtualMachineName,
+    Location,
+    VmSize,
+    ImportedDiskSku,
+    VhdStorageAccountResourceGroup,
+    VirtualNetwork,
+    VirtualNetworkResourceGroup,
+    Subnet,
+    NetworkInterfaceName,
+    PublicIpAddressName,
+    AvailabilitySetId,
+    DiskEncryptionKeyUrl,
+    KeyVaultUrl,
+    KeyVaultResourceId,
+    KeyEncryptionKeyUrl,
+    KekVaultResourceId,
+    AadClientId,
+    AadClientSecret,
+    VolumeType,
+    ForceUpdateTag,
+}
+
+impl Param {
+    pub(crate) const fn name(self) -> &'static str {
+        match self {
+            Param::VirtualMachineName => "virtualMachineName",
+            Param::Location => "location",
+            Param::VmSize => "vmSize",
+            Param::ImportedDiskSku => "importedDiskSku",
+            Param::VhdStorageAccountResourceGroup => "vhdStorageAccountResourceGroup",
+            Param::VirtualNetwork => "virtualNetwork",
+            Param::VirtualNetworkResourceGroup => "virtualNetworkResourceGroup",
+            Param::Subnet => "subnet",
+            Param::NetworkInterfaceName => "networkInterfaceName",
+            Param::PublicIpAddressName => "publicIpAddressName",
+            Param::AvailabilitySetId => "availabilitySetId",
+            Param::DiskEncryptionKeyUrl => "diskEncryptionKeyUrl",
+            Param::KeyVaultUrl => "keyVaultUrl",
+            Param::KeyVaultResourceId => "keyVaultResourceId",
+            Param::KeyEncryptionKeyUrl => "keyEncryptionKeyUrl",
+            Param::KekVaultResourceId => "kekVaultResourceId",
+            Param::AadClientId => "aadClientId",
+            Param::AadClientSecret => "aadClientSecret",
+            Param::VolumeType => "volumeType",
+            Param::ForceUpdateTag => "forceUpdateTag",
+        }
+    }
+    /// `parameters('name')`, for use inside a larger expression.
+    pub(crate) fn call(self) -> String {
+        format!("parameters('{}')", self.name())
+    }
+    /// `[parameters('name')]`: the whole value is the parameter.
+    pub(crate) fn expr(self) -> String {
+        format!("[{}]", self.call())
+    }
+}
+
 #[derive(Serialize)]
 struct Parameter {
     #[serde(rename = "type")]
@@ -51,7 +114,8 @@ struct Params {
 }
 
 impl Params {
-    fn add(&mut self, name: &str, p: Parameter, value: Option<&str>) {
+    fn add(&mut self, param: Param, p: Parameter, value: Option<&str>) {
+        let name = param.name();
         self.declared.insert(
             name.to_owned(),
             serde_json::to_value(p).unwrap_or(Value::Null),
@@ -71,8 +135,9 @@ pub(super) fn declare(r: &Restore) -> (Map<String, Value>, Map<String, Value>) {
         imported(&mut ps);
     }
     network(r, &mut ps);
-    if let Encryption::Ade(a) = &r.encryption {
-        ade(a, &mut ps);
+    match &r.encryption {
+        Encryption::Ade(a) => ade(a, &mut ps),
+        Encryption::None { .. } => {}
     }
     (ps.declared, ps.values)
 }
@@ -80,7 +145,7 @@ pub(super) fn declare(r: &Restore) -> (Map<String, Value>, Map<String, Value>) {
 fn vm(r: &Restore, ps: &mut Params) {
     let name = r.vm_name.as_ref().map(|f| f.value.as_str());
     ps.add(
-        "virtualMachineName",
+        Param::VirtualMachineName,
         param(
             "string",
             name.and_then(s),
@@ -90,7 +155,7 @@ fn vm(r: &Restore, ps: &mut Params) {
     );
     match &r.location {
         Some(l) => ps.add(
-            "location",
+            Param::Location,
             param(
                 "string",
                 s(&l.value),
@@ -99,7 +164,7 @@ fn vm(r: &Restore, ps: &mut Params) {
             Some(&l.value),
         ),
         None => ps.add(
-            "location",
+            Param::Location,
             param(
                 "string",
                 expr("[resourceGroup().location]"),
@@ -109,7 +174,7 @@ fn vm(r: &Restore, ps: &mut Params) {
         ),
     }
     ps.add(
-        "vmSize",
+        Param::VmSize,
         param(
             "string",
             s(&r.vm_size.value),
@@ -134,9 +199,9 @@ fn imported(ps: &mut Params) {
         "StandardSSD_ZRS",
         "Premium_ZRS",
     ]);
-    ps.add("importedDiskSku", sku, None);
+    ps.add(Param::ImportedDiskSku, sku, None);
     ps.add(
-        "vhdStorageAccountResourceGroup",
+        Param::VhdStorageAccountResourceGroup,
         param(
             "string",
             expr("[resourceGroup().name]"),
@@ -149,7 +214,7 @@ fn imported(ps: &mut Params) {
 fn network(r: &Restore, ps: &mut Params) {
     let net = &r.network;
     ps.add(
-        "virtualNetwork",
+        Param::VirtualNetwork,
         param(
             "string",
             net.virtual_network.as_deref().and_then(s),
@@ -159,12 +224,12 @@ fn network(r: &Restore, ps: &mut Params) {
     );
     match &net.virtual_network_resource_group {
         Some(g) => ps.add(
-            "virtualNetworkResourceGroup",
+            Param::VirtualNetworkResourceGroup,
             param("string", s(g), "Resource group of the virtual network."),
             Some(g),
         ),
         None => ps.add(
-            "virtualNetworkResourceGroup",
+            Param::VirtualNetworkResourceGroup,
             param(
                 "string",
                 expr("[resourceGroup().name]"),
@@ -174,7 +239,7 @@ fn network(r: &Restore, ps: &mut Params) {
         ),
     }
     ps.add(
-        "subnet",
+        Param::Subnet,
         param(
             "string",
             net.subnet.as_deref().and_then(s),
@@ -183,20 +248,26 @@ fn network(r: &Restore, ps: &mut Params) {
         net.subnet.as_deref(),
     );
     ps.add(
-        "networkInterfaceName",
+        Param::NetworkInterfaceName,
         param(
             "string",
-            expr("[format('{0}-restored-nic', parameters('virtualMachineName'))]"),
+            expr(&format!(
+                "[format('{{0}}-restored-nic', {})]",
+                Param::VirtualMachineName.call()
+            )),
             "Name of the new network interface.",
         ),
         None,
     );
     if net.public_ip {
         ps.add(
-            "publicIpAddressName",
+            Param::PublicIpAddressName,
             param(
                 "string",
-                expr("[format('{0}-restored-ip', parameters('virtualMachineName'))]"),
+                expr(&format!(
+                    "[format('{{0}}-restored-ip', {})]",
+                    Param::VirtualMachineName.call()
+                )),
                 "Name of the new public IP address (Standard SKU, static).",
             ),
             None,
@@ -204,7 +275,7 @@ fn network(r: &Restore, ps: &mut Params) {
     }
     if let Some(a) = &r.availability_set_id {
         ps.add(
-            "availabilitySetId",
+            Param::AvailabilitySetId,
             param(
                 "string",
                 s(&a.value),
@@ -221,7 +292,7 @@ fn ade(a: &Ade, ps: &mut Params) {
         Some(secret) => {
             let secret = secret.value.as_str();
             ps.add(
-                "diskEncryptionKeyUrl",
+                Param::DiskEncryptionKeyUrl,
                 param(
                     "string",
                     s(secret),
@@ -234,7 +305,7 @@ fn ade(a: &Ade, ps: &mut Params) {
         None => {
             let uri = a.vault_uri.value.as_str();
             ps.add(
-                "keyVaultUrl",
+                Param::KeyVaultUrl,
                 param(
                     "string",
                     s(uri),
@@ -245,7 +316,7 @@ fn ade(a: &Ade, ps: &mut Params) {
         }
     }
     ps.add(
-        "keyVaultResourceId",
+        Param::KeyVaultResourceId,
         param(
             "string",
             s(vault),
@@ -256,7 +327,7 @@ fn ade(a: &Ade, ps: &mut Params) {
     if let Some(k) = &a.kek {
         let (url, vault) = (k.url.value.as_str(), k.vault.value.as_str());
         ps.add(
-            "keyEncryptionKeyUrl",
+            Param::KeyEncryptionKeyUrl,
             param(
                 "string",
                 s(url),
@@ -265,7 +336,7 @@ fn ade(a: &Ade, ps: &mut Params) {
             Some(url),
         );
         ps.add(
-            "kekVaultResourceId",
+            Param::KekVaultResourceId,
             param(
                 "string",
                 s(vault),
@@ -277,7 +348,7 @@ fn ade(a: &Ade, ps: &mut Params) {
     if a.flavour.value == Flavour::Aad {
         let id = a.aad_client_id.as_ref().map(|f| f.value.as_str());
         ps.add(
-            "aadClientId",
+            Param::AadClientId,
             param(
                 "string",
                 id.and_then(s),
@@ -286,7 +357,7 @@ fn ade(a: &Ade, ps: &mut Params) {
             id,
         );
         ps.add(
-            "aadClientSecret",
+            Param::AadClientSecret,
             param("securestring", None, "Client secret of that Azure AD app."),
             None,
         );
@@ -297,9 +368,9 @@ fn ade(a: &Ade, ps: &mut Params) {
         "Volumes the ADE extension re-applies encryption to.",
     );
     vt.allowed_values = Some(vec!["All", "Data", "OS"]);
-    ps.add("volumeType", vt, Some(a.volume_type.value.as_str()));
+    ps.add(Param::VolumeType, vt, Some(a.volume_type.value.as_str()));
     ps.add(
-        "forceUpdateTag",
+        Param::ForceUpdateTag,
         param(
             "string",
             expr("[newGuid()]"),

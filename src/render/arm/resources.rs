@@ -5,6 +5,7 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::parameters::Param;
 use super::{lit, ArmLiteral};
 use crate::model::{ade_extension, Disk, DiskSource, Encryption, Flavour, Restore};
 
@@ -59,17 +60,21 @@ pub(super) struct AdeParts {
 }
 
 pub(super) fn ade(r: &Restore) -> AdeParts {
-    let Encryption::Ade(a) = &r.encryption else {
-        return AdeParts::default();
+    let a = match &r.encryption {
+        Encryption::Ade(a) => a,
+        Encryption::None { .. } => return AdeParts::default(),
     };
     let mut variables = Map::new();
     // The vault URI, derived from the secret URL at deployment so the two cannot disagree; a
     // parameter of its own when no secret URL is needed.
     let uri = match a.secret_url {
-        Some(_) => "[format('https://{0}/', split(parameters('diskEncryptionKeyUrl'), '/')[2])]",
-        None => "[parameters('keyVaultUrl')]",
+        Some(_) => format!(
+            "[format('https://{{0}}/', split({}, '/')[2])]",
+            Param::DiskEncryptionKeyUrl.call()
+        ),
+        None => Param::KeyVaultUrl.expr(),
     };
-    variables.insert("keyVaultUrl".into(), Value::String(uri.into()));
+    variables.insert("keyVaultUrl".into(), Value::String(uri));
 
     let aad = a.flavour.value == Flavour::Aad;
     let ext = ade_extension(r.os.value, a.flavour.value);
@@ -79,35 +84,36 @@ pub(super) fn ade(r: &Restore) -> AdeParts {
     };
     set("EncryptionOperation", "EnableEncryption");
     set("KeyVaultURL", "[variables('keyVaultUrl')]");
-    set("KeyVaultResourceId", "[parameters('keyVaultResourceId')]");
+    set("KeyVaultResourceId", &Param::KeyVaultResourceId.expr());
     if let Some(k) = &a.kek {
-        set("KeyEncryptionKeyURL", "[parameters('keyEncryptionKeyUrl')]");
-        set("KekVaultResourceId", "[parameters('kekVaultResourceId')]");
+        set("KeyEncryptionKeyURL", &Param::KeyEncryptionKeyUrl.expr());
+        set("KekVaultResourceId", &Param::KekVaultResourceId.expr());
         set("KeyEncryptionAlgorithm", k.algorithm.value.as_str());
     }
-    set("VolumeType", "[parameters('volumeType')]");
+    set("VolumeType", &Param::VolumeType.expr());
     let mut encryption_settings = None;
     if aad {
-        set("AADClientID", "[parameters('aadClientId')]");
+        set("AADClientID", &Param::AadClientId.expr());
         let mut es = serde_json::json!({
             "enabled": true,
             "diskEncryptionKey": {
-                "secretUrl": "[parameters('diskEncryptionKeyUrl')]",
-                "sourceVault": { "id": "[parameters('keyVaultResourceId')]" }
+                "secretUrl": &Param::DiskEncryptionKeyUrl.expr(),
+                "sourceVault": { "id": &Param::KeyVaultResourceId.expr() }
             }
         });
         if a.kek.is_some() {
             es["keyEncryptionKey"] = serde_json::json!({
-                "keyUrl": "[parameters('keyEncryptionKeyUrl')]",
-                "sourceVault": { "id": "[parameters('kekVaultResourceId')]" }
+                "keyUrl": &Param::KeyEncryptionKeyUrl.expr(),
+                "sourceVault": { "id": &Param::KekVaultResourceId.expr() }
             });
         }
         encryption_settings = Some(es);
     }
     let extension = ExtensionJson {
         resource_name: format!(
-            "[format('{{0}}/{}', parameters('virtualMachineName'))]",
-            ext.kind
+            "[format('{{0}}/{}', {})]",
+            ext.kind,
+            Param::VirtualMachineName.call()
         ),
         kind: ext.kind,
         version: ext.version,

@@ -3,7 +3,8 @@
 
 use crate::input::Inputs;
 
-use super::types::{DiskKind, DiskSource, Encryption, Flavour, Restore};
+use crate::model::disk::{DiskKind, DiskSource};
+use crate::model::restore::Restore;
 
 pub(super) fn warnings(r: &Restore, inputs: &Inputs) -> Vec<String> {
     let mut out = Vec::new();
@@ -40,15 +41,13 @@ pub(super) fn warnings(r: &Restore, inputs: &Inputs) -> Vec<String> {
         }
     }
     // Azure Backup does not restore single-pass ADE settings onto disks of a VM with more than
-    // 16 disks or a disk over 4 TB; without them the OS disk does not unlock.
-    let single_pass =
-        matches!(&r.encryption, Encryption::Ade(a) if a.flavour.value == Flavour::NoAad);
-    let disks: Vec<_> = std::iter::once(r.disks.os())
-        .chain(r.disks.data().iter().map(|d| &d.disk))
-        .collect();
-    let big = disks.iter().any(|d| d.size_gb.is_some_and(|s| s > 4096));
-    if single_pass && r.disks.kind() == DiskKind::Managed && (disks.len() > 16 || big) {
-        out.push("warning: Azure Backup does not restore the ADE settings onto the disks of a VM with more than 16 disks or a disk over 4 TB: stamp the OS disk's encryption settings (New-AzDiskUpdateConfig, EncryptionSettingsVersion 1.1, Update-AzDisk) before deploying".to_owned());
+    // 16 disks or a disk over 4,097 GB (`disk::at_risk`, the one home of that rule); without them
+    // the OS disk does not unlock.
+    if r.encryption.is_single_pass()
+        && r.disks.kind() == DiskKind::Managed
+        && !r.prepare.at_risk.is_empty()
+    {
+        out.push("warning: Azure Backup does not restore the ADE settings onto the disks of a VM with more than 16 disks or a disk over 4,097 GB: stamp the OS disk's encryption settings (New-AzDiskUpdateConfig, EncryptionSettingsVersion 1.1, Update-AzDisk) before deploying".to_owned());
     }
     // Azure requires the availability set in the VM's resource group.
     if let Some(a) = &r.availability_set_id {
@@ -57,11 +56,7 @@ pub(super) fn warnings(r: &Restore, inputs: &Inputs) -> Vec<String> {
             .split('/')
             .skip_while(|s| !s.eq_ignore_ascii_case("resourceGroups"))
             .nth(1);
-        let home = r.disks.os().source.clone();
-        let vm_group = match &home {
-            DiskSource::Managed { id, .. } => Some(id.resource_group()),
-            DiskSource::Vhd { .. } => target,
-        };
+        let vm_group = r.home_resource_group().or(target);
         if let (Some(g), Some(v)) = (group, vm_group) {
             if !g.eq_ignore_ascii_case(v) {
                 out.push(format!(
@@ -75,8 +70,8 @@ pub(super) fn warnings(r: &Restore, inputs: &Inputs) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_inputs::{config, extension, inputs, CONFIG_PLAIN, KV};
-    use super::super::{build, Overrides};
+    use crate::model::test_inputs::{config, extension, inputs, CONFIG_PLAIN, KV};
+    use crate::model::{build, Overrides};
 
     #[test]
     fn disks_outside_the_target_group_and_a_moved_region_are_warned_about() {
@@ -106,7 +101,7 @@ mod tests {
     }
 
     #[test]
-    fn a_single_pass_vm_with_a_disk_over_4_tb_is_warned_about() {
+    fn a_single_pass_vm_with_a_disk_over_4097_gb_is_warned_about() {
         let ext = extension(
             "AzureDiskEncryption",
             "2.2",
@@ -119,12 +114,25 @@ mod tests {
         assert!(r.warnings.is_empty(), "{:?}", r.warnings);
         let big = small.replace(
             r#""osType": "Windows","#,
-            r#""osType": "Windows", "diskSizeGB": 4097,"#,
+            r#""osType": "Windows", "diskSizeGB": 4098,"#,
         );
         let r = build(&inputs(&big, None, None, Overrides::default())).expect("valid");
         assert!(r
             .warnings
             .iter()
-            .any(|w| w.contains("more than 16 disks or a disk over 4 TB")));
+            .any(|w| w.contains("more than 16 disks or a disk over 4,097 GB")));
+        assert_eq!(
+            r.prepare.at_risk.len(),
+            1,
+            "the warning and the at-risk row agree"
+        );
+        // Azure: "more than 4097 GB"; a disk of exactly 4,097 GB keeps its settings.
+        let edge = small.replace(
+            r#""osType": "Windows","#,
+            r#""osType": "Windows", "diskSizeGB": 4097,"#,
+        );
+        let r = build(&inputs(&edge, None, None, Overrides::default())).expect("valid");
+        assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+        assert!(r.prepare.at_risk.is_empty());
     }
 }

@@ -4,12 +4,15 @@
 
 use crate::error::Code;
 
-use super::evidence::{enc_path, Evidence};
-use super::provenance::{By, Fact};
-use super::references::{non_empty, Candidate, KEK_URL, KEK_VAULT, KEY_VAULT, SECRET_URL};
-use super::refs::{VaultId, VaultObject, VaultObjectUrl};
-use super::types::{Ade, Flavour, Kek, Overrides};
-use super::validate::Problems;
+use super::super::context::enc_path;
+use super::super::context::Problems;
+use super::ade_settings;
+use super::evidence::Evidence;
+use super::precedence::{non_empty, Candidate, KEK_URL, KEK_VAULT, KEY_VAULT, SECRET_URL};
+use crate::model::encryption::{Ade, Flavour, Kek};
+use crate::model::ids::{VaultId, VaultObject, VaultObjectUrl};
+use crate::model::provenance::{By, Fact};
+use crate::overrides::Overrides;
 
 /// Every reference of an encrypted VM of `flavour`, checked; `None` when a problem was reported.
 pub(super) fn resolve(
@@ -34,7 +37,7 @@ pub(super) fn resolve(
         ),
         None => (None, None),
     };
-    let extension_uri = super::settings::extension_vault_uri(ev);
+    let extension_uri = ade_settings::extension_vault_uri(ev);
     if secret.is_none() && (needs_secret || extension_uri.is_none()) {
         p.add(Code::IncompleteKeyReference, "the VM is encrypted but no input names its BEK secret URL", enc_src, enc_at.clone(), "pass `--secret-url https://<vault>.vault.azure.net/secrets/<name>/<version>`, or `--encryption-info` with the job's encryption-info blob");
     }
@@ -48,7 +51,7 @@ pub(super) fn resolve(
         mismatch(&s.value, &v.value, KEY_VAULT.flag, p);
     }
 
-    let volume_type = super::settings::volume_type(ov, ev, flavour.value, p);
+    let volume_type = ade_settings::volume_type(ov, ev, flavour.value, p);
     // Only the extension's public settings name the Azure AD app; no flag does, because the
     // template and script take it as a parameter.
     let aad_client_id = match flavour.value {
@@ -71,7 +74,7 @@ pub(super) fn resolve(
             s.value.vault_uri(),
             By::Default("the BEK secret URL's host"),
         ),
-        (None, Some(u)) => super::settings::checked_vault_uri(u, &key_vault.value, p)?,
+        (None, Some(u)) => ade_settings::checked_vault_uri(u, &key_vault.value, p)?,
         (None, None) => return None,
     };
     Some(Ade {
@@ -129,7 +132,7 @@ fn kek(
     Some(Kek {
         url: url?,
         vault: vault?,
-        algorithm: super::settings::kek_algorithm(ev, p),
+        algorithm: ade_settings::kek_algorithm(ev, p),
     })
 }
 
@@ -207,12 +210,12 @@ fn mismatch(u: &VaultObjectUrl, v: &VaultId, flag: &str, p: &mut Problems) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_inputs::{
-        config, extension, info, inputs, settings, CONFIG_PLAIN, KEK, KV, KV2, SECRET, SECRET2,
-    };
-    use super::super::{build, AdeChoice, Encryption, VolumeType};
     use super::*;
     use crate::input::Inputs;
+    use crate::model::test_inputs::{
+        config, extension, info, inputs, settings, CONFIG_PLAIN, KEK, KV, KV2, SECRET, SECRET2,
+    };
+    use crate::model::{build, AdeChoice, Encryption, VolumeType};
 
     const OTHER_SUB_KV: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-keys/providers/Microsoft.KeyVault/vaults/kv1";
 

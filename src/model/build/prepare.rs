@@ -6,89 +6,15 @@
 //! ADE needs the vault in the VM's subscription anyway, so a target vault elsewhere is refused
 //! here rather than by a half-run script.
 
-use serde::Serialize;
-
 use crate::error::Code;
 use crate::input::Inputs;
 
-use super::refs::VaultId;
-use super::types::{Disks, Encryption};
-use super::validate::Problems;
-
-/// Azure Backup does not restore a disk's ADE settings when the VM has more disks than this.
-pub const MAX_DISKS_WITH_ADE_SETTINGS: usize = 16;
-/// ... or when one of its disks is larger than this (GB).
-pub const MAX_DISK_GB_WITH_ADE_SETTINGS: u32 = 4097;
-
-/// The steps before the deployment, as far as the inputs and flags decide them.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
-pub struct Prepare {
-    /// `--restore-keys`: where the missing key and secret are restored to.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub restore_keys: Option<KeyRestore>,
-    /// Why Azure Backup may have restored the disks without their ADE settings.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub at_risk: Vec<AtRisk>,
-}
-
-impl Prepare {
-    /// Nothing beyond the defaults: `inspect --json` then leaves the member out.
-    pub fn is_empty(&self) -> bool {
-        self.restore_keys.is_none() && self.at_risk.is_empty()
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct KeyRestore {
-    pub target: VaultId,
-    /// The blob URL (without its SAS) the script reads the encryption-info blob from at run
-    /// time. `None` when restore-deploy read a local file, or nothing: a local path means nothing
-    /// where the script runs, so the script asks for the blob.
-    pub encryption_info: Option<String>,
-    /// The source VM's name: Azure Disk Encryption tags a BEK secret with the machine it unlocks.
-    pub machine_name: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "reason", rename_all = "snake_case")]
-pub enum AtRisk {
-    ManyDisks { disks: usize },
-    LargeDisk { disk: String, size_gb: u32 },
-}
-
-impl std::fmt::Display for AtRisk {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            AtRisk::ManyDisks { disks } => {
-                write!(f, "{disks} disks (more than {MAX_DISKS_WITH_ADE_SETTINGS})")
-            }
-            AtRisk::LargeDisk { disk, size_gb } => write!(
-                f,
-                "disk `{disk}` is {size_gb} GB (over {MAX_DISK_GB_WITH_ADE_SETTINGS} GB)"
-            ),
-        }
-    }
-}
-
-/// The disks Azure Backup may have restored without their ADE settings.
-pub fn at_risk(disks: &Disks) -> Vec<AtRisk> {
-    let all: Vec<&super::types::Disk> = std::iter::once(disks.os())
-        .chain(disks.data().iter().map(|d| &d.disk))
-        .collect();
-    let mut out = Vec::new();
-    if all.len() > MAX_DISKS_WITH_ADE_SETTINGS {
-        out.push(AtRisk::ManyDisks { disks: all.len() });
-    }
-    for d in all {
-        if let Some(size_gb) = d.size_gb.filter(|s| *s > MAX_DISK_GB_WITH_ADE_SETTINGS) {
-            out.push(AtRisk::LargeDisk {
-                disk: d.name.clone(),
-                size_gb,
-            });
-        }
-    }
-    out
-}
+use super::context::Problems;
+use crate::model::disk::at_risk;
+use crate::model::disk::Disks;
+use crate::model::encryption::Encryption;
+use crate::model::ids::VaultId;
+use crate::model::restore::{KeyRestore, Prepare};
 
 /// A blob URL loses its query (the SAS) before it is written into a script: the script reads the
 /// blob with the operator's own Az session, and a SAS in a file outlives its purpose.
@@ -110,10 +36,10 @@ pub(super) fn prepare(
     subscription: Option<&str>,
     p: &mut Problems,
 ) -> Prepare {
-    let encrypted = matches!(encryption, Some(Encryption::Ade(_)));
-    let at_risk = match (encrypted, disks) {
-        (true, Some(d)) => at_risk(d),
-        _ => Vec::new(),
+    // Azure Backup leaves out the ADE settings it would restore; a VM without them loses nothing.
+    let at_risk = match (encryption, disks) {
+        (Some(Encryption::Ade(_)), Some(d)) => at_risk(d),
+        (Some(Encryption::None { .. }) | None, _) | (Some(Encryption::Ade(_)), None) => Vec::new(),
     };
     let ov = &inputs.overrides;
     let restore_keys = match (ov.restore_keys, ov.target_key_vault.as_deref()) {
@@ -153,7 +79,13 @@ fn target(
     subscription: Option<&str>,
     p: &mut Problems,
 ) -> Option<VaultId> {
-    if matches!(encryption, Some(Encryption::None { .. })) {
+    let encrypted = match encryption {
+        Some(Encryption::Ade(_)) => true,
+        Some(Encryption::None { .. }) => false,
+        // The encryption was refused (reported already): the target is still checked.
+        None => true,
+    };
+    if !encrypted {
         p.add(
             Code::Usage,
             "`--restore-keys` restores the keys of an encrypted VM, and this VM is not encrypted",
@@ -197,9 +129,9 @@ fn target(
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_inputs::{config, inputs, settings, CONFIG_PLAIN, KV, SECRET};
-    use super::super::{build, Overrides};
     use super::*;
+    use crate::model::test_inputs::{config, inputs, settings, CONFIG_PLAIN, KV, SECRET};
+    use crate::model::{build, Overrides};
 
     const OTHER_SUB_KV: &str = "/subscriptions/99999999-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kvx";
 
@@ -255,52 +187,5 @@ mod tests {
             "a local path is not carried"
         );
         assert_eq!(blob_url("C:\\restore\\encinfo.json"), None);
-    }
-
-    #[test]
-    fn many_or_large_disks_are_at_risk() {
-        use super::super::types::{DataDisk, Disk, DiskSource};
-        let disk = |name: &str, size| Disk {
-            name: name.into(),
-            source: DiskSource::Managed {
-                id: super::super::disk_refs::DiskId::parse(&format!(
-                    "/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/disks/{name}"
-                ))
-                .expect("id"),
-                storage_account_type: None,
-            },
-            caching: None,
-            size_gb: Some(size),
-        };
-        let data = |n: u8, size| {
-            (0..n)
-                .map(|lun| DataDisk {
-                    lun,
-                    disk: disk(&format!("d{lun}"), size),
-                })
-                .collect::<Vec<_>>()
-        };
-        let fifteen = Disks::new(disk("os", 127), data(15, 4097)).expect("disks");
-        assert!(
-            at_risk(&fifteen).is_empty(),
-            "16 disks of 4,097 GB are fine"
-        );
-        let seventeen = Disks::new(disk("os", 127), data(16, 100)).expect("disks");
-        assert_eq!(at_risk(&seventeen), vec![AtRisk::ManyDisks { disks: 17 }]);
-        let large = Disks::new(
-            disk("os", 127),
-            vec![DataDisk {
-                lun: 0,
-                disk: disk("big", 4098),
-            }],
-        )
-        .expect("disks");
-        assert_eq!(
-            at_risk(&large),
-            vec![AtRisk::LargeDisk {
-                disk: "big".into(),
-                size_gb: 4098
-            }]
-        );
     }
 }

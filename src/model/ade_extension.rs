@@ -4,7 +4,8 @@
 //! once encrypted with Azure AD must go on using it (Azure's ADE guides), so the restored VM must
 //! get the flavour its source had, and the two directions must not drift apart.
 
-use super::types::{Flavour, OsType};
+use super::disk::OsType;
+use super::encryption::Flavour;
 
 /// The ADE extension resource for one OS and flavour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

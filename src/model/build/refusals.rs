@@ -7,8 +7,7 @@ use crate::error::Code;
 use crate::input::job::RawJob;
 use crate::input::Input;
 
-use super::disks::{data_disk_path, OS_DISK};
-use super::validate::{Config, Problems};
+use super::context::{data_disk_path, Config, Problems, OS_DISK};
 
 const CVM_HELP: &str = "Confidential VM restores use a disk encryption set, not ADE; follow Azure's Confidential VM restore guide";
 
@@ -77,9 +76,9 @@ pub(super) fn unsupported_security(cfg: Config, job: Option<&Input<RawJob>>, p: 
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_inputs::inputs;
-    use super::super::Overrides;
     use super::*;
+    use crate::model::test_inputs::inputs;
+    use crate::model::Overrides;
 
     fn refused(cfg: &str, job: Option<&str>) -> Vec<(Code, String)> {
         let i = inputs(cfg, None, job, Overrides::default());

@@ -4,7 +4,7 @@
 
 use serde::{Serialize, Serializer};
 
-use super::refs::ArmId;
+use super::ids::ArmId;
 
 /// A managed disk's ARM resource id:
 /// `/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Compute/disks/<name>`.

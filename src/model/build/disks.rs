@@ -4,16 +4,10 @@
 use crate::error::Code;
 use crate::input::config::RawDisk;
 
-use super::disk_refs::{DiskId, VhdUri};
-use super::provenance::Fact;
-use super::types::{DataDisk, Disk, DiskSource, Disks, OsType};
-use super::validate::{Config, Problems};
-
-pub(super) const OS_DISK: &str = "$.properties.storageProfile.osDisk";
-
-pub(super) fn data_disk_path(i: usize) -> String {
-    format!("$.properties.storageProfile.dataDisks[{i}]")
-}
+use super::context::{data_disk_path, Config, Problems, OS_DISK};
+use crate::model::disk::{DataDisk, Disk, DiskSource, Disks, OsType};
+use crate::model::disk_ids::{DiskId, VhdUri};
+use crate::model::provenance::Fact;
 
 /// The OS type and every disk, each problem reported with its path.
 pub(super) fn disks(cfg: Config, p: &mut Problems) -> (Option<Fact<OsType>>, Option<Disks>) {
@@ -213,9 +207,9 @@ fn default_disk_name(s: &DiskSource) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_inputs::inputs;
-    use super::super::{DiskKind, Overrides};
     use super::*;
+    use crate::model::test_inputs::inputs;
+    use crate::model::{DiskKind, Overrides};
 
     const MANAGED: &str = "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Compute/disks";
     const BLOBS: &str = "https://acct.blob.core.windows.net/vhds";

@@ -2,25 +2,8 @@
 //! image was bought under, and the Trusted Launch security profile. Azure refuses a VM without
 //! the plan of a plan image's disk, and a VM whose security type differs from its OS disk's.
 
-use serde::Serialize;
-
-use super::validate::Config;
-
-/// A Marketplace purchase plan, carried as the source had it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Plan {
-    pub name: String,
-    pub publisher: Option<String>,
-    pub product: Option<String>,
-    pub promotion_code: Option<String>,
-}
-
-/// A Trusted Launch source: Gen2, UEFI; each setting only where the source states it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct TrustedLaunch {
-    pub secure_boot: Option<bool>,
-    pub vtpm: Option<bool>,
-}
+use super::context::Config;
+use crate::model::restore::{Plan, TrustedLaunch};
 
 pub(super) fn plan(cfg: Config) -> Option<Plan> {
     let p = cfg.vm.plan.as_ref()?;
@@ -52,8 +35,8 @@ pub(super) fn trusted_launch(cfg: Config) -> Option<TrustedLaunch> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_inputs::inputs;
-    use super::super::{build, Overrides};
+    use crate::model::test_inputs::inputs;
+    use crate::model::{build, Overrides};
 
     const TL: &str = r#"{"name": "vm1", "plan": {"name": "9-lvm-gen2", "publisher": "redhat", "product": "rhel-byos", "promotionCode": ""},
       "properties.hardwareProfile": {"vmSize": "Standard_D2s_v3"},

@@ -3,59 +3,23 @@
 
 use crate::error::{Code, Error, Errors};
 use crate::input::config::RawVm;
-use crate::input::Inputs;
+use crate::input::{Inputs, RecoveryPointTime};
 
+use super::disk::{DiskKind, DiskSource, Disks};
+use super::ids::ArmId;
 use super::provenance::{By, Fact};
-use super::refs::ArmId;
-use super::types::{DiskKind, DiskSource, Disks, Network, RecoveryPoint, Restore};
-use super::{classify, disks, profile, time, unsupported};
+use super::restore::{Network, RecoveryPoint, Restore};
+use super::time;
 
-/// Collects problems with their source, so all are reported together.
-pub(super) struct Problems {
-    pub list: Vec<Error>,
-}
+mod context;
+pub(super) mod disks;
+pub(super) mod encryption;
+pub(super) mod plan_and_security;
+pub(super) mod prepare;
+pub(super) mod refusals;
+pub(super) mod warnings;
 
-impl Problems {
-    pub fn new() -> Self {
-        Problems { list: Vec::new() }
-    }
-    pub fn add(
-        &mut self,
-        code: Code,
-        message: impl Into<String>,
-        source: Option<&str>,
-        at: Option<String>,
-        help: impl Into<String>,
-    ) {
-        let mut e = Error::new(code, message)
-            .doing("validating the restore")
-            .help(help);
-        if let Some(s) = source {
-            e = e.source(s);
-        }
-        if let Some(a) = at {
-            e = e.at(a);
-        }
-        self.list.push(e);
-    }
-}
-
-/// The config blob as validation reads it: the VM and where it came from. Without a config the
-/// VM is empty, so every field reads as missing and is reported as such.
-#[derive(Clone, Copy)]
-pub(super) struct Config<'a> {
-    pub vm: &'a RawVm,
-    pub origin: Option<&'a str>,
-}
-
-impl Config<'_> {
-    pub fn by(&self, path: impl Into<String>) -> By {
-        By::Config {
-            origin: self.origin.unwrap_or("-").to_owned(),
-            path: path.into(),
-        }
-    }
-}
+use context::{Config, Problems};
 
 pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
     let mut p = Problems::new();
@@ -72,7 +36,7 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
     };
     let props = cfg.vm.properties.as_ref();
 
-    unsupported::unsupported_security(cfg, inputs.job.as_ref(), &mut p);
+    refusals::unsupported_security(cfg, inputs.job.as_ref(), &mut p);
     let identity = identity(inputs, cfg, &mut p);
     let tags = tags(cfg, &mut p);
     let (os, disks) = disks::disks(cfg, &mut p);
@@ -80,9 +44,9 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
     let managed = disks
         .as_ref()
         .is_some_and(|d| d.kind() == DiskKind::Managed);
-    let encryption = classify::classify(inputs, subscription.as_deref(), managed, &mut p);
+    let encryption = encryption::classify(inputs, subscription.as_deref(), managed, &mut p);
     let recovery_point = recovery_point(inputs, &mut p);
-    let prepare = super::restore_keys::prepare(
+    let prepare = prepare::prepare(
         inputs,
         encryption.as_ref(),
         disks.as_ref(),
@@ -122,8 +86,8 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
                 zones: cfg.vm.zones.clone().unwrap_or_default(),
                 tags,
                 availability_set_id,
-                plan: profile::plan(cfg),
-                trusted_launch: profile::trusted_launch(cfg),
+                plan: plan_and_security::plan(cfg),
+                trusted_launch: plan_and_security::trusted_launch(cfg),
                 subscription,
                 disks,
                 encryption,
@@ -144,7 +108,7 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
 }
 
 fn with_warnings(inputs: &Inputs, mut r: Restore) -> Restore {
-    r.warnings = super::warnings::warnings(&r, inputs);
+    r.warnings = warnings::warnings(&r, inputs);
     r
 }
 
@@ -268,18 +232,16 @@ fn subscription(vm: &RawVm, disks: Option<&Disks>) -> Option<String> {
 
 /// The recovery point time: `--recovery-point-time`, else the job's.
 fn recovery_point(inputs: &Inputs, p: &mut Problems) -> Option<Fact<RecoveryPoint>> {
-    let (raw, by) = match (&inputs.overrides.recovery_point_time, &inputs.job) {
-        (Some(t), _) => (t.clone(), By::Flag("--recovery-point-time")),
-        (None, Some(j)) => {
-            let t = j.raw.recovery_point_time.clone()?;
-            let path = format!("{}[\"Recovery point time \"]", j.raw.bag_path);
+    let (raw, by) = match inputs.recovery_point_time()? {
+        RecoveryPointTime::Flag(t) => (t.to_owned(), By::Flag("--recovery-point-time")),
+        RecoveryPointTime::Job { raw, job } => {
+            let path = format!("{}[\"Recovery point time \"]", job.raw.bag_path);
             let by = By::Job {
-                origin: j.origin.clone(),
+                origin: job.origin.clone(),
                 path,
             };
-            (t, by)
+            (raw.to_owned(), by)
         }
-        (None, None) => return None,
     };
     match time::parse(&raw) {
         Ok(at) => Some(Fact::new(RecoveryPoint { at, raw }, by)),
@@ -298,9 +260,9 @@ fn recovery_point(inputs: &Inputs, p: &mut Problems) -> Option<Fact<RecoveryPoin
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_inputs::{inputs, CONFIG_PLAIN};
-    use super::super::Overrides;
     use super::*;
+    use crate::model::test_inputs::{inputs, CONFIG_PLAIN};
+    use crate::model::Overrides;
 
     #[test]
     fn flags_win_over_the_config() {

@@ -5,9 +5,10 @@
 use crate::input::config::{RawAdeSettings, RawEncryptionSettings};
 use crate::input::encinfo::RawKeyAndSecretDetails;
 
-use super::evidence::{enc_path, Evidence};
-use super::provenance::By;
-use super::types::Overrides;
+use super::super::context::enc_path;
+use super::evidence::Evidence;
+use crate::model::provenance::By;
+use crate::overrides::Overrides;
 
 /// A source of evidence, strongest first in [`PRECEDENCE`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,10 +161,10 @@ impl Row {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_inputs::{config, extension, info, inputs, settings, KEK, KV, SECRET};
-    use super::super::validate::Problems;
+    use super::super::super::context::Problems;
     use super::*;
     use crate::input::Inputs;
+    use crate::model::test_inputs::{config, extension, info, inputs, settings, KEK, KV, SECRET};
 
     /// Every source names every reference it can, with values telling the sources apart.
     fn everything(flags: bool, with_settings: bool, with_extension: bool) -> Inputs {

@@ -7,11 +7,18 @@
 use crate::error::Code;
 use crate::input::Inputs;
 
-use super::evidence::{enc_path, Evidence};
-use super::keys;
-use super::provenance::{By, Fact};
-use super::types::{AdeChoice, Encryption, Flavour};
-use super::validate::Problems;
+use super::context::enc_path;
+use super::context::Problems;
+use crate::model::encryption::{Encryption, Flavour};
+use crate::model::provenance::{By, Fact};
+use crate::model::time;
+use crate::overrides::AdeChoice;
+use evidence::Evidence;
+
+mod ade_settings;
+mod evidence;
+mod key_refs;
+mod precedence;
 
 /// The flavour decision.
 #[derive(Debug, PartialEq, Eq)]
@@ -25,14 +32,10 @@ enum Decision {
 /// Whether the recovery point (the flag's, else the job's, when it parses) predates single-pass
 /// ADE, so that an encryption-info blob alone cannot say the flavour.
 fn before_single_pass(inputs: &Inputs) -> bool {
-    let raw = inputs.overrides.recovery_point_time.clone().or_else(|| {
-        inputs
-            .job
-            .as_ref()
-            .and_then(|j| j.raw.recovery_point_time.clone())
-    });
-    raw.and_then(|r| super::time::parse(&r).ok())
-        .is_some_and(|at| at < super::time::single_pass_from())
+    inputs
+        .recovery_point_time()
+        .and_then(|t| time::parse(t.raw()).ok())
+        .is_some_and(|at| at < time::single_pass_from())
 }
 
 fn decide(
@@ -108,7 +111,7 @@ pub(super) fn classify(
         Decision::NotEncrypted(by) => Some(Encryption::None { by }),
         Decision::Conflict => None,
         Decision::Encrypted(flavour) => {
-            keys::resolve(&inputs.overrides, &ev, flavour, (subscription, managed), p)
+            key_refs::resolve(&inputs.overrides, &ev, flavour, (subscription, managed), p)
                 .map(|ade| Encryption::Ade(Box::new(ade)))
         }
     }
@@ -116,9 +119,9 @@ pub(super) fn classify(
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_inputs::{config, extension, info, inputs, settings, KV, SECRET};
-    use super::super::Overrides;
     use super::*;
+    use crate::model::test_inputs::{config, extension, info, inputs, settings, KV, SECRET};
+    use crate::model::Overrides;
 
     const WIN: &str = "AzureDiskEncryption";
     const LINUX: &str = "AzureDiskEncryptionForLinux";

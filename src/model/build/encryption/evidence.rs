@@ -8,15 +8,10 @@ use crate::input::config::{RawAdeSettings, RawEncryptionSettings};
 use crate::input::encinfo::RawKeyAndSecretDetails;
 use crate::input::Inputs;
 
-use super::disks::OS_DISK;
-use super::extension::AdeExtension;
-use super::provenance::By;
-use super::types::Flavour;
-use super::validate::Problems;
-
-pub(super) fn enc_path() -> String {
-    format!("{OS_DISK}.encryptionSettings")
-}
+use super::super::context::{enc_path, Problems};
+use crate::model::ade_extension::AdeExtension;
+use crate::model::encryption::Flavour;
+use crate::model::provenance::By;
 
 /// An ADE extension found in the config's `resources[]`.
 pub(super) struct Extension<'a> {
@@ -125,9 +120,9 @@ impl<'a> Evidence<'a> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_inputs::{config, extension, inputs};
-    use super::super::{AdeChoice, Overrides};
     use super::*;
+    use crate::model::test_inputs::{config, extension, inputs};
+    use crate::model::{AdeChoice, Overrides};
 
     const LINUX: &str = "AzureDiskEncryptionForLinux";
 

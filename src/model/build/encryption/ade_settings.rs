@@ -6,11 +6,12 @@
 
 use crate::error::Code;
 
+use super::super::context::Problems;
 use super::evidence::Evidence;
-use super::provenance::{By, Fact};
-use super::refs::VaultId;
-use super::types::{Flavour, KekAlgorithm, Overrides, VolumeType};
-use super::validate::Problems;
+use crate::model::encryption::{Flavour, KekAlgorithm, VolumeType};
+use crate::model::ids::VaultId;
+use crate::model::provenance::{By, Fact};
+use crate::overrides::Overrides;
 
 /// `--volume-type`, else the source extension's, else the restore guide's default per flavour.
 pub(super) fn volume_type(
@@ -136,9 +137,9 @@ fn from_extension<'a>(
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_inputs::{config, extension, info, inputs, KEK, KV, SECRET};
-    use super::super::{build, Encryption, Overrides};
     use super::*;
+    use crate::model::test_inputs::{config, extension, info, inputs, KEK, KV, SECRET};
+    use crate::model::{build, Encryption, Overrides};
 
     fn ade(settings: &str) -> crate::model::Ade {
         let ext = extension("AzureDiskEncryptionForLinux", "1.1", settings);
