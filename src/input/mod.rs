@@ -12,6 +12,7 @@ pub mod encinfo;
 pub mod job;
 pub mod read;
 mod strict;
+pub mod template;
 
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -35,6 +36,10 @@ pub struct Inputs {
     pub config: Option<Input<config::RawVm>>,
     pub job: Option<Input<job::RawJob>>,
     pub encryption_info: Option<Input<encinfo::RawEncryptionInfo>>,
+    /// Azure Backup's own template of the restore (`--template`, or the job's `Template Blob Uri`).
+    pub template: Option<Input<template::RawTemplate>>,
+    /// The job names a template that was not found (its origin): said, and the run goes on.
+    pub template_missing: Option<String>,
     pub overrides: Overrides,
 }
 

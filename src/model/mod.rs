@@ -11,13 +11,17 @@
 //! - `settings`: the source extension's `VolumeType` and `KeyEncryptionAlgorithm`, carried;
 //! - `extension`: the ADE extension table (publisher, type, version by OS and flavour);
 //! - `refs`, `disk_refs`: the validated domain strings (Key Vault references, disk references);
+//! - `disk_identity`: which restored managed disk is attached (an id, or a name in a group);
+//! - `backup_template`: what Azure Backup's own template adds (disk ids, network defaults, NSG);
 //! - `time`: recovery point times and the 2017-04-26 template rule;
 //! - `restore_keys`: the steps before the deployment (`--restore-keys` target, disks at risk).
 //! - `warnings`: what the inputs cannot prove and the operator checks before deploying.
 
 mod classify;
+pub mod disk_identity;
 pub mod disk_refs;
 mod disks;
+mod backup_template;
 mod evidence;
 pub mod extension;
 mod keys;
@@ -35,6 +39,7 @@ mod unsupported;
 mod validate;
 mod warnings;
 
+pub use disk_identity::{DiskName, ManagedDisk};
 pub use extension::{ade_extension, AdeExtension};
 pub use profile::{Plan, TrustedLaunch};
 pub use provenance::{By, Fact};

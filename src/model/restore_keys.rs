@@ -266,7 +266,8 @@ mod tests {
                 id: super::super::disk_refs::DiskId::parse(&format!(
                     "/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/disks/{name}"
                 ))
-                .expect("id"),
+                .expect("id")
+                .into(),
                 storage_account_type: None,
             },
             caching: None,

@@ -5,7 +5,8 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::disk_refs::{DiskId, VhdUri};
+use super::disk_identity::ManagedDisk;
+use super::disk_refs::VhdUri;
 use super::provenance::{By, Fact};
 use super::refs::{VaultId, VaultObjectUrl};
 use super::time::TemplateSupport;
@@ -35,7 +36,8 @@ pub enum DiskKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum DiskSource {
     Managed {
-        id: DiskId,
+        /// The restored disk: a whole id, or a name in the restored disks' group.
+        id: ManagedDisk,
         storage_account_type: Option<String>,
     },
     Vhd {
@@ -44,11 +46,11 @@ pub enum DiskSource {
 }
 
 impl DiskSource {
-    /// The managed disk id or the VHD URL.
-    pub fn as_str(&self) -> &str {
+    /// The managed disk id (or the name and group it derives from) or the VHD URL.
+    pub fn describe(&self) -> String {
         match self {
-            DiskSource::Managed { id, .. } => id.as_str(),
-            DiskSource::Vhd { uri } => uri.as_str(),
+            DiskSource::Managed { id, .. } => id.describe(),
+            DiskSource::Vhd { uri } => uri.as_str().to_owned(),
         }
     }
     pub fn kind(&self) -> DiskKind {
@@ -145,6 +147,8 @@ pub struct Overrides {
     pub restore_keys: bool,
     /// `--target-key-vault`: the vault they are restored into.
     pub target_key_vault: Option<String>,
+    /// `--disk-resource-group`: where the restored managed disks are, when no job says it.
+    pub disk_resource_group: Option<String>,
 }
 
 /// Where the new VM goes. Values are defaults for template/script parameters.
@@ -154,6 +158,10 @@ pub struct Network {
     pub virtual_network_resource_group: Option<String>,
     pub subnet: Option<String>,
     pub public_ip: bool,
+    /// Azure Backup's template, when it gave any of the defaults above (flags win over it).
+    pub defaults_by: Option<By>,
+    /// The source NIC's network security group, from Backup's template.
+    pub network_security_group: Option<Fact<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::arm_literal;
-use crate::model::{Ade, DiskKind, Encryption, Flavour, Restore};
+use crate::model::{Ade, DiskKind, DiskSource, Encryption, Flavour, ManagedDisk, Restore};
 
 #[derive(Serialize)]
 struct Parameter {
@@ -70,11 +70,35 @@ pub(super) fn declare(r: &Restore) -> (Map<String, Value>, Map<String, Value>) {
     if r.disks.kind() == DiskKind::Unmanaged {
         imported(&mut ps);
     }
+    if let Some(g) = restored_disks_group(r) {
+        ps.add(
+            "restoredDisksResourceGroup",
+            param(
+                "string",
+                s(g),
+                "Resource group the managed disks were restored into; the restore job's target group by default.",
+            ),
+            Some(g),
+        );
+    }
     network(r, &mut ps);
     if let Encryption::Ade(a) = &r.encryption {
         ade(a, &mut ps);
     }
     (ps.declared, ps.values)
+}
+
+/// The group of the disks the config names (all restored into one group), when any is named.
+fn restored_disks_group(r: &Restore) -> Option<&str> {
+    let all = std::iter::once(r.disks.os()).chain(r.disks.data().iter().map(|d| &d.disk));
+    all.filter_map(|d| match &d.source {
+        DiskSource::Managed {
+            id: ManagedDisk::Named { group, .. },
+            ..
+        } => Some(group.value.as_str()),
+        _ => None,
+    })
+    .next()
 }
 
 fn vm(r: &Restore, ps: &mut Params) {
@@ -191,6 +215,17 @@ fn network(r: &Restore, ps: &mut Params) {
         ),
         None,
     );
+    if let Some(n) = &net.network_security_group {
+        ps.add(
+            "networkSecurityGroupId",
+            param(
+                "string",
+                s(&n.value),
+                "Resource id of the network security group of the new network interface; the source NIC's, from Azure Backup's template.",
+            ),
+            Some(&n.value),
+        );
+    }
     if net.public_ip {
         ps.add(
             "publicIpAddressName",
