@@ -73,16 +73,15 @@ pub fn read(req: &Request, overrides: Overrides) -> Result<Inputs, Errors> {
     };
     let mut inputs = parse(&config, job, encryption_info.as_ref(), overrides)?;
     if let Some(raw) = req.template {
-        let loaded = source::load_with(&SourceSpec::parse(raw)?, "Azure Backup's template", &fetch)?;
+        let loaded =
+            source::load_with(&SourceSpec::parse(raw)?, "Azure Backup's template", &fetch)?;
         inputs.template = Some(parse_template(&loaded)?);
     }
     Ok(inputs)
 }
 
 /// Azure Backup's own template of the restore, parsed like the other blobs.
-pub fn parse_template(
-    loaded: &Loaded,
-) -> Result<Input<super::template::RawTemplate>, Errors> {
+pub fn parse_template(loaded: &Loaded) -> Result<Input<super::template::RawTemplate>, Errors> {
     let doc = super::parse_json(loaded, "Azure Backup's template")?;
     Ok(Input {
         raw: super::typed(doc, &loaded.origin, "Azure Backup's template")?,

@@ -75,7 +75,11 @@ mod tests {
         }))
         .expect("typed");
         assert_eq!(t.default_of("VirtualNetwork"), Some("vnet-a"));
-        assert_eq!(t.default_of("Subnet"), None, "an expression is not followed");
+        assert_eq!(
+            t.default_of("Subnet"),
+            None,
+            "an expression is not followed"
+        );
         assert_eq!(t.default_of("VirtualNetworkResourceGroup"), None);
     }
 }

@@ -37,7 +37,9 @@ fn vm_storage(t: &RawTemplate) -> Option<(usize, &RawStorage)> {
 
 fn literal_id(d: &RawTemplateDisk) -> Option<DiskId> {
     let raw = d.manageddisk.as_ref()?.id.as_deref()?;
-    (!raw.starts_with('[')).then(|| DiskId::parse(raw)).flatten()
+    (!raw.starts_with('['))
+        .then(|| DiskId::parse(raw))
+        .flatten()
 }
 
 /// Every restored disk the template attaches by a literal id: `(LUN or None for the OS disk, id,
@@ -120,21 +122,27 @@ pub(super) fn network(inputs: &Inputs, ov: &Overrides) -> NetworkDefaults {
 /// The network security group of the source's primary NIC (else its first NIC with one).
 pub(super) fn network_security_group(inputs: &Inputs) -> Option<Fact<String>> {
     let t = template(inputs)?;
-    let nics = t.raw.resources.iter().flatten().enumerate().filter_map(|(i, r)| {
-        if !r.kind.as_deref()?.eq_ignore_ascii_case(NIC_TYPE) {
-            return None;
-        }
-        let p = r.properties.as_ref()?;
-        let id = p.networksecuritygroup.as_ref()?.id.as_deref()?;
-        let nsg = ArmId::parse(id).filter(|a| {
-            a.provider.eq_ignore_ascii_case("Microsoft.Network")
-                && a.types.len() == 1
-                && a.types[0].0.eq_ignore_ascii_case("networkSecurityGroups")
-        })?;
-        let primary = p.primary.as_ref().and_then(serde_json::Value::as_bool) == Some(true);
-        let at = format!("$.resources[{i}].properties.networkSecurityGroup.id");
-        Some((primary, nsg, id.to_owned(), at))
-    });
+    let nics = t
+        .raw
+        .resources
+        .iter()
+        .flatten()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            if !r.kind.as_deref()?.eq_ignore_ascii_case(NIC_TYPE) {
+                return None;
+            }
+            let p = r.properties.as_ref()?;
+            let id = p.networksecuritygroup.as_ref()?.id.as_deref()?;
+            let nsg = ArmId::parse(id).filter(|a| {
+                a.provider.eq_ignore_ascii_case("Microsoft.Network")
+                    && a.types.len() == 1
+                    && a.types[0].0.eq_ignore_ascii_case("networkSecurityGroups")
+            })?;
+            let primary = p.primary.as_ref().and_then(serde_json::Value::as_bool) == Some(true);
+            let at = format!("$.resources[{i}].properties.networkSecurityGroup.id");
+            Some((primary, nsg, id.to_owned(), at))
+        });
     let mut found: Vec<_> = nics.collect();
     found.sort_by_key(|n| !n.0);
     found
@@ -146,12 +154,8 @@ pub(super) fn network_security_group(inputs: &Inputs) -> Option<Fact<String>> {
 /// Where the template and the config disagree on a disk; the config is followed.
 pub(super) fn disagreements(r: &Restore, inputs: &Inputs) -> Vec<String> {
     let mut out = Vec::new();
-    let ours = std::iter::once((None, r.disks.os())).chain(
-        r.disks
-            .data()
-            .iter()
-            .map(|d| (Some(d.lun), &d.disk)),
-    );
+    let ours = std::iter::once((None, r.disks.os()))
+        .chain(r.disks.data().iter().map(|d| (Some(d.lun), &d.disk)));
     let theirs = disks(inputs);
     let place = |l: Option<u8>| match l {
         None => "the OS disk".to_owned(),
@@ -181,7 +185,10 @@ pub(super) fn disagreements(r: &Restore, inputs: &Inputs) -> Vec<String> {
                 place(lun),
                 ours.name()
             ));
-        } else if !id.resource_group().eq_ignore_ascii_case(ours.resource_group()) {
+        } else if !id
+            .resource_group()
+            .eq_ignore_ascii_case(ours.resource_group())
+        {
             out.push(format!(
                 "warning: Azure Backup's template has disk `{}` in group `{}`, the restored disks' group is `{}` ({}): `{}` is followed",
                 id.name(),

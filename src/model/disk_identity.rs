@@ -127,10 +127,26 @@ mod tests {
 
     #[test]
     fn disk_names_follow_azures_rule() {
-        for ok in ["outlook1-osdisk-20201213-011938", "_d", "a.b_c-1", &"x".repeat(80)] {
+        for ok in [
+            "outlook1-osdisk-20201213-011938",
+            "_d",
+            "a.b_c-1",
+            &"x".repeat(80),
+        ] {
             assert!(DiskName::parse(ok).is_some(), "{ok}");
         }
-        for bad in ["", "-a", ".a", "a.", "a-", "a b", "a'b", "a]", &"x".repeat(81), "é"] {
+        for bad in [
+            "",
+            "-a",
+            ".a",
+            "a.",
+            "a-",
+            "a b",
+            "a'b",
+            "a]",
+            &"x".repeat(81),
+            "é",
+        ] {
             assert!(DiskName::parse(bad).is_none(), "{bad}");
         }
     }

@@ -25,7 +25,11 @@ pub(super) fn restored_group(inputs: &Inputs) -> Option<Fact<String>> {
         return Some(Fact::new(g.clone(), By::Flag("--disk-resource-group")));
     }
     let j = inputs.job.as_ref()?;
-    let g = j.raw.target_resource_group.as_ref().filter(|g| !g.trim().is_empty())?;
+    let g = j
+        .raw
+        .target_resource_group
+        .as_ref()
+        .filter(|g| !g.trim().is_empty())?;
     Some(Fact::new(
         g.clone(),
         By::Job {
@@ -154,13 +158,7 @@ fn os_type(d: &RawDisk, cfg: Config, p: &mut Problems) -> Option<Fact<OsType>> {
     }
 }
 
-fn disk(
-    d: &RawDisk,
-    path: &str,
-    lun: Option<u8>,
-    ctx: Ctx,
-    p: &mut Problems,
-) -> Option<Disk> {
+fn disk(d: &RawDisk, path: &str, lun: Option<u8>, ctx: Ctx, p: &mut Problems) -> Option<Disk> {
     let origin = ctx.origin;
     let source = disk_source(d, path, lun, ctx, p)?;
     let size_gb = match d.disksizegb {
@@ -299,7 +297,11 @@ fn named(
     };
     let Some(group) = ctx.group.cloned().or_else(from_template) else {
         // One message for the whole VM: every named disk lacks the same group.
-        if !p.list.iter().any(|e| e.code == Code::RestoredDisksGroupUnknown) {
+        if !p
+            .list
+            .iter()
+            .any(|e| e.code == Code::RestoredDisksGroupUnknown)
+        {
             p.add(
                 Code::RestoredDisksGroupUnknown,
                 format!("the config names the restored disk `{raw}` but no input says which resource group it was restored into"),
@@ -317,13 +319,7 @@ fn named(
 /// it may be the source VM's live disk, so the restored one is taken from Backup's template (the
 /// disk it attaches at the same place, in the restored disks' group), and without it the disk
 /// is refused. With no group known (no job, no flag) the id is all there is.
-fn by_id(
-    id: DiskId,
-    at: &str,
-    lun: Option<u8>,
-    ctx: Ctx,
-    p: &mut Problems,
-) -> Option<ManagedDisk> {
+fn by_id(id: DiskId, at: &str, lun: Option<u8>, ctx: Ctx, p: &mut Problems) -> Option<ManagedDisk> {
     let config_by = By::Config {
         origin: ctx.origin.unwrap_or("-").to_owned(),
         path: at.to_owned(),
@@ -482,5 +478,48 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    /// The real managed-restore shape: disks named, `managedDisk: null`, `vhd.uri: ""`.
+    #[test]
+    fn a_named_disk_is_the_restored_disk_in_the_target_group_never_guessed() {
+        use super::super::build;
+        let cfg = r#"{"name": null, "properties": {"hardwareProfile": {"vmSize": "S"},
+            "storageProfile": {"osDisk": {"osType": "Windows", "name": "vm-osdisk-1",
+            "managedDisk": null, "vhd": {"uri": ""}, "diskSizeGB": null},
+            "dataDisks": [{"lun": 2, "name": "vm-data-2", "managedDisk": null, "vhd": {"uri": ""}}]}}}"#;
+        let ov = || Overrides {
+            vm_name: Some("new".into()),
+            ..Overrides::default()
+        };
+        let job = r#"{"Target resource group": "rg-restored", "Job Type": "Recover disks"}"#;
+        let r = build(&inputs(cfg, None, Some(job), ov())).expect("builds");
+        let DiskSource::Managed { id, .. } = &r.disks.os().source else {
+            panic!("managed")
+        };
+        assert_eq!(
+            (id.name(), id.resource_group()),
+            ("vm-osdisk-1", "rg-restored")
+        );
+        assert!(id.id().is_none(), "derived at deployment, not invented");
+        assert_eq!(r.disks.data()[0].disk.name, "vm-data-2");
+
+        let e = build(&inputs(cfg, None, None, ov())).expect_err("no group");
+        let codes: Vec<Code> = e.0.iter().map(|e| e.code).collect();
+        assert_eq!(codes, vec![Code::RestoredDisksGroupUnknown], "said once");
+
+        let flag = Overrides {
+            disk_resource_group: Some("rg-x".into()),
+            ..ov()
+        };
+        let r = build(&inputs(cfg, None, None, flag)).expect("the flag names it");
+        assert_eq!(
+            r.disks.os().source.describe(),
+            "id derived from name `vm-osdisk-1` in group `rg-x`"
+        );
+
+        let bad = cfg.replace("vm-osdisk-1", "vm'osdisk");
+        let e = build(&inputs(&bad, None, Some(job), ov())).expect_err("not a disk name");
+        assert_eq!(e.0[0].code, Code::InvalidManagedDiskId);
     }
 }

@@ -17,11 +17,11 @@
 //! - `restore_keys`: the steps before the deployment (`--restore-keys` target, disks at risk).
 //! - `warnings`: what the inputs cannot prove and the operator checks before deploying.
 
+mod backup_template;
 mod classify;
 pub mod disk_identity;
 pub mod disk_refs;
 mod disks;
-mod backup_template;
 mod evidence;
 pub mod extension;
 mod keys;

@@ -112,7 +112,9 @@ mod tests {
         ))
         .expect_err("the source's disk is never attached");
         assert_eq!(e.0[0].code, crate::error::Code::DiskOutsideTargetGroup);
-        assert!(e.0[0].message.contains("not in the restored disks' group `rg-restore`"));
+        assert!(e.0[0]
+            .message
+            .contains("not in the restored disks' group `rg-restore`"));
     }
 
     #[test]

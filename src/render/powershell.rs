@@ -3,9 +3,7 @@
 
 use serde::Serialize;
 
-use crate::model::{
-    ade_extension, DiskSource, Encryption, Flavour, ManagedDisk, OsType, Restore,
-};
+use crate::model::{ade_extension, DiskSource, Encryption, Flavour, ManagedDisk, OsType, Restore};
 
 #[derive(Serialize)]
 pub struct DiskCtx {
