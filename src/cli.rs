@@ -169,6 +169,9 @@ pub struct SourceArgs {
     /// The job's encryption-info blob; default: the one the job names, when the config is read from storage.
     #[arg(long, value_name = "SRC")]
     pub encryption_info: Option<String>,
+    /// Azure Backup's own template of the restore (`azuredeploy<job id>.json`): restored disk ids, source network and NSG.
+    #[arg(long, value_name = "SRC")]
+    pub template: Option<String>,
     /// Recovery point time, RFC 3339 or `M/d/yyyy h:mm:ss AM|PM` (UTC); default: the job's.
     #[arg(long, value_name = "TIME")]
     pub recovery_point_time: Option<String>,
@@ -308,6 +311,9 @@ pub struct DeployArgs {
     /// Resource id of the key vault to restore them into (the VM's subscription and region).
     #[arg(long, value_name = "ID", requires = "restore_keys", help_heading = KEYS)]
     pub target_key_vault: Option<String>,
+    /// Resource group of the restored managed disks; default: the job's `Target resource group`.
+    #[arg(long, value_name = "GROUP")]
+    pub disk_resource_group: Option<String>,
 }
 
 // The CLI → model mapping lives beside the clap types, so the layers below never see clap and a
@@ -331,6 +337,7 @@ impl SourceArgs {
             config: self.config.as_deref(),
             job: self.job.as_deref(),
             encryption_info: self.encryption_info.as_deref(),
+            template: self.template.as_deref(),
             blob_endpoint: self.blob_endpoint.as_deref(),
             sas: self.sas.as_deref(),
             auth: self.auth.into(),
@@ -372,5 +379,6 @@ pub fn overrides(s: &SourceArgs, d: &DeployArgs) -> crate::model::Overrides {
         recovery_point_time: s.recovery_point_time.clone(),
         restore_keys: d.restore_keys,
         target_key_vault: d.target_key_vault.clone(),
+        disk_resource_group: d.disk_resource_group.clone(),
     }
 }

@@ -37,6 +37,8 @@ pub struct Overrides {
     pub restore_keys: bool,
     /// `--target-key-vault`: the vault they are restored into.
     pub target_key_vault: Option<String>,
+    /// `--disk-resource-group`: where the restored managed disks are, when no job says it.
+    pub disk_resource_group: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

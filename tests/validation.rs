@@ -68,11 +68,38 @@ fn emitted_values(fx: &Value) -> Vec<String> {
     };
     let disks = std::iter::once(&storage["osDisk"])
         .chain(storage["dataDisks"].as_array().into_iter().flatten());
+    // An id outside the job's target group is never attached (it may be the source's live
+    // disk): the disk Backup's template attaches at the same place is, so that one is expected.
+    let target = fx["job"]["Target resource group"].as_str();
+    let template_disk = |d: &Value| -> Option<String> {
+        let vm = fx["template"]["resources"]
+            .as_array()?
+            .iter()
+            .find(|r| r["type"] == "Microsoft.Compute/virtualMachines")?;
+        let s = &vm["properties"]["storageProfile"];
+        let t = match d.get("lun") {
+            Some(lun) if !lun.is_null() => s["dataDisks"]
+                .as_array()?
+                .iter()
+                .find(|t| &t["lun"] == lun)?,
+            _ => &s["osDisk"],
+        };
+        t["managedDisk"]["id"].as_str().map(str::to_owned)
+    };
     for d in disks {
-        push(&mut out, &d["managedDisk"]["id"]);
-        // A managed disk is attached under its own name, the id's last segment.
-        if let Some(id) = d["managedDisk"]["id"].as_str() {
+        let id = d["managedDisk"]["id"].as_str().map(|id| match target {
+            Some(t) if !id.contains(&format!("/resourceGroups/{t}/")) => {
+                template_disk(d).unwrap_or_else(|| id.to_owned())
+            }
+            _ => id.to_owned(),
+        });
+        if let Some(id) = id {
             out.extend(id.rsplit('/').next().map(str::to_owned));
+            out.push(id);
+        }
+        // A disk the config names (`managedDisk: null`, `vhd.uri: ""`) is looked up by that name.
+        if d["managedDisk"].is_null() && d["vhd"]["uri"] == "" {
+            push(&mut out, &d["name"]);
         }
         push(&mut out, &d["vhd"]["uri"]);
     }

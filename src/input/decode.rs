@@ -232,4 +232,25 @@ mod tests {
         let e = decode(&[0xEF, 0xBB, 0xBF, b'{', 0xFF]).expect_err("bad utf-8");
         assert_eq!(e.message, "invalid UTF-8 at byte offset 4");
     }
+
+    /// The real managed-restore config blob (aollivierre/Azure @8633274c, `config-outlook1-….json`):
+    /// UTF-16LE without a BOM, CRLF line ends, NUL-padded to 5,120 bytes (a page blob's 512-byte
+    /// multiple). Decoded to the same JSON text; CRLF is whitespace to the parser.
+    #[test]
+    fn decodes_the_real_blobs_shape_without_bom_with_crlf_and_page_padding() {
+        let doc = "{\r\n  \"name\": null,\r\n  \"location\": \"westeurope\"\r\n}";
+        let mut bytes = utf16le(doc, false, 0);
+        let text_len = bytes.len();
+        bytes.resize(text_len.div_ceil(512) * 512, 0);
+        assert_eq!(bytes.len() % 512, 0);
+        assert!(bytes.len() > text_len, "padded");
+        let text = decode(&bytes).expect("decodes");
+        assert_eq!(text, doc);
+        let v: serde_json::Value = serde_json::from_str(&text).expect("json");
+        assert_eq!(v["location"], "westeurope");
+        // A whole 5,120-byte page run of padding after one line, as the real blob has.
+        let mut bytes = utf16le("{\"a\": 1}\r\n", false, 0);
+        bytes.resize(5120, 0);
+        assert_eq!(decode(&bytes).expect("decodes").trim_end(), "{\"a\": 1}");
+    }
 }

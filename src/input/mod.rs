@@ -12,6 +12,7 @@ pub(crate) mod encinfo;
 pub mod job;
 pub(crate) mod read;
 mod strict;
+pub(crate) mod template;
 
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -35,6 +36,10 @@ pub struct Inputs {
     pub(crate) config: Option<Input<config::RawVm>>,
     pub(crate) job: Option<Input<job::RawJob>>,
     pub(crate) encryption_info: Option<Input<encinfo::RawEncryptionInfo>>,
+    /// Azure Backup's own template of the restore (`--template`, or the job's `Template Blob Uri`).
+    pub(crate) template: Option<Input<template::RawTemplate>>,
+    /// The job names a template that was not found (its origin): said, and the run goes on.
+    pub(crate) template_missing: Option<String>,
     pub(crate) overrides: Overrides,
 }
 

@@ -14,13 +14,15 @@ pub struct Request<'a> {
     pub config: Option<&'a str>,
     pub job: Option<&'a str>,
     pub encryption_info: Option<&'a str>,
+    /// Azure Backup's template of the restore (`--template`).
+    pub template: Option<&'a str>,
     pub blob_endpoint: Option<&'a str>,
     pub sas: Option<&'a str>,
     pub auth: source::Auth,
 }
 
 pub fn read(req: &Request, overrides: Overrides) -> Result<Inputs, Errors> {
-    let specs = [req.config, req.job, req.encryption_info];
+    let specs = [req.config, req.job, req.encryption_info, req.template];
     if specs.iter().filter(|s| **s == Some("-")).count() > 1 {
         return Err(Error::new(
             Code::Usage,
@@ -69,7 +71,22 @@ pub fn read(req: &Request, overrides: Overrides) -> Result<Inputs, Errors> {
         Some(spec) => Some(source::load_with(spec, "encryption-info blob", &fetch)?),
         None => None,
     };
-    parse(&config, job, encryption_info.as_ref(), overrides)
+    let mut inputs = parse(&config, job, encryption_info.as_ref(), overrides)?;
+    if let Some(raw) = req.template {
+        let loaded =
+            source::load_with(&SourceSpec::parse(raw)?, "Azure Backup's template", &fetch)?;
+        inputs.template = Some(parse_template(&loaded)?);
+    }
+    Ok(inputs)
+}
+
+/// Azure Backup's own template of the restore, parsed like the other blobs.
+pub fn parse_template(loaded: &Loaded) -> Result<Input<super::template::RawTemplate>, Errors> {
+    let doc = super::parse_json(loaded, "Azure Backup's template")?;
+    Ok(Input {
+        raw: super::typed(doc, &loaded.origin, "Azure Backup's template")?,
+        origin: loaded.origin.clone(),
+    })
 }
 
 /// Parse inputs already in memory: the part of the pipeline that no I/O reaches (fuzzed).
@@ -125,5 +142,6 @@ pub fn parse(
         job,
         encryption_info,
         overrides,
+        ..Inputs::default()
     })
 }

@@ -4,7 +4,8 @@
 
 use serde::Serialize;
 
-use super::disk_ids::{DiskId, VhdUri};
+use super::disk_identity::ManagedDisk;
+use super::disk_ids::VhdUri;
 use crate::error::Code;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -31,7 +32,8 @@ pub enum DiskKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum DiskSource {
     Managed {
-        id: DiskId,
+        /// The restored disk: a whole id, or a name in the restored disks' group.
+        id: ManagedDisk,
         storage_account_type: Option<String>,
     },
     Vhd {
@@ -40,11 +42,11 @@ pub enum DiskSource {
 }
 
 impl DiskSource {
-    /// The managed disk id or the VHD URL.
-    pub fn as_str(&self) -> &str {
+    /// The managed disk id (or the name and group it derives from) or the VHD URL.
+    pub fn describe(&self) -> String {
         match self {
-            DiskSource::Managed { id, .. } => id.as_str(),
-            DiskSource::Vhd { uri } => uri.as_str(),
+            DiskSource::Managed { id, .. } => id.describe(),
+            DiskSource::Vhd { uri } => uri.as_str().to_owned(),
         }
     }
     pub fn kind(&self) -> DiskKind {
@@ -157,6 +159,7 @@ pub fn at_risk(disks: &Disks) -> Vec<AtRisk> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::disk_ids::DiskId;
 
     #[test]
     fn many_or_large_disks_are_at_risk() {
@@ -166,7 +169,8 @@ mod tests {
                 id: DiskId::parse(&format!(
                     "/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/disks/{name}"
                 ))
-                .expect("id"),
+                .expect("id")
+                .into(),
                 storage_account_type: None,
             },
             caching: None,

@@ -7,6 +7,7 @@
 //!   - `provenance`: [`Fact`] and [`By`], where each decided value came from;
 //!   - `time`: recovery point times, the 2017-04-26 template rule, the single-pass date;
 //!   - `ids`: Key Vault and ARM ids, parsed once; `disk_ids`: a managed disk id, a VHD URL;
+//!   - `disk_identity`: which restored managed disk is attached (an id, or a name in a group);
 //! - the restore's types, each importing leaves and the type files before it:
 //!   - `disk`: [`Disks`] (checked constructor) and the disks at risk of losing ADE settings;
 //!   - `encryption`: [`Encryption`], [`Ade`], [`Kek`], and the questions asked of them;
@@ -16,6 +17,8 @@
 //! - `build`: raw inputs → [`Restore`], every problem reported at once. Its `context` holds what
 //!   every builder shares (`Problems`, the config view, JSON paths); each builder
 //!   imports the types and `context`, never another builder nor `build/mod.rs`:
+//!   - `backup_template`: a read-only view of Azure Backup's own template of the restore (disk
+//!     ids, network defaults, NSG); like `context`, shared by builders and importing only types;
 //!   - `disks`: the OS type and disks; `refusals`: the encryption restore-deploy refuses;
 //!   - `plan_and_security`: the Marketplace plan and Trusted Launch profile, read;
 //!   - `encryption/`: which ADE case, in steps: `evidence` (what the inputs say) →
@@ -28,6 +31,7 @@
 mod ade_extension;
 mod build;
 mod disk;
+mod disk_identity;
 mod disk_ids;
 mod encryption;
 mod ids;
@@ -40,6 +44,7 @@ pub mod time;
 pub use crate::overrides::{AdeChoice, Overrides};
 pub(crate) use ade_extension::ade_extension;
 pub use build::build;
+pub(crate) use disk_identity::ManagedDisk;
 pub(crate) use disk::{Disk, DiskKind, DiskSource, OsType};
 pub use encryption::VolumeType;
 pub(crate) use encryption::{Ade, Encryption, Flavour};

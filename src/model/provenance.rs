@@ -38,6 +38,8 @@ pub enum By {
         origin: String,
         path: Option<&'static str>,
     },
+    /// Azure Backup's own template of the restore (`azuredeploy<job id>.json`), at a JSON path.
+    Template { origin: String, path: String },
     /// A rule applied because no input decided (the sentence says which rule and why).
     Default(&'static str),
     /// The KEK's vault taken from the BEK's vault, because both URLs name the same vault host.
@@ -52,6 +54,7 @@ impl By {
             | By::AdeExtension { origin, .. }
             | By::Job { origin, .. }
             | By::JobNamesEncryptionInfo { origin }
+            | By::Template { origin, .. }
             | By::EncryptionInfo { origin, .. } => Some(origin),
             By::SameVaultAsSecret(inner) => inner.origin(),
             By::Flag(_) | By::Default(_) => None,
@@ -61,7 +64,9 @@ impl By {
     /// The JSON path inside [`By::origin`] a problem is reported at.
     pub fn path(&self) -> Option<String> {
         match self {
-            By::Config { path, .. } | By::Job { path, .. } => Some(path.clone()),
+            By::Config { path, .. } | By::Job { path, .. } | By::Template { path, .. } => {
+                Some(path.clone())
+            }
             By::AdeExtension { index, .. } => Some(extension_version_path(*index)),
             By::EncryptionInfo { path, .. } => path.map(str::to_owned),
             By::SameVaultAsSecret(inner) => inner.path(),
@@ -89,6 +94,9 @@ impl fmt::Display for By {
                 extension_version_path(*index)
             ),
             By::Job { origin, path } => write!(f, "job {origin} at {path}"),
+            By::Template { origin, path } => {
+                write!(f, "Azure Backup's template {origin} at {path}")
+            }
             // Only the flavour is decided by a blob's mere presence; the blob names no flavour.
             By::JobNamesEncryptionInfo { origin } => write!(
                 f,
@@ -167,6 +175,13 @@ mod tests {
                     path: Some("$.OsDiskKeyAndSecretDetails.KeyUrl"),
                 },
                 "encryption-info blob ei.json at $.OsDiskKeyAndSecretDetails.KeyUrl",
+            ),
+            (
+                By::Template {
+                    origin: "azuredeploy1.json".into(),
+                    path: "$.parameters.Subnet.defaultValue".into(),
+                },
+                "Azure Backup's template azuredeploy1.json at $.parameters.Subnet.defaultValue",
             ),
             (By::Default("a rule"), "a rule"),
             (

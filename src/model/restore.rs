@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::disk::{AtRisk, DiskSource, Disks, OsType};
 use super::encryption::Encryption;
 use super::ids::VaultId;
-use super::provenance::Fact;
+use super::provenance::{By, Fact};
 use super::time::TemplateSupport;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -24,6 +24,10 @@ pub struct Network {
     pub virtual_network_resource_group: Option<String>,
     pub subnet: Option<String>,
     pub public_ip: bool,
+    /// Azure Backup's template, when it gave any of the defaults above (flags win over it).
+    pub defaults_by: Option<By>,
+    /// The source NIC's network security group, from Backup's template.
+    pub network_security_group: Option<Fact<String>>,
 }
 
 /// A Marketplace purchase plan, carried as the source had it.

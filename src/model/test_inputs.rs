@@ -102,5 +102,6 @@ pub fn inputs(config: &str, info: Option<&str>, job: Option<&str>, overrides: Ov
         job,
         encryption_info,
         overrides,
+        ..Inputs::default()
     }
 }

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::error::shown;
 use crate::model::time::TemplateSupport;
-use crate::model::{ade_extension, By, DiskKind, Encryption, Flavour, Restore};
+use crate::model::{ade_extension, By, DiskKind, DiskSource, Encryption, Flavour, Restore};
 
 use super::describe;
 
@@ -76,6 +76,23 @@ pub fn human(r: &Restore) -> String {
     }
     row("size", &r.vm_size.value, &r.vm_size.by);
     row("os", r.os.value.as_str(), &r.os.by);
+    if let Some(by) = &r.network.defaults_by {
+        let net = &r.network;
+        let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+        row(
+            "network",
+            &format!(
+                "vnet {} in group {}, subnet {}",
+                shown(&net.virtual_network),
+                shown(&net.virtual_network_resource_group),
+                shown(&net.subnet)
+            ),
+            by,
+        );
+    }
+    if let Some(n) = &r.network.network_security_group {
+        row("nsg", &n.value, &n.by);
+    }
     if let Some(p) = &r.plan {
         let parts = [Some(&p.name), p.publisher.as_ref(), p.product.as_ref()];
         let shown: Vec<&str> = parts.iter().flatten().map(|s| s.as_str()).collect();
@@ -112,8 +129,8 @@ pub fn human(r: &Restore) -> String {
     let os = r.disks.os();
     row(
         "  os disk",
-        &format!("{} {}", os.name, os.source.as_str()),
-        &"",
+        &format!("{} {}", os.name, os.source.describe()),
+        &disk_by(&os.source),
     );
     for d in r.disks.data() {
         let size = d
@@ -123,8 +140,8 @@ pub fn human(r: &Restore) -> String {
             .unwrap_or_default();
         row(
             &format!("  lun {}", d.lun),
-            &format!("{}{size} {}", d.disk.name, d.disk.source.as_str()),
-            &"",
+            &format!("{}{size} {}", d.disk.name, d.disk.source.describe()),
+            &disk_by(&d.disk.source),
         );
     }
     match &r.encryption {
@@ -235,4 +252,16 @@ pub fn human(r: &Restore) -> String {
     };
     row("ARM template", verdict, &"");
     format!("{}\n{out}", shown(&describe::case(r)))
+}
+
+/// Which input decided a restored managed disk (and how it was told from the config's, when it
+/// was); nothing for a VHD, whose URL is the config's own.
+fn disk_by(s: &DiskSource) -> String {
+    match s {
+        DiskSource::Managed { id, .. } => match id.note() {
+            Some(note) => format!("{}; {note}", id.by()),
+            None => id.by().to_string(),
+        },
+        DiskSource::Vhd { .. } => String::new(),
+    }
 }

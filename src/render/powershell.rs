@@ -3,15 +3,17 @@
 
 use serde::Serialize;
 
-use crate::model::{ade_extension, DiskSource, Encryption, Flavour, OsType, Restore};
+use crate::model::{ade_extension, DiskSource, Encryption, Flavour, ManagedDisk, OsType, Restore};
 
 #[derive(Serialize)]
 pub struct DiskCtx {
     /// The restored managed disk's own name (the last segment of its id): Azure refuses an
     /// attached disk whose name differs from the disk resource's.
     name: String,
-    /// The restored managed disk's id; empty for an imported disk.
+    /// The restored managed disk's id; empty for an imported disk or one looked up by name.
     source: String,
+    /// Set when the config names the disk: the script's key for it, looked up with `Get-AzDisk`.
+    lookup: Option<String>,
     caching: Option<String>,
     lun: Option<u8>,
     size_gb: Option<u32>,
@@ -32,6 +34,13 @@ pub struct ImportCtx {
     size_gb: Option<u32>,
     /// Single-pass ADE keeps its settings on the OS disk object.
     encrypt: bool,
+}
+
+/// A restored disk the script finds by name.
+#[derive(Serialize)]
+pub struct NamedCtx {
+    key: String,
+    name: String,
 }
 
 #[derive(Serialize)]
@@ -92,6 +101,12 @@ pub struct ScriptContext {
     virtual_network_resource_group: Option<String>,
     subnet: Option<String>,
     public_ip: bool,
+    /// The source NIC's network security group (from Backup's template).
+    network_security_group: Option<String>,
+    /// The group the named restored disks are looked up in (`-RestoredDisksResourceGroupName`).
+    restored_disks_group: Option<String>,
+    /// The disks the config names, OS disk first, looked up before the VM is built.
+    named: Vec<NamedCtx>,
     availability_set_id: Option<String>,
     license_type: Option<String>,
     zones: Vec<String>,
@@ -109,13 +124,24 @@ pub struct ScriptContext {
 }
 
 fn disk_ctx(d: &crate::model::Disk, lun: Option<u8>) -> DiskCtx {
-    let (name, source) = match &d.source {
-        DiskSource::Managed { id, .. } => (id.name().to_owned(), id.as_str().to_owned()),
-        DiskSource::Vhd { .. } => (String::new(), String::new()),
+    let (name, source, lookup) = match &d.source {
+        DiskSource::Managed {
+            id: ManagedDisk::Id { id, .. },
+            ..
+        } => (id.name().to_owned(), id.as_str().to_owned(), None),
+        DiskSource::Managed {
+            id: ManagedDisk::Named { name, .. },
+            ..
+        } => {
+            let key = lun.map_or_else(|| "os".to_owned(), |l| format!("lun{l}"));
+            (name.as_str().to_owned(), String::new(), Some(key))
+        }
+        DiskSource::Vhd { .. } => (String::new(), String::new(), None),
     };
     DiskCtx {
         name,
         source,
+        lookup,
         caching: d.caching.clone(),
         lun,
         size_gb: d.size_gb,
@@ -147,6 +173,13 @@ pub fn context(r: &Restore) -> ScriptContext {
     // The restored managed OS disk's group is where Azure Backup put the disks: the natural
     // home for the VM. Unmanaged restores give no such hint, so the parameter is mandatory.
     let resource_group = r.home_resource_group().map(str::to_owned);
+    let restored_disks_group = match &os.source {
+        DiskSource::Managed {
+            id: ManagedDisk::Named { group, .. },
+            ..
+        } => Some(group.value.clone()),
+        _ => None,
+    };
     let ade = match &r.encryption {
         Encryption::None { .. } => None,
         Encryption::Ade(a) => Some(AdeCtx {
@@ -173,7 +206,7 @@ pub fn context(r: &Restore) -> ScriptContext {
         os_disk.import = Some(i.clone());
         imports.push(i);
     }
-    let data_disks = r
+    let data_disks: Vec<DiskCtx> = r
         .disks
         .data()
         .iter()
@@ -186,8 +219,24 @@ pub fn context(r: &Restore) -> ScriptContext {
             ctx
         })
         .collect();
+    let named = std::iter::once(&os_disk)
+        .chain(data_disks.iter())
+        .filter_map(|d: &DiskCtx| {
+            d.lookup.as_ref().map(|key| NamedCtx {
+                key: key.clone(),
+                name: d.name.clone(),
+            })
+        })
+        .collect();
     ScriptContext {
         description: super::describe::case(r),
+        network_security_group: r
+            .network
+            .network_security_group
+            .as_ref()
+            .map(|n| n.value.clone()),
+        restored_disks_group,
+        named,
         resource_group,
         vm_name: r.vm_name.as_ref().map(|f| f.value.clone()),
         location: r.location.as_ref().map(|l| l.value.clone()),

@@ -71,6 +71,13 @@ pub fn encode(text: &str, encoding: &str) -> Vec<u8> {
         "utf16le-bom" => utf16le(text, true, 0),
         "utf16le-nul" => utf16le(text, false, 16),
         "utf16le-bom-nul" => utf16le(text, true, 16),
+        // As the real managed-disk restore's blob (aollivierre/Azure @8633274c, S19): no BOM,
+        // CRLF line ends, NUL-padded to a page blob's 512-byte multiple.
+        "utf16le-crlf-page" => {
+            let mut b = utf16le(&text.replace('\n', "\r\n"), false, 0);
+            b.resize(b.len().div_ceil(512) * 512, 0);
+            b
+        }
         other => panic!("unknown encoding {other}"),
     }
 }
@@ -146,6 +153,14 @@ pub fn lay_out(fx: &Value) -> Laid {
             "--encryption-info".to_owned(),
             "encryption-info.json".to_owned(),
         ]);
+    }
+    if !fx["template"].is_null() {
+        std::fs::write(
+            dir.path().join("azuredeploy.json"),
+            serde_json::to_string_pretty(&fx["template"]).expect("json"),
+        )
+        .expect("write template");
+        source_args.extend(["--template".to_owned(), "azuredeploy.json".to_owned()]);
     }
     let extra_args = fx["args"]
         .as_array()

@@ -16,6 +16,7 @@ const PATH_OPTIONS: &[&str] = &[
     "--config",
     "--job",
     "--encryption-info",
+    "--template",
     "--out",
     "--config-dir",
 ];

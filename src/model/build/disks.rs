@@ -1,16 +1,58 @@
-//! Disk validation: the OS type, each disk's source (a managed disk id or a VHD blob URL), LUNs
-//! and sizes.
+//! Disk validation: the OS type, each disk's source (a restored managed disk, by name or id, or
+//! a VHD blob URL), LUNs and sizes. Which managed disk is the restored one is decided here (see
+//! `disk_identity` for the shapes and their sources).
 
 use crate::error::Code;
 use crate::input::config::RawDisk;
+use crate::input::Inputs;
 
 use super::context::{data_disk_path, Config, Problems, OS_DISK};
 use crate::model::disk::{DataDisk, Disk, DiskSource, Disks, OsType};
+use crate::model::disk_identity::{DiskName, ManagedDisk};
 use crate::model::disk_ids::{DiskId, VhdUri};
-use crate::model::provenance::Fact;
+use crate::model::provenance::{By, Fact};
+
+/// Where the restored managed disks are, as the inputs say it: `--disk-resource-group`, else the
+/// job's `Target resource group` (Azure Backup restores managed disks there).
+pub(super) fn restored_group(inputs: &Inputs) -> Option<Fact<String>> {
+    if let Some(g) = inputs.overrides.disk_resource_group.as_ref() {
+        return Some(Fact::new(g.clone(), By::Flag("--disk-resource-group")));
+    }
+    let j = inputs.job.as_ref()?;
+    let g = j
+        .raw
+        .target_resource_group
+        .as_ref()
+        .filter(|g| !g.trim().is_empty())?;
+    Some(Fact::new(
+        g.clone(),
+        By::Job {
+            origin: j.origin.clone(),
+            path: format!("{}[\"Target resource group\"]", j.raw.bag_path),
+        },
+    ))
+}
+
+/// What deciding a disk's source reads beside the disk itself.
+#[derive(Clone, Copy)]
+struct Ctx<'a> {
+    inputs: &'a Inputs,
+    origin: Option<&'a str>,
+    group: Option<&'a Fact<String>>,
+}
 
 /// The OS type and every disk, each problem reported with its path.
-pub(super) fn disks(cfg: Config, p: &mut Problems) -> (Option<Fact<OsType>>, Option<Disks>) {
+pub(super) fn disks(
+    cfg: Config,
+    inputs: &Inputs,
+    p: &mut Problems,
+) -> (Option<Fact<OsType>>, Option<Disks>) {
+    let group = restored_group(inputs);
+    let ctx = Ctx {
+        inputs,
+        origin: cfg.origin,
+        group: group.as_ref(),
+    };
     let storage = cfg
         .vm
         .properties
@@ -19,7 +61,7 @@ pub(super) fn disks(cfg: Config, p: &mut Problems) -> (Option<Fact<OsType>>, Opt
     let os_raw = storage.and_then(|s| s.osdisk.as_ref());
     let os = os_raw.and_then(|d| os_type(d, cfg, p));
     let os_disk = match os_raw {
-        Some(d) => disk(d, OS_DISK, cfg.origin, p),
+        Some(d) => disk(d, OS_DISK, None, ctx, p),
         None => {
             p.add(Code::MissingOsDisk, "the config has no OS disk", cfg.origin, Some(OS_DISK.into()), "this does not look like a complete config blob; use the `Config Blob Uri` of the restore job");
             None
@@ -34,7 +76,8 @@ pub(super) fn disks(cfg: Config, p: &mut Problems) -> (Option<Fact<OsType>>, Opt
     {
         let path = data_disk_path(i);
         let lun = lun(d, &path, cfg.origin, p);
-        if let (Some(lun), Some(disk)) = (lun, disk(d, &path, cfg.origin, p)) {
+        let disk = lun.and_then(|l| disk(d, &path, Some(l), ctx, p));
+        if let (Some(lun), Some(disk)) = (lun, disk) {
             data.push(DataDisk { lun, disk });
         }
     }
@@ -109,8 +152,9 @@ fn os_type(d: &RawDisk, cfg: Config, p: &mut Problems) -> Option<Fact<OsType>> {
     }
 }
 
-fn disk(d: &RawDisk, path: &str, origin: Option<&str>, p: &mut Problems) -> Option<Disk> {
-    let source = disk_source(d, path, origin, p)?;
+fn disk(d: &RawDisk, path: &str, lun: Option<u8>, ctx: Ctx, p: &mut Problems) -> Option<Disk> {
+    let origin = ctx.origin;
+    let source = disk_source(d, path, lun, ctx, p)?;
     let size_gb = match d.disksizegb {
         None => None,
         Some(s) if (1..=65536).contains(&s) => Some(s as u32),
@@ -125,11 +169,15 @@ fn disk(d: &RawDisk, path: &str, origin: Option<&str>, p: &mut Problems) -> Opti
             return None;
         }
     };
-    let name = d
-        .name
-        .clone()
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| default_disk_name(&source));
+    // A managed disk attaches under its resource's own name; Azure refuses any other.
+    let name = match &source {
+        DiskSource::Managed { id, .. } => id.name().to_owned(),
+        DiskSource::Vhd { .. } => d
+            .name
+            .clone()
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| default_disk_name(&source)),
+    };
     Some(Disk {
         name,
         source,
@@ -141,11 +189,19 @@ fn disk(d: &RawDisk, path: &str, origin: Option<&str>, p: &mut Problems) -> Opti
 fn disk_source(
     d: &RawDisk,
     path: &str,
-    origin: Option<&str>,
+    lun: Option<u8>,
+    ctx: Ctx,
     p: &mut Problems,
 ) -> Option<DiskSource> {
+    let origin = ctx.origin;
     let managed_id = d.manageddisk.as_ref().and_then(|m| m.id.as_deref());
-    let vhd = d.vhd.as_ref().and_then(|v| v.uri.as_deref());
+    let uri = d.vhd.as_ref().and_then(|v| v.uri.as_deref());
+    // Azure Backup writes `"vhd": {"uri": ""}` beside a managed disk: an empty URI names no blob.
+    let vhd = uri.filter(|u| !u.is_empty());
+    let storage_account_type = d
+        .manageddisk
+        .as_ref()
+        .and_then(|m| m.storageaccounttype.clone());
     match (managed_id, vhd) {
         (Some(_), Some(_)) => {
             p.add(
@@ -157,13 +213,20 @@ fn disk_source(
             );
             None
         }
+        (None, None) if uri == Some("") => {
+            let id = named(d, path, lun, ctx, p)?;
+            Some(DiskSource::Managed {
+                id,
+                storage_account_type,
+            })
+        }
         (None, None) => {
             p.add(
                 Code::DiskHasNoSource,
                 "the disk has neither `managedDisk.id` nor `vhd.uri`",
                 origin,
                 Some(path.to_owned()),
-                "the config must name the restored disk; use the config blob of the restore job",
+                "the config must name the restored disk (`name` with an empty `vhd.uri`, `managedDisk.id` or `vhd.uri`); use the config blob of the restore job",
             );
             None
         }
@@ -172,12 +235,11 @@ fn disk_source(
                 p.add(Code::InvalidManagedDiskId, format!("`{raw}` is not a managed disk resource id"), origin, Some(format!("{path}.managedDisk.id")), "expected `/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Compute/disks/<name>`");
                 return None;
             };
+            let at = format!("{path}.managedDisk.id");
+            let id = by_id(id, &at, lun, ctx, p)?;
             Some(DiskSource::Managed {
                 id,
-                storage_account_type: d
-                    .manageddisk
-                    .as_ref()
-                    .and_then(|m| m.storageaccounttype.clone()),
+                storage_account_type,
             })
         }
         (None, Some(raw)) => {
@@ -192,6 +254,117 @@ fn disk_source(
                 return None;
             };
             Some(DiskSource::Vhd { uri })
+        }
+    }
+}
+
+/// A disk the config names (`managedDisk: null`, `vhd.uri: ""`): the restored disk of that name
+/// in the restored disks' group: `--disk-resource-group`, the job's target group, or the group of
+/// the disk Backup's template attaches at the same place under the same name. Never guessed.
+fn named(
+    d: &RawDisk,
+    path: &str,
+    lun: Option<u8>,
+    ctx: Ctx,
+    p: &mut Problems,
+) -> Option<ManagedDisk> {
+    let raw = d.name.as_deref().unwrap_or_default();
+    let Some(name) = DiskName::parse(raw) else {
+        let msg = if raw.is_empty() {
+            "the disk has no `name`, no `managedDisk.id` and an empty `vhd.uri`".to_owned()
+        } else {
+            format!("`{raw}` is not a managed disk name")
+        };
+        p.add(
+            Code::InvalidManagedDiskId,
+            msg,
+            ctx.origin,
+            Some(format!("{path}.name")),
+            "Azure Backup names each restored managed disk in the config (1 to 80 letters, digits, `_`, `.`, `-`); use the config blob of the restore job",
+        );
+        return None;
+    };
+    let from_template = || {
+        super::backup_template::disk_at(ctx.inputs, lun)
+            .filter(|(id, _)| id.name().eq_ignore_ascii_case(name.as_str()))
+            .map(|(id, by)| Fact::new(id.resource_group().to_owned(), by))
+    };
+    let Some(group) = ctx.group.cloned().or_else(from_template) else {
+        // One message for the whole VM: every named disk lacks the same group.
+        if !p
+            .list
+            .iter()
+            .any(|e| e.code == Code::RestoredDisksGroupUnknown)
+        {
+            p.add(
+                Code::RestoredDisksGroupUnknown,
+                format!("the config names the restored disk `{raw}` but no input says which resource group it was restored into"),
+                ctx.origin,
+                Some(format!("{path}.name")),
+                "pass the restore job (`--job`), whose `Target resource group` holds the restored disks, or `--disk-resource-group GROUP`",
+            );
+        }
+        return None;
+    };
+    Some(ManagedDisk::Named { name, group })
+}
+
+/// A disk the config gives by id. In the restored disks' group it is the restored disk. Elsewhere
+/// it may be the source VM's live disk, so the restored one is taken from Backup's template (the
+/// disk it attaches at the same place, in the restored disks' group), and without it the disk
+/// is refused. With no group known (no job, no flag) the id is all there is.
+fn by_id(id: DiskId, at: &str, lun: Option<u8>, ctx: Ctx, p: &mut Problems) -> Option<ManagedDisk> {
+    let config_by = By::Config {
+        origin: ctx.origin.unwrap_or("-").to_owned(),
+        path: at.to_owned(),
+    };
+    let Some(group) = ctx.group else {
+        return Some(ManagedDisk::Id {
+            id,
+            by: config_by,
+            note: None,
+        });
+    };
+    if id.resource_group().eq_ignore_ascii_case(&group.value) {
+        return Some(ManagedDisk::Id {
+            id,
+            by: config_by,
+            note: None,
+        });
+    }
+    let restored = super::backup_template::disk_at(ctx.inputs, lun)
+        .filter(|(t, _)| t.resource_group().eq_ignore_ascii_case(&group.value));
+    match restored {
+        Some((restored, by)) => {
+            let note = format!(
+                "the config's `managedDisk.id` names disk `{}` in group `{}`, outside the restored disks' group `{}` ({}): it may be the source VM's own disk, so the disk Azure Backup's template attaches there, `{}`, is attached instead",
+                id.name(),
+                id.resource_group(),
+                group.value,
+                group.by,
+                restored.name()
+            );
+            Some(ManagedDisk::Id {
+                id: restored,
+                by,
+                note: Some(note),
+            })
+        }
+        None => {
+            p.add(
+                Code::DiskOutsideTargetGroup,
+                format!(
+                    "the config's disk `{}` is in resource group `{}`, not in the restored disks' group `{}` ({}): it may be the source VM's live disk, and no input says which disk was restored",
+                    id.name(),
+                    id.resource_group(),
+                    group.value,
+                    group.by
+                ),
+                ctx.origin,
+                Some(at.to_owned()),
+                "pass Azure Backup's template of this restore (`--template azuredeploy<job id>.json`, from the job's `Template Blob Uri`), which names the restored disks; or `--disk-resource-group` if the disks were restored elsewhere",
+            );
+            None
         }
     }
 }
@@ -226,7 +399,7 @@ mod tests {
             origin: Some(&c.origin),
         };
         let mut p = Problems::new();
-        let (_, disks) = disks(cfg, &mut p);
+        let (_, disks) = disks(cfg, &i, &mut p);
         let problems = p
             .list
             .into_iter()
@@ -299,5 +472,48 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    /// The real managed-restore shape: disks named, `managedDisk: null`, `vhd.uri: ""`.
+    #[test]
+    fn a_named_disk_is_the_restored_disk_in_the_target_group_never_guessed() {
+        use super::super::build;
+        let cfg = r#"{"name": null, "properties": {"hardwareProfile": {"vmSize": "S"},
+            "storageProfile": {"osDisk": {"osType": "Windows", "name": "vm-osdisk-1",
+            "managedDisk": null, "vhd": {"uri": ""}, "diskSizeGB": null},
+            "dataDisks": [{"lun": 2, "name": "vm-data-2", "managedDisk": null, "vhd": {"uri": ""}}]}}}"#;
+        let ov = || Overrides {
+            vm_name: Some("new".into()),
+            ..Overrides::default()
+        };
+        let job = r#"{"Target resource group": "rg-restored", "Job Type": "Recover disks"}"#;
+        let r = build(&inputs(cfg, None, Some(job), ov())).expect("builds");
+        let DiskSource::Managed { id, .. } = &r.disks.os().source else {
+            panic!("managed")
+        };
+        assert_eq!(
+            (id.name(), id.resource_group()),
+            ("vm-osdisk-1", "rg-restored")
+        );
+        assert!(id.id().is_none(), "derived at deployment, not invented");
+        assert_eq!(r.disks.data()[0].disk.name, "vm-data-2");
+
+        let e = build(&inputs(cfg, None, None, ov())).expect_err("no group");
+        let codes: Vec<Code> = e.0.iter().map(|e| e.code).collect();
+        assert_eq!(codes, vec![Code::RestoredDisksGroupUnknown], "said once");
+
+        let flag = Overrides {
+            disk_resource_group: Some("rg-x".into()),
+            ..ov()
+        };
+        let r = build(&inputs(cfg, None, None, flag)).expect("the flag names it");
+        assert_eq!(
+            r.disks.os().source.describe(),
+            "id derived from name `vm-osdisk-1` in group `rg-x`"
+        );
+
+        let bad = cfg.replace("vm-osdisk-1", "vm'osdisk");
+        let e = build(&inputs(&bad, None, Some(job), ov())).expect_err("not a disk name");
+        assert_eq!(e.0[0].code, Code::InvalidManagedDiskId);
     }
 }

@@ -11,6 +11,7 @@ use super::provenance::{By, Fact};
 use super::restore::{Network, RecoveryPoint, Restore};
 use super::time;
 
+mod backup_template;
 mod context;
 pub(super) mod disks;
 pub(super) mod encryption;
@@ -39,8 +40,9 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
     refusals::unsupported_security(cfg, inputs.job.as_ref(), &mut p);
     let identity = identity(inputs, cfg, &mut p);
     let tags = tags(cfg, &mut p);
-    let (os, disks) = disks::disks(cfg, &mut p);
-    let subscription = subscription(cfg.vm, disks.as_ref());
+    let (os, disks) = disks::disks(cfg, inputs, &mut p);
+    let subscription = subscription(cfg.vm, disks.as_ref())
+        .or_else(|| backup_template::subscription(inputs));
     let managed = disks
         .as_ref()
         .is_some_and(|d| d.kind() == DiskKind::Managed);
@@ -54,12 +56,16 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
         &mut p,
     );
     let ov = &inputs.overrides;
+    // Flags, else the source's network as Backup's template gives it.
+    let net = backup_template::network(inputs, ov);
     let network = Network {
-        virtual_network: ov.virtual_network.clone(),
-        virtual_network_resource_group: ov.virtual_network_resource_group.clone(),
-        subnet: ov.subnet.clone(),
+        virtual_network: net.virtual_network,
+        virtual_network_resource_group: net.virtual_network_resource_group,
+        subnet: net.subnet,
         // A restored production VM gets no public address unless asked for one.
         public_ip: ov.public_ip.unwrap_or(false),
+        defaults_by: net.by,
+        network_security_group: backup_template::network_security_group(inputs),
     };
 
     match (identity, os, disks, encryption) {
@@ -225,7 +231,7 @@ fn subscription(vm: &RawVm, disks: Option<&Disks>) -> Option<String> {
         .as_deref()
         .and_then(ArmId::subscription_of)
         .or_else(|| match disks.map(|d| &d.os().source) {
-            Some(DiskSource::Managed { id, .. }) => Some(id.subscription().to_owned()),
+            Some(DiskSource::Managed { id, .. }) => id.subscription().map(str::to_owned),
             _ => None,
         })
 }

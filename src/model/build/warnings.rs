@@ -8,25 +8,25 @@ use crate::model::restore::Restore;
 
 pub(super) fn warnings(r: &Restore, inputs: &Inputs) -> Vec<String> {
     let mut out = Vec::new();
-    // Azure Backup restores managed disks into the job's target group; a disk elsewhere may be the
-    // source VM's own disk, which the new VM would then take over.
+    // Which restored disk replaced an id that pointed outside the restored disks' group, and
+    // where Backup's template disagrees with the config (the config is followed).
     let target = inputs
         .job
         .as_ref()
         .and_then(|j| j.raw.target_resource_group.as_deref());
-    if let Some(target) = target {
-        let os = std::iter::once(r.disks.os());
-        for d in os.chain(r.disks.data().iter().map(|d| &d.disk)) {
-            if let DiskSource::Managed { id, .. } = &d.source {
-                if !id.resource_group().eq_ignore_ascii_case(target) {
-                    out.push(format!(
-                        "warning: disk `{}` is in resource group `{}`, not in the restore job's target group `{target}`: check that it is a restored disk and not the source VM's",
-                        id.name(),
-                        id.resource_group()
-                    ));
-                }
+    let all = std::iter::once(r.disks.os()).chain(r.disks.data().iter().map(|d| &d.disk));
+    for d in all {
+        if let DiskSource::Managed { id, .. } = &d.source {
+            if let Some(note) = id.note() {
+                out.push(format!("warning: {note}"));
             }
         }
+    }
+    out.extend(super::backup_template::disagreements(r, inputs));
+    if let Some(missing) = &inputs.template_missing {
+        out.push(format!(
+            "warning: the job's template `{missing}` was not found: the network is not taken from it; pass `--virtual-network`, `--virtual-network-resource-group` and `--subnet`, or `--template`"
+        ));
     }
     // ADE needs the key vault in the VM's region; a region override moves the VM away from it.
     if let (Some(l), Some(src)) = (
@@ -74,7 +74,7 @@ mod tests {
     use crate::model::{build, Overrides};
 
     #[test]
-    fn disks_outside_the_target_group_and_a_moved_region_are_warned_about() {
+    fn a_moved_region_is_warned_about_and_a_disk_outside_the_target_group_refused() {
         let job =
             |rg: &str| format!(r#"{{"Target resource group": "{rg}", "Job Type": "Restore"}}"#);
         let r = build(&inputs(
@@ -94,10 +94,22 @@ mod tests {
             location: Some("northeurope".into()),
             ..Overrides::default()
         };
-        let r = build(&inputs(CONFIG_PLAIN, None, Some(&job("rg-restore")), ov)).expect("valid");
-        assert_eq!(r.warnings.len(), 2, "{:?}", r.warnings);
-        assert!(r.warnings[0].contains("not in the restore job's target group `rg-restore`"));
-        assert!(r.warnings[1].contains("--location northeurope"));
+        let r = build(&inputs(CONFIG_PLAIN, None, Some(&job("RG")), ov)).expect("valid");
+        assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
+        assert!(r.warnings[0].contains("--location northeurope"));
+
+        // A disk outside the target group may be the source VM's: refused without the template.
+        let e = build(&inputs(
+            CONFIG_PLAIN,
+            None,
+            Some(&job("rg-restore")),
+            Overrides::default(),
+        ))
+        .expect_err("the source's disk is never attached");
+        assert_eq!(e.0[0].code, crate::error::Code::DiskOutsideTargetGroup);
+        assert!(e.0[0]
+            .message
+            .contains("not in the restored disks' group `rg-restore`"));
     }
 
     #[test]

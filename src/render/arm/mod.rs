@@ -61,6 +61,8 @@ pub struct TemplateContext {
     license_type: Option<ArmLiteral>,
     availability_set: bool,
     public_ip: bool,
+    /// The source NIC's network security group is a parameter (from Backup's template).
+    nsg: bool,
     /// The source's Marketplace plan (`name`, `publisher`, `product`, `promotionCode`).
     plan: Option<Value>,
     /// Trusted Launch as the source had it.
@@ -117,6 +119,7 @@ pub fn contexts(r: &Restore) -> (TemplateContext, ParametersContext) {
         license_type: r.license_type.as_deref().map(lit),
         availability_set: r.availability_set_id.is_some(),
         public_ip: r.network.public_ip,
+        nsg: r.network.network_security_group.is_some(),
         plan: r.plan.as_ref().map(plan),
         security_profile: r.trusted_launch.as_ref().map(security_profile),
         imported_disks,

@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::arm_literal;
-use crate::model::{Ade, DiskKind, Encryption, Flavour, Restore};
+use crate::model::{Ade, DiskKind, DiskSource, Encryption, Flavour, ManagedDisk, Restore};
 
 /// Every template parameter a restore may declare: the one spelling of each name. Declarations
 /// here, references in `resources.rs` and `imported.rs`, and the deploy command's names in
@@ -34,6 +34,8 @@ pub(crate) enum Param {
     AadClientSecret,
     VolumeType,
     ForceUpdateTag,
+    RestoredDisksResourceGroup,
+    NetworkSecurityGroupId,
 }
 
 impl Param {
@@ -59,6 +61,8 @@ impl Param {
             Param::AadClientSecret => "aadClientSecret",
             Param::VolumeType => "volumeType",
             Param::ForceUpdateTag => "forceUpdateTag",
+            Param::RestoredDisksResourceGroup => "restoredDisksResourceGroup",
+            Param::NetworkSecurityGroupId => "networkSecurityGroupId",
         }
     }
     /// `parameters('name')`, for use inside a larger expression.
@@ -134,12 +138,36 @@ pub(super) fn declare(r: &Restore) -> (Map<String, Value>, Map<String, Value>) {
     if r.disks.kind() == DiskKind::Unmanaged {
         imported(&mut ps);
     }
+    if let Some(g) = restored_disks_group(r) {
+        ps.add(
+            Param::RestoredDisksResourceGroup,
+            param(
+                "string",
+                s(g),
+                "Resource group the managed disks were restored into; the restore job's target group by default.",
+            ),
+            Some(g),
+        );
+    }
     network(r, &mut ps);
     match &r.encryption {
         Encryption::Ade(a) => ade(a, &mut ps),
         Encryption::None { .. } => {}
     }
     (ps.declared, ps.values)
+}
+
+/// The group of the disks the config names (all restored into one group), when any is named.
+fn restored_disks_group(r: &Restore) -> Option<&str> {
+    let all = std::iter::once(r.disks.os()).chain(r.disks.data().iter().map(|d| &d.disk));
+    all.filter_map(|d| match &d.source {
+        DiskSource::Managed {
+            id: ManagedDisk::Named { group, .. },
+            ..
+        } => Some(group.value.as_str()),
+        _ => None,
+    })
+    .next()
 }
 
 fn vm(r: &Restore, ps: &mut Params) {
@@ -259,6 +287,17 @@ fn network(r: &Restore, ps: &mut Params) {
         ),
         None,
     );
+    if let Some(n) = &net.network_security_group {
+        ps.add(
+            Param::NetworkSecurityGroupId,
+            param(
+                "string",
+                s(&n.value),
+                "Resource id of the network security group of the new network interface; the source NIC's, from Azure Backup's template.",
+            ),
+            Some(&n.value),
+        );
+    }
     if net.public_ip {
         ps.add(
             Param::PublicIpAddressName,

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::parameters::Param;
 use super::{lit, ArmLiteral};
-use crate::model::{ade_extension, Disk, DiskSource, Encryption, Flavour, Restore};
+use crate::model::{ade_extension, Disk, DiskSource, Encryption, Flavour, ManagedDisk, Restore};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -164,7 +164,15 @@ pub(super) fn data_disks(r: &Restore) -> Vec<DataDiskJson> {
 fn managed_disk(s: &DiskSource, lun: Option<u8>) -> IdRef {
     match s {
         DiskSource::Managed { id, .. } => IdRef {
-            id: super::arm_literal(id.as_str()),
+            id: match id {
+                ManagedDisk::Id { id, .. } => super::arm_literal(id.as_str()),
+                // The name passed Azure's disk-name rule; quotes are doubled all the same.
+                ManagedDisk::Named { name, .. } => format!(
+                    "[resourceId({}, 'Microsoft.Compute/disks', '{}')]",
+                    Param::RestoredDisksResourceGroup.call(),
+                    name.as_str().replace('\'', "''")
+                ),
+            },
         },
         DiskSource::Vhd { .. } => IdRef {
             id: super::imported::disk_id(lun),
