@@ -13,13 +13,17 @@
 //! - `refs`, `disk_refs`: the validated domain strings (Key Vault references, disk references);
 //! - `time`: recovery point times and the 2017-04-26 template rule;
 //! - `restore_keys`: the steps before the deployment (`--restore-keys` target, disks at risk).
+//! - `deployable`: restores that validate yet cannot unlock (at risk without a BEK secret URL,
+//!   Azure AD on Trusted Launch, a size ADE does not run on);
 //! - `warnings`: what the inputs cannot prove and the operator checks before deploying.
 
 mod classify;
+mod deployable;
 pub mod disk_refs;
 mod disks;
 mod evidence;
 pub mod extension;
+mod job_notes;
 mod keys;
 mod profile;
 mod provenance;
@@ -36,6 +40,7 @@ mod validate;
 mod warnings;
 
 pub use extension::{ade_extension, AdeExtension};
+pub use job_notes::classic_set;
 pub use profile::{Plan, TrustedLaunch};
 pub use provenance::{By, Fact};
 pub use restore_keys::{AtRisk, KeyRestore, Prepare};

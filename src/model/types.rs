@@ -134,6 +134,8 @@ pub struct Overrides {
     pub subnet: Option<String>,
     pub public_ip: Option<bool>,
     pub availability_set_id: Option<String>,
+    /// `--no-availability-set`: join none, not even the source's.
+    pub no_availability_set: bool,
     pub ade: AdeChoice,
     pub secret_url: Option<String>,
     pub key_url: Option<String>,
@@ -260,6 +262,10 @@ pub struct Restore {
     pub encryption: Encryption,
     pub recovery_point: Option<Fact<RecoveryPoint>>,
     pub network: Network,
+    /// For a VHD source: the resource group of the storage account that holds the restored VHDs,
+    /// which Azure Backup names `Target resource group` (the disks are imported from there).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vhd_storage_account_group: Option<Fact<String>>,
     /// What runs before the deployment (`prepare.ps1`, or the script's first steps).
     #[serde(skip_serializing_if = "super::restore_keys::Prepare::is_empty")]
     pub prepare: super::restore_keys::Prepare,

@@ -89,6 +89,18 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
         subscription.as_deref(),
         &mut p,
     );
+    p.list.extend(super::deployable::refusals(
+        inputs,
+        &super::deployable::Parts {
+            encryption: encryption.as_ref(),
+            prepare: &prepare,
+            vm_size: identity.vm_size.as_ref(),
+            trusted_launch: profile::trusted_launch(cfg).is_some(),
+        },
+    ));
+    let vhd_storage_account_group = disks
+        .as_ref()
+        .and_then(|d| vhd_storage_account_group(inputs, d));
     let ov = &inputs.overrides;
     let network = Network {
         virtual_network: ov.virtual_network.clone(),
@@ -129,6 +141,7 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
                 encryption,
                 recovery_point,
                 network,
+                vhd_storage_account_group,
                 prepare,
                 warnings: Vec::new(),
             },
@@ -214,7 +227,8 @@ fn identity(inputs: &Inputs, cfg: Config, p: &mut Problems) -> Identity {
         "--availability-set-id",
         av,
         "$.properties.availabilitySet.id",
-    );
+    )
+    .filter(|_| !ov.no_availability_set);
     Identity {
         name,
         vm_name,
@@ -264,6 +278,22 @@ fn subscription(vm: &RawVm, disks: Option<&Disks>) -> Option<String> {
             Some(DiskSource::Managed { id, .. }) => Some(id.subscription().to_owned()),
             _ => None,
         })
+}
+
+/// A VHD source's staging group: the job's `Target resource group`, where Backup's staging
+/// account is (azure-facts §1.2, the Oracle tutorial's bag).
+fn vhd_storage_account_group(inputs: &Inputs, disks: &Disks) -> Option<Fact<String>> {
+    let j = inputs.job.as_ref()?;
+    let group = j.raw.target_resource_group.clone()?;
+    (disks.kind() == DiskKind::Unmanaged).then(|| {
+        Fact::new(
+            group,
+            By::Job {
+                origin: j.origin.clone(),
+                path: format!("{}[\"Target resource group\"]", j.raw.bag_path),
+            },
+        )
+    })
 }
 
 /// The recovery point time: `--recovery-point-time`, else the job's.
