@@ -117,9 +117,9 @@ fn import_note(r: &Restore, vm: &str) -> String {
 /// `articles/virtual-machines/windows/disk-encryption-overview-aad.md` @a18807c4, networking).
 fn placement_notes(r: &Restore) -> String {
     let mut s = String::new();
-    if let Some(set) = crate::model::classic_set(r) {
+    if let Some((group, set)) = crate::model::classic_set(r) {
         s.push_str(&format!(
-            "     the availability set `{set}` held VMs on VHDs: unless it was migrated it is Classic and refuses the new VM on managed disks; convert it (Update-AzAvailabilitySet -AvailabilitySet (Get-AzAvailabilitySet -ResourceGroupName <its group> -Name '{set}') -Sku Aligned) or generate again with --no-availability-set\n"
+            "     the availability set `{set}` held VMs on VHDs: unless it was migrated it is Classic and refuses the new VM on managed disks; convert it (Update-AzAvailabilitySet -AvailabilitySet (Get-AzAvailabilitySet -ResourceGroupName '{group}' -Name '{set}') -Sku Aligned) or generate again with --no-availability-set\n"
         ));
     }
     if is_aad(r) {

@@ -109,7 +109,7 @@ pub fn parse(doc: &Value, origin: &str) -> Result<RawJob> {
         recovery_point_time: next(),
         job_type: next(),
         target_resource_group: next(),
-        status: outside(doc, &bag_path, "status"),
+        status: outside(doc, &bag_path, "status", "status"),
         bag_path,
     };
     kind(doc, &job).map_err(|e| e.source(origin).doing(doing))?;
@@ -119,7 +119,7 @@ pub fn parse(doc: &Value, origin: &str) -> Result<RawJob> {
 
 /// A string member of the job resource beside the bag: `$.properties.<key>` for the REST shape,
 /// `$.<key>` for PowerShell's object (whose `Properties` is the bag). The flat bag has none.
-fn outside(doc: &Value, bag_path: &str, key: &str) -> Option<Located> {
+fn outside(doc: &Value, bag_path: &str, key: &str, shown: &str) -> Option<Located> {
     let (holder, path) = match bag_path {
         "$.properties.extendedInfo.propertyBag" => (doc.get("properties")?, "$.properties"),
         "$.Properties" => (doc, "$"),
@@ -128,7 +128,7 @@ fn outside(doc: &Value, bag_path: &str, key: &str) -> Option<Located> {
     let value = holder.get(key)?.as_str()?.trim();
     (!value.is_empty()).then(|| Located {
         value: value.to_owned(),
-        path: format!("{path}.{key}"),
+        path: format!("{path}.{shown}"),
     })
 }
 
@@ -158,14 +158,19 @@ fn kind(doc: &Value, job: &RawJob) -> Result<()> {
             .help(help))
     };
     const HELP: &str = "pass the details of the `Recover disks` job (Restore → Restore disks, or `Restore-AzRecoveryServicesBackupItem -TargetResourceGroupName`) that restored this VM's disks";
-    if let Some(t) = outside(doc, &job.bag_path, "jobtype") {
+    if let Some(t) = outside(doc, &job.bag_path, "jobtype", "jobType") {
         if !t.value.eq_ignore_ascii_case("AzureIaaSVMJob") {
-            let workload = outside(doc, &job.bag_path, "workloadtype")
-                .map(|w| format!(" of a `{}`", w.value))
+            let workload = outside(doc, &job.bag_path, "workloadtype", "workloadType")
+                .map(|w| format!(" for a `{}`", w.value))
                 .unwrap_or_default();
+            let named = job
+                .job_type
+                .as_ref()
+                .map(|n| format!(" (`{n}`{workload})"))
+                .unwrap_or(workload);
             return refuse(
                 format!(
-                    "the job is an `{}` job{workload}: it restores a workload, not a VM's disks",
+                    "the job is an `{}` job{named}: it restores a workload such as a database, not a VM's disks",
                     t.value
                 ),
                 t.path,

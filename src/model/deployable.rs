@@ -50,7 +50,7 @@ pub(super) fn refusals(inputs: &Inputs, parts: &Parts) -> Vec<Error> {
         let mut e = Error::new(
             Code::IncompleteKeyReference,
             format!(
-                "the restore is at risk ({}): Azure Backup may have left the OS disk without its ADE settings, and no input names the BEK secret URL to stamp it with, so the VM could not unlock",
+                "the restore is at risk: {}, so Azure Backup may have left the OS disk without its ADE settings, and no input names the BEK secret URL to stamp it with: the VM could not unlock",
                 why.join("; ")
             ),
         )
@@ -59,7 +59,11 @@ pub(super) fn refusals(inputs: &Inputs, parts: &Parts) -> Vec<Error> {
             "pass `--encryption-info {blob}` (the encryption-info blob in the job's container; prepare.ps1 then stamps the OS disk), or `--secret-url https://<vault>.vault.azure.net/secrets/<name>/<version>`"
         ));
         if let Some(j) = job {
-            e = e.source(&j.origin).at(j.raw.bag_path.clone());
+            let at = match j.raw.encryption_info_blob_name {
+                Some(_) => format!("{}[\"Encryption Info Blob Name\"]", j.raw.bag_path),
+                None => j.raw.bag_path.clone(),
+            };
+            e = e.source(&j.origin).at(at);
         }
         out.push(e);
     }

@@ -36,22 +36,27 @@ pub(super) fn warnings(r: &Restore, inputs: &Inputs) -> Vec<String> {
             ));
         }
     }
-    if let Some(set) = classic_set(r) {
+    if let Some((group, set)) = classic_set(r) {
         out.push(format!(
-            "warning: the availability set `{set}` held the source VM on VHDs, so it is a Classic (unmanaged) set unless it was migrated, and Azure refuses a VM on managed disks in it: convert it first (`Update-AzAvailabilitySet -AvailabilitySet (Get-AzAvailabilitySet -ResourceGroupName <its group> -Name '{set}') -Sku Aligned`; the fault domain count may have to drop to 2), or pass `--no-availability-set`"
+            "warning: the availability set `{set}` held the source VM on VHDs, so it is a Classic (unmanaged) set unless it was migrated, and Azure refuses a VM on managed disks in it: convert it first (`Update-AzAvailabilitySet -AvailabilitySet (Get-AzAvailabilitySet -ResourceGroupName '{group}' -Name '{set}') -Sku Aligned`; the fault domain count may have to drop to 2), or pass `--no-availability-set`"
         ));
     }
     out
 }
 
-/// The name of the source's own availability set when the source ran on VHDs: the set the new VM
-/// on imported managed disks would join, which Azure refuses while it is Classic.
-pub fn classic_set(r: &Restore) -> Option<&str> {
+/// The group and name of the source's own availability set when the source ran on VHDs: the set
+/// the new VM on imported managed disks would join, which Azure refuses while it is Classic.
+pub fn classic_set(r: &Restore) -> Option<(&str, &str)> {
     let set = r.availability_set_id.as_ref()?;
     if r.disks.kind() != DiskKind::Unmanaged || set.by.is_flag() {
         return None;
     }
-    set.value.rsplit('/').find(|s| !s.is_empty())
+    let parts: Vec<&str> = set.value.split('/').filter(|s| !s.is_empty()).collect();
+    let group = parts
+        .iter()
+        .position(|s| s.eq_ignore_ascii_case("resourceGroups"))
+        .and_then(|i| parts.get(i + 1))?;
+    Some((group, parts.last()?))
 }
 
 /// The blob names of `Config Blob Uri` and `Config Blob Name`, when they name different blobs.
