@@ -287,6 +287,9 @@ pub struct DeployArgs {
     /// Resource id of the availability set to join; default: the source VM's, if it had one.
     #[arg(long, value_name = "ID")]
     pub availability_set_id: Option<String>,
+    /// Join no availability set, not even the source VM's (a VHD source's set is Classic unless migrated, and refuses VMs on managed disks).
+    #[arg(long, conflicts_with = "availability_set_id")]
+    pub no_availability_set: bool,
     /// The source VM's ADE flavour.
     #[arg(long, value_enum, default_value = "auto", help_heading = ENCRYPTION)]
     pub ade: AdeArg,
@@ -361,6 +364,7 @@ pub fn overrides(s: &SourceArgs, d: &DeployArgs) -> crate::model::Overrides {
             _ => None,
         },
         availability_set_id: d.availability_set_id.clone(),
+        no_availability_set: d.no_availability_set,
         ade: match d.ade {
             AdeArg::Auto => AdeChoice::Auto,
             AdeArg::Aad => AdeChoice::Aad,

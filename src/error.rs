@@ -58,6 +58,9 @@ codes! {
     UnexpectedValue => Rejected, "fix the value at the path shown, or pass the matching command-line override";
     DuplicateKey => Rejected, "keep one of the keys: Azure matches keys without regard to case";
     NotARestoreJob => Rejected, "pass the details of the \"Restore disks\" job (`az backup job show`)";
+    UnsupportedRestoreJob => Rejected, "pass the details of the `Recover disks` job that restored the VM's disks";
+    RestoreJobNotCompleted => Rejected, "wait for the restore job to complete, then pass its details again";
+    JobBlobNamesDisagree => Rejected, "pass `--config` with the config blob you mean";
     ConfigNotFound => Rejected, "pass `--config` with the config blob's file or URL";
     MissingOsDisk => Rejected, "pass the config blob of the VM whose disks were restored";
     MissingVmSize => Rejected, "pass `--vm-size`";
@@ -74,6 +77,8 @@ codes! {
     DuplicateLun => Rejected, "each data disk needs its own LUN";
     InvalidDiskSize => Rejected, "disk sizes are whole numbers of GiB";
     UnsupportedConfidentialVm => Rejected, "restore Confidential VMs with Azure's own restore flow";
+    UnsupportedVmSize => Rejected, "pass `--vm-size` with a size Azure Disk Encryption supports";
+    UnsupportedAadOnGeneration2 => Rejected, "Azure Disk Encryption with Azure AD runs only on Generation 1 VMs: check `--ade`";
     UnsupportedDiskEncryptionSet => Rejected, "restore SSE+CMK disks with the template Azure Backup generated";
     UnknownAdeExtensionVersion => Rejected, "pass `--ade aad` or `--ade no-aad`";
     ConflictingEncryptionEvidence => Rejected, "pass `--ade` to say which ADE flavour the VM used";

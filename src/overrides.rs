@@ -26,6 +26,8 @@ pub struct Overrides {
     pub subnet: Option<String>,
     pub public_ip: Option<bool>,
     pub availability_set_id: Option<String>,
+    /// `--no-availability-set`: join none, not even the source's.
+    pub no_availability_set: bool,
     pub ade: AdeChoice,
     pub secret_url: Option<String>,
     pub key_url: Option<String>,

@@ -130,6 +130,8 @@ fn job_config_blob_uri_with_sas_from_the_environment() {
     job_with(&t.laid, |bag| {
         bag.insert("Config Blob Uri".into(), json!(t.az.url(CONTAINER, CONFIG)));
         bag.insert("Config Blob Container Name".into(), json!(CONTAINER));
+        // The name agrees with the URI, as in a real job (a disagreeing pair is refused).
+        bag.insert("Config Blob Name".into(), json!(CONFIG));
         bag.insert("Encryption Info Blob Name".into(), json!(INFO));
     });
     let sas = account_sas("r");

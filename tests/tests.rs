@@ -2,6 +2,7 @@
 //! written to a temporary folder; the real `restore-deploy` binary runs only where the process is
 //! what is tested (exit status, standard input, environment variables).
 
+mod agreement;
 mod batch;
 #[cfg(feature = "azure")]
 mod blob;

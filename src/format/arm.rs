@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use super::{cleanup_step, import_note, missing_params, prerequisites, shown_path, Output};
+use super::{checks, cleanup_step, import_note, missing_params, shown_path, Output};
 use crate::error::{Code, Error};
 use crate::model::time::TemplateSupport;
 use crate::model::{Fact, RecoveryPoint, Restore};
@@ -161,7 +161,16 @@ impl Output for Arm {
             );
         }
         s.push_str(&import_note(r, "<virtualMachineName>"));
-        s.push_str(prerequisites(r));
+        if r.disks.kind() == crate::model::DiskKind::Unmanaged {
+            s.push_str(&match &r.vhd_storage_account_group {
+                Some(g) => format!(
+                    "       from resource group `{}` (vhdStorageAccountResourceGroup, the job's Target resource group)\n",
+                    g.value
+                ),
+                None => "       from the resource group in vhdStorageAccountResourceGroup: give the storage account's group if it is not the deployment's\n".to_owned(),
+            });
+        }
+        s.push_str(&checks(r));
         s.push_str(cleanup_step(r));
         s
     }

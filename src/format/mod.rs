@@ -121,6 +121,35 @@ fn import_note(r: &Restore, vm: &str) -> String {
     s
 }
 
+/// What the deployment needs of the target's placement and network, whatever the format: a VHD
+/// source's availability set that Azure refuses while it is Classic, and, with Azure AD, the
+/// outbound access the dual-pass extension needs (subnets of new virtual networks are private by
+/// default since the 2025-07-01 network API: MicrosoftDocs/azure-compute-docs
+/// `articles/virtual-machines/windows/disk-encryption-overview-aad.md` @a18807c4, networking).
+fn placement_notes(r: &Restore) -> String {
+    let mut s = String::new();
+    if let Some((group, set)) = crate::model::classic_set(r) {
+        s.push_str(&format!(
+            "     the availability set `{set}` held VMs on VHDs: unless it was migrated it is Classic and refuses the new VM on managed disks; convert it (Update-AzAvailabilitySet -AvailabilitySet (Get-AzAvailabilitySet -ResourceGroupName '{group}' -Name '{set}') -Sku Aligned) or generate again with --no-availability-set\n"
+        ));
+    }
+    if r.encryption.is_aad() {
+        s.push_str("     the subnet has outbound access to Microsoft Entra ID (login.microsoftonline.com) and to the key vault: Azure AD ADE signs in from the VM, and subnets of new virtual networks are private by default (add a NAT gateway, or firewall / NSG rules for the AzureActiveDirectory and AzureKeyVault service tags)\n");
+    }
+    s
+}
+
+/// The "before deploying, check that" list: the key vault's prerequisites and the placement notes.
+fn checks(r: &Restore) -> String {
+    let pre = prerequisites(r);
+    let notes = placement_notes(r);
+    match (pre.is_empty(), notes.is_empty()) {
+        (_, true) => pre.to_owned(),
+        (true, false) => format!("  before deploying, check that:\n{notes}"),
+        (false, false) => format!("{pre}{notes}"),
+    }
+}
+
 /// `a`, `a and b`, `a, b and c`.
 fn listed(items: &[&str]) -> String {
     match items.split_last() {

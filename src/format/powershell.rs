@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::{cleanup_step, import_note, missing_params, prerequisites, shown_path, Output};
+use super::{checks, cleanup_step, import_note, missing_params, shown_path, Output};
 use crate::error::Error;
 use crate::model::Restore;
 use crate::plan::{Plan, PlannedFile};
@@ -51,7 +51,7 @@ impl Output for PowerShell {
             s.push_str("     the Azure AD client secret is asked for as a secure string\n");
         }
         s.push_str(&import_note(r, "<VMName>"));
-        s.push_str(prerequisites(r));
+        s.push_str(&checks(r));
         s.push_str(cleanup_step(r));
         s
     }

@@ -29,6 +29,16 @@ pub struct RawJob {
     pub(crate) target_resource_group: Option<String>,
     /// JSON path of the bag inside the document, for messages.
     pub(crate) bag_path: String,
+    /// The job's state outside the bag (`properties.status`, or PowerShell's `Status`), when the
+    /// shape carries it. Only a completed job passes; `CompletedWithWarnings` is said.
+    pub(crate) status: Option<Located>,
+}
+
+/// A value read outside the property bag, with its JSON path for messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located {
+    pub(crate) value: String,
+    pub(crate) path: String,
 }
 
 const KEYS: &[&str] = &[
@@ -101,8 +111,99 @@ pub fn parse(doc: &Value, origin: &str) -> Result<RawJob> {
         recovery_point_time: next(),
         job_type: next(),
         target_resource_group: next(),
+        status: outside(doc, &bag_path, "status", "status"),
         bag_path,
     };
+    kind(doc, &job).map_err(|e| e.source(origin).doing(doing))?;
+    state(&job).map_err(|e| e.source(origin).doing(doing))?;
+    Ok(job)
+}
+
+/// A string member of the job resource beside the bag: `$.properties.<key>` for the REST shape,
+/// `$.<key>` for PowerShell's object (whose `Properties` is the bag). The flat bag has none.
+fn outside(doc: &Value, bag_path: &str, key: &str, shown: &str) -> Option<Located> {
+    let (holder, path) = match bag_path {
+        "$.properties.extendedInfo.propertyBag" => (doc.get("properties")?, "$.properties"),
+        "$.Properties" => (doc, "$"),
+        _ => return None,
+    };
+    let value = holder.get(key)?.as_str()?.trim();
+    (!value.is_empty()).then(|| Located {
+        value: value.to_owned(),
+        path: format!("{path}.{shown}"),
+    })
+}
+
+/// Job types of restores that leave nothing for restore-deploy to deploy, by the name Azure
+/// Backup gives them: workload (SQL / SAP HANA) restores, and the in-place VM restore.
+const NOT_DISK_RESTORES: &[(&str, &str)] = &[
+    (
+        "restore as files",
+        "restores a database's backup as files, not a VM's disks",
+    ),
+    (
+        "recovery to the original database",
+        "restores a database in place, not a VM's disks",
+    ),
+    (
+        "replace disks",
+        "replaces disks in place: nothing to deploy",
+    ),
+];
+
+/// Only a restore of a VM's disks passes: a workload (SQL, SAP HANA) restore job or an in-place
+/// "Replace disks" restore is refused by name, before anything is looked for in storage.
+fn kind(doc: &Value, job: &RawJob) -> Result<()> {
+    let refuse = |what: String, at: String, help: &str| {
+        Err(Error::new(Code::UnsupportedRestoreJob, what)
+            .at(at)
+            .help(help))
+    };
+    const HELP: &str = "pass the details of the `Recover disks` job (Restore → Restore disks, or `Restore-AzRecoveryServicesBackupItem -TargetResourceGroupName`) that restored this VM's disks";
+    if let Some(t) = outside(doc, &job.bag_path, "jobtype", "jobType") {
+        if !t.value.eq_ignore_ascii_case("AzureIaaSVMJob") {
+            let workload = outside(doc, &job.bag_path, "workloadtype", "workloadType")
+                .map(|w| format!(" for a `{}`", w.value))
+                .unwrap_or_default();
+            let named = job
+                .job_type
+                .as_ref()
+                .map(|n| format!(" (`{n}`{workload})"))
+                .unwrap_or(workload);
+            return refuse(
+                format!(
+                    "the job is an `{}` job{named}: it restores a workload such as a database, not a VM's disks",
+                    t.value
+                ),
+                t.path,
+                HELP,
+            );
+        }
+    }
+    let type_path = format!("{}[\"Job Type\"]", job.bag_path);
+    if let Some(t) = &job.job_type {
+        let lower = t.trim().to_ascii_lowercase();
+        if let Some((_, why)) = NOT_DISK_RESTORES.iter().find(|(name, _)| *name == lower) {
+            return refuse(
+                format!("the job is a `{t}` job, which {why}"),
+                type_path,
+                HELP,
+            );
+        }
+    }
+    let internal = doc
+        .get("properties")
+        .and_then(|p| p.get("extendedinfo"))
+        .and_then(|e| e.get("internalpropertybag"))
+        .and_then(|b| b.get("restorelocationtype"))
+        .and_then(Value::as_str);
+    if internal.is_some_and(|l| l.eq_ignore_ascii_case("OriginalLocation")) {
+        return refuse(
+            "the job restored to the original location, which replaces disks in place: nothing to deploy".into(),
+            "$.properties.extendedInfo.internalPropertyBag.restoreLocationType".into(),
+            HELP,
+        );
+    }
     if let Some(t) = &job.job_type {
         let lower = t.to_ascii_lowercase();
         if !(lower.contains("recover") || lower.contains("restore")) {
@@ -110,13 +211,32 @@ pub fn parse(doc: &Value, origin: &str) -> Result<RawJob> {
                 Code::NotARestoreJob,
                 format!("the job's type is `{t}`, not a restore"),
             )
-            .source(origin)
-            .doing(doing)
-            .at(format!("{}[\"Job Type\"]", job.bag_path))
+            .at(type_path)
             .help("pass the details of the `Recover disks` job that restored this VM's disks"));
         }
     }
-    Ok(job)
+    Ok(())
+}
+
+/// The job's state: only a finished restore has written its blobs. `CompletedWithWarnings`
+/// passes (the model says so); a job still running or that failed is refused with that reason.
+fn state(job: &RawJob) -> Result<()> {
+    let Some(s) = &job.status else {
+        return Ok(());
+    };
+    let why = match s.value.to_ascii_lowercase().as_str() {
+        "completed" | "completedwithwarnings" => return Ok(()),
+        "inprogress" | "cancelling" => "is still running: Azure Backup has not written the restored disks and the config blob yet",
+        "failed" => "failed: its disks and config blob may be missing or incomplete",
+        "cancelled" => "was cancelled: its disks and config blob may be missing or incomplete",
+        _ => "has not completed",
+    };
+    Err(Error::new(
+        Code::RestoreJobNotCompleted,
+        format!("the restore job's status is `{}`: the job {why}", s.value),
+    )
+    .at(s.path.clone())
+    .help("wait for the job to complete (`az backup job wait`, `Wait-AzRecoveryServicesBackupJob`) and pass its details again; for a failed job, read its error (`az backup job show`) and run the restore again"))
 }
 
 /// The property bag, wherever the shape puts it.
@@ -201,6 +321,111 @@ mod tests {
         let e = parse_doc(json!({"Recovery point time ": "a", "recovery point time": "b"}))
             .expect_err("conflict");
         assert_eq!(e.code, Code::DuplicateKey);
+    }
+
+    /// The body of job-1's source (Azure/azure-powershell `TestAzureVMRestoreWithMSI.json`
+    /// @10072744), with its status and bag as given.
+    fn recorded(status: &str, bag: Value, location: &str) -> Value {
+        json!({"id": "/subscriptions/38304e13-357e-405e-9e9a-220351dcce8c/resourceGroups/hiagarg/providers/Microsoft.RecoveryServices/vaults/hiagaVault/backupJobs/cfa8b622-e3c4-4d5b-ac0f-cd016c6ac607",
+            "properties": {"jobType": "AzureIaaSVMJob", "extendedInfo": {"propertyBag": bag,
+                "internalPropertyBag": {"restoreLocationType": location}},
+                "backupManagementType": "AzureIaasVM", "operation": "Restore", "status": status}})
+    }
+
+    #[test]
+    fn only_a_completed_job_passes_and_its_status_is_kept() {
+        // The recorded GET of 2021-10-26T04:23:40Z: still running, no blob names yet.
+        let running = json!({"Job Type": "Recover disks", "Target VM Name": "vmName",
+            "Target Storage Account Name": "hiagasa", "Recovery point time ": "10/26/2021 3:58:47 AM",
+            "Target resource group": "hiagarg"});
+        let e = parse_doc(recorded("InProgress", running.clone(), "RestoreDisks"))
+            .expect_err("running");
+        assert_eq!(e.code, Code::RestoreJobNotCompleted);
+        assert!(
+            e.message.contains("`InProgress`") && e.message.contains("still running"),
+            "{}",
+            e.message
+        );
+        assert_eq!(e.location.as_deref(), Some("$.properties.status"));
+        let e = parse_doc(recorded("Failed", running.clone(), "RestoreDisks")).expect_err("failed");
+        assert_eq!(e.code, Code::RestoreJobNotCompleted);
+        assert!(e.message.contains("failed"), "{}", e.message);
+        let j = parse_doc(recorded(
+            "CompletedWithWarnings",
+            running.clone(),
+            "RestoreDisks",
+        ))
+        .expect("passes");
+        assert_eq!(
+            j.status.map(|s| s.value).as_deref(),
+            Some("CompletedWithWarnings")
+        );
+        let j = parse_doc(recorded("Completed", running.clone(), "RestoreDisks")).expect("passes");
+        assert_eq!(
+            j.status.map(|s| s.path).as_deref(),
+            Some("$.properties.status")
+        );
+        // PowerShell's job-detail object carries `Status` beside `Properties`.
+        let e =
+            parse_doc(json!({"JobId": "x", "Status": "InProgress", "Properties": running.clone()}))
+                .expect_err("running");
+        assert_eq!(e.location.as_deref(), Some("$.status"));
+        // The flat bag has no status: nothing to judge.
+        assert!(parse_doc(running).expect("bag").status.is_none());
+    }
+
+    #[test]
+    fn only_a_restore_of_a_vms_disks_passes() {
+        // job-3: an original-location "Replace disks" restore.
+        let replace = json!({"Job Type": "Replace disks", "Target VM Name": "hiagavm"});
+        let e =
+            parse_doc(recorded("Completed", replace, "OriginalLocation")).expect_err("in place");
+        assert_eq!(e.code, Code::UnsupportedRestoreJob);
+        assert!(
+            e.message
+                .contains("replaces disks in place: nothing to deploy"),
+            "{}",
+            e.message
+        );
+        let e = parse_doc(recorded(
+            "Completed",
+            json!({"Job Type": "Recover disks"}),
+            "OriginalLocation",
+        ))
+        .expect_err("in place");
+        assert_eq!(
+            e.location.as_deref(),
+            Some("$.properties.extendedInfo.internalPropertyBag.restoreLocationType")
+        );
+        // SAP HANA (tutorial-sap-hana-restore-cli.md) and SQL (restore-azure-sql-vm-rest-api.md).
+        let hana = json!({"properties": {"jobType": "AzureWorkloadJob", "workloadType": "SAPHanaDatabase",
+            "extendedInfo": {"propertyBag": {"Job Type": "Restore as files"}}, "operation": "Restore", "status": "InProgress"}});
+        let e = parse_doc(hana).expect_err("workload");
+        assert_eq!(
+            e.code,
+            Code::UnsupportedRestoreJob,
+            "the type is said before the state"
+        );
+        assert!(
+            e.message.contains("`AzureWorkloadJob`") && e.message.contains("`SAPHanaDatabase`"),
+            "{}",
+            e.message
+        );
+        for name in [
+            "Restore as files",
+            "Recovery to the original database",
+            "Replace disks",
+        ] {
+            let e = parse_doc(json!({"Job Type": name})).expect_err(name);
+            assert_eq!(e.code, Code::UnsupportedRestoreJob, "{name}");
+            assert!(e.message.contains(name), "{}", e.message);
+        }
+        parse_doc(recorded(
+            "Completed",
+            json!({"Job Type": "Recover disks"}),
+            "RestoreDisks",
+        ))
+        .expect("a disk restore");
     }
 
     #[test]

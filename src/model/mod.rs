@@ -26,6 +26,9 @@
 //!     extension's `VolumeType`, `KeyEncryptionAlgorithm`, `KeyVaultURL`) → `key_refs` (the BEK
 //!     and KEK references chosen and checked: where the KEK URL is chosen) → `mod.rs` (the case);
 //!   - `prepare`: the `--restore-keys` target and the steps before deployment;
+//!   - `deployable`: restores that validate yet cannot unlock (at risk without a BEK secret URL,
+//!     Azure AD on Trusted Launch, a size ADE does not run on);
+//!   - `job_notes`: what the job says that the operator must know (a Classic availability set);
 //!   - `warnings`: what the inputs cannot prove and the operator checks before deploying.
 
 mod ade_extension;
@@ -44,6 +47,7 @@ pub mod time;
 pub use crate::overrides::{AdeChoice, Overrides};
 pub(crate) use ade_extension::ade_extension;
 pub use build::build;
+pub(crate) use build::classic_set;
 pub(crate) use disk_identity::ManagedDisk;
 pub(crate) use disk::{Disk, DiskKind, DiskSource, OsType};
 pub use encryption::VolumeType;

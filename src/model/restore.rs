@@ -99,6 +99,10 @@ pub struct Restore {
     pub(crate) encryption: Encryption,
     pub(crate) recovery_point: Option<Fact<RecoveryPoint>>,
     pub(crate) network: Network,
+    /// For a VHD source: the resource group of the storage account that holds the restored VHDs,
+    /// which Azure Backup names `Target resource group` (the disks are imported from there).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) vhd_storage_account_group: Option<Fact<String>>,
     /// What runs before the deployment (`prepare.ps1`, or the script's first steps).
     #[serde(skip_serializing_if = "Prepare::is_empty")]
     pub(crate) prepare: Prepare,

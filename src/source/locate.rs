@@ -86,6 +86,33 @@ pub fn locate(job: &JobFields, which: JobBlob, op: &Operator) -> Result<Located,
         })
         .transpose()?;
 
+    if which == JobBlob::Config {
+        if let (Some(u), Some(name)) = (&from_uri, job.config_blob_name) {
+            let same_blob = u.blob == name || u.blob.ends_with(&format!("/{name}"));
+            let same_container = job
+                .config_blob_container
+                .is_none_or(|c| c.eq_ignore_ascii_case(&u.container));
+            if !(same_blob && same_container) {
+                let named = match job.config_blob_container {
+                    Some(c) if !same_container => format!("`{c}/{name}`"),
+                    _ => format!("`{name}`"),
+                };
+                return Err(Error::new(
+                    Code::JobBlobNamesDisagree,
+                    format!(
+                        "the job's `Config Blob Uri` names `{}/{}` but its `Config Blob Name`{} names {named}: restore-deploy does not guess which is the config blob",
+                        u.container,
+                        u.blob,
+                        if same_container { "" } else { " and `Config Blob Container Name`" },
+                    ),
+                )
+                .source(job.origin)
+                .at(job.bag_path)
+                .doing("finding the restore's blobs from the job")
+                .help("check the job (`az backup job show`), then pass `--config` with the config blob you mean (its file or URL); with `--config-dir`, put either blob in the folder"));
+            }
+        }
+    }
     let (container, blob) = match which {
         JobBlob::Config => (
             from_uri
@@ -144,6 +171,30 @@ pub fn locate(job: &JobFields, which: JobBlob, op: &Operator) -> Result<Located,
         None => Credential::Token,
     };
     Ok(Located { url, credential })
+}
+
+/// Where the config blob may be: one place, or, when the job's `Config Blob Uri` and
+/// `Config Blob Name` disagree, each of the two (the URI's first), for a caller that can look
+/// (`--config-dir`). A single run reading from storage uses [`locate`], which refuses instead.
+pub fn config_candidates(job: &JobFields, op: &Operator) -> Result<Vec<Located>, Error> {
+    match locate(job, JobBlob::Config, op) {
+        Err(e) if e.code == Code::JobBlobNamesDisagree => {
+            let by_uri = JobFields {
+                config_blob_name: None,
+                config_blob_container: None,
+                ..*job
+            };
+            let by_name = JobFields {
+                config_blob_uri: None,
+                ..*job
+            };
+            Ok(vec![
+                locate(&by_uri, JobBlob::Config, op)?,
+                locate(&by_name, JobBlob::Config, op)?,
+            ])
+        }
+        other => other.map(|l| vec![l]),
+    }
 }
 
 fn account_url(account: &str, suffix: &str) -> Result<url::Url, Error> {

@@ -18,9 +18,11 @@ fn names() -> JobFields<'static> {
     }
 }
 
+/// A job naming its config blob by URI only (a name that disagreed would be refused).
 fn with_uri(uri: &str) -> JobFields<'_> {
     JobFields {
         config_blob_uri: Some(uri),
+        config_blob_name: None,
         ..names()
     }
 }
@@ -408,4 +410,55 @@ fn bad_blob_endpoints_are_usage_errors() {
         assert!(e.message.contains(why), "{ep}: {}", e.message);
         assert!(!e.message.contains("SECRET"), "{}", e.message);
     }
+}
+
+/// The docs tutorial's pair (MicrosoftDocs/azure-docs `articles/backup/tutorial-restore-disk.md`,
+/// ms.date 10/28/2022): `Config Blob Name` says `config-myVM-…fe5d0414`, the URI `config-appvm8-…0519c0232`.
+const TUTORIAL_NAME: &str = "config-myVM-1fc2d55d-f0dc-4ca6-ad48-aca0fe5d0414.json";
+const TUTORIAL_URI: &str = "https://mystorageaccount.blob.core.windows.net/myVM-daa1931199fd4a22ae601f46d8812276/config-appvm8-1fc2d55d-f0dc-4ca6-ad48-aca0519c0232.json";
+
+fn tutorial() -> JobFields<'static> {
+    JobFields {
+        origin: "job.json",
+        bag_path: "$",
+        config_blob_uri: Some(TUTORIAL_URI),
+        config_blob_container: Some("myVM-daa1931199fd4a22ae601f46d8812276"),
+        config_blob_name: Some(TUTORIAL_NAME),
+        encryption_info_blob_name: None,
+        target_storage_account: Some("mystorageaccount"),
+    }
+}
+
+#[test]
+fn a_uri_and_a_name_that_disagree_are_said_with_both_names() {
+    let e = refused(&tutorial(), &NONE);
+    assert_eq!(e.code, Code::JobBlobNamesDisagree);
+    assert!(
+        e.message.contains("config-appvm8-1fc2d55d") && e.message.contains(TUTORIAL_NAME),
+        "{}",
+        e.message
+    );
+    // A folder looks for either, the URI's first.
+    let both = config_candidates(&tutorial(), &NONE).expect("two places");
+    assert_eq!(both.len(), 2);
+    assert!(both[0]
+        .url
+        .as_str()
+        .ends_with("/config-appvm8-1fc2d55d-f0dc-4ca6-ad48-aca0519c0232.json"));
+    assert!(both[1].url.as_str().ends_with(&format!("/{TUTORIAL_NAME}")));
+    // Agreeing names (the container in the job's case) give one place.
+    let agreeing = JobFields {
+        config_blob_name: Some("config-appvm8-1fc2d55d-f0dc-4ca6-ad48-aca0519c0232.json"),
+        ..tutorial()
+    };
+    assert_eq!(config_candidates(&agreeing, &NONE).expect("one").len(), 1);
+    ok(&agreeing, JobBlob::Config, &NONE);
+    // Another container is a disagreement too.
+    let other_container = JobFields {
+        config_blob_container: Some("othervm-00000000000000000000000000000000"),
+        ..agreeing
+    };
+    let e = refused(&other_container, &NONE);
+    assert_eq!(e.code, Code::JobBlobNamesDisagree);
+    assert!(e.message.contains("othervm-"), "{}", e.message);
 }

@@ -10,7 +10,7 @@ use crate::input::job::RawJob;
 use crate::input::Inputs;
 use crate::model::{Encryption, Flavour, Overrides, Restore};
 use crate::plan::Plan;
-use crate::source::locate::{locate, JobBlob, Operator};
+use crate::source::locate::{config_candidates, locate, JobBlob, Operator};
 use crate::source::{self, FetchOptions, Loaded, SourceSpec};
 
 /// What every job of the run shares.
@@ -103,7 +103,7 @@ fn read(path: &Path, shared: &Shared) -> Result<Inputs, Errors> {
     let raw = &job.raw;
     let (config, info) = match shared.config_dir {
         Some(dir) => (
-            SourceSpec::Path(local_blob(dir, &job.origin, raw, JobBlob::Config, shared)?),
+            SourceSpec::Path(local_config(dir, &job.origin, raw, shared)?),
             raw.implies(JobBlob::EncryptionInfo)
                 .then(|| local_blob(dir, &job.origin, raw, JobBlob::EncryptionInfo, shared))
                 .transpose()?
@@ -137,6 +137,37 @@ fn read(path: &Path, shared: &Shared) -> Result<Inputs, Errors> {
 /// same checks as for a download (no `..`, no empty segment) without naming a real host.
 const LOCAL: &str = "http://config-dir.invalid/";
 
+/// The config blob in DIR. When the job's `Config Blob Uri` and `Config Blob Name` disagree,
+/// either file is taken (the URI's first), and both are named when neither is there.
+fn local_config(dir: &Path, origin: &str, raw: &RawJob, shared: &Shared) -> Result<PathBuf, Error> {
+    let base = shared.blob_endpoint.unwrap_or(LOCAL);
+    let op = Operator {
+        blob_endpoint: Some(base),
+        sas: None,
+    };
+    let paths = config_candidates(&raw.blob_fields(origin), &op)?
+        .into_iter()
+        .map(|l| in_dir(dir, &l.url, base))
+        .collect::<Result<Vec<_>, _>>()?;
+    match paths.as_slice() {
+        [one] => Ok(one.clone()),
+        _ => paths.iter().find(|p| p.is_file()).cloned().ok_or_else(|| {
+            let shown: Vec<String> = paths.iter().map(|p| format!("`{}`", p.display())).collect();
+            Error::new(
+                Code::ConfigNotFound,
+                format!(
+                    "the job's `Config Blob Uri` and `Config Blob Name` name different blobs, and neither is in `--config-dir`: looked for {}",
+                    shown.join(" and ")
+                ),
+            )
+            .source(origin)
+            .at(raw.bag_path.clone())
+            .doing("finding the config blob in `--config-dir`")
+            .help("download the config blob of this restore into the folder under one of those names, or restore this VM alone with `--config`")
+        }),
+    }
+}
+
 /// `DIR/<blob name>`: the blob's name as the job gives it, each `/`-separated part a folder, so a
 /// job cannot name a file outside DIR.
 fn local_blob(
@@ -152,6 +183,10 @@ fn local_blob(
         sas: None,
     };
     let url = locate(&raw.blob_fields(origin), which, &op)?.url;
+    in_dir(dir, &url, base)
+}
+
+fn in_dir(dir: &Path, url: &url::Url, base: &str) -> Result<PathBuf, Error> {
     let prefix = url::Url::parse(base)
         .ok()
         .and_then(|b| {

@@ -13,12 +13,16 @@ use super::time;
 
 mod backup_template;
 mod context;
+pub(super) mod deployable;
+pub(super) mod job_notes;
 pub(super) mod disks;
 pub(super) mod encryption;
 pub(super) mod plan_and_security;
 pub(super) mod prepare;
 pub(super) mod refusals;
 pub(super) mod warnings;
+
+pub(crate) use job_notes::classic_set;
 
 use context::{Config, Problems};
 
@@ -55,6 +59,18 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
         subscription.as_deref(),
         &mut p,
     );
+    p.list.extend(deployable::refusals(
+        inputs,
+        &deployable::Parts {
+            encryption: encryption.as_ref(),
+            prepare: &prepare,
+            vm_size: identity.vm_size.as_ref(),
+            trusted_launch: plan_and_security::trusted_launch(cfg).is_some(),
+        },
+    ));
+    let vhd_storage_account_group = disks
+        .as_ref()
+        .and_then(|d| vhd_storage_account_group(inputs, d));
     let ov = &inputs.overrides;
     // Flags, else the source's network as Backup's template gives it.
     let net = backup_template::network(inputs, ov);
@@ -99,6 +115,7 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
                 encryption,
                 recovery_point,
                 network,
+                vhd_storage_account_group,
                 prepare,
                 warnings: Vec::new(),
             },
@@ -184,7 +201,8 @@ fn identity(inputs: &Inputs, cfg: Config, p: &mut Problems) -> Identity {
         "--availability-set-id",
         av,
         "$.properties.availabilitySet.id",
-    );
+    )
+    .filter(|_| !ov.no_availability_set);
     Identity {
         name,
         vm_name,
@@ -234,6 +252,22 @@ fn subscription(vm: &RawVm, disks: Option<&Disks>) -> Option<String> {
             Some(DiskSource::Managed { id, .. }) => id.subscription().map(str::to_owned),
             _ => None,
         })
+}
+
+/// A VHD source's staging group: the job's `Target resource group`, where Backup's staging
+/// account is (azure-facts §1.2, the Oracle tutorial's bag).
+fn vhd_storage_account_group(inputs: &Inputs, disks: &Disks) -> Option<Fact<String>> {
+    let j = inputs.job.as_ref()?;
+    let group = j.raw.target_resource_group.clone()?;
+    (disks.kind() == DiskKind::Unmanaged).then(|| {
+        Fact::new(
+            group,
+            By::Job {
+                origin: j.origin.clone(),
+                path: format!("{}[\"Target resource group\"]", j.raw.bag_path),
+            },
+        )
+    })
 }
 
 /// The recovery point time: `--recovery-point-time`, else the job's.

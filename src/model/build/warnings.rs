@@ -65,6 +65,8 @@ pub(super) fn warnings(r: &Restore, inputs: &Inputs) -> Vec<String> {
             }
         }
     }
+    out.extend(super::deployable::warnings(r));
+    out.extend(super::job_notes::warnings(r, inputs));
     out
 }
 

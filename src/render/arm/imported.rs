@@ -54,8 +54,6 @@ struct CreationData {
 struct DiskProperties {
     #[serde(skip_serializing_if = "Option::is_none")]
     os_type: Option<&'static str>,
-    #[serde(rename = "diskSizeGB", skip_serializing_if = "Option::is_none")]
-    disk_size_gb: Option<u32>,
     creation_data: CreationData,
     /// Server-side encryption with the platform's key, which every managed disk has; stated
     /// so a policy scan sees the disk is encrypted at rest. A disk encryption set (customer key)
@@ -71,7 +69,10 @@ struct Encryption {
     kind: &'static str,
 }
 
-/// One imported disk, laid out by the template.
+/// One imported disk, laid out by the template. It states no `diskSizeGB`: for `Import` that
+/// field is a resize, which "can only increase the disk's size" (DiskRP.json 2024-03-02,
+/// `DiskProperties.diskSizeGB`), and a VHD is its disk plus a 512-byte footer, so a model that
+/// under-reports the size would be refused; Azure takes the size of the VHD.
 #[derive(Serialize)]
 pub struct ImportedDisk {
     name: String,
@@ -106,7 +107,6 @@ fn import(disk: &Disk, lun: Option<u8>) -> Option<ImportedDisk> {
         name: disk_name(lun),
         properties: DiskProperties {
             os_type: None,
-            disk_size_gb: disk.size_gb,
             creation_data: CreationData {
                 create_option: "Import",
                 source_uri: lit(uri.as_str()),
@@ -160,7 +160,7 @@ mod tests {
         format!(
             r#"{{"name": "vm1", "id": "/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1",
   "properties.hardwareProfile": {{"vmSize": "Standard_D2s_v3"}},
-  "properties.storageProfile": {{"osDisk": {{"osType": "Linux",
+  "properties.storageProfile": {{"osDisk": {{"osType": "Linux", "diskSizeGB": 30,
     "vhd": {{"uri": "https://acct1.blob.core.windows.net/c/os.vhd"}}}},
     "dataDisks": [{{"lun": 2, "vhd": {{"uri": "https://acct2.blob.core.windows.net/c/d.vhd"}}}}]}}}}"#
         )
@@ -177,6 +177,7 @@ mod tests {
         assert_eq!(disks.as_array().map(Vec::len), Some(2));
         let os = &disks[0]["properties"];
         assert_eq!(os["osType"], "Linux");
+        assert!(os["diskSizeGB"].is_null(), "Import takes the VHD's size");
         assert_eq!(os["creationData"]["createOption"], "Import");
         assert_eq!(
             os["creationData"]["sourceUri"],

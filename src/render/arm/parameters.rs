@@ -136,7 +136,7 @@ pub(super) fn declare(r: &Restore) -> (Map<String, Value>, Map<String, Value>) {
     let mut ps = Params::default();
     vm(r, &mut ps);
     if r.disks.kind() == DiskKind::Unmanaged {
-        imported(&mut ps);
+        imported(r, &mut ps);
     }
     if let Some(g) = restored_disks_group(r) {
         ps.add(
@@ -214,7 +214,7 @@ fn vm(r: &Restore, ps: &mut Params) {
 
 /// What importing the restored VHDs needs: an unmanaged source says nothing of an account type,
 /// and a blob URL does not name its storage account's resource group.
-fn imported(ps: &mut Params) {
+fn imported(r: &Restore, ps: &mut Params) {
     let mut sku = param(
         "string",
         s("StandardSSD_LRS"),
@@ -228,14 +228,20 @@ fn imported(ps: &mut Params) {
         "Premium_ZRS",
     ]);
     ps.add(Param::ImportedDiskSku, sku, None);
+    // The job's `Target resource group` is the staging account's group; without a job, the
+    // deployment's group is the guess (and the next steps ask for it).
+    let group = r
+        .vhd_storage_account_group
+        .as_ref()
+        .map(|g| g.value.as_str());
     ps.add(
         Param::VhdStorageAccountResourceGroup,
         param(
             "string",
-            expr("[resourceGroup().name]"),
-            "Resource group of the storage account that holds the restored VHDs.",
+            group.map_or_else(|| expr("[resourceGroup().name]"), s),
+            "Resource group of the storage account that holds the restored VHDs (Azure Backup's `Target resource group`).",
         ),
-        None,
+        group,
     );
 }
 
