@@ -29,7 +29,6 @@ pub struct ImportCtx {
     uri: String,
     account: String,
     os_type: Option<&'static str>,
-    size_gb: Option<u32>,
     /// Single-pass ADE keeps its settings on the OS disk object.
     encrypt: bool,
 }
@@ -70,14 +69,11 @@ pub struct AdeCtx {
     kek_algorithm: Option<&'static str>,
     volume_type: &'static str,
     aad_client_id: Option<String>,
-    /// The extension as the ARM template installs it; with Azure AD the script installs it the
-    /// same way.
+    /// The extension as the ARM template installs it, and the script installs it the same way
+    /// (`Set-AzVMExtension`) for every flavour: `Set-AzVMDiskEncryptionExtension` takes only two
+    /// of the three KEK algorithms the extension accepts, and with Azure AD it runs a second pass.
     extension_type: &'static str,
     extension_version: &'static str,
-    /// Without Azure AD the restore guide passes -SkipVmBackup; on Linux the cmdlet refuses
-    /// managed disks without it (`EnableDiskEncryptionMissingSkipVmBackup`), whatever the
-    /// flavour, and the restored VM is itself the backup.
-    skip_vm_backup: bool,
 }
 
 #[derive(Serialize)]
@@ -137,7 +133,6 @@ fn import_ctx(d: &crate::model::Disk, lun: Option<u8>) -> Option<ImportCtx> {
         uri: uri.as_str().to_owned(),
         account: uri.storage_account().to_owned(),
         os_type: None,
-        size_gb: d.size_gb,
         encrypt: false,
     })
 }
@@ -164,7 +159,6 @@ pub fn context(r: &Restore) -> ScriptContext {
             aad_client_id: a.aad_client_id.as_ref().map(|f| f.value.clone()),
             extension_type: ade_extension(r.os.value, a.flavour.value).kind,
             extension_version: ade_extension(r.os.value, a.flavour.value).version,
-            skip_vm_backup: a.flavour.value == Flavour::NoAad || r.os.value == OsType::Linux,
         }),
     };
     let single_pass = matches!(&ade, Some(a) if !a.aad);

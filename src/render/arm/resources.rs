@@ -63,10 +63,11 @@ pub(super) fn ade(r: &Restore) -> AdeParts {
         return AdeParts::default();
     };
     let mut variables = Map::new();
-    // The vault URI, derived from the secret URL at deployment so the two cannot disagree; a
-    // parameter of its own when no secret URL is needed.
+    // The vault URI, derived from the secret URL at deployment so the two cannot disagree (its
+    // host without any port: ADE refuses key references with one, and a URL copied from an Az
+    // object's `Id` carries `:443`); a parameter of its own when no secret URL is needed.
     let uri = match a.secret_url {
-        Some(_) => "[format('https://{0}/', split(parameters('diskEncryptionKeyUrl'), '/')[2])]",
+        Some(_) => "[format('https://{0}/', split(split(parameters('diskEncryptionKeyUrl'), '/')[2], ':')[0])]",
         None => "[parameters('keyVaultUrl')]",
     };
     variables.insert("keyVaultUrl".into(), Value::String(uri.into()));
