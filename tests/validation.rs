@@ -37,6 +37,7 @@ pub const SCRIPT_COMMANDS: &[&str] = &[
     "Add-AzVMNetworkInterface",
     "New-AzVM",
     "Set-AzVMExtension",
+    "Get-AzMarketplaceTerms",
     "Get-AzDisk",
     "Find-GroupResource",
     "Where-Object",

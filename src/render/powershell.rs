@@ -96,6 +96,8 @@ pub struct ScriptContext {
     /// Imports first, OS disk first; empty for a managed source.
     imports: Vec<ImportCtx>,
     plan: Option<PlanCtx>,
+    /// The plan names its publisher and product, so its Marketplace terms can be checked.
+    plan_terms: bool,
     trusted_launch: Option<TrustedLaunchCtx>,
     os_disk: DiskCtx,
     data_disks: Vec<DiskCtx>,
@@ -212,6 +214,10 @@ pub fn context(r: &Restore) -> ScriptContext {
             product: p.product.clone(),
             promotion_code: p.promotion_code.clone(),
         }),
+        plan_terms: r
+            .plan
+            .as_ref()
+            .is_some_and(|p| p.publisher.is_some() && p.product.is_some()),
         trusted_launch: r.trusted_launch.as_ref().map(|t| TrustedLaunchCtx {
             uefi: t.secure_boot.is_some() || t.vtpm.is_some(),
             secure_boot_on: t.secure_boot == Some(true),
