@@ -137,7 +137,10 @@ fn a_kek_only_restore_restamps_the_os_disk_with_the_restored_kek() {
     let restored = line_of(&p, "$KeyEncryptionKeyUrl = ConvertTo-AdeUrl -Url $kek.Id");
     let target = line_of(&p, "$KekVaultResourceId = $TargetKeyVaultId");
     let wanted = line_of(&p, "$wanted = [ordered] @{");
-    let stamp = line_of(&p, "-KeyUrl $KeyEncryptionKeyUrl -SourceVaultId $KekVaultResourceId");
+    let stamp = line_of(
+        &p,
+        "-KeyUrl $KeyEncryptionKeyUrl -SourceVaultId $KekVaultResourceId",
+    );
     assert!(restored < wanted && target < wanted && wanted < stamp);
     for compared in [
         "'BEK secret URL' = $DiskEncryptionKeyUrl",
@@ -150,7 +153,9 @@ fn a_kek_only_restore_restamps_the_os_disk_with_the_restored_kek() {
     // The run says which reference made it stamp.
     assert!(p.contains("encryption settings stamped ({1} changed)"));
     // Port-normalised, case-insensitive comparison.
-    assert!(p.contains("ConvertTo-AdeUrl -Url $Value }\n    $Value.TrimEnd('/').ToLowerInvariant()"));
+    assert!(
+        p.contains("ConvertTo-AdeUrl -Url $Value }\n    $Value.TrimEnd('/').ToLowerInvariant()")
+    );
 }
 
 /// G3: every reference taken from an Az object goes through `ConvertTo-AdeUrl` (no port), and the
@@ -162,11 +167,9 @@ fn restored_references_carry_no_port() {
         "arm",
         "prepare.ps1",
     );
-    for assignment in p
-        .lines()
-        .map(str::trim)
-        .filter(|l| l.starts_with("$DiskEncryptionKeyUrl =") || l.starts_with("$KeyEncryptionKeyUrl ="))
-    {
+    for assignment in p.lines().map(str::trim).filter(|l| {
+        l.starts_with("$DiskEncryptionKeyUrl =") || l.starts_with("$KeyEncryptionKeyUrl =")
+    }) {
         assert!(assignment.contains("ConvertTo-AdeUrl"), "{assignment}");
     }
     assert!(p.contains("$builder.Port = -1"));
@@ -190,7 +193,11 @@ fn the_recreated_bek_is_tagged_with_the_source_algorithm() {
     );
     assert!(p.contains("'DiskEncryptionKeyEncryptionAlgorithm' = 'RSA-OAEP-256'"));
     assert!(!p.contains("source names no KEK algorithm"));
-    let unknown = generated("restore-keys-managed-bek-kek-noaad-linux", "arm", "prepare.ps1");
+    let unknown = generated(
+        "restore-keys-managed-bek-kek-noaad-linux",
+        "arm",
+        "prepare.ps1",
+    );
     assert!(unknown.contains("'DiskEncryptionKeyEncryptionAlgorithm' = 'RSA-OAEP'"));
     assert!(unknown.contains("source names no KEK algorithm"));
 }
@@ -207,21 +214,39 @@ fn a_classic_availability_set_stops_before_any_import() {
     let check = line_of(&s, "$availabilitySet.Sku.Name -eq 'Classic'");
     assert!(check < line_of(&s, "New-AzDisk -ResourceGroupName"));
     assert!(s.contains("Update-AzAvailabilitySet -AvailabilitySet"));
-    let managed = generated("managed-bek-kek-noaad-windows", "powershell", "restore-vm.ps1");
-    assert!(!managed.contains("Classic"), "managed sources have no Classic set to check");
+    let managed = generated(
+        "managed-bek-kek-noaad-windows",
+        "powershell",
+        "restore-vm.ps1",
+    );
+    assert!(
+        !managed.contains("Classic"),
+        "managed sources have no Classic set to check"
+    );
 }
 
 /// G10: a VM of that name carrying this restore's OS disk is resumed, not refused; the VM is
 /// created only when none exists; imported disks and the NIC are reused.
 #[test]
 fn restore_vm_resumes_a_run_that_created_the_vm() {
-    let s = generated("managed-bek-kek-noaad-windows", "powershell", "restore-vm.ps1");
+    let s = generated(
+        "managed-bek-kek-noaad-windows",
+        "powershell",
+        "restore-vm.ps1",
+    );
     let guard = line_of(&s, "with other disks: choose another -VMName");
     assert!(s.contains("$restoredOsDisk = '/subscriptions/"));
     assert!(guard < line_of(&s, "New-AzVM -ResourceGroupName"));
     assert!(s.contains("if ($existingVm) {\n    Write-Host ('VM {0} exists: not created again'"));
-    let v = generated("unmanaged-bek-kek-noaad-windows", "powershell", "restore-vm.ps1");
+    let v = generated(
+        "unmanaged-bek-kek-noaad-windows",
+        "powershell",
+        "restore-vm.ps1",
+    );
     assert!(v.contains("$restoredOsDisk = ('/resourceGroups/{0}/providers/Microsoft.Compute/disks/{1}' -f $ResourceGroupName, ($VMName + '-osdisk'))"));
     assert!(v.contains("exists (an earlier run): reused"));
-    assert!(!v.contains("-DiskSizeGB"), "G9: an import takes the VHD's size");
+    assert!(
+        !v.contains("-DiskSizeGB"),
+        "G9: an import takes the VHD's size"
+    );
 }

@@ -335,12 +335,18 @@ fn a_value_the_cmdlet_does_not_accept_is_caught() {
         .expect("the extension is installed with Set-AzVMExtension");
     assert!(script.contains("'KeyEncryptionAlgorithm' = 'RSA-OAEP-256'"));
     let before = "Set-AzVMDiskEncryptionExtension -ResourceGroupName $ResourceGroupName -VMName $VMName -DiskEncryptionKeyVaultUrl $KeyVaultUrl -DiskEncryptionKeyVaultId $KeyVaultResourceId -KeyEncryptionKeyUrl $KeyEncryptionKeyUrl -KeyEncryptionKeyVaultId $KekVaultResourceId -KeyEncryptionAlgorithm 'RSA-OAEP-256' -VolumeType $VolumeType -Force";
-    let mut allowed: Vec<&str> = SCRIPT_COMMANDS.iter().chain(PREPARE_COMMANDS).copied().collect();
+    let mut allowed: Vec<&str> = SCRIPT_COMMANDS
+        .iter()
+        .chain(PREPARE_COMMANDS)
+        .copied()
+        .collect();
     allowed.push("Set-AzVMDiskEncryptionExtension");
     let e = check_script_allowing(&script.replacen(line, before, 1), &g.values, &allowed)
         .expect_err("RSA-OAEP-256 is not an accepted value");
     assert!(
-        e.iter().any(|p| p.contains("-KeyEncryptionAlgorithm 'RSA-OAEP-256'") && p.contains("accepted values")),
+        e.iter()
+            .any(|p| p.contains("-KeyEncryptionAlgorithm 'RSA-OAEP-256'")
+                && p.contains("accepted values")),
         "{e:?}"
     );
     let fixed = before.replace("'RSA-OAEP-256'", "'RSA-OAEP'");

@@ -272,7 +272,9 @@ mod tests {
 
     #[test]
     fn literal_arguments_must_be_accepted_values() {
-        let call = |alg: &str| format!("Set-AzVMDiskEncryptionExtension -ResourceGroupName $g -VMName $n -DiskEncryptionKeyVaultUrl $u -DiskEncryptionKeyVaultId $i -KeyEncryptionKeyUrl $k -KeyEncryptionKeyVaultId $kv -KeyEncryptionAlgorithm {alg}\n");
+        let call = |alg: &str| {
+            format!("Set-AzVMDiskEncryptionExtension -ResourceGroupName $g -VMName $n -DiskEncryptionKeyVaultUrl $u -DiskEncryptionKeyVaultId $i -KeyEncryptionKeyUrl $k -KeyEncryptionKeyVaultId $kv -KeyEncryptionAlgorithm {alg}\n")
+        };
         check(&call("'RSA-OAEP'")).expect("accepted");
         check(&call("'rsa1_5'")).expect("ValidateSet ignores case");
         check(&call("$algorithm")).expect("a variable is decided at run time");

@@ -103,8 +103,10 @@ pub fn check_restamp_compares_what_it_stamps(script: &str) -> Result<(), Vec<Str
         .commands
         .iter()
         .filter(|c| {
-            c.name.eq_ignore_ascii_case("Set-AzDiskUpdateDiskEncryptionKey")
-                || c.name.eq_ignore_ascii_case("Set-AzDiskUpdateKeyEncryptionKey")
+            c.name
+                .eq_ignore_ascii_case("Set-AzDiskUpdateDiskEncryptionKey")
+                || c.name
+                    .eq_ignore_ascii_case("Set-AzDiskUpdateKeyEncryptionKey")
         })
         .collect();
     if stamps.is_empty() {
