@@ -219,6 +219,18 @@ mod tests {
     }
 
     #[test]
+    fn an_algorithm_no_input_names_is_the_default_and_flagged() {
+        let s = steps(&restore(AdeChoice::NoAad, Some("kv1"), true)).expect("encrypted");
+        assert_eq!(s.kek_algorithm, Some("RSA-OAEP"));
+        assert!(
+            !s.kek_algorithm_known,
+            "the script must warn that it assumed RSA-OAEP"
+        );
+        let bek_only = steps(&restore(AdeChoice::NoAad, None, true)).expect("encrypted");
+        assert_eq!(bek_only.kek_algorithm, None);
+    }
+
+    #[test]
     fn the_restore_target_reaches_the_steps_without_any_key_material() {
         let s = steps(&restore(AdeChoice::NoAad, Some("kv1"), true)).expect("encrypted");
         let r = s.restore.as_ref().expect("restore");
