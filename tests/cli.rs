@@ -82,7 +82,7 @@ fn config_from_standard_input() {
         String::from_utf8_lossy(&o.stderr)
     );
     assert!(String::from_utf8_lossy(&o.stdout)
-        .starts_with("#Requires -Modules Az.Accounts, Az.Compute, Az.Network\n"));
+        .starts_with("#Requires -Modules Az.Accounts, Az.Compute, Az.Network, Az.Resources\n"));
 }
 
 #[test]

@@ -104,3 +104,149 @@ fn check_covers_prepare_ps1() {
     assert_eq!(deleted.code, 1, "{}", deleted.stderr);
     assert!(deleted.stdout.contains("prepare.ps1"), "{}", deleted.stdout);
 }
+
+/// The generated text of one fixture's file.
+fn generated(fixture: &str, format: &str, file: &str) -> String {
+    let fx = support::fixture("valid", fixture);
+    let laid = lay_out(&fx);
+    let run = run_in(
+        laid.path(),
+        &laid.args(&["generate", "--format", format, "--out", "out"]),
+    );
+    assert_eq!(run.code, 0, "{fixture}: {}", run.stderr);
+    std::fs::read_to_string(laid.path().join("out").join(file)).expect("written")
+}
+
+/// The line where `needle` first appears; fails the test when it does not.
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("`{needle}` not in the script"))
+}
+
+/// G1: when only the KEK was gone, `prepare.ps1` restores it, takes the restored KEK and the
+/// target vault for the rest of the run, and the re-stamp then sees a KEK URL and vault the
+/// disk does not name: both are compared with the secret URL and its vault, so it stamps.
+#[test]
+fn a_kek_only_restore_restamps_the_os_disk_with_the_restored_kek() {
+    let p = generated(
+        "restore-keys-kek-only-managed-bek-kek-noaad-windows",
+        "arm",
+        "prepare.ps1",
+    );
+    let restored = line_of(&p, "$KeyEncryptionKeyUrl = ConvertTo-AdeUrl -Url $kek.Id");
+    let target = line_of(&p, "$KekVaultResourceId = $TargetKeyVaultId");
+    let wanted = line_of(&p, "$wanted = [ordered] @{");
+    let stamp = line_of(
+        &p,
+        "-KeyUrl $KeyEncryptionKeyUrl -SourceVaultId $KekVaultResourceId",
+    );
+    assert!(restored < wanted && target < wanted && wanted < stamp);
+    for compared in [
+        "'BEK secret URL' = $DiskEncryptionKeyUrl",
+        "'BEK vault' = $KeyVaultResourceId",
+        "'KEK URL' = $KeyEncryptionKeyUrl",
+        "'KEK vault' = $KekVaultResourceId",
+    ] {
+        assert!(p.contains(compared), "{compared}");
+    }
+    // The run says which reference made it stamp.
+    assert!(p.contains("encryption settings stamped ({1} changed)"));
+    // Port-normalised, case-insensitive comparison.
+    assert!(
+        p.contains("ConvertTo-AdeUrl -Url $Value }\n    $Value.TrimEnd('/').ToLowerInvariant()")
+    );
+}
+
+/// G3: every reference taken from an Az object goes through `ConvertTo-AdeUrl` (no port), and the
+/// run stops before printing the deploy command if one still carries a port.
+#[test]
+fn restored_references_carry_no_port() {
+    let p = generated(
+        "restore-keys-kek-rsa-oaep-256-managed-noaad-windows",
+        "arm",
+        "prepare.ps1",
+    );
+    for assignment in p.lines().map(str::trim).filter(|l| {
+        l.starts_with("$DiskEncryptionKeyUrl =") || l.starts_with("$KeyEncryptionKeyUrl =")
+    }) {
+        assert!(assignment.contains("ConvertTo-AdeUrl"), "{assignment}");
+    }
+    assert!(p.contains("$builder.Port = -1"));
+    assert!(line_of(&p, "carries a port") < line_of(&p, "ready. Deploy with"));
+    let t = generated(
+        "restore-keys-kek-rsa-oaep-256-managed-noaad-windows",
+        "arm",
+        "azuredeploy.json",
+    );
+    assert!(t.contains("split(split(parameters('diskEncryptionKeyUrl'), '/')[2], ':')[0]"));
+}
+
+/// G4: a BEK re-created from `SecretData` is tagged with the algorithm the source's KEK wrapped it
+/// with; with no algorithm in the inputs the script says it assumed RSA-OAEP.
+#[test]
+fn the_recreated_bek_is_tagged_with_the_source_algorithm() {
+    let p = generated(
+        "restore-keys-kek-rsa-oaep-256-managed-noaad-windows",
+        "arm",
+        "prepare.ps1",
+    );
+    assert!(p.contains("'DiskEncryptionKeyEncryptionAlgorithm' = 'RSA-OAEP-256'"));
+    assert!(!p.contains("source names no KEK algorithm"));
+    let unknown = generated(
+        "restore-keys-managed-bek-kek-noaad-linux",
+        "arm",
+        "prepare.ps1",
+    );
+    assert!(unknown.contains("'DiskEncryptionKeyEncryptionAlgorithm' = 'RSA-OAEP'"));
+    assert!(unknown.contains("source names no KEK algorithm"));
+}
+
+/// G5 (script half): a VHD source's availability set is checked for the Classic SKU before any
+/// disk is imported, with the conversion command.
+#[test]
+fn a_classic_availability_set_stops_before_any_import() {
+    let s = generated(
+        "availability-set-unmanaged-windows",
+        "powershell",
+        "restore-vm.ps1",
+    );
+    let check = line_of(&s, "$availabilitySet.Sku.Name -eq 'Classic'");
+    assert!(check < line_of(&s, "New-AzDisk -ResourceGroupName"));
+    assert!(s.contains("Update-AzAvailabilitySet -AvailabilitySet"));
+    let managed = generated(
+        "managed-bek-kek-noaad-windows",
+        "powershell",
+        "restore-vm.ps1",
+    );
+    assert!(
+        !managed.contains("Classic"),
+        "managed sources have no Classic set to check"
+    );
+}
+
+/// G10: a VM of that name carrying this restore's OS disk is resumed, not refused; the VM is
+/// created only when none exists; imported disks and the NIC are reused.
+#[test]
+fn restore_vm_resumes_a_run_that_created_the_vm() {
+    let s = generated(
+        "managed-bek-kek-noaad-windows",
+        "powershell",
+        "restore-vm.ps1",
+    );
+    let guard = line_of(&s, "with other disks: choose another -VMName");
+    assert!(s.contains("$restoredOsDisk = '/subscriptions/"));
+    assert!(guard < line_of(&s, "New-AzVM -ResourceGroupName"));
+    assert!(s.contains("if ($existingVm) {\n    Write-Host ('VM {0} exists: not created again'"));
+    let v = generated(
+        "unmanaged-bek-kek-noaad-windows",
+        "powershell",
+        "restore-vm.ps1",
+    );
+    assert!(v.contains("$restoredOsDisk = ('/resourceGroups/{0}/providers/Microsoft.Compute/disks/{1}' -f $ResourceGroupName, ($VMName + '-osdisk'))"));
+    assert!(v.contains("exists (an earlier run): reused"));
+    assert!(
+        !v.contains("-DiskSizeGB"),
+        "G9: an import takes the VHD's size"
+    );
+}

@@ -1,7 +1,9 @@
 //! Every output the fixtures produce passes checks this project did not write:
 //! templates against the official ARM schemas (strict) and regorus' ARM expression parser;
 //! scripts through the PowerShell grammar, with only the intended commands, every Az call fitting
-//! a parameter set of the Az modules' own help, and every input value a literal.
+//! a parameter set of the Az modules' own help with its accepted values, every input value a
+//! literal, every change to Azure made only after looking (a second run changes nothing), and an
+//! OS disk re-stamp that compares every reference it writes.
 
 use std::sync::LazyLock;
 
@@ -34,8 +36,13 @@ pub const SCRIPT_COMMANDS: &[&str] = &[
     "New-AzNetworkInterface",
     "Add-AzVMNetworkInterface",
     "New-AzVM",
-    "Set-AzVMDiskEncryptionExtension",
     "Set-AzVMExtension",
+    "Get-AzMarketplaceTerms",
+    "Get-AzDisk",
+    "Find-GroupResource",
+    "Where-Object",
+    "Select-Object",
+    "Write-Host",
     "Set-StrictMode",
     "Write-Verbose",
 ];
@@ -313,6 +320,21 @@ fn mutated_outputs_are_rejected() {
             "$ErrorActionPreference = 'Stop'\nRemove-Item -Recurse 'C:\\'",
         ),
         ("unbalanced brace", "param(", "param({"),
+        (
+            "a create that does not look first",
+            "$ErrorActionPreference = 'Stop'",
+            "$ErrorActionPreference = 'Stop'\n$nic = New-AzNetworkInterface -Name 'nic' -ResourceGroupName 'g' -Location 'l' -SubnetId 's'",
+        ),
+        (
+            "a change to Azure nobody classified",
+            "$ErrorActionPreference = 'Stop'",
+            "$ErrorActionPreference = 'Stop'\nif ($x) { Remove-AzDisk -ResourceGroupName 'g' -DiskName 'd' }",
+        ),
+        (
+            "the VM created again on a second run",
+            "} else {\n    New-AzVM ",
+            "}\n{\n    New-AzVM ",
+        ),
     ] {
         assert!(script.contains(from), "{what}: `{from}` not in the script");
         assert!(
@@ -320,6 +342,43 @@ fn mutated_outputs_are_rejected() {
             "{what} was not caught"
         );
     }
+}
+
+/// G2: `Set-AzVMDiskEncryptionExtension -KeyEncryptionAlgorithm` accepts RSA-OAEP and RSA1_5 only
+/// (the copied help's "Accepted values"); the cmdlet stopped after `New-AzVM` for a source wrapped
+/// with RSA-OAEP-256. The script now installs the extension as the template does, and the help
+/// check catches that call if it ever comes back: for the accepted values, not for anything else.
+#[test]
+fn a_value_the_cmdlet_does_not_accept_is_caught() {
+    let g = GENERATED
+        .iter()
+        .find(|g| g.name == "kek-rsa-oaep-256-os-only-windows")
+        .expect("fixture");
+    let script = g.script();
+    check_script(script, &g.values).expect("the original passes");
+    let line = script
+        .lines()
+        .find(|l| l.starts_with("Set-AzVMExtension "))
+        .expect("the extension is installed with Set-AzVMExtension");
+    assert!(script.contains("'KeyEncryptionAlgorithm' = 'RSA-OAEP-256'"));
+    let before = "Set-AzVMDiskEncryptionExtension -ResourceGroupName $ResourceGroupName -VMName $VMName -DiskEncryptionKeyVaultUrl $KeyVaultUrl -DiskEncryptionKeyVaultId $KeyVaultResourceId -KeyEncryptionKeyUrl $KeyEncryptionKeyUrl -KeyEncryptionKeyVaultId $KekVaultResourceId -KeyEncryptionAlgorithm 'RSA-OAEP-256' -VolumeType $VolumeType -Force";
+    let mut allowed: Vec<&str> = SCRIPT_COMMANDS
+        .iter()
+        .chain(PREPARE_COMMANDS)
+        .copied()
+        .collect();
+    allowed.push("Set-AzVMDiskEncryptionExtension");
+    let e = check_script_allowing(&script.replacen(line, before, 1), &g.values, &allowed)
+        .expect_err("RSA-OAEP-256 is not an accepted value");
+    assert!(
+        e.iter()
+            .any(|p| p.contains("-KeyEncryptionAlgorithm 'RSA-OAEP-256'")
+                && p.contains("accepted values")),
+        "{e:?}"
+    );
+    let fixed = before.replace("'RSA-OAEP-256'", "'RSA-OAEP'");
+    check_script_allowing(&script.replacen(line, &fixed, 1), &g.values, &allowed)
+        .expect("the same call with an accepted value passes");
 }
 
 /// The deploy command `prepare.ps1` prints overrides template parameters by name: each name must
@@ -393,8 +452,18 @@ fn mutated_prepare_scripts_are_rejected() {
             "$ErrorActionPreference = 'Stop'\nInvoke-Expression $EncryptionInfo",
         ),
         (
+            "the re-stamp compares the secret URL alone (G1)",
+            "    'KEK URL' = $KeyEncryptionKeyUrl\n    'KEK vault' = $KekVaultResourceId\n",
+            "",
+        ),
+        (
+            "a restore that does not look first",
+            "$ErrorActionPreference = 'Stop'",
+            "$ErrorActionPreference = 'Stop'\n$null = Restore-AzKeyVaultKey -VaultName 'v' -InputFile 'f'",
+        ),
+        (
             "try without finally",
-            " finally {\n            [System.IO.File]::Delete($backupFile)\n        }",
+            " finally {\n        if ($downloaded) { [System.IO.File]::Delete($downloaded) }\n    }",
             "",
         ),
     ] {

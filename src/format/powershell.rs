@@ -62,7 +62,8 @@ mod tests {
     use crate::model::test_inputs::{inputs, CONFIG_PLAIN};
     use crate::model::{build, Overrides};
 
-    /// A VM PUT under an existing name updates that VM: the script must look before it creates.
+    /// A VM PUT under an existing name updates that VM: the script must look before it creates
+    /// (a VM of that name is accepted only when it carries this restore's OS disk).
     #[test]
     fn the_existing_name_guard_runs_before_anything_is_created() {
         let unmanaged = CONFIG_PLAIN.replace(
@@ -79,7 +80,7 @@ mod tests {
             let plan = crate::format::plan(&r, crate::cli::Format::Powershell).expect("plan");
             let script = &plan.files[0].text;
             let guard = script
-                .find("(Get-AzVM -ResourceGroupName $ResourceGroupName).Name -contains $VMName")
+                .find("with other disks: choose another -VMName")
                 .expect("guard");
             for creating in [
                 "New-AzDisk ",

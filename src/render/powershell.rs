@@ -31,7 +31,6 @@ pub struct ImportCtx {
     uri: String,
     account: String,
     os_type: Option<&'static str>,
-    size_gb: Option<u32>,
     /// Single-pass ADE keeps its settings on the OS disk object.
     encrypt: bool,
 }
@@ -79,14 +78,11 @@ pub struct AdeCtx {
     kek_algorithm: Option<&'static str>,
     volume_type: &'static str,
     aad_client_id: Option<String>,
-    /// The extension as the ARM template installs it; with Azure AD the script installs it the
-    /// same way.
+    /// The extension as the ARM template installs it, and the script installs it the same way
+    /// (`Set-AzVMExtension`) for every flavour: `Set-AzVMDiskEncryptionExtension` takes only two
+    /// of the three KEK algorithms the extension accepts, and with Azure AD it runs a second pass.
     extension_type: &'static str,
     extension_version: &'static str,
-    /// Without Azure AD the restore guide passes -SkipVmBackup; on Linux the cmdlet refuses
-    /// managed disks without it (`EnableDiskEncryptionMissingSkipVmBackup`), whatever the
-    /// flavour, and the restored VM is itself the backup.
-    skip_vm_backup: bool,
 }
 
 #[derive(Serialize)]
@@ -115,6 +111,8 @@ pub struct ScriptContext {
     /// Imports first, OS disk first; empty for a managed source.
     imports: Vec<ImportCtx>,
     plan: Option<PlanCtx>,
+    /// The plan names its publisher and product, so its Marketplace terms can be checked.
+    plan_terms: bool,
     trusted_launch: Option<TrustedLaunchCtx>,
     os_disk: DiskCtx,
     data_disks: Vec<DiskCtx>,
@@ -163,7 +161,6 @@ fn import_ctx(d: &crate::model::Disk, lun: Option<u8>) -> Option<ImportCtx> {
         uri: uri.as_str().to_owned(),
         account: uri.storage_account().to_owned(),
         os_type: None,
-        size_gb: d.size_gb,
         encrypt: false,
     })
 }
@@ -194,7 +191,6 @@ pub fn context(r: &Restore) -> ScriptContext {
             aad_client_id: a.aad_client_id.as_ref().map(|f| f.value.clone()),
             extension_type: ade_extension(r.os.value, a.flavour.value).kind,
             extension_version: ade_extension(r.os.value, a.flavour.value).version,
-            skip_vm_backup: a.flavour.value == Flavour::NoAad || r.os.value == OsType::Linux,
         }),
     };
     let single_pass = r.encryption.is_single_pass();
@@ -264,6 +260,10 @@ pub fn context(r: &Restore) -> ScriptContext {
             product: p.product.clone(),
             promotion_code: p.promotion_code.clone(),
         }),
+        plan_terms: r
+            .plan
+            .as_ref()
+            .is_some_and(|p| p.publisher.is_some() && p.product.is_some()),
         trusted_launch: r.trusted_launch.as_ref().map(|t| TrustedLaunchCtx {
             uefi: t.secure_boot.is_some() || t.vtpm.is_some(),
             secure_boot_on: t.secure_boot == Some(true),

@@ -11,7 +11,7 @@
 use serde::Serialize;
 
 use super::arm::Param;
-use crate::model::{DiskSource, Encryption, Flavour, OsType, Restore};
+use crate::model::{By, DiskSource, Encryption, Flavour, OsType, Restore};
 
 /// The template parameters the printed deploy command overrides. They must be the names
 /// `render::arm` declares: a test checks them against every encrypted template.
@@ -48,6 +48,15 @@ pub struct RestoreCtx {
 pub struct StepsCtx {
     windows: bool,
     kek: bool,
+    /// The source's KEK algorithm: a BEK re-created from `SecretData` is tagged with it, since
+    /// that is how the KEK wrapped it.
+    kek_algorithm: Option<&'static str>,
+    /// `false` when no input named the algorithm (the extension's default is used, and the
+    /// script warns).
+    kek_algorithm_known: bool,
+    /// With Azure AD, the application the extension signs in as (its grants on a restore target
+    /// vault are named in a warning).
+    aad_client_id: Option<String>,
     /// The KEK's vault is checked on its own only when it is another vault than the BEK's.
     kek_vault_separate: bool,
     /// With Azure AD the VM model names the vault, and Compute reads the secret while creating
@@ -96,6 +105,12 @@ pub fn steps(r: &Restore) -> Option<StepsCtx> {
     Some(StepsCtx {
         windows: r.os.value == OsType::Windows,
         kek: a.kek.is_some(),
+        kek_algorithm: a.kek.as_ref().map(|k| k.algorithm.value.as_str()),
+        kek_algorithm_known: a
+            .kek
+            .as_ref()
+            .is_some_and(|k| !matches!(k.algorithm.by, By::Default(_))),
+        aad_client_id: a.aad_client_id.as_ref().map(|f| f.value.clone()),
         kek_vault_separate: a.kek.as_ref().is_some_and(|k| {
             !k.vault
                 .value
@@ -201,6 +216,18 @@ mod tests {
         assert!(same.kek && !same.kek_vault_separate);
         let other = steps(&restore(AdeChoice::Aad, Some("kv2"), false)).expect("encrypted");
         assert!(other.kek && other.kek_vault_separate);
+    }
+
+    #[test]
+    fn an_algorithm_no_input_names_is_the_default_and_flagged() {
+        let s = steps(&restore(AdeChoice::NoAad, Some("kv1"), true)).expect("encrypted");
+        assert_eq!(s.kek_algorithm, Some("RSA-OAEP"));
+        assert!(
+            !s.kek_algorithm_known,
+            "the script must warn that it assumed RSA-OAEP"
+        );
+        let bek_only = steps(&restore(AdeChoice::NoAad, None, true)).expect("encrypted");
+        assert_eq!(bek_only.kek_algorithm, None);
     }
 
     #[test]

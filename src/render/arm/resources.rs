@@ -65,11 +65,12 @@ pub(super) fn ade(r: &Restore) -> AdeParts {
         Encryption::None { .. } => return AdeParts::default(),
     };
     let mut variables = Map::new();
-    // The vault URI, derived from the secret URL at deployment so the two cannot disagree; a
-    // parameter of its own when no secret URL is needed.
+    // The vault URI, derived from the secret URL at deployment so the two cannot disagree (its
+    // host without any port: ADE refuses key references with one, and a URL copied from an Az
+    // object's `Id` carries `:443`); a parameter of its own when no secret URL is needed.
     let uri = match a.secret_url {
         Some(_) => format!(
-            "[format('https://{{0}}/', split({}, '/')[2])]",
+            "[format('https://{{0}}/', split(split({}, '/')[2], ':')[0])]",
             Param::DiskEncryptionKeyUrl.call()
         ),
         None => Param::KeyVaultUrl.expr(),

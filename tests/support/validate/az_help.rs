@@ -1,7 +1,8 @@
 //! Az cmdlet calls checked against the Az modules' own help (platyPS markdown copied into
 //! `tests/data/az-help/<Module>/<Cmdlet>.md`): the cmdlet exists, every parameter exists (by name or
-//! alias), switches are switches, the given parameters fit one parameter set, and that set's
-//! mandatory parameters are all given.
+//! alias), switches are switches, the given parameters fit one parameter set, that set's
+//! mandatory parameters are all given, and every literal argument is one of the parameter's
+//! "Accepted values" (its `ValidateSet`), which PowerShell checks before the cmdlet runs.
 
 use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex};
@@ -30,6 +31,9 @@ struct Param {
     name: String,
     aliases: Vec<String>,
     switch: bool,
+    /// The help's `Accepted values:` line: the only values binding lets through (compared
+    /// case-insensitively, as `ValidateSet` does by default). Empty: any value.
+    accepted: Vec<String>,
     /// (sets — empty means all — , required in them)
     membership: Vec<(Vec<String>, bool)>,
 }
@@ -108,6 +112,7 @@ fn parse(text: &str) -> Cmdlet {
             name: name.clone(),
             aliases: Vec::new(),
             switch: false,
+            accepted: Vec::new(),
             membership: Vec::new(),
         };
         for yaml in chunk.split("```yaml").skip(1) {
@@ -119,6 +124,12 @@ fn parse(text: &str) -> Cmdlet {
                     .unwrap_or_default()
             };
             p.switch = field("Type:").ends_with("SwitchParameter");
+            p.accepted.extend(
+                field("Accepted values:")
+                    .split(',')
+                    .map(|a| a.trim().to_owned())
+                    .filter(|a| !a.is_empty()),
+            );
             let aliases = field("Aliases:");
             p.aliases.extend(
                 aliases
@@ -157,6 +168,14 @@ fn in_set(p: &Param, set: &str) -> Option<bool> {
         .map(|(_, req)| *req)
 }
 
+/// The value of an argument that is one single-quoted literal (`'RSA-OAEP'`), quotes undoubled;
+/// `None` for anything computed at run time, which only PowerShell can check.
+fn single_literal(arg: &str) -> Option<String> {
+    let inner = arg.strip_prefix('\'')?.strip_suffix('\'')?;
+    let lone_quote = inner.replace("''", "").contains('\'');
+    (!lone_quote).then(|| inner.replace("''", "'"))
+}
+
 pub fn check_invocation(inv: &Invocation) -> Result<(), Vec<String>> {
     let at = format!("line {}: `{}`", inv.line, inv.name);
     let Some(c) = cmdlet(&inv.name) else {
@@ -183,6 +202,18 @@ pub fn check_invocation(inv: &Invocation) -> Result<(), Vec<String>> {
                     }
                     (false, ParamValue::Switch) => {
                         problems.push(format!("{at}: `-{name}` needs a value"))
+                    }
+                    (false, ParamValue::Value(v)) => {
+                        if let Some(lit) = single_literal(v) {
+                            if !p.accepted.is_empty()
+                                && !p.accepted.iter().any(|a| a.eq_ignore_ascii_case(&lit))
+                            {
+                                problems.push(format!(
+                                    "{at}: `-{name} {v}` is not among the accepted values {:?}",
+                                    p.accepted
+                                ));
+                            }
+                        }
                     }
                     _ => {}
                 }
@@ -237,5 +268,19 @@ mod tests {
         check("Add-AzVMDataDisk -VM $vm -Name 'd' -CreateOption 'Attach'\n")
             .expect_err("-Lun is mandatory");
         check("Invoke-Nothing -X 1\n").expect_err("no such cmdlet");
+    }
+
+    #[test]
+    fn literal_arguments_must_be_accepted_values() {
+        let call = |alg: &str| {
+            format!("Set-AzVMDiskEncryptionExtension -ResourceGroupName $g -VMName $n -DiskEncryptionKeyVaultUrl $u -DiskEncryptionKeyVaultId $i -KeyEncryptionKeyUrl $k -KeyEncryptionKeyVaultId $kv -KeyEncryptionAlgorithm {alg}\n")
+        };
+        check(&call("'RSA-OAEP'")).expect("accepted");
+        check(&call("'rsa1_5'")).expect("ValidateSet ignores case");
+        check(&call("$algorithm")).expect("a variable is decided at run time");
+        let e = check(&call("'RSA-OAEP-256'")).expect_err("not in the ValidateSet");
+        assert!(e[0].contains("accepted values"), "{e:?}");
+        check("Set-AzVMOSDisk -VM $vm -ManagedDiskId 'x' -CreateOption 'Attach' -Caching 'ReadWrite' -Windows\n").expect("accepted caching");
+        check("Set-AzVMOSDisk -VM $vm -ManagedDiskId 'x' -CreateOption 'Attach' -Caching 'WriteBack' -Windows\n").expect_err("no such caching");
     }
 }

@@ -6,6 +6,7 @@ pub mod arm_expr;
 pub mod arm_schema;
 pub mod az_help;
 pub mod coverage;
+pub mod idempotence;
 pub mod powershell;
 pub mod prepare;
 

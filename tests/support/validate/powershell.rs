@@ -21,6 +21,9 @@ pub struct Invocation {
     /// Arguments not bound to a named parameter.
     pub positional: usize,
     pub line: usize,
+    /// Inside an `if`/`elseif`/`else` (its condition included): the call runs only when the
+    /// script decided it should.
+    pub conditional: bool,
 }
 
 #[derive(Debug)]
@@ -46,7 +49,7 @@ pub fn parse_script(src: &str) -> Result<Script, Vec<String>> {
         verbatim: Vec::new(),
         inert: Vec::new(),
     };
-    walk(tree.root_node(), src, &mut script, &mut problems);
+    walk(tree.root_node(), src, &mut script, &mut problems, false);
     if problems.is_empty() {
         Ok(script)
     } else {
@@ -59,7 +62,7 @@ fn at(n: &Node) -> String {
     format!("{}:{}", p.row + 1, p.column + 1)
 }
 
-fn walk(n: Node, src: &str, s: &mut Script, problems: &mut Vec<String>) {
+fn walk(n: Node, src: &str, s: &mut Script, problems: &mut Vec<String>, in_if: bool) {
     if n.is_error() {
         problems.push(format!(
             "syntax error at {}: `{}`",
@@ -93,12 +96,13 @@ fn walk(n: Node, src: &str, s: &mut Script, problems: &mut Vec<String>) {
         | "expandable_string_literal"
         | "expandable_here_string_literal"
         | "verbatim_here_string_characters" => s.inert.push(n.byte_range()),
-        "command" => s.commands.push(invocation(n, src)),
+        "command" => s.commands.push(invocation(n, src, in_if)),
         _ => {}
     }
+    let in_if = in_if || n.kind() == "if_statement";
     let mut c = n.walk();
     for ch in n.children(&mut c) {
-        walk(ch, src, s, problems);
+        walk(ch, src, s, problems, in_if);
     }
 }
 
@@ -106,12 +110,13 @@ fn short(s: &str) -> String {
     s.chars().take(60).collect()
 }
 
-fn invocation(n: Node, src: &str) -> Invocation {
+fn invocation(n: Node, src: &str, conditional: bool) -> Invocation {
     let mut inv = Invocation {
         name: String::new(),
         params: Vec::new(),
         positional: 0,
         line: n.start_position().row + 1,
+        conditional,
     };
     let mut c = n.walk();
     for ch in n.children(&mut c) {
@@ -369,5 +374,15 @@ mod tests {
             )
         );
         assert_eq!(p[3], ("Force".to_owned(), ParamValue::Switch));
+    }
+
+    #[test]
+    fn calls_inside_an_if_are_conditional() {
+        let s = parse_script(
+            "New-AzVM -Name 'a'\nif ($x) { New-AzVM -Name 'b' } else { $n = (New-AzVM -Name 'c').Id }\nfunction F { New-AzVM -Name 'd' }\n",
+        )
+        .expect("parses");
+        let flags: Vec<bool> = s.commands.iter().map(|c| c.conditional).collect();
+        assert_eq!(flags, [false, true, true, false]);
     }
 }

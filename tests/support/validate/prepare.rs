@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::{az_help, powershell};
+use super::{az_help, idempotence, powershell};
 
 /// The commands of the steps before the deployment (`prepare.ps1`, and `restore-vm.ps1` before
 /// `New-AzVM`), including the helper functions those steps define.
@@ -36,6 +36,12 @@ pub const PREPARE_COMMANDS: &[&str] = &[
     "Read-EncryptionInfo",
     "Write-BackupFile",
     "Get-KeyDetail",
+    "Get-HttpStatus",
+    "ConvertTo-AdeUrl",
+    "ConvertTo-ComparableReference",
+    "Stop-OnPolicyRefusal",
+    "Assert-NameRestorable",
+    "Where-Object",
 ];
 
 /// Commands `prepare.ps1` may run: its steps, and the two it shares with the VM script.
@@ -111,6 +117,16 @@ pub fn check_script_allowing(
     {
         problems.extend(az_help::check_invocation(inv).err().unwrap_or_default());
     }
+    problems.extend(
+        idempotence::check_looks_before_it_acts(script)
+            .err()
+            .unwrap_or_default(),
+    );
+    problems.extend(
+        idempotence::check_restamp_compares_what_it_stamps(script)
+            .err()
+            .unwrap_or_default(),
+    );
     let vals: Vec<&str> = values.iter().map(String::as_str).collect();
     problems.extend(
         powershell::check_literal_only(script, &s, &vals)
