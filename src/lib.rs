@@ -30,9 +30,8 @@ pub use input::read::from_bytes as inputs_from_bytes;
 pub fn run(cli: cli::Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), error::Errors> {
     match &cli.command {
         cli::Command::Generate(a) if !a.batch.jobs.is_empty() => {
-            commands::inspect::json_errors(a.json, out, |out| {
-                commands::batch::generate(a, out, err)
-            })
+            let json = a.json.then_some(commands::inspect::JsonMode::Lines);
+            commands::inspect::json_errors(json, out, |out| commands::batch::generate(a, out, err))
         }
         cli::Command::Generate(a) => commands::generate::run(a, out, err),
         cli::Command::Inspect(a) => commands::inspect::run(a, out, err),

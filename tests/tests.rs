@@ -12,6 +12,7 @@ mod data_coverage;
 mod help;
 #[cfg(feature = "azure")]
 mod hostile_blob;
+mod inspect_json;
 mod prepare;
 mod properties;
 mod support;

@@ -9,7 +9,12 @@ use crate::error::Errors;
 use crate::render;
 
 pub fn run(a: &InspectArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Errors> {
-    json_errors(a.json, out, |out| {
+    let json = a.json.then_some(if a.batch.jobs.is_empty() {
+        JsonMode::Document
+    } else {
+        JsonMode::Lines
+    });
+    json_errors(json, out, |out| {
         if a.batch.jobs.is_empty() {
             one(a, out)
         } else {
@@ -28,11 +33,20 @@ fn one(a: &InspectArgs, out: &mut dyn Write) -> Result<(), Errors> {
     super::emit(out, &text).map(|_| ())
 }
 
+/// How standard output carries JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonMode {
+    /// One pretty-printed document (`inspect --json`).
+    Document,
+    /// JSON lines (`--jobs --json`).
+    Lines,
+}
+
 /// Runs `run`; in JSON mode, a failure before anything reached `out` is printed there as one
 /// `$defs/failure` object, so a tool reading standard output always gets JSON. The errors are
 /// returned unchanged: stderr and the exit status are as without `--json`.
 pub fn json_errors(
-    json: bool,
+    json: Option<JsonMode>,
     out: &mut dyn Write,
     run: impl FnOnce(&mut dyn Write) -> Result<(), Errors>,
 ) -> Result<(), Errors> {
@@ -41,9 +55,9 @@ pub fn json_errors(
         wrote: false,
     };
     let result = run(&mut watched);
-    if let (true, false, Err(e)) = (json, watched.wrote, &result) {
+    if let (Some(mode), false, Err(e)) = (json, watched.wrote, &result) {
         // When standard output itself failed there is nowhere left to say it; stderr still does.
-        if let Ok(doc) = render::inspect_json::failure(e) {
+        if let Ok(doc) = render::inspect_json::failure(e, mode == JsonMode::Lines) {
             let _ = super::emit(watched.inner, &doc);
         }
     }
@@ -80,7 +94,7 @@ mod tests {
     #[test]
     fn a_failure_in_json_mode_is_one_json_object_and_the_same_error() {
         let mut out = Vec::new();
-        let e = json_errors(true, &mut out, fails).expect_err("fails");
+        let e = json_errors(Some(JsonMode::Document), &mut out, fails).expect_err("fails");
         assert_eq!(e.exit_code(), 1);
         let v: serde_json::Value = serde_json::from_slice(&out).expect("one JSON object");
         assert_eq!(v["schemaVersion"], 1);
@@ -88,12 +102,16 @@ mod tests {
         assert_eq!(v["errors"][0]["source"], "c.json");
 
         let mut out = Vec::new();
-        let _ = json_errors(false, &mut out, fails);
+        let _ = json_errors(None, &mut out, fails);
         assert!(out.is_empty(), "text mode prints errors on stderr only");
 
         // Lines already printed (a batch's rows) are the answer: nothing is added after them.
         let mut out = Vec::new();
-        let _ = json_errors(true, &mut out, |o| {
+        let mut lines = Vec::new();
+        let _ = json_errors(Some(JsonMode::Lines), &mut lines, fails);
+        assert!(lines.ends_with(b"}\n") && lines.iter().filter(|b| **b == b'\n').count() == 1);
+
+        let _ = json_errors(Some(JsonMode::Lines), &mut out, |o| {
             let _ = o.write_all(b"{}\n");
             fails(o)
         });

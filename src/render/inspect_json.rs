@@ -388,12 +388,20 @@ pub fn errors(e: &Errors) -> Vec<ErrorObject> {
     e.0.iter().map(ErrorObject::from).collect()
 }
 
-/// The failure document, pretty-printed as `inspect --json` prints its product.
-pub fn failure(e: &Errors) -> Result<String, Error> {
-    print(&Failure {
+/// The failure document: pretty-printed as `inspect --json` prints its product, or on one line
+/// where the output is JSON lines (`--jobs --json`).
+pub fn failure(e: &Errors, one_line: bool) -> Result<String, Error> {
+    let doc = Failure {
         schema_version: SCHEMA_VERSION,
         errors: errors(e),
-    })
+    };
+    if one_line {
+        super::to_json_line(&doc)
+            .map(|s| s + "\n")
+            .map_err(|e| Error::internal(format!("cannot print the errors: {e}")))
+    } else {
+        print(&doc)
+    }
 }
 
 /// The inspection document of a restore.
