@@ -444,7 +444,7 @@ mod azurite;
 #[test]
 fn generate_json_lines_fit_the_schema() {
     let d = drill(60);
-    let r = batch(&d, "out", &["--json", "--quiet"]);
+    let r = batch(&d, "out", &["--config-dir", "blobs", "--json", "--quiet"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     let lines: Vec<Value> = r
         .stdout
