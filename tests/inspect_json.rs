@@ -137,6 +137,9 @@ fn a_batch_that_cannot_start_prints_one_failure_line() {
     assert_eq!(line["errors"][0]["code"], "FileSystem");
 }
 
+/// A way to spoil a good document.
+type Breaker = fn(&mut Value);
+
 fn sample() -> Value {
     let fx = support::fixture("valid", "managed-bek-kek-aad-windows");
     let laid = lay_out(&fx);
@@ -151,7 +154,7 @@ fn sample() -> Value {
 fn the_schema_rejects_wrong_documents() {
     let good = sample();
     assert_document(&good, "inspection");
-    let wrong: [(&str, fn(&mut Value)); 9] = [
+    let wrong: [(&str, Breaker); 9] = [
         ("no schemaVersion", |v| {
             v.as_object_mut().map(|o| o.remove("schemaVersion"));
         }),
