@@ -32,13 +32,11 @@ pub use input::read::from_bytes as inputs_from_bytes;
 pub fn run(cli: cli::Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), error::Errors> {
     match &cli.command {
         cli::Command::Generate(a) if !a.batch.jobs.is_empty() => {
-            commands::batch::generate(a, out, err)
-        }
-        cli::Command::Inspect(a) if !a.batch.jobs.is_empty() => {
-            commands::batch::inspect(a, out, err)
+            let json = a.json.then_some(commands::inspect::JsonMode::Lines);
+            commands::inspect::json_errors(json, out, |out| commands::batch::generate(a, out, err))
         }
         cli::Command::Generate(a) => commands::generate::run(a, out, err),
-        cli::Command::Inspect(a) => commands::inspect::run(a, out),
+        cli::Command::Inspect(a) => commands::inspect::run(a, out, err),
         cli::Command::Check(a) => commands::check::run(a, out),
     }
 }

@@ -388,6 +388,9 @@ fn inspect_prints_one_json_object_per_job() {
         .map(|l| serde_json::from_str(l).expect("each line is one JSON object"))
         .collect();
     assert_eq!(lines.len(), 60);
+    for l in &lines {
+        crate::inspect_json::assert_job_line(l);
+    }
     for (i, v) in lines.iter().enumerate() {
         assert_eq!(v["job"], d.jobs[i].file.as_str());
         if i == NOT_JSON {
@@ -396,11 +399,8 @@ fn inspect_prints_one_json_object_per_job() {
             continue;
         }
         assert_eq!(v["result"], "inspected", "{v}");
-        assert_eq!(v["restore"]["name"]["value"], d.jobs[i].vm.as_str());
-        assert!(
-            v["case"].is_string() && v["arm_template"].is_string(),
-            "{v}"
-        );
+        assert_eq!(v["restore"]["sourceVmName"]["value"], d.jobs[i].vm.as_str());
+        assert!(v["case"].is_string() && v["armTemplate"].is_string(), "{v}");
     }
     assert!(
         !r.stdout.contains("SECRETDATA"),
@@ -542,3 +542,22 @@ fn batches_killed_at_random_moments_leave_each_bundle_old_or_new() {
 
 #[cfg(feature = "azure")]
 mod azurite;
+
+/// `generate --jobs --json` lines are part of the `inspect --json` contract too (`$defs/jobLine`).
+#[test]
+fn generate_json_lines_fit_the_schema() {
+    let d = drill(60);
+    let r = batch(&d, "out", &["--config-dir", "blobs", "--json", "--quiet"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let lines: Vec<Value> = r
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is one JSON object"))
+        .collect();
+    assert_eq!(lines.len(), 60);
+    for l in &lines {
+        crate::inspect_json::assert_job_line(l);
+    }
+    assert_eq!(lines[NOT_JSON]["errors"][0]["code"], "InvalidJson");
+    assert_eq!(lines[0]["result"], "written");
+}

@@ -179,7 +179,8 @@ fn valid_case(name: &str, fx: &Value) {
     assert_eq!(inspect.code, 0, "{name}: {}", inspect.stderr);
     let json = run_in(laid.path(), &laid.args(&["inspect", "--json"]));
     assert_eq!(json.code, 0, "{name}: {}", json.stderr);
-    let _: Value = serde_json::from_str(&json.stdout).expect("inspect --json is JSON");
+    let doc: Value = serde_json::from_str(&json.stdout).expect("inspect --json is JSON");
+    crate::inspect_json::assert_document(&doc, "inspection");
     for out in [&inspect.stdout, &inspect.stderr, &json.stdout, &json.stderr] {
         assert!(
             !out.contains(LEAK_MARKER),

@@ -118,13 +118,14 @@ fn overrides_change_the_case_and_show_in_inspect() {
     let r = run_in(laid.dir.path(), &a);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
-    // `--vm-name` names the new VM; `name` stays the source's, which is what is restored.
-    assert_eq!(v["restore"]["vm_name"]["value"], "other");
-    assert_eq!(v["restore"]["vm_name"]["by"], "--vm-name");
-    assert_eq!(v["restore"]["name"]["value"], "app01");
+    // `--vm-name` names the new VM; `sourceVmName` stays the source's, which is what is restored.
+    let option = |o: &str| serde_json::json!({"input": "option", "option": o});
+    assert_eq!(v["restore"]["vmName"]["value"], "other");
+    assert_eq!(v["restore"]["vmName"]["decidedBy"], option("--vm-name"));
+    assert_eq!(v["restore"]["sourceVmName"]["value"], "app01");
     assert_eq!(
-        v["restore"]["encryption"]["Ade"]["volume_type"]["by"],
-        "--volume-type"
+        v["restore"]["encryption"]["volumeType"],
+        serde_json::json!({"value": "Data", "decidedBy": option("--volume-type")})
     );
     let mut a = s(&["generate", "--format", "arm", "--ade", "none"]);
     a.extend(laid.source_args.clone());

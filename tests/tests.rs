@@ -13,6 +13,7 @@ mod data_coverage;
 mod help;
 #[cfg(feature = "azure")]
 mod hostile_blob;
+mod inspect_json;
 mod layers;
 mod prepare;
 mod properties;

@@ -1,52 +1,17 @@
 //! `inspect`: every decision and the input that decided it, for people (a table) or for tools
-//! (`--json`). Neither shows key material: the model never holds it.
+//! (`--json`, whose types live in `inspect_json`). Neither shows key material: the model never
+//! holds it.
 
 use std::fmt::Write;
 
-use serde::Serialize;
-
 use crate::error::shown;
-use crate::model::time::TemplateSupport;
 use crate::model::{ade_extension, By, DiskKind, DiskSource, Encryption, Flavour, Restore};
 
 use super::describe;
+use super::inspect_json::{arm_template, ArmTemplate};
 
-#[derive(Serialize)]
-struct InspectJson<'a> {
-    case: String,
-    arm_template: TemplateVerdict,
-    restore: &'a Restore,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "snake_case")]
-enum TemplateVerdict {
-    Allowed,
-    RecoveryPointTooOld,
-    RecoveryPointTimeUnknown,
-}
-
-fn verdict(r: &Restore) -> TemplateVerdict {
-    match r.template_support() {
-        TemplateSupport::FirstDay | TemplateSupport::Supported => TemplateVerdict::Allowed,
-        TemplateSupport::Before => TemplateVerdict::RecoveryPointTooOld,
-        TemplateSupport::Unknown => TemplateVerdict::RecoveryPointTimeUnknown,
-    }
-}
-
-pub fn json(r: &Restore) -> Result<String, crate::error::Error> {
-    let doc = InspectJson {
-        case: describe::case(r),
-        arm_template: verdict(r),
-        restore: r,
-    };
-    super::to_json_pretty(&doc)
-        .map(|mut s| {
-            s.push('\n');
-            s
-        })
-        .map_err(|e| crate::error::Error::internal(format!("cannot print the inspection: {e}")))
-}
+/// The JSON form is its own public contract: see [`super::inspect_json`].
+pub use super::inspect_json::json;
 
 pub fn human(r: &Restore) -> String {
     let mut out = String::new();
@@ -241,12 +206,12 @@ pub fn human(r: &Restore) -> String {
             &"pass --job or --recovery-point-time",
         ),
     }
-    let verdict = match verdict(r) {
-        TemplateVerdict::Allowed => "allowed",
-        TemplateVerdict::RecoveryPointTooOld => {
+    let verdict = match arm_template(r) {
+        ArmTemplate::Allowed => "allowed",
+        ArmTemplate::RecoveryPointTooOld => {
             "refused: recovery point before 2017-04-26; use --format powershell"
         }
-        TemplateVerdict::RecoveryPointTimeUnknown => {
+        ArmTemplate::RecoveryPointTimeUnknown => {
             "needs the recovery point time (--job or --recovery-point-time)"
         }
     };

@@ -7,8 +7,9 @@
 //! A test (`templates_use_only_helpers`) checks that no template prints a bare `{{x}}`.
 
 pub mod arm;
-mod describe;
+pub(crate) mod describe;
 pub mod inspect;
+pub mod inspect_json;
 pub mod powershell;
 pub mod prepare;
 
@@ -213,6 +214,15 @@ pub fn to_json_pretty<T: serde::Serialize>(v: &T) -> Result<String, serde_json::
     );
     v.serialize(&mut ser)?;
     // serde_json writes valid UTF-8; the fallback is unreachable but keeps this total.
+    Ok(String::from_utf8(buf).unwrap_or_default())
+}
+
+/// One line of JSON (no line breaks), with hazards escaped as [`to_json_pretty`] does.
+pub fn to_json_line<T: serde::Serialize>(v: &T) -> Result<String, serde_json::Error> {
+    let mut buf = Vec::new();
+    let mut ser =
+        serde_json::Serializer::with_formatter(&mut buf, Inert(serde_json::ser::CompactFormatter));
+    v.serialize(&mut ser)?;
     Ok(String::from_utf8(buf).unwrap_or_default())
 }
 

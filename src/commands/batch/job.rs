@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Code, Error, Errors};
 use crate::input::job::RawJob;
 use crate::input::Inputs;
-use crate::model::{Encryption, Flavour, Overrides, Restore};
+use crate::model::Overrides;
 use crate::plan::Plan;
 use crate::source::locate::{config_candidates, locate, JobBlob, Operator};
 use crate::source::{self, FetchOptions, Loaded, SourceSpec};
@@ -63,34 +63,10 @@ pub fn run(path: &Path, shared: &Shared) -> Result<Done, Errors> {
     };
     Ok(Done {
         vm: restore.name.value.clone(),
-        case: case(&restore),
+        case: crate::render::describe::slug(&restore),
         warnings,
         product,
     })
-}
-
-/// The encryption case in the words the fixtures and the README use, short enough for a table
-/// column: `managed-bek-kek-noaad-linux`, `unmanaged-unencrypted-windows`.
-pub fn case(r: &Restore) -> String {
-    let disks = match r.disks.kind() {
-        crate::model::DiskKind::Managed => "managed",
-        crate::model::DiskKind::Unmanaged => "unmanaged",
-    };
-    let encryption = match &r.encryption {
-        Encryption::None { .. } => "unencrypted".to_owned(),
-        Encryption::Ade(a) => format!(
-            "{}-{}",
-            if a.kek.is_some() { "bek-kek" } else { "bek" },
-            match a.flavour.value {
-                Flavour::Aad => "aad",
-                Flavour::NoAad => "noaad",
-            }
-        ),
-    };
-    format!(
-        "{disks}-{encryption}-{}",
-        r.os.value.as_str().to_ascii_lowercase()
-    )
 }
 
 const JOB: &str = "restore job's details";

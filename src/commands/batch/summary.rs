@@ -1,6 +1,7 @@
 //! What a batch says at the end: one row per job (job file, VM, case, result, error code) as a
-//! table for people or JSON lines for tools, and each failed job's errors in full on stderr.
-//! Values from the inputs reach a terminal only through `shown`.
+//! table for people or JSON lines for tools (their shape, errors included, is part of the
+//! `inspect --json` contract), and each failed job's errors in full on stderr. Values from the
+//! inputs reach a terminal only through `shown` (a table) or `\uXXXX` escapes (JSON).
 
 use std::fmt::Write as _;
 use std::io::Write;
@@ -9,6 +10,7 @@ use std::path::PathBuf;
 use serde_json::{json, Value};
 
 use crate::error::{shown, Code, Errors, Exit};
+use crate::render::inspect_json;
 
 /// One job's line of the summary.
 pub struct Row {
@@ -108,27 +110,17 @@ pub fn totals(rows: &[Row], success: &'static str) -> String {
     )
 }
 
-/// One JSON object per job; `extra` (the inspection) is merged in after the summary's fields.
+/// One JSON object per job (`$defs/jobLine` in `schemas/inspect.schema.json`); `extra` (the
+/// inspection) is merged in after the summary's fields, which it never overwrites.
 pub fn json_line(row: &Row, success: &'static str, extra: Option<Value>) -> String {
-    let errors: Vec<Value> = row
+    let errors = row
         .outcome
         .as_ref()
         .err()
-        .map(|e| {
-            e.0.iter()
-                .map(|e| {
-                    json!({
-                        "code": e.code.as_str(),
-                        "message": e.message,
-                        "source": e.source,
-                        "location": e.location,
-                        "help": e.help.as_deref().unwrap_or(e.code.default_help()),
-                    })
-                })
-                .collect()
-        })
+        .map(inspect_json::errors)
         .unwrap_or_default();
     let mut v = json!({
+        "schemaVersion": inspect_json::SCHEMA_VERSION,
         "job": row.job,
         "vm": row.vm,
         "case": row.case,
@@ -143,7 +135,8 @@ pub fn json_line(row: &Row, success: &'static str, extra: Option<Value>) -> Stri
             obj.entry(k).or_insert(val);
         }
     }
-    let mut s = v.to_string();
+    // A `Value` always serializes; the empty fallback keeps this total.
+    let mut s = crate::render::to_json_line(&v).unwrap_or_default();
     s.push('\n');
     s
 }
@@ -242,5 +235,16 @@ mod tests {
         assert_eq!(v["errors"][0]["code"], "InvalidJson");
         assert_eq!(v["case"], Value::Null, "a summary field was overwritten");
         assert_eq!(v["restore"], 1);
+        assert!(line.starts_with(r#"{"schemaVersion":1,"job":"#), "{line}");
+    }
+
+    #[test]
+    fn json_lines_escape_what_a_terminal_would_obey() {
+        let mut r = row("jobs/a.json", Ok(()));
+        r.vm = Some("vm\u{202e}\u{9b}x".into());
+        let line = json_line(&r, "written", None);
+        assert!(line.contains(r"vm\u202e\u009bx"), "{line}");
+        let v: Value = serde_json::from_str(&line).expect("json");
+        assert_eq!(v["vm"], "vm\u{202e}\u{9b}x", "the value itself is kept");
     }
 }
