@@ -32,7 +32,7 @@ const TIMEOUT_RANGE: std::ops::RangeInclusive<u64> = 1..=600;
 
 /// The deadline from the environment: unset is 15 s; anything but whole seconds in range is the
 /// operator's mistake, said so rather than silently replaced.
-fn deadline() -> Result<Duration> {
+pub(super) fn deadline() -> Result<Duration> {
     parse_deadline(std::env::var_os(TIMEOUT_VAR).as_deref())
 }
 
@@ -230,7 +230,7 @@ fn sdk_error(
     fail(code, msg).cause(cause).help(help)
 }
 
-fn credential(auth: Auth) -> azure_core::Result<Arc<dyn TokenCredential>> {
+pub(super) fn credential(auth: Auth) -> azure_core::Result<Arc<dyn TokenCredential>> {
     Ok(match auth {
         Auth::Cli => azure_identity::AzureCliCredential::new(None)?,
         Auth::ManagedIdentity => azure_identity::ManagedIdentityCredential::new(None)?,
