@@ -38,5 +38,6 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()
         cli::Command::Generate(a) => commands::generate::run(a, out, err),
         cli::Command::Inspect(a) => commands::inspect::run(a, out),
         cli::Command::Check(a) => commands::check::run(a, out),
+        cli::Command::Jobs(a) => commands::jobs::run(a, out),
     }
 }
