@@ -124,10 +124,21 @@ pub struct VaultArgs {
     #[arg(long, value_name = "GROUP", requires = "vault")]
     pub resource_group: Option<String>,
     /// The vault's subscription id; default with `--auth cli`: the Azure CLI's current one.
-    #[arg(long, value_name = "ID", env = "AZURE_SUBSCRIPTION_ID", requires = "vault")]
+    #[arg(
+        long,
+        value_name = "ID",
+        env = "AZURE_SUBSCRIPTION_ID",
+        hide_env_values = true,
+        requires = "vault"
+    )]
     pub subscription: Option<String>,
     /// Azure Resource Manager's endpoint (sovereign clouds, test servers); default: https://management.azure.com.
-    #[arg(long, value_name = "URL", env = "RESTORE_DEPLOY_MANAGEMENT_ENDPOINT")]
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "RESTORE_DEPLOY_MANAGEMENT_ENDPOINT",
+        hide_env_values = true
+    )]
     pub management_endpoint: Option<String>,
 }
 
@@ -238,9 +249,6 @@ pub struct SourceArgs {
     /// The restore job's id in --vault: the job is read from the vault, as a --job file of the same content.
     #[arg(long, value_name = "ID", requires = "vault", conflicts_with = "job", help_heading = VAULT)]
     pub job_id: Option<String>,
-    /// Without --job-id: every completed VM disk-restore job of the last DURATION (`24h`, `7d`; at most 30 days), as --jobs does.
-    #[arg(long, value_name = "DURATION", requires = "vault", conflicts_with_all = ["job_id", "config", "job", "encryption_info"], help_heading = VAULT)]
-    pub since: Option<String>,
 }
 
 /// Many jobs in one run. `--jobs` stands in for `--config` and `--job` (it joins their required

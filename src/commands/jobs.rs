@@ -21,7 +21,10 @@ const CONCURRENCY: usize = 8;
 pub fn connect(v: &VaultArgs, auth: AuthArg) -> Result<(Client, VaultRef)> {
     let auth: Auth = auth.into();
     let (Some(name), Some(group)) = (v.vault.as_deref(), v.resource_group.as_deref()) else {
-        return Err(Error::new(Code::Usage, "`--vault` needs `--resource-group`"));
+        return Err(Error::new(
+            Code::Usage,
+            "`--vault` needs `--resource-group`",
+        ));
     };
     let subscription = match (&v.subscription, auth) {
         (Some(s), _) => s.clone(),
@@ -43,10 +46,13 @@ pub fn connect(v: &VaultArgs, auth: AuthArg) -> Result<(Client, VaultRef)> {
 /// credential runs.
 fn cli_subscription() -> Result<String> {
     let fail = |cause: String| {
-        Error::new(Code::RecoveryVaultCredential, "cannot read the Azure CLI's current subscription")
-            .doing("running `az account show`")
-            .cause(cause)
-            .help("run `az login` (and `az account set --subscription <id>`), or pass `--subscription`")
+        Error::new(
+            Code::RecoveryVaultCredential,
+            "cannot read the Azure CLI's current subscription",
+        )
+        .doing("running `az account show`")
+        .cause(cause)
+        .help("run `az login` (and `az account set --subscription <id>`), or pass `--subscription`")
     };
     let out = std::process::Command::new("az")
         .args(["account", "show", "--output", "json"])
@@ -54,7 +60,10 @@ fn cli_subscription() -> Result<String> {
         .output()
         .map_err(|e| fail(e.to_string()))?;
     if !out.status.success() {
-        let text: String = String::from_utf8_lossy(&out.stderr).chars().take(300).collect();
+        let text: String = String::from_utf8_lossy(&out.stderr)
+            .chars()
+            .take(300)
+            .collect();
         return Err(fail(crate::source::scrub(text.trim())));
     }
     let v: serde_json::Value =
@@ -82,7 +91,11 @@ impl Restore {
 }
 
 /// The window's VM disk restores, newest first, and how many other jobs it held.
-pub fn disk_restores(client: &Client, vault: &VaultRef, since: &str) -> Result<(Vec<Restore>, usize)> {
+pub fn disk_restores(
+    client: &Client,
+    vault: &VaultRef,
+    since: &str,
+) -> Result<(Vec<Restore>, usize)> {
     let since = vault::parse_since(since)?;
     let (start, end) = vault::window(since);
     let listing = client.list(vault, start, end)?;
@@ -149,13 +162,30 @@ pub fn run(a: &JobsArgs, out: &mut dyn Write) -> std::result::Result<(), Errors>
                     r.vm.clone(),
                     dash(r.job.raw.recovery_point_time.as_ref()),
                     r.status.clone(),
-                    if r.end.is_empty() { "-".to_owned() } else { r.end.clone() },
+                    if r.end.is_empty() {
+                        "-".to_owned()
+                    } else {
+                        r.end.clone()
+                    },
                     dash(r.job.raw.target_storage_account.as_ref()),
-                    if r.job.raw.encryption_info_blob_name.is_some() { "yes" } else { "no" }.to_owned(),
+                    if r.job.raw.encryption_info_blob_name.is_some() {
+                        "yes"
+                    } else {
+                        "no"
+                    }
+                    .to_owned(),
                 ]
             })
             .collect();
-        let head = ["JOB ID", "VM", "RECOVERY POINT", "STATUS", "ENDED", "STAGING ACCOUNT", "ENCRYPTION INFO"];
+        let head = [
+            "JOB ID",
+            "VM",
+            "RECOVERY POINT",
+            "STATUS",
+            "ENDED",
+            "STAGING ACCOUNT",
+            "ENCRYPTION INFO",
+        ];
         let mut width = head.map(str::len);
         for r in &rows {
             for (w, c) in width.iter_mut().zip(r) {

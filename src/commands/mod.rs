@@ -28,7 +28,7 @@ fn read(sources: &SourceArgs, deploy: &DeployArgs) -> Result<Inputs, Errors> {
     if sources.vault.vault.is_some() {
         let Some(id) = sources.job_id.as_deref() else {
             return Err(Error::new(Code::Usage, "`--vault` needs `--job-id` here")
-                .help("pass `--job-id` (`restore-deploy jobs` lists them), or use `generate --vault ... --since DURATION --out DIR` for every job of a window")
+                .help("pass `--job-id`; `restore-deploy jobs --vault <name> --resource-group <group>` lists the vault's restore jobs")
                 .into());
         };
         // The job resource read from the vault goes on exactly as a `--job` file of the same

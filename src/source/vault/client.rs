@@ -106,10 +106,17 @@ impl Client {
     }
 
     /// Many job resources, at most `concurrency` requests in flight, in the order asked.
-    pub fn jobs(&self, vault: &VaultRef, ids: &[String], concurrency: usize) -> Vec<Result<Loaded>> {
+    pub fn jobs(
+        &self,
+        vault: &VaultRef,
+        ids: &[String],
+        concurrency: usize,
+    ) -> Vec<Result<Loaded>> {
         let mut urls = Vec::with_capacity(ids.len());
         for id in ids {
-            urls.push(super::check_job_id(id).map(|id| vault.jobs_url(&self.inner.endpoint, Some(id))));
+            urls.push(
+                super::check_job_id(id).map(|id| vault.jobs_url(&self.inner.endpoint, Some(id))),
+            );
         }
         let inner = self.inner.clone();
         self.runtime.block_on(async move {
@@ -119,7 +126,9 @@ impl Client {
             let mut running = 0usize;
             loop {
                 while running < concurrency.max(1) {
-                    let Some((i, url)) = pending.next() else { break };
+                    let Some((i, url)) = pending.next() else {
+                        break;
+                    };
                     match url {
                         Ok(url) => {
                             let inner = inner.clone();
@@ -129,11 +138,15 @@ impl Client {
                         Err(e) => out[i] = Some(Err(e)),
                     }
                 }
-                let Some(done) = set.join_next().await else { break };
+                let Some(done) = set.join_next().await else {
+                    break;
+                };
                 running -= 1;
                 match done {
                     Ok((i, r)) => out[i] = Some(r),
-                    Err(e) => return vec![Err(Error::internal(format!("a request task failed: {e}")))],
+                    Err(e) => {
+                        return vec![Err(Error::internal(format!("a request task failed: {e}")))]
+                    }
                 }
             }
             out.into_iter()
@@ -143,7 +156,12 @@ impl Client {
     }
 
     /// The vault's VM restore jobs that started in the window, every page followed.
-    pub fn list(&self, vault: &VaultRef, start: DateTime<Utc>, end: DateTime<Utc>) -> Result<Listing> {
+    pub fn list(
+        &self,
+        vault: &VaultRef,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Result<Listing> {
         let inner = self.inner.clone();
         let mut url = vault.jobs_url(&inner.endpoint, None);
         url.query_pairs_mut()
@@ -152,15 +170,26 @@ impl Client {
             let mut listing = Listing::default();
             loop {
                 let origin = display(&url);
-                let body = get(&inner, &url, "listing the vault's restore jobs", Missing::Vault).await?;
+                let body = get(
+                    &inner,
+                    &url,
+                    "listing the vault's restore jobs",
+                    Missing::Vault,
+                )
+                .await?;
                 let page = parse_page(&body, &origin)?;
                 let next = page.next_link.clone().filter(|l| !l.trim().is_empty());
                 listing.add(page);
                 let Some(link) = next else { break };
                 if listing.pages >= MAX_PAGES {
-                    return Err(Error::new(Code::RecoveryVaultFailed, format!("the job list ran past {MAX_PAGES} pages"))
-                        .source(origin)
-                        .help("narrow `--since`; if a short window gives this, the endpoint is looping"));
+                    return Err(Error::new(
+                        Code::RecoveryVaultFailed,
+                        format!("the job list ran past {MAX_PAGES} pages"),
+                    )
+                    .source(origin)
+                    .help(
+                        "narrow `--since`; if a short window gives this, the endpoint is looping",
+                    ));
                 }
                 url = next_url(&link, &inner.endpoint, &origin)?;
             }
@@ -171,7 +200,13 @@ impl Client {
 }
 
 async fn fetch_job(inner: Arc<Inner>, url: url::Url) -> Result<Loaded> {
-    let bytes = get(&inner, &url, "reading the restore job from the vault", Missing::Job).await?;
+    let bytes = get(
+        &inner,
+        &url,
+        "reading the restore job from the vault",
+        Missing::Job,
+    )
+    .await?;
     Ok(Loaded {
         origin: display(&url),
         bytes,
@@ -185,7 +220,10 @@ async fn get(inner: &Inner, url: &url::Url, doing: &str, missing: Missing) -> Re
     if !super::same_origin(url, &inner.endpoint) {
         return Err(fail(
             Code::RecoveryVaultForeignHost,
-            format!("`{}` is not on the management endpoint; no request was made to it", crate::source::redact_url(url)),
+            format!(
+                "`{}` is not on the management endpoint; no request was made to it",
+                crate::source::redact_url(url)
+            ),
         ));
     }
     let exchange = async {
@@ -233,7 +271,9 @@ enum Fault {
     Sdk(azure_core::Error),
 }
 
-async fn read_capped(mut body: azure_core::http::AsyncResponseBody) -> std::result::Result<Vec<u8>, Fault> {
+async fn read_capped(
+    mut body: azure_core::http::AsyncResponseBody,
+) -> std::result::Result<Vec<u8>, Fault> {
     let mut bytes = Vec::new();
     loop {
         let next = std::future::poll_fn(|cx| Pin::new(&mut body).poll_next(cx)).await;
@@ -292,7 +332,11 @@ fn status_error(
     }
 }
 
-fn transport_error(e: &azure_core::Error, auth: Auth, fail: impl Fn(Code, String) -> Error) -> Error {
+fn transport_error(
+    e: &azure_core::Error,
+    auth: Auth,
+    fail: impl Fn(Code, String) -> Error,
+) -> Error {
     let cause = scrub(&e.to_string());
     let (code, msg, help) = match e.kind() {
         ErrorKind::Credential => (

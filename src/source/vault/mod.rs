@@ -120,7 +120,8 @@ impl VaultRef {
                 path.push(e);
             }
         }
-        url.query_pairs_mut().append_pair("api-version", API_VERSION);
+        url.query_pairs_mut()
+            .append_pair("api-version", API_VERSION);
         url
     }
 }
@@ -252,7 +253,9 @@ impl Summary {
     /// details tell which).
     pub fn is_vm_restore(&self) -> bool {
         let p = &self.properties;
-        p.operation.as_deref().is_some_and(|o| o.eq_ignore_ascii_case("Restore"))
+        p.operation
+            .as_deref()
+            .is_some_and(|o| o.eq_ignore_ascii_case("Restore"))
             && p.backup_management_type
                 .as_deref()
                 .is_some_and(|t| t.eq_ignore_ascii_case("AzureIaasVM"))
@@ -319,9 +322,12 @@ pub fn next_url(link: &str, endpoint: &url::Url, origin: &str) -> Result<url::Ur
     let mut url = url::Url::parse(link)
         .or_else(|_| endpoint.join(link))
         .map_err(|e| {
-            Error::new(Code::RecoveryVaultFailed, "the job list's `nextLink` is not a URL")
-                .source(origin)
-                .cause(e.to_string())
+            Error::new(
+                Code::RecoveryVaultFailed,
+                "the job list's `nextLink` is not a URL",
+            )
+            .source(origin)
+            .cause(e.to_string())
         })?;
     if !same_origin(&url, endpoint) || !url.username().is_empty() || url.password().is_some() {
         return Err(Error::new(
@@ -338,7 +344,8 @@ pub fn next_url(link: &str, endpoint: &url::Url, origin: &str) -> Result<url::Ur
     }
     url.set_fragment(None);
     if !url.query_pairs().any(|(k, _)| k == "api-version") {
-        url.query_pairs_mut().append_pair("api-version", API_VERSION);
+        url.query_pairs_mut()
+            .append_pair("api-version", API_VERSION);
     }
     Ok(url)
 }
@@ -358,7 +365,12 @@ mod tests {
     use super::*;
 
     fn vault() -> VaultRef {
-        VaultRef::new("38304e13-357e-405e-9e9a-220351dcce8c", "hiagarg", "hiagaVault").expect("vault")
+        VaultRef::new(
+            "38304e13-357e-405e-9e9a-220351dcce8c",
+            "hiagarg",
+            "hiagaVault",
+        )
+        .expect("vault")
     }
 
     #[test]
@@ -378,7 +390,11 @@ mod tests {
             ("38304e13-357e-405e-9e9a-220351dcce8c", "rg", "9vault"),
             ("38304e13-357e-405e-9e9a-220351dcce8c", "rg", "v?x=1"),
         ] {
-            assert_eq!(VaultRef::new(s, g, n).map_err(|e| e.code), Err(Code::Usage), "{s} {g} {n}");
+            assert_eq!(
+                VaultRef::new(s, g, n).map_err(|e| e.code),
+                Err(Code::Usage),
+                "{s} {g} {n}"
+            );
         }
         for bad in ["", "../x", "a/b", "x?y", "g".repeat(65).as_str(), "1234%2f"] {
             assert!(check_job_id(bad).is_err(), "{bad}");
@@ -397,27 +413,47 @@ mod tests {
             "https://management.azure.com/?x=1",
             "management.azure.com",
         ] {
-            assert_eq!(endpoint(Some(bad)).map_err(|e| e.code), Err(Code::Usage), "{bad}");
+            assert_eq!(
+                endpoint(Some(bad)).map_err(|e| e.code),
+                Err(Code::Usage),
+                "{bad}"
+            );
         }
         let e = endpoint(Some("https://127.0.0.1:8443")).expect("ok");
         assert_eq!(scope(&e), "https://127.0.0.1:8443/.default");
-        assert_eq!(scope(&endpoint(None).expect("ok")), "https://management.azure.com/.default");
+        assert_eq!(
+            scope(&endpoint(None).expect("ok")),
+            "https://management.azure.com/.default"
+        );
     }
 
     #[test]
     fn since_is_whole_units_up_to_thirty_days() {
         assert_eq!(parse_since("24h").ok(), Some(Duration::from_secs(86_400)));
         assert_eq!(parse_since("7d").ok(), Some(DEFAULT_SINCE));
-        assert_eq!(parse_since("30d").ok(), Some(Duration::from_secs(30 * 86_400)));
+        assert_eq!(
+            parse_since("30d").ok(),
+            Some(Duration::from_secs(30 * 86_400))
+        );
         assert_eq!(parse_since("90m").ok(), Some(Duration::from_secs(5400)));
-        for bad in ["", "d", "7", "31d", "5w", "0h", "-1d", "1.5d", "7 d", "7D", "１d", "9999999d"] {
-            assert_eq!(parse_since(bad).map_err(|e| e.code), Err(Code::Usage), "{bad}");
+        for bad in [
+            "", "d", "7", "31d", "5w", "0h", "-1d", "1.5d", "7 d", "7D", "１d", "9999999d",
+        ] {
+            assert_eq!(
+                parse_since(bad).map_err(|e| e.code),
+                Err(Code::Usage),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn the_filter_uses_the_services_date_form() {
-        let t = |s: &str| DateTime::parse_from_rfc3339(s).expect("t").with_timezone(&Utc);
+        let t = |s: &str| {
+            DateTime::parse_from_rfc3339(s)
+                .expect("t")
+                .with_timezone(&Utc)
+        };
         // The form of Azure PowerShell's recorded request (tests/data/recorded/).
         assert_eq!(
             filter(t("2025-01-05T02:52:09Z"), t("2025-01-06T14:52:09Z")),
@@ -430,10 +466,12 @@ mod tests {
         let e = endpoint(Some("https://127.0.0.1:8443")).expect("ok");
         let ok = next_url("https://127.0.0.1:8443/subscriptions/x/backupJobs?$skiptoken=abc&api-version=2024-10-01", &e, "o").expect("same origin");
         assert_eq!(ok.port(), Some(8443));
-        assert!(next_url("/subscriptions/x/backupJobs?$skiptoken=a", &e, "o")
-            .expect("relative")
-            .as_str()
-            .ends_with("api-version=2024-10-01"));
+        assert!(
+            next_url("/subscriptions/x/backupJobs?$skiptoken=a", &e, "o")
+                .expect("relative")
+                .as_str()
+                .ends_with("api-version=2024-10-01")
+        );
         for evil in [
             "https://evil.example/subscriptions/x/backupJobs",
             "http://127.0.0.1:8443/subscriptions/x",

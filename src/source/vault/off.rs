@@ -23,10 +23,20 @@ impl Client {
     pub fn job(&self, _vault: &VaultRef, _id: &str) -> Result<Loaded> {
         Err(not_built())
     }
-    pub fn jobs(&self, _vault: &VaultRef, ids: &[String], _concurrency: usize) -> Vec<Result<Loaded>> {
+    pub fn jobs(
+        &self,
+        _vault: &VaultRef,
+        ids: &[String],
+        _concurrency: usize,
+    ) -> Vec<Result<Loaded>> {
         ids.iter().map(|_| Err(not_built())).collect()
     }
-    pub fn list(&self, _vault: &VaultRef, _start: DateTime<Utc>, _end: DateTime<Utc>) -> Result<Listing> {
+    pub fn list(
+        &self,
+        _vault: &VaultRef,
+        _start: DateTime<Utc>,
+        _end: DateTime<Utc>,
+    ) -> Result<Listing> {
         Err(not_built())
     }
 }
