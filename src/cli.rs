@@ -166,6 +166,7 @@ pub enum Format {
 }
 
 #[derive(Debug, Args)]
+#[command(group(ArgGroup::new("many").multiple(true).args(["jobs", "since"])))]
 pub struct GenerateArgs {
     /// The output to write.
     #[arg(long, value_enum)]
@@ -182,9 +183,12 @@ pub struct GenerateArgs {
     pub deploy: DeployArgs,
     #[command(flatten)]
     pub batch: BatchArgs,
-    /// With --jobs: print the summary as JSON lines instead of a table.
-    #[arg(long, requires = "jobs", help_heading = BATCH)]
+    /// With --jobs or --since: print the summary as JSON lines instead of a table.
+    #[arg(long, requires = "many", help_heading = BATCH)]
     pub json: bool,
+    /// With --vault and no --job-id: every completed VM disk-restore job of the last DURATION (`24h`, `7d`; at most 30 days), one folder per VM under --out, as --jobs does.
+    #[arg(long, value_name = "DURATION", requires_all = ["vault", "out"], conflicts_with_all = ["job_id", "config", "job", "encryption_info", "jobs", "vm_name"], help_heading = VAULT)]
+    pub since: Option<String>,
 }
 
 #[derive(Debug, Args)]

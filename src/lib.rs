@@ -29,6 +29,9 @@ pub use input::read::from_bytes as inputs_from_bytes;
 /// Run one command. Output goes to `out` (the product) and `err` (what to do next, warnings).
 pub fn run(cli: cli::Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), error::Errors> {
     match &cli.command {
+        cli::Command::Generate(a) if a.since.is_some() => {
+            commands::jobs::generate_window(a, out, err)
+        }
         cli::Command::Generate(a) if !a.batch.jobs.is_empty() => {
             commands::batch::generate(a, out, err)
         }

@@ -217,6 +217,47 @@ fn jobs_and_a_job_id_from_the_stand_in_vault() {
         "the vault's job and the same job as a file decide the same"
     );
 
+    // No job id: the window's completed disk restores through the `--jobs` machinery. The
+    // blobs are asked of the stand-in (which has none): the job's row says so, nothing written.
+    let blobs = format!("{ep}/hiagasa");
+    let r = run(
+        dir.path(),
+        &path,
+        &cert,
+        &[
+            &[
+                "generate",
+                "--format",
+                "powershell",
+                "--since",
+                "7d",
+                "--out",
+                "out",
+                "--management-endpoint",
+                &ep,
+                "--blob-endpoint",
+                &blobs,
+            ][..],
+            &vault,
+        ]
+        .concat(),
+    );
+    assert_eq!(r.code, 3, "{}\n{}", r.stdout, r.stderr);
+    let row = r
+        .stdout
+        .lines()
+        .find(|l| l.contains(&format!("hiagaVault/{JOB}")))
+        .unwrap_or_else(|| panic!("{}", r.stdout));
+    assert!(row.contains("BlobNotFound"), "{row}");
+    assert!(
+        s.requests().iter().any(
+            |l| l.contains("/hiagasa/hiagavm-b2072a947ea845078a0773838d5d20a6/config-hiagavm-")
+        ),
+        "{:#?}",
+        s.requests()
+    );
+    assert!(!dir.path().join("out").join("hiagavm").exists());
+
     // A job id the vault does not know: 404 with the next step.
     let r = run(
         dir.path(),

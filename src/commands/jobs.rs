@@ -217,3 +217,37 @@ pub fn run(a: &JobsArgs, out: &mut dyn Write) -> std::result::Result<(), Errors>
     }
     super::emit(out, &text).map(|_| ())
 }
+
+/// `generate --vault … --since DURATION --out DIR`: every completed VM disk-restore job of the
+/// window, through the `--jobs` machinery (same summary, progress, `--json`, exit statuses).
+/// Each job's document is the one read from the vault; a listing or detail that fails stops the
+/// run before anything is written.
+pub fn generate_window(
+    a: &crate::cli::GenerateArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> std::result::Result<(), Errors> {
+    let since = a.since.as_deref().unwrap_or("7d");
+    let (client, vault) = connect(&a.sources.vault, a.sources.auth)?;
+    let (restores, _) = disk_restores(&client, &vault, since)?;
+    let mut p = super::batch::Preloaded {
+        order: Vec::new(),
+        docs: Default::default(),
+    };
+    for r in restores.into_iter().filter(Restore::completed) {
+        let name = std::path::PathBuf::from(format!("{}/{}", vault.name, r.id));
+        p.order.push(name.clone());
+        p.docs.insert(name, r.loaded);
+    }
+    if p.order.is_empty() {
+        super::say(
+            err,
+            &format!(
+                "no completed VM disk-restore job in `{}` in the last {since}",
+                vault.name
+            ),
+        );
+        return Ok(());
+    }
+    super::batch::generate_from(a, Some(&p), out, err)
+}
