@@ -14,6 +14,7 @@ const DEPLOYMENT: &str = "Deployment options";
 const ENCRYPTION: &str = "Encryption overrides";
 const KEYS: &str = "Key restore (when the BEK secret or KEK no longer exists)";
 const BATCH: &str = "Many restores";
+const VAULT: &str = "Recovery Services vault (the job read from Azure Resource Manager)";
 
 /// Clap styles its own headings (bold, underlined) and leaves `after_long_help` as written, so
 /// the examples' heading carries the same escape codes; clap strips them when the output is not a
@@ -97,6 +98,63 @@ pub enum Command {
         "    --key-vault-id /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<kv>"
     ))]
     Check(CheckArgs),
+    /// List a Recovery Services vault's VM disk-restore jobs, newest first.
+    #[command(after_long_help = examples!(
+        "  # The last 7 days of disk restores in a vault (the Azure CLI's subscription):"
+        "  restore-deploy jobs --vault rsv-prod --resource-group rg-backup"
+        ""
+        "  # The last 24 hours, as JSON lines:"
+        "  restore-deploy jobs --vault rsv-prod --resource-group rg-backup --since 24h --json"
+        ""
+        "  # Then the bundle of one of them, straight from the vault:"
+        "  restore-deploy generate --format arm --vault rsv-prod --resource-group rg-backup \\"
+        "    --job-id cfa8b622-e3c4-4d5b-ac0f-cd016c6ac607 --out out/app01"
+    ))]
+    Jobs(JobsArgs),
+}
+
+/// Where the vault is and how Resource Manager is reached.
+#[derive(Debug, Args)]
+#[command(next_help_heading = VAULT)]
+pub struct VaultArgs {
+    /// The Recovery Services vault that ran the restore.
+    #[arg(long, value_name = "NAME", requires = "resource_group")]
+    pub vault: Option<String>,
+    /// The vault's resource group.
+    #[arg(long, value_name = "GROUP", requires = "vault")]
+    pub resource_group: Option<String>,
+    /// The vault's subscription id; default with `--auth cli`: the Azure CLI's current one.
+    #[arg(
+        long,
+        value_name = "ID",
+        env = "AZURE_SUBSCRIPTION_ID",
+        hide_env_values = true,
+        requires = "vault"
+    )]
+    pub subscription: Option<String>,
+    /// Azure Resource Manager's endpoint (sovereign clouds, test servers); default: https://management.azure.com.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "RESTORE_DEPLOY_MANAGEMENT_ENDPOINT",
+        hide_env_values = true
+    )]
+    pub management_endpoint: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct JobsArgs {
+    #[command(flatten)]
+    pub vault: VaultArgs,
+    /// How far back to look: `24h`, `7d` (at most 30 days).
+    #[arg(long, value_name = "DURATION", default_value = "7d")]
+    pub since: String,
+    /// Print JSON lines instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Entra ID credential for Resource Manager.
+    #[arg(long, value_enum, default_value = "cli")]
+    pub auth: AuthArg,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -108,6 +166,7 @@ pub enum Format {
 }
 
 #[derive(Debug, Args)]
+#[command(group(ArgGroup::new("many").multiple(true).args(["jobs", "since"])))]
 pub struct GenerateArgs {
     /// The output to write.
     #[arg(long, value_enum)]
@@ -124,9 +183,12 @@ pub struct GenerateArgs {
     pub deploy: DeployArgs,
     #[command(flatten)]
     pub batch: BatchArgs,
-    /// With --jobs: print the summary as JSON lines instead of a table.
-    #[arg(long, requires = "jobs", help_heading = BATCH)]
+    /// With --jobs or --since: print the summary as JSON lines instead of a table.
+    #[arg(long, requires = "many", help_heading = BATCH)]
     pub json: bool,
+    /// With --vault and no --job-id: every completed VM disk-restore job of the last DURATION (`24h`, `7d`; at most 30 days), one folder per VM under --out, as --jobs does.
+    #[arg(long, value_name = "DURATION", requires_all = ["vault", "out"], conflicts_with_all = ["job_id", "config", "job", "encryption_info", "jobs", "vm_name"], help_heading = VAULT)]
+    pub since: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -156,7 +218,7 @@ pub struct CheckArgs {
 #[derive(Debug, Args)]
 #[group(skip)]
 #[command(
-    group(ArgGroup::new("sources").required(true).multiple(true).args(["config", "job"])),
+    group(ArgGroup::new("sources").required(true).multiple(true).args(["config", "job", "vault"])),
     next_help_heading = SOURCES
 )]
 pub struct SourceArgs {
@@ -186,9 +248,14 @@ pub struct SourceArgs {
         hide_env_values = true
     )]
     pub sas: Option<String>,
-    /// Entra ID credential for blob URLs without a SAS.
+    /// Entra ID credential for blob URLs without a SAS (and for the vault).
     #[arg(long, value_enum, default_value = "cli")]
     pub auth: AuthArg,
+    #[command(flatten)]
+    pub vault: VaultArgs,
+    /// The restore job's id in --vault: the job is read from the vault, as a --job file of the same content.
+    #[arg(long, value_name = "ID", requires = "vault", conflicts_with = "job", help_heading = VAULT)]
+    pub job_id: Option<String>,
 }
 
 /// Many jobs in one run. `--jobs` stands in for `--config` and `--job` (it joins their required

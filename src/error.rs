@@ -106,6 +106,16 @@ codes! {
     BlobEmpty => Environment, "check that the restore job finished and wrote the blob";
     BlobCredential => Environment, "sign in (`az login`), or pass a URL with a SAS";
     BlobFailed => Environment, "retry; if it persists, download the blob and pass the file";
+    RecoveryVaultSupportNotBuilt => Usage, "export the job (`az backup job show ...`) and pass it with `--job`, or use a build with the default `azure` feature";
+    RecoveryVaultNotFound => Environment, "check `--vault`, `--resource-group` and `--subscription` (`az backup vault list`)";
+    RestoreJobNotFound => Environment, "list the vault's recent restore jobs with `restore-deploy jobs --vault <name> --resource-group <group>` and pass one of their ids";
+    RecoveryVaultAccessDenied => Environment, "the identity needs the `Backup Reader` role on the Recovery Services vault (or its resource group)";
+    RecoveryVaultThrottled => Environment, "Azure Resource Manager is throttling this identity: wait a minute and run the command again, or narrow `--since`";
+    RecoveryVaultUnreachable => Environment, "check the network and `--management-endpoint`";
+    RecoveryVaultTimeout => Environment, "retry; raise `RESTORE_DEPLOY_BLOB_TIMEOUT` (seconds) on a slow network";
+    RecoveryVaultCredential => Environment, "sign in (`az login`), or choose another `--auth`";
+    RecoveryVaultForeignHost => Environment, "the management endpoint sent a link to another host; no request was made to it: check `--management-endpoint`";
+    RecoveryVaultFailed => Environment, "retry; if it persists, export the job with `az backup job show` and pass it with `--job`";
     Internal => Environment, "this is a bug in restore-deploy; please report it with the command line you ran";
 }
 

@@ -31,6 +31,9 @@ pub use input::read::from_bytes as inputs_from_bytes;
 /// Run one command. Output goes to `out` (the product) and `err` (what to do next, warnings).
 pub fn run(cli: cli::Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), error::Errors> {
     match &cli.command {
+        cli::Command::Generate(a) if a.since.is_some() => {
+            commands::jobs::generate_window(a, out, err)
+        }
         cli::Command::Generate(a) if !a.batch.jobs.is_empty() => {
             let json = a.json.then_some(commands::inspect::JsonMode::Lines);
             commands::inspect::json_errors(json, out, |out| commands::batch::generate(a, out, err))
@@ -38,5 +41,6 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()
         cli::Command::Generate(a) => commands::generate::run(a, out, err),
         cli::Command::Inspect(a) => commands::inspect::run(a, out, err),
         cli::Command::Check(a) => commands::check::run(a, out),
+        cli::Command::Jobs(a) => commands::jobs::run(a, out),
     }
 }

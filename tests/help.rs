@@ -115,6 +115,14 @@ fn a_config_or_a_job_is_the_one_required_source() {
             &["--config", "c.json"][..],
             &["--job", "j.json"],
             &["--config", "c.json", "--job", "j.json"],
+            &[
+                "--vault",
+                "rsv",
+                "--resource-group",
+                "rg",
+                "--job-id",
+                "cfa8b622",
+            ],
         ] {
             assert!(with(ok).is_ok(), "`{name} {}` was refused", ok.join(" "));
         }
@@ -135,8 +143,8 @@ fn a_config_or_a_job_is_the_one_required_source() {
             let usage = err.to_string();
             // `--jobs` (many restores) stands in for both where a command takes it.
             let group = match name {
-                "check" => "<--config <SRC>|--job <SRC>>",
-                _ => "<--config <SRC>|--job <SRC>|--jobs <PATH>...>",
+                "check" => "<--config <SRC>|--job <SRC>|--vault <NAME>>",
+                _ => "<--config <SRC>|--job <SRC>|--vault <NAME>|--jobs <PATH>...>",
             };
             assert!(
                 usage.contains(group) && !usage.contains("|--encryption-info"),
@@ -232,4 +240,40 @@ fn examples_on_the_bundled_restore_run_as_printed() {
         }
     }
     assert!(ran >= 5, "only {ran} examples use the bundled restore");
+}
+
+#[test]
+fn the_vault_is_another_job_source() {
+    let gen = |extra: &[&str]| parse(&[&["generate", "--format", "arm"][..], extra].concat());
+    let id = [
+        "--vault",
+        "rsv",
+        "--resource-group",
+        "rg",
+        "--job-id",
+        "cfa8b622",
+    ];
+    assert!(gen(&id).is_ok());
+    // Exclusive with a job file; a job id or a window needs the vault.
+    assert!(gen(&[&id[..], &["--job", "j.json"]].concat()).is_err());
+    assert!(gen(&["--job-id", "cfa8b622", "--config", "c.json"]).is_err());
+    assert!(
+        gen(&["--vault", "rsv", "--job-id", "x"]).is_err(),
+        "no resource group"
+    );
+    assert!(parse(&[
+        "jobs",
+        "--vault",
+        "rsv",
+        "--resource-group",
+        "rg",
+        "--since",
+        "24h",
+        "--json"
+    ])
+    .is_ok());
+    assert!(
+        parse(&["jobs", "--since", "24h"]).is_ok(),
+        "the vault is checked when the command runs"
+    );
 }

@@ -19,3 +19,5 @@ mod prepare;
 mod properties;
 mod support;
 mod validation;
+#[cfg(feature = "azure")]
+mod vault;

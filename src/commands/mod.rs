@@ -5,6 +5,7 @@ pub mod batch;
 pub mod check;
 pub mod generate;
 pub mod inspect;
+pub mod jobs;
 
 use std::io::{self, Write};
 #[cfg(target_os = "linux")]
@@ -23,7 +24,21 @@ pub fn load(sources: &SourceArgs, deploy: &DeployArgs) -> Result<(Inputs, Restor
 }
 
 fn read(sources: &SourceArgs, deploy: &DeployArgs) -> Result<Inputs, Errors> {
-    crate::input::read::read(&sources.request(), crate::cli::overrides(sources, deploy))
+    let overrides = crate::cli::overrides(sources, deploy);
+    if sources.vault.vault.is_some() {
+        let Some(id) = sources.job_id.as_deref() else {
+            return Err(Error::new(Code::Usage, "`--vault` needs `--job-id` here")
+                .help("pass `--job-id`; `restore-deploy jobs --vault <name> --resource-group <group>` lists the vault's restore jobs")
+                .into());
+        };
+        // The job resource read from the vault goes on exactly as a `--job` file of the same
+        // content: parsed the same way, its blobs located and read by the same rules.
+        let (client, vault) = jobs::connect(&sources.vault, sources.auth)?;
+        let loaded = client.job(&vault, id)?;
+        let job = crate::input::read::parse_job(&loaded)?;
+        return crate::input::read::read_with_job(&sources.request(), Some(job), overrides);
+    }
+    crate::input::read::read(&sources.request(), overrides)
 }
 
 /// Whether the product reached standard output.

@@ -40,6 +40,17 @@ pub fn read(req: &Request, overrides: Overrides) -> Result<Inputs, Errors> {
         )?)?),
         None => None,
     };
+    read_with_job(req, job, overrides)
+}
+
+/// The rest of [`read`] for a job already read and parsed: a job resource read from a Recovery
+/// Services vault takes exactly the path of a `--job` file of the same content from here on.
+pub fn read_with_job(
+    req: &Request,
+    job: Option<Input<super::job::RawJob>>,
+    overrides: Overrides,
+) -> Result<Inputs, Errors> {
+    let fetch = source::FetchOptions { auth: req.auth };
     let locate = |j: &Input<super::job::RawJob>, which: JobBlob| {
         let operator = Operator {
             blob_endpoint: req.blob_endpoint,

@@ -242,7 +242,7 @@ fn sdk_error(
     fail(code, msg).cause(cause).help(help)
 }
 
-fn credential(auth: Auth) -> azure_core::Result<Arc<dyn TokenCredential>> {
+pub(super) fn credential(auth: Auth) -> azure_core::Result<Arc<dyn TokenCredential>> {
     Ok(match auth {
         Auth::Cli => azure_identity::AzureCliCredential::new(None)?,
         Auth::ManagedIdentity => azure_identity::ManagedIdentityCredential::new(None)?,

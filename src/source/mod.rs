@@ -190,6 +190,7 @@ fn fetch_url(url: &url::Url, opts: &FetchOptions, origin: &str, doing: &str) -> 
 pub mod blob;
 pub mod locate;
 mod redact;
+pub mod vault;
 
 pub use redact::{redact, redact_url, scrub};
 

@@ -21,6 +21,9 @@ pub struct Shared<'a> {
     pub config_dir: Option<&'a Path>,
     pub overrides: Overrides,
     pub work: Work,
+    /// Job documents already read (from a Recovery Services vault), by the name standing in for
+    /// their path; any other path is read from disk.
+    pub preloaded: Option<&'a std::collections::HashMap<PathBuf, Loaded>>,
 }
 
 /// What a job is turned into.
@@ -74,8 +77,12 @@ const JOB: &str = "restore job's details";
 fn read(path: &Path, shared: &Shared) -> Result<Inputs, Errors> {
     // Always a path: a job file named `-` or `https:...` is still a file here. Parsed once: its
     // names find the blobs, and the same parsed job goes into the model.
-    let job =
-        crate::input::read::parse_job(&source::load(&SourceSpec::Path(path.to_owned()), JOB)?)?;
+    let job = match shared.preloaded.and_then(|p| p.get(path)) {
+        Some(loaded) => crate::input::read::parse_job(loaded)?,
+        None => {
+            crate::input::read::parse_job(&source::load(&SourceSpec::Path(path.to_owned()), JOB)?)?
+        }
+    };
     let raw = &job.raw;
     let (config, info) = match shared.config_dir {
         Some(dir) => (
@@ -251,6 +258,7 @@ mod tests {
             config_dir: None,
             overrides: Overrides::default(),
             work: Work::Inspection { json: true },
+            preloaded: None,
         };
         let raw = |uri: &str| RawJob {
             config_blob_uri: Some(uri.to_owned()),

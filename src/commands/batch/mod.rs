@@ -21,6 +21,23 @@ use pool::pool;
 use summary::Row;
 
 pub fn generate(a: &GenerateArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Errors> {
+    generate_from(a, None, out, err)
+}
+
+/// Job documents already read (a Recovery Services vault's jobs), in order, each under the name
+/// the summary shows for it.
+pub struct Preloaded {
+    pub order: Vec<PathBuf>,
+    pub docs: std::collections::HashMap<PathBuf, crate::source::Loaded>,
+}
+
+/// `generate` over job documents already read, or over `--jobs` when `preloaded` is `None`.
+pub fn generate_from(
+    a: &GenerateArgs,
+    preloaded: Option<&Preloaded>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), Errors> {
     let Some(root) = a.out.as_deref() else {
         return Err(usage(
             "`--jobs` writes one folder per VM and needs `--out DIR`",
@@ -33,7 +50,7 @@ pub fn generate(a: &GenerateArgs, out: &mut dyn Write, err: &mut dyn Write) -> R
     }
     let started = Instant::now();
     let work = Work::Bundle(a.format);
-    let (jobs, done) = prepare(&a.sources, &a.deploy, &a.batch, work)?;
+    let (jobs, done) = prepare(&a.sources, &a.deploy, &a.batch, work, preloaded)?;
     let mut rows = claim_folders(&jobs, done, root);
     // Every bundle in one sweep: staged, flushed once, then swapped in (`plan::write_all`).
     let (index, bundles): (Vec<usize>, Vec<(String, crate::plan::Plan)>) = rows
@@ -70,7 +87,7 @@ pub fn generate(a: &GenerateArgs, out: &mut dyn Write, err: &mut dyn Write) -> R
 pub fn inspect(a: &InspectArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Errors> {
     let started = Instant::now();
     let work = Work::Inspection { json: a.json };
-    let (jobs, done) = prepare(&a.sources, &a.deploy, &a.batch, work)?;
+    let (jobs, done) = prepare(&a.sources, &a.deploy, &a.batch, work, None)?;
     let mut products = Vec::with_capacity(done.len());
     let rows: Vec<Row> = jobs
         .iter()
@@ -112,8 +129,12 @@ fn prepare(
     deploy: &DeployArgs,
     batch: &BatchArgs,
     work: Work,
+    preloaded: Option<&Preloaded>,
 ) -> Result<Prepared, Errors> {
-    let jobs = list(&batch.jobs)?;
+    let jobs = match preloaded {
+        Some(p) => p.order.clone(),
+        None => list(&batch.jobs)?,
+    };
     let shared = Shared {
         blob_endpoint: sources.blob_endpoint.as_deref(),
         sas: sources.sas.as_deref(),
@@ -123,6 +144,7 @@ fn prepare(
         config_dir: batch.config_dir.as_deref(),
         overrides: crate::cli::overrides(sources, deploy),
         work,
+        preloaded: preloaded.map(|p| &p.docs),
     };
     let bar = progress(jobs.len(), batch.quiet);
     let mut done: Vec<Option<Result<Done, Errors>>> = jobs.iter().map(|_| None).collect();

@@ -1,0 +1,361 @@
+//! The vault path against a stand-in Recovery Services vault: no emulator exists, so
+//! `tests/vault/stand_in.py` serves https on 127.0.0.1 (a test certificate trusted through
+//! `SSL_CERT_FILE`) and replays Azure PowerShell's recorded responses (`tests/data/recorded/`)
+//! with the pages, throttling, errors and hostile links the tests need. A stand-in `az` on PATH
+//! gives the CLI credential a token and the current subscription. Not a live vault.
+
+use std::ffi::OsStr;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use crate::support::azurite::self_signed_cert;
+use crate::support::run::{spawn_with, Run};
+
+const JOB: &str = "cfa8b622-e3c4-4d5b-ac0f-cd016c6ac607";
+const TOKEN: &str = "FAKE-ARM-TOKEN-NEVER-PRINTED";
+
+struct StandIn {
+    child: Child,
+    port: u16,
+    log: PathBuf,
+}
+
+impl Drop for StandIn {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl StandIn {
+    fn start(dir: &Path, cert: &str, key: &str, mode: &str) -> StandIn {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let log = dir.join(format!("requests-{mode}.log"));
+        let mut child = Command::new("python3")
+            .arg(root.join("tests/vault/stand_in.py"))
+            .args([cert, key])
+            .arg(root.join("tests/data/recorded"))
+            .arg(&log)
+            .arg(mode)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3 runs the stand-in vault");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("port");
+        let port = line.trim().parse().expect("the stand-in prints its port");
+        StandIn { child, port, log }
+    }
+    fn endpoint(&self) -> String {
+        format!("https://127.0.0.1:{}", self.port)
+    }
+    fn requests(&self) -> Vec<String> {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+/// A stand-in `az`: a token for `get-access-token`, the subscription for `account show`.
+fn fake_az(dir: &Path) -> String {
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).expect("bin");
+    let token = serde_json::json!({"accessToken": TOKEN, "expiresOn": "2099-01-01 00:00:00.000000", "expires_on": 4_070_908_800u64, "tokenType": "Bearer"});
+    let account = serde_json::json!({"id": "38304e13-357e-405e-9e9a-220351dcce8c", "name": "stand-in", "isDefault": true});
+    let script = bin.join("az");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\ncase \"$*\" in\n  *get-access-token*) echo '{token}' ;;\n  *'account show'*) echo '{account}' ;;\n  *) exit 1 ;;\nesac\n"),
+    )
+    .expect("az");
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+fn run(dir: &Path, path: &str, cert: &str, args: &[&str]) -> Run {
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    spawn_with(
+        dir,
+        &args,
+        &[
+            ("PATH", OsStr::new(path)),
+            ("SSL_CERT_FILE", OsStr::new(cert)),
+            ("RESTORE_DEPLOY_BLOB_TIMEOUT", OsStr::new("10")),
+        ],
+    )
+}
+
+fn python_present() -> bool {
+    let ok = Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok || !std::env::var("CI").is_ok_and(|v| v == "true"),
+        "python3 runs the stand-in vault under CI=true"
+    );
+    ok
+}
+
+#[test]
+fn jobs_and_a_job_id_from_the_stand_in_vault() {
+    if !python_present() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tmp");
+    let Some((cert, key)) = self_signed_cert(dir.path()) else {
+        return;
+    };
+    let path = fake_az(dir.path());
+    let vault = ["--vault", "hiagaVault", "--resource-group", "hiagarg"];
+
+    // List: the recorded restore job (page 1, after one 429 with Retry-After), then Azure
+    // PowerShell's recorded page of six backup jobs (page 2, through `nextLink`).
+    let s = StandIn::start(dir.path(), &cert, &key, "throttle");
+    let ep = s.endpoint();
+    let r = run(
+        dir.path(),
+        &path,
+        &cert,
+        &[&["jobs"][..], &vault, &["--management-endpoint", &ep]].concat(),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let row = r
+        .stdout
+        .lines()
+        .find(|l| l.starts_with(JOB))
+        .unwrap_or_else(|| panic!("{}", r.stdout));
+    for cell in [
+        "hiagavm",
+        "10/26/2021 3:58:47 AM",
+        "Completed",
+        "hiagasa",
+        "no",
+    ] {
+        assert!(row.contains(cell), "{cell}: {row}");
+    }
+    assert!(
+        r.stdout
+            .contains("1 VM disk-restore job(s) in `hiagaVault`; 6 other job(s)"),
+        "{}",
+        r.stdout
+    );
+    let reqs = s.requests();
+    assert_eq!(reqs.len(), 4, "429, page 1, page 2, details: {reqs:#?}");
+    assert!(reqs.iter().all(|l| l.starts_with("bearer ")), "{reqs:#?}");
+    assert!(
+        reqs[0].contains("api-version=2024-10-01") && reqs[0].contains("AzureIaasVM"),
+        "{}",
+        reqs[0]
+    );
+    assert!(!r.stdout.contains(TOKEN) && !r.stderr.contains(TOKEN));
+
+    // The recorded job, read by id, goes the way of a `--job` file: here with a local config.
+    let config =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/app01-restore/config-app01.json");
+    let r = run(
+        dir.path(),
+        &path,
+        &cert,
+        &[
+            &[
+                "inspect",
+                "--job-id",
+                JOB,
+                "--management-endpoint",
+                &ep,
+                "--config",
+                config.to_str().expect("utf-8"),
+            ][..],
+            &vault,
+        ]
+        .concat(),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("2021-10-26"),
+        "the recovery point comes from the vault's job:\n{}",
+        r.stdout
+    );
+    let file = dir.path().join("job.json");
+    std::fs::write(
+        &file,
+        include_bytes!("data/recorded/job-restore-disks-msi.json"),
+    )
+    .expect("job");
+    let same = run(
+        dir.path(),
+        &path,
+        &cert,
+        &[
+            "inspect",
+            "--job",
+            "job.json",
+            "--config",
+            config.to_str().expect("utf-8"),
+        ],
+    );
+    assert_eq!(same.code, 0, "{}", same.stderr);
+    let strip = |t: &str| {
+        t.lines()
+            .filter(|l| !l.contains("backupJobs") && !l.contains("job.json"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(
+        strip(&r.stdout),
+        strip(&same.stdout),
+        "the vault's job and the same job as a file decide the same"
+    );
+
+    // No job id: the window's completed disk restores through the `--jobs` machinery. The
+    // blobs are asked of the stand-in (which has none): the job's row says so, nothing written.
+    let blobs = format!("{ep}/hiagasa");
+    let r = run(
+        dir.path(),
+        &path,
+        &cert,
+        &[
+            &[
+                "generate",
+                "--format",
+                "powershell",
+                "--since",
+                "7d",
+                "--out",
+                "out",
+                "--management-endpoint",
+                &ep,
+                "--blob-endpoint",
+                &blobs,
+            ][..],
+            &vault,
+        ]
+        .concat(),
+    );
+    assert_eq!(r.code, 3, "{}\n{}", r.stdout, r.stderr);
+    let row = r
+        .stdout
+        .lines()
+        .find(|l| l.contains(&format!("hiagaVault/{JOB}")))
+        .unwrap_or_else(|| panic!("{}", r.stdout));
+    assert!(row.contains("BlobNotFound"), "{row}");
+    assert!(
+        s.requests().iter().any(
+            |l| l.contains("/hiagasa/hiagavm-b2072a947ea845078a0773838d5d20a6/config-hiagavm-")
+        ),
+        "{:#?}",
+        s.requests()
+    );
+    assert!(!dir.path().join("out").join("hiagavm").exists());
+
+    // A job id the vault does not know: 404 with the next step.
+    let r = run(
+        dir.path(),
+        &path,
+        &cert,
+        &[
+            &[
+                "inspect",
+                "--job-id",
+                "00000000-0000-0000-0000-000000000000",
+                "--management-endpoint",
+                &ep,
+                "--config",
+                config.to_str().expect("utf-8"),
+            ][..],
+            &vault,
+        ]
+        .concat(),
+    );
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("error[RestoreJobNotFound]") && r.stderr.contains("restore-deploy jobs"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn the_token_goes_only_to_the_management_endpoint() {
+    if !python_present() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tmp");
+    let Some((cert, key)) = self_signed_cert(dir.path()) else {
+        return;
+    };
+    let path = fake_az(dir.path());
+    let vault = ["--vault", "hiagaVault", "--resource-group", "hiagarg"];
+
+    // A `nextLink` on another host: no request there, the run fails naming it.
+    let s = StandIn::start(dir.path(), &cert, &key, "hostile");
+    let r = run(
+        dir.path(),
+        &path,
+        &cert,
+        &[
+            &["jobs", "--management-endpoint", &s.endpoint()][..],
+            &vault,
+        ]
+        .concat(),
+    );
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("error[RecoveryVaultForeignHost]") && r.stderr.contains("evil.example"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(s.requests().len(), 1, "{:#?}", s.requests());
+
+    // 403: which role on the vault.
+    let s = StandIn::start(dir.path(), &cert, &key, "forbidden");
+    let r = run(
+        dir.path(),
+        &path,
+        &cert,
+        &[
+            &["jobs", "--management-endpoint", &s.endpoint()][..],
+            &vault,
+        ]
+        .concat(),
+    );
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("error[RecoveryVaultAccessDenied]")
+            && r.stderr.contains("Backup Reader")
+            && r.stderr.contains("AuthorizationFailed"),
+        "{}",
+        r.stderr
+    );
+
+    // An http endpoint never gets a token; other credentials need the subscription named.
+    let r = run(
+        dir.path(),
+        &path,
+        &cert,
+        &[
+            &["jobs", "--management-endpoint", "http://127.0.0.1:9"][..],
+            &vault,
+        ]
+        .concat(),
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let r = run(
+        dir.path(),
+        &path,
+        &cert,
+        &[&["jobs", "--auth", "managed-identity"][..], &vault].concat(),
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("--subscription"), "{}", r.stderr);
+}
