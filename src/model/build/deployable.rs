@@ -144,9 +144,9 @@ pub(super) fn warnings(r: &Restore) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
     use crate::model::test_inputs::{config, extension, info, inputs, settings, KV, SECRET};
     use crate::model::{build, AdeChoice, Overrides};
-    use super::*;
 
     /// A single-pass Windows VM on managed disks whose config names no secret URL (the extension
     /// alone), with a 8,192 GB OS disk: at risk.

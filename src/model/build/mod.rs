@@ -14,9 +14,9 @@ use super::time;
 mod backup_template;
 mod context;
 pub(super) mod deployable;
-pub(super) mod job_notes;
 pub(super) mod disks;
 pub(super) mod encryption;
+pub(super) mod job_notes;
 pub(super) mod plan_and_security;
 pub(super) mod prepare;
 pub(super) mod refusals;
@@ -45,8 +45,8 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
     let identity = identity(inputs, cfg, &mut p);
     let tags = tags(cfg, &mut p);
     let (os, disks) = disks::disks(cfg, inputs, &mut p);
-    let subscription = subscription(cfg.vm, disks.as_ref())
-        .or_else(|| backup_template::subscription(inputs));
+    let subscription =
+        subscription(cfg.vm, disks.as_ref()).or_else(|| backup_template::subscription(inputs));
     let managed = disks
         .as_ref()
         .is_some_and(|d| d.kind() == DiskKind::Managed);

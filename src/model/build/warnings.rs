@@ -72,7 +72,7 @@ pub(super) fn warnings(r: &Restore, inputs: &Inputs) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use crate::model::test_inputs::{config, extension, inputs, CONFIG_PLAIN, KV};
+    use crate::model::test_inputs::{config, extension, inputs, CONFIG_PLAIN, KV, SECRET};
     use crate::model::{build, Overrides};
 
     #[test]
@@ -130,7 +130,14 @@ mod tests {
             r#""osType": "Windows","#,
             r#""osType": "Windows", "diskSizeGB": 4098,"#,
         );
-        let r = build(&inputs(&big, None, None, Overrides::default())).expect("valid");
+        let e = build(&inputs(&big, None, None, Overrides::default()))
+            .expect_err("at risk without the BEK secret URL: nothing could stamp the disk");
+        assert_eq!(e.0[0].code, crate::error::Code::IncompleteKeyReference);
+        let with_secret = Overrides {
+            secret_url: Some(SECRET.to_owned()),
+            ..Overrides::default()
+        };
+        let r = build(&inputs(&big, None, None, with_secret)).expect("valid");
         assert!(r
             .warnings
             .iter()

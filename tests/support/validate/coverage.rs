@@ -372,6 +372,7 @@ mod tests {
         for (folder, root) in [
             ("arm-schemas", schema_root()),
             ("az-help", data.join("az-help")),
+            ("recorded", data.join("recorded")),
         ] {
             for p in files_in(&root) {
                 let rel = p.strip_prefix(&root).expect("under root").to_string_lossy();

@@ -153,6 +153,64 @@ pub fn check_restamp_compares_what_it_stamps(script: &str) -> Result<(), Vec<Str
     }
 }
 
+/// The existing-VM check tells an earlier run's VM from a stranger's by a substring test on its
+/// disk id; a pattern that can be empty matches every VM (an `EndsWith('')` let a VM of the same
+/// name that carries other disks pass as "an earlier run"). So the pattern of every substring test
+/// (`.EndsWith(`, `.StartsWith(`, `.Contains(`) must not be an empty literal, nor a variable whose
+/// every assignment is one.
+pub fn check_no_empty_match_pattern(script: &str) -> Result<(), Vec<String>> {
+    let mut assigned: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for line in script.lines() {
+        let t = line.trim_start();
+        let Some(rest) = t.strip_prefix('$') else {
+            continue;
+        };
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        let after = rest[name.len()..].trim_start();
+        if let Some(value) = after.strip_prefix('=').filter(|v| !v.starts_with('=')) {
+            assigned
+                .entry(name.to_ascii_lowercase())
+                .or_default()
+                .push(value.trim().to_owned());
+        }
+    }
+    let empty = |v: &str| v == "''" || v == "\"\"" || v == "$null" || v.is_empty();
+    let mut problems = Vec::new();
+    for (n, line) in script.lines().enumerate() {
+        for method in [".EndsWith(", ".StartsWith(", ".Contains("] {
+            for (i, _) in line.match_indices(method) {
+                let arg = line[i + method.len()..].trim_start();
+                let pattern_empty = if let Some(var) = arg.strip_prefix('$') {
+                    let name: String = var
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                        .collect();
+                    assigned
+                        .get(&name.to_ascii_lowercase())
+                        .is_some_and(|vs| vs.iter().all(|v| empty(v)))
+                } else {
+                    arg.starts_with("'')") || arg.starts_with("\"\")")
+                };
+                if pattern_empty {
+                    problems.push(format!(
+                        "line {}: `{}` tests against an empty pattern, which every string matches",
+                        n + 1,
+                        line.trim()
+                    ));
+                }
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,5 +242,17 @@ mod tests {
         let secret_only = format!("$wanted = [ordered] @{{\n    'a' = $S\n}}\n$changed = @($wanted.Keys | Where-Object {{ $_ }})\n{stamp}");
         let e = check_restamp_compares_what_it_stamps(&secret_only).expect_err("KEK not compared");
         assert_eq!(e.len(), 3, "{e:?}");
+    }
+
+    #[test]
+    fn an_empty_pattern_matches_every_vm() {
+        let bad = "$restoredOsDisk = ''\nif (-not $a.ToLowerInvariant().EndsWith($restoredOsDisk.ToLowerInvariant())) { throw 'x' }\n";
+        let e = check_no_empty_match_pattern(bad).expect_err("empty pattern");
+        assert!(e[0].contains("line 2"), "{e:?}");
+        check_no_empty_match_pattern(
+            "$restoredOsDisk = ('/resourceGroups/{0}/providers/Microsoft.Compute/disks/{1}' -f $G, 'd')\nif ($a.EndsWith($restoredOsDisk)) { }\n",
+        )
+        .expect("a pattern with content");
+        check_no_empty_match_pattern("if ($a.EndsWith('')) { }\n").expect_err("literal");
     }
 }

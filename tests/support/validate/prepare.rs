@@ -127,6 +127,11 @@ pub fn check_script_allowing(
             .err()
             .unwrap_or_default(),
     );
+    problems.extend(
+        idempotence::check_no_empty_match_pattern(script)
+            .err()
+            .unwrap_or_default(),
+    );
     let vals: Vec<&str> = values.iter().map(String::as_str).collect();
     problems.extend(
         powershell::check_literal_only(script, &s, &vals)
