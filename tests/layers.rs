@@ -307,3 +307,37 @@ fn the_checker_finds_a_circle_through_a_parent_and_through_siblings() {
     ];
     assert_eq!(circle(&graph(&down_only)), None);
 }
+
+/// A builder imports the types, `context` and the read-only `backup_template` view, never another
+/// builder nor `build/mod.rs`: the steps of `encryption/` import only earlier steps of their own.
+#[test]
+fn builders_never_import_another_builder() {
+    let edges = graph(&model_files());
+    let build = vec!["model".to_owned(), "build".to_owned()];
+    let shared = ["context", "backup_template"];
+    for (m, to) in &edges {
+        if !m.starts_with(&build) || m == &build {
+            continue;
+        }
+        for t in to {
+            if !t.starts_with(&build) || t.len() < 3 {
+                // a type file, or the orchestrator (caught below)
+                assert!(
+                    t != &build,
+                    "the builder {} imports build/mod.rs",
+                    m.join("::")
+                );
+                continue;
+            }
+            let shared_view = shared.iter().any(|s| t[2] == *s);
+            let same_folder = m.len() > 3 && t.len() > 3 && m[2] == t[2];
+            let own_child = t.starts_with(m);
+            assert!(
+                shared_view || same_folder || own_child,
+                "the builder {} imports the builder {}",
+                m.join("::"),
+                t.join("::")
+            );
+        }
+    }
+}

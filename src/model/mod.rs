@@ -16,7 +16,8 @@
 //!   - the operator's [`Overrides`] live in `crate::overrides`, below both `input` and here;
 //! - `build`: raw inputs → [`Restore`], every problem reported at once. Its `context` holds what
 //!   every builder shares (`Problems`, the config view, JSON paths); each builder
-//!   imports the types and `context`, never another builder nor `build/mod.rs`:
+//!   imports the types and `context`, never another builder nor `build/mod.rs` (`mod.rs` gathers
+//!   every builder's warnings; `tests/layers.rs` checks this too):
 //!   - `backup_template`: a read-only view of Azure Backup's own template of the restore (disk
 //!     ids, network defaults, NSG); like `context`, shared by builders and importing only types;
 //!   - `disks`: the OS type and disks; `refusals`: the encryption restore-deploy refuses;

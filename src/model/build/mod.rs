@@ -130,8 +130,13 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
     }
 }
 
+/// Every builder's warnings, gathered here so that no builder imports another.
 fn with_warnings(inputs: &Inputs, mut r: Restore) -> Restore {
-    r.warnings = warnings::warnings(&r, inputs);
+    let mut all = warnings::warnings(&r, inputs);
+    all.extend(backup_template::disagreements(&r, inputs));
+    all.extend(deployable::warnings(&r));
+    all.extend(job_notes::warnings(&r, inputs));
+    r.warnings = all;
     r
 }
 

@@ -22,7 +22,6 @@ pub(super) fn warnings(r: &Restore, inputs: &Inputs) -> Vec<String> {
             }
         }
     }
-    out.extend(super::backup_template::disagreements(r, inputs));
     if let Some(missing) = &inputs.template_missing {
         out.push(format!(
             "warning: the job's template `{missing}` was not found: the network is not taken from it; pass `--virtual-network`, `--virtual-network-resource-group` and `--subnet`, or `--template`"
@@ -65,8 +64,6 @@ pub(super) fn warnings(r: &Restore, inputs: &Inputs) -> Vec<String> {
             }
         }
     }
-    out.extend(super::deployable::warnings(r));
-    out.extend(super::job_notes::warnings(r, inputs));
     out
 }
 
