@@ -60,8 +60,10 @@ fn config_dir_looks_for_either_disagreeing_name_and_names_both() {
         assert!(run.stderr.contains(name), "{name}: {}", run.stderr);
     }
     assert!(run.stderr.contains("ConfigNotFound"), "{}", run.stderr);
-    // The blob under the name only `Config Blob Name` gives is found.
-    let config = fixture("valid", "unencrypted-managed-windows")["config"].clone();
+    // The blob under the name only `Config Blob Name` gives is found. A VHD config (the real
+    // unmanaged shape, which names its VM): a real-shape managed config names no VM, which a
+    // batch cannot supply, and an id-shape one names disks outside this job's target group.
+    let config = fixture("valid", "unmanaged-bek-aad-windows")["config"].clone();
     std::fs::write(
         dir.path()
             .join("blobs/config-myVM-1fc2d55d-f0dc-4ca6-ad48-aca0fe5d0414.json"),
