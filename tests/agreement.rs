@@ -124,6 +124,18 @@ fn config_dir_finds_backups_template_by_its_blob_name_or_says_it_is_missing() {
         "{}",
         run.stdout
     );
+    // `inspect --json` carries the same warning in the job's restore.
+    let run = run_in(
+        dir.path(),
+        &args(&[&["inspect", "--json"][..], &source].concat()),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let line: serde_json::Value = serde_json::from_str(run.stdout.trim()).expect("one JSON line");
+    let warnings = line["restore"]["warnings"].to_string();
+    assert!(
+        warnings.contains(&format!("`{template}` was not found")),
+        "{warnings}"
+    );
 
     // There: its parameter defaults give the network and its NIC the NSG, as `inspect` says.
     write(
