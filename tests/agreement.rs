@@ -60,8 +60,10 @@ fn config_dir_looks_for_either_disagreeing_name_and_names_both() {
         assert!(run.stderr.contains(name), "{name}: {}", run.stderr);
     }
     assert!(run.stderr.contains("ConfigNotFound"), "{}", run.stderr);
-    // The blob under the name only `Config Blob Name` gives is found.
-    let config = fixture("valid", "unencrypted-managed-windows")["config"].clone();
+    // The blob under the name only `Config Blob Name` gives is found. A VHD config (the real
+    // unmanaged shape, which names its VM): a real-shape managed config names no VM, which a
+    // batch cannot supply, and an id-shape one names disks outside this job's target group.
+    let config = fixture("valid", "unmanaged-bek-aad-windows")["config"].clone();
     std::fs::write(
         dir.path()
             .join("blobs/config-myVM-1fc2d55d-f0dc-4ca6-ad48-aca0fe5d0414.json"),
@@ -70,4 +72,94 @@ fn config_dir_looks_for_either_disagreeing_name_and_names_both() {
     .expect("config");
     let run = run_in(dir.path(), &cmd);
     assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+/// Azure Backup's template, named by the job's `Template Blob Uri`, is found in `--config-dir`
+/// by its blob name, and its network defaults decide; when it is not there, the job goes on
+/// with a warning that says which file was looked for and what it would have given.
+#[test]
+fn config_dir_finds_backups_template_by_its_blob_name_or_says_it_is_missing() {
+    let fx = fixture("valid", "managed-bek-aad-windows");
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join("jobs")).expect("jobs");
+    std::fs::create_dir_all(dir.path().join("blobs")).expect("blobs");
+    let write = |path: &str, v: &serde_json::Value| {
+        std::fs::write(
+            dir.path().join(path),
+            serde_json::to_string_pretty(v).expect("json"),
+        )
+        .expect("write")
+    };
+    write("jobs/app01.json", &fx["job"]);
+    write(
+        "blobs/config-app01-1fc2d55d-f0dc-4ca6-ad48-aca0519c0232.json",
+        &fx["config"],
+    );
+    let template = "blobs/azuredeploy1fc2d55d-f0dc-4ca6-ad48-aca0519c0232.json";
+    let args = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    let source = ["--jobs", "jobs", "--config-dir", "blobs"];
+
+    // Missing: exit 0, the warning names the file looked for and what it would have given.
+    let run = run_in(
+        dir.path(),
+        &args(
+            &[
+                &["generate", "--format", "arm", "--out", "out"][..],
+                &source,
+            ]
+            .concat(),
+        ),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!("`{template}` was not found"))
+            && run.stderr.contains("the network is not taken from it"),
+        "{}",
+        run.stderr
+    );
+    let run = run_in(dir.path(), &args(&[&["inspect"][..], &source].concat()));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        !run.stdout.contains("Azure Backup's template"),
+        "{}",
+        run.stdout
+    );
+    // `inspect --json` carries the same warning in the job's restore.
+    let run = run_in(
+        dir.path(),
+        &args(&[&["inspect", "--json"][..], &source].concat()),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let line: serde_json::Value = serde_json::from_str(run.stdout.trim()).expect("one JSON line");
+    let warnings = line["restore"]["warnings"].to_string();
+    assert!(
+        warnings.contains(&format!("`{template}` was not found")),
+        "{warnings}"
+    );
+
+    // There: its parameter defaults give the network and its NIC the NSG, as `inspect` says.
+    write(
+        template,
+        &fixture("valid", "real-shape-managed-windows")["template"],
+    );
+    let run = run_in(dir.path(), &args(&[&["inspect"][..], &source].concat()));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for line in [
+        format!("vnet vnet-app in group rg-network, subnet snet-app  (Azure Backup's template {template} at $.parameters.*.defaultValue)"),
+        format!("networkSecurityGroups/app01-nsg  (Azure Backup's template {template}"),
+    ] {
+        assert!(run.stdout.contains(&line), "{line}\n{}", run.stdout);
+    }
+    let run = run_in(
+        dir.path(),
+        &args(
+            &[
+                &["generate", "--format", "arm", "--out", "out2"][..],
+                &source,
+            ]
+            .concat(),
+        ),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stderr.contains("was not found"), "{}", run.stderr);
 }

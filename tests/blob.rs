@@ -378,3 +378,68 @@ fn token_path_over_https_with_the_azure_cli_credential() {
         r.stderr
     );
 }
+
+/// Backup's template, by the job's `Template Blob Uri`, is read with the config from storage
+/// (same endpoint, same SAS, signature never shown); a template the job names but that is not
+/// in the container is a warning, and the restore goes on.
+#[test]
+fn job_template_blob_uri_is_read_with_the_config_or_said_missing() {
+    const TEMPLATE: &str = "azuredeploy1fc2d55d-f0dc-4ca6-ad48-aca0519c0232.json";
+    let Some(t) = seeded() else { return };
+    job_with(&t.laid, |bag| {
+        bag.insert("Config Blob Uri".into(), json!(t.az.url(CONTAINER, CONFIG)));
+        bag.insert("Config Blob Container Name".into(), json!(CONTAINER));
+        bag.insert("Config Blob Name".into(), json!(CONFIG));
+        bag.insert("Encryption Info Blob Name".into(), json!(INFO));
+        bag.insert(
+            "Template Blob Uri".into(),
+            json!(t.az.url(CONTAINER, TEMPLATE)),
+        );
+    });
+    let sas = account_sas("r");
+    let with = |cmd: &[&str]| {
+        let mut a = s(cmd);
+        a.extend(s(&[
+            "--job",
+            "job.json",
+            "--blob-endpoint",
+            &t.az.endpoint,
+            "--sas",
+            &sas,
+        ]));
+        a.extend(t.laid.extra_args.clone());
+        run_in(t.laid.dir.path(), &a)
+    };
+    let missing = with(&["generate", "--format", "arm"]);
+    assert_eq!(missing.code, 0, "{}", missing.stderr);
+    assert_eq!(missing.stdout, t.local.stdout);
+    // Named by its URL (signature redacted), with what it would have given.
+    assert!(
+        missing
+            .stderr
+            .contains(&format!("`{}?", t.az.url(CONTAINER, TEMPLATE)))
+            && missing
+                .stderr
+                .contains("` was not found: the network is not taken from it"),
+        "{}",
+        missing.stderr
+    );
+    no_signature_anywhere(&missing, &sas);
+
+    let template = support::fixture("valid", "real-shape-managed-windows")["template"].clone();
+    t.az.put(
+        CONTAINER,
+        TEMPLATE,
+        serde_json::to_string(&template).expect("json").as_bytes(),
+    );
+    let found = with(&["inspect"]);
+    assert_eq!(found.code, 0, "{}", found.stderr);
+    assert!(
+        found.stdout.contains(
+            "vnet vnet-app in group rg-network, subnet snet-app  (Azure Backup's template "
+        ) && found.stdout.contains(&format!("/{CONTAINER}/{TEMPLATE}")),
+        "{}",
+        found.stdout
+    );
+    no_signature_anywhere(&found, &sas);
+}

@@ -57,11 +57,15 @@ fn check_flag_reports_stale_files_with_a_diff() {
 
 #[test]
 fn config_from_standard_input() {
+    // The real managed-restore shape (UTF-16LE, no BOM, CRLF, NUL padding) through a pipe; its
+    // disks are named, so the job gives their group, and the flags the VM name and network.
     let fx = fixture("valid", "unencrypted-managed-windows");
     let laid = lay_out(&fx);
     let bytes = std::fs::read(laid.dir.path().join("config.json")).expect("config");
     let mut child = Command::new(BIN)
         .args(["generate", "--format", "powershell", "--config", "-"])
+        .args(["--job", "job.json"])
+        .args(&laid.extra_args)
         .current_dir(laid.dir.path())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -242,6 +242,43 @@ fn examples_on_the_bundled_restore_run_as_printed() {
     assert!(ran >= 5, "only {ran} examples use the bundled restore");
 }
 
+/// The README's set-up command is the first thing a newcomer pastes: it runs as printed on the
+/// bundled example (in the shape Azure Backup writes it), from the repository's root.
+#[test]
+fn readme_set_up_command_runs_on_the_bundled_restore() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(repo.join("README.md")).expect("README");
+    let set_up = readme
+        .split("## Set up")
+        .nth(1)
+        .and_then(|s| s.lines().find(|l| l.starts_with("cargo run --release -- ")))
+        .expect("a `cargo run --release --` line under Set up");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let args: Vec<String> = set_up
+        .split_whitespace()
+        .skip(4)
+        .map(|a| match a {
+            "out/app01" => tmp.path().join("app01").display().to_string(),
+            a if a.starts_with("examples/") => repo.join(a).display().to_string(),
+            a => a.to_string(),
+        })
+        .collect();
+    assert!(
+        args.iter().any(|a| a.ends_with("config-app01.json")),
+        "{set_up}"
+    );
+    let cli = parse(&args.iter().map(String::as_str).collect::<Vec<_>>())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    if let Err(e) = restore_deploy::run(cli, &mut out, &mut err) {
+        panic!("`{set_up}` failed: {e}");
+    }
+    let parameters = std::fs::read_to_string(tmp.path().join("app01/azuredeploy.parameters.json"))
+        .expect("parameters file");
+    // The network came from Backup's template beside the config, found by its blob name.
+    assert!(parameters.contains("vnet-app"), "{parameters}");
+}
+
 #[test]
 fn the_vault_is_another_job_source() {
     let gen = |extra: &[&str]| parse(&[&["generate", "--format", "arm"][..], extra].concat());

@@ -215,8 +215,10 @@ fn the_operators_endpoint_gets_the_sas_and_the_blobs_are_read_from_it() {
         );
         assert!(!stderr(&o).contains(SIG));
     }
+    // Per run: the config, the encryption-info blob, and Backup's template by the job's
+    // `Template Blob Uri` (not served here: a warning), each on the operator's endpoint with its SAS.
     let heads = operator.heads();
-    assert_eq!(heads.len(), 4, "{heads:#?}");
+    assert_eq!(heads.len(), 6, "{heads:#?}");
     for head in &heads {
         let line = head.lines().next().unwrap_or("");
         assert!(

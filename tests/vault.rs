@@ -159,9 +159,20 @@ fn jobs_and_a_job_id_from_the_stand_in_vault() {
     );
     assert!(!r.stdout.contains(TOKEN) && !r.stderr.contains(TOKEN));
 
-    // The recorded job, read by id, goes the way of a `--job` file: here with a local config.
-    let config =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/app01-restore/config-app01.json");
+    // The recorded job, read by id, goes the way of a `--job` file: here with the example's
+    // config (real shape: disks by name, so in the job's target group) and its encryption-info
+    // blob (the VM is encrypted; the recorded job names no encryption-info blob).
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/app01-restore");
+    let config = example.join("config-app01.json");
+    let info = example.join("encryption-info.json");
+    let pairing = [
+        "--encryption-info",
+        info.to_str().expect("utf-8"),
+        "--key-vault-id",
+        "/subscriptions/3f2a8c1e-5b7d-4e9a-8c6f-1d2e3f4a5b6c/resourceGroups/rg-keys/providers/Microsoft.KeyVault/vaults/kv-contoso-prod",
+        "--vm-name",
+        "app01-restored",
+    ];
     let r = run(
         dir.path(),
         &path,
@@ -176,6 +187,7 @@ fn jobs_and_a_job_id_from_the_stand_in_vault() {
                 "--config",
                 config.to_str().expect("utf-8"),
             ][..],
+            &pairing,
             &vault,
         ]
         .concat(),
@@ -197,12 +209,16 @@ fn jobs_and_a_job_id_from_the_stand_in_vault() {
         &path,
         &cert,
         &[
-            "inspect",
-            "--job",
-            "job.json",
-            "--config",
-            config.to_str().expect("utf-8"),
-        ],
+            &[
+                "inspect",
+                "--job",
+                "job.json",
+                "--config",
+                config.to_str().expect("utf-8"),
+            ][..],
+            &pairing,
+        ]
+        .concat(),
     );
     assert_eq!(same.code, 0, "{}", same.stderr);
     let strip = |t: &str| {
@@ -273,6 +289,7 @@ fn jobs_and_a_job_id_from_the_stand_in_vault() {
                 "--config",
                 config.to_str().expect("utf-8"),
             ][..],
+            &pairing,
             &vault,
         ]
         .concat(),

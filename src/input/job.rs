@@ -274,17 +274,19 @@ impl RawJob {
             config_blob_container: self.config_blob_container.as_deref(),
             config_blob_name: self.config_blob_name.as_deref(),
             encryption_info_blob_name: self.encryption_info_blob_name.as_deref(),
+            template_blob_uri: self.template_blob_uri.as_deref(),
             target_storage_account: self.target_storage_account.as_deref(),
         }
     }
 
-    /// Whether this job implies that blob: its config blob always, its encryption-info blob
-    /// when it names one. The one home of that rule: a single run reading from storage and each
-    /// `--jobs` entry (from storage or `--config-dir`) ask here.
+    /// Whether this job implies that blob: its config blob always, its encryption-info blob and
+    /// Backup's template each when it names one. The one home of that rule: a single run reading
+    /// from storage and each `--jobs` entry (from storage or `--config-dir`) ask here.
     pub fn implies(&self, which: JobBlob) -> bool {
         match which {
             JobBlob::Config => true,
             JobBlob::EncryptionInfo => self.encryption_info_blob_name.is_some(),
+            JobBlob::Template => self.template_blob_uri.is_some(),
         }
     }
 }

@@ -38,7 +38,8 @@ pub struct Inputs {
     pub(crate) encryption_info: Option<Input<encinfo::RawEncryptionInfo>>,
     /// Azure Backup's own template of the restore (`--template`, or the job's `Template Blob Uri`).
     pub(crate) template: Option<Input<template::RawTemplate>>,
-    /// The job names a template that was not found (its origin): said, and the run goes on.
+    /// The job names a template that was not read: what was looked for and why ("`<path or
+    /// URL>` was not found", "was not read: <refusal>"); said as a warning, and the run goes on.
     pub(crate) template_missing: Option<String>,
     pub(crate) overrides: Overrides,
 }

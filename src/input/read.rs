@@ -82,13 +82,90 @@ pub fn read_with_job(
         Some(spec) => Some(source::load_with(spec, "encryption-info blob", &fetch)?),
         None => None,
     };
+    // Backup's template: `--template` must be read; the job's `Template Blob Uri` is read from
+    // storage with the config, or looked for by its name beside a local config file; one the
+    // job names but that is not there is a warning (`Inputs::template_missing`), not an error.
+    let template = match (req.template, &job) {
+        (Some(raw), _) => Some((Ok(SourceSpec::parse(raw)?), true)),
+        (None, Some(j)) if j.raw.implies(JobBlob::Template) => match &config_spec {
+            // Only a config found through the job brings the job's template from storage: a
+            // config URL the operator gave says nothing of where, or with which credential.
+            SourceSpec::Url(_) if req.config.is_none() => {
+                Some((locate(j, JobBlob::Template).map(SourceSpec::Url), false))
+            }
+            SourceSpec::Url(_) => None,
+            SourceSpec::Path(p) => beside(p, j).map(|t| (Ok(SourceSpec::Path(t)), true)),
+            SourceSpec::Stdin => None,
+        },
+        _ => None,
+    };
     let mut inputs = parse(&config, job, encryption_info.as_ref(), overrides)?;
-    if let Some(raw) = req.template {
-        let loaded =
-            source::load_with(&SourceSpec::parse(raw)?, "Azure Backup's template", &fetch)?;
-        inputs.template = Some(parse_template(&loaded)?);
+    match template {
+        Some((Ok(spec), true)) => {
+            let loaded = source::load_with(&spec, TEMPLATE, &fetch)?;
+            inputs.template = Some(parse_template(&loaded)?);
+        }
+        Some((spec, _)) => job_template(spec, &fetch, &mut inputs)?,
+        None => {}
     }
     Ok(inputs)
+}
+
+const TEMPLATE: &str = "Azure Backup's template";
+
+/// The template the job names, read into `inputs` when it is there. The template is optional:
+/// when its `Template Blob Uri` is refused (another account, a `..`: nothing is requested) or it
+/// is not there (no such file, or the blob does not exist), what was looked for and why is kept
+/// for the warning (`Inputs::template_missing`) and the run goes on. Any other failure (denied,
+/// unreachable, not a template) is an error like any blob's.
+pub fn job_template(
+    spec: Result<SourceSpec, Error>,
+    fetch: &source::FetchOptions,
+    inputs: &mut Inputs,
+) -> Result<(), Errors> {
+    let spec = match spec {
+        Ok(spec) => spec,
+        Err(e) => {
+            inputs.template_missing = Some(format!("was not read: {}", e.message));
+            return Ok(());
+        }
+    };
+    let not_found = || Some(format!("`{}` was not found", spec.display()));
+    if let SourceSpec::Path(p) = &spec {
+        if !p.is_file() {
+            inputs.template_missing = not_found();
+            return Ok(());
+        }
+    }
+    match source::load_with(&spec, TEMPLATE, fetch) {
+        Ok(loaded) => {
+            inputs.template = Some(parse_template(&loaded)?);
+            Ok(())
+        }
+        Err(e) if e.code == Code::BlobNotFound => {
+            inputs.template_missing = not_found();
+            Ok(())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The job's template beside a local config file, by the blob name of its `Template Blob Uri`
+/// (Azure Backup writes both into one container; a user who downloads one usually downloads
+/// both). Only that name in that folder: nothing else is looked at, and absence is silent,
+/// since no storage was asked and `--template` remains.
+fn beside(config: &std::path::Path, job: &Input<super::job::RawJob>) -> Option<std::path::PathBuf> {
+    let op = Operator {
+        blob_endpoint: Some("http://config-dir.invalid/"),
+        sas: None,
+    };
+    let url = locate(&job.raw.blob_fields(&job.origin), JobBlob::Template, &op).ok()?;
+    let name = url.url.path_segments()?.next_back()?;
+    let name = percent_encoding::percent_decode_str(name)
+        .decode_utf8()
+        .ok()?;
+    let path = config.parent()?.join(name.as_ref());
+    path.is_file().then_some(path)
 }
 
 /// Azure Backup's own template of the restore, parsed like the other blobs.

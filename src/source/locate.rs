@@ -20,6 +20,8 @@ pub struct JobFields<'a> {
     pub config_blob_container: Option<&'a str>,
     pub config_blob_name: Option<&'a str>,
     pub encryption_info_blob_name: Option<&'a str>,
+    /// Azure Backup's own template of the restore (`azuredeploy<job id>.json`).
+    pub template_blob_uri: Option<&'a str>,
     pub target_storage_account: Option<&'a str>,
 }
 
@@ -36,6 +38,9 @@ pub struct Operator<'a> {
 pub enum JobBlob {
     Config,
     EncryptionInfo,
+    /// Azure Backup's template, by the job's `Template Blob Uri`: located under the same rules
+    /// as `Config Blob Uri` (the job's account or `--blob-endpoint`, same credential).
+    Template,
 }
 
 /// The credential a located URL may carry.
@@ -79,12 +84,24 @@ pub fn locate(job: &JobFields, which: JobBlob, op: &Operator) -> Result<Located,
             })
         })
         .transpose()?;
-    let from_uri = job
-        .config_blob_uri
-        .map(|raw| {
-            uri_parts(raw, endpoint.as_ref(), account.as_deref()).map_err(|e| fail(e.0).help(e.1))
-        })
-        .transpose()?;
+    let parts = |field: &str, raw: &str| {
+        uri_parts(field, raw, endpoint.as_ref(), account.as_deref())
+            .map_err(|e| fail(e.0).help(e.1))
+    };
+    let from_uri = match which {
+        // The template's own URI, checked like the config's; the config's is not needed.
+        JobBlob::Template => match job.template_blob_uri {
+            Some(raw) => Some(parts("Template Blob Uri", raw)?),
+            None => {
+                return Err(fail("the job names no `Template Blob Uri`".into())
+                    .help("pass Azure Backup's template with `--template`, or go on without it"))
+            }
+        },
+        _ => job
+            .config_blob_uri
+            .map(|raw| parts("Config Blob Uri", raw))
+            .transpose()?,
+    };
 
     if which == JobBlob::Config {
         if let (Some(u), Some(name)) = (&from_uri, job.config_blob_name) {
@@ -114,7 +131,7 @@ pub fn locate(job: &JobFields, which: JobBlob, op: &Operator) -> Result<Located,
         }
     }
     let (container, blob) = match which {
-        JobBlob::Config => (
+        JobBlob::Config | JobBlob::Template => (
             from_uri
                 .as_ref()
                 .map(|u| u.container.clone())
@@ -239,16 +256,17 @@ struct UriParts {
     cloud: Option<(String, &'static str)>,
 }
 
-/// The container and blob of `Config Blob Uri`, if it names the operator's endpoint or the job's
-/// own account; a message and its help otherwise.
+/// The container and blob of the job's `field` (`Config Blob Uri`, `Template Blob Uri`), if it
+/// names the operator's endpoint or the job's own account; a message and its help otherwise.
 fn uri_parts(
+    field: &str,
     raw: &str,
     endpoint: Option<&url::Url>,
     account: Option<&str>,
-) -> Result<UriParts, (String, &'static str)> {
-    const HELP: &str = "the job's `Config Blob Uri` must name the job's storage account (`https://<account>.blob.core.windows.net/<container>/<blob>`) or the `--blob-endpoint` you pass; check the job, or pass `--config` with the blob's URL";
+) -> Result<UriParts, (String, String)> {
+    let help = format!("the job's `{field}` must name the job's storage account (`https://<account>.blob.core.windows.net/<container>/<blob>`) or the `--blob-endpoint` you pass; check the job, or pass {}", if field == "Template Blob Uri" { "the template with `--template`" } else { "`--config` with the blob's URL" });
     let shown = super::redact(raw);
-    let refuse = |why: &str| Err((format!("`Config Blob Uri` `{shown}` {why}"), HELP));
+    let refuse = |why: &str| Err((format!("`{field}` `{shown}` {why}"), help.clone()));
     if raw
         .chars()
         .any(|c| c.is_whitespace() || c.is_control() || c == '\\')

@@ -14,6 +14,7 @@ fn names() -> JobFields<'static> {
         config_blob_container: Some(CONTAINER),
         config_blob_name: Some(CONFIG),
         encryption_info_blob_name: Some(INFO),
+        template_blob_uri: None,
         target_storage_account: Some(ACCT),
     }
 }
@@ -425,6 +426,7 @@ fn tutorial() -> JobFields<'static> {
         config_blob_container: Some("myVM-daa1931199fd4a22ae601f46d8812276"),
         config_blob_name: Some(TUTORIAL_NAME),
         encryption_info_blob_name: None,
+        template_blob_uri: None,
         target_storage_account: Some("mystorageaccount"),
     }
 }
@@ -461,4 +463,54 @@ fn a_uri_and_a_name_that_disagree_are_said_with_both_names() {
     let e = refused(&other_container, &NONE);
     assert_eq!(e.code, Code::JobBlobNamesDisagree);
     assert!(e.message.contains("othervm-"), "{}", e.message);
+}
+
+const TEMPLATE: &str = "azuredeploy1fc2d55d-f0dc-4ca6-ad48-aca0519c0232.json";
+
+/// Backup's template, by the job's `Template Blob Uri`, goes where the config goes: the job's
+/// own account or the operator's endpoint, the operator's SAS on it, and nothing else.
+#[test]
+fn template_blob_uri_is_located_like_the_config_blob_uri() {
+    let uri = format!("https://{ACCT}.blob.core.windows.net/{CONTAINER}/{TEMPLATE}");
+    let job = JobFields {
+        template_blob_uri: Some(&uri),
+        ..names()
+    };
+    let l = ok(&job, JobBlob::Template, &NONE);
+    assert_eq!(l.url.as_str(), uri);
+    assert_eq!(l.credential, Credential::Token);
+    let op = Operator {
+        blob_endpoint: Some("http://127.0.0.1:10000/devstoreaccount1/"),
+        sas: Some(SAS),
+    };
+    let l = ok(&job, JobBlob::Template, &op);
+    assert_eq!(
+        l.url.as_str(),
+        format!("http://127.0.0.1:10000/devstoreaccount1/{CONTAINER}/{TEMPLATE}?{SAS}")
+    );
+    assert_eq!(l.credential, Credential::Sas);
+    // The config blob is still found by its own names.
+    let l = ok(&job, JobBlob::Config, &NONE);
+    assert!(l.url.as_str().ends_with(&format!("/{CONTAINER}/{CONFIG}")));
+
+    // No template named: said, never guessed from the config's name.
+    let e = locate(&names(), JobBlob::Template, &NONE).expect_err("no template");
+    assert!(e.message.contains("`Template Blob Uri`"), "{}", e.message);
+
+    // The hostile URIs the config's URI is refused for are refused here, under their own name.
+    for (raw, why) in HOSTILE {
+        let raw = raw.replace("{A}", "strestorestaging01.blob.core.windows.net");
+        let job = JobFields {
+            template_blob_uri: Some(&raw),
+            ..names()
+        };
+        let e = locate(&job, JobBlob::Template, &NONE).expect_err(&raw);
+        assert_eq!(e.code, Code::ConfigNotFound, "{raw}");
+        assert!(
+            e.message.contains("`Template Blob Uri`") && e.message.contains(why),
+            "{raw}: {}",
+            e.message
+        );
+        assert!(!e.message.contains("pw@"), "{}", e.message);
+    }
 }

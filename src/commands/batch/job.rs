@@ -84,13 +84,16 @@ fn read(path: &Path, shared: &Shared) -> Result<Inputs, Errors> {
         }
     };
     let raw = &job.raw;
-    let (config, info) = match shared.config_dir {
+    let (config, info, template) = match shared.config_dir {
         Some(dir) => (
             SourceSpec::Path(local_config(dir, &job.origin, raw, shared)?),
             raw.implies(JobBlob::EncryptionInfo)
                 .then(|| local_blob(dir, &job.origin, raw, JobBlob::EncryptionInfo, shared))
                 .transpose()?
                 .map(SourceSpec::Path),
+            raw.implies(JobBlob::Template)
+                .then(|| local_blob(dir, &job.origin, raw, JobBlob::Template, shared))
+                .map(|r| r.map(SourceSpec::Path)),
         ),
         None => {
             let op = Operator {
@@ -99,13 +102,16 @@ fn read(path: &Path, shared: &Shared) -> Result<Inputs, Errors> {
             };
             let url = |which| locate(&raw.blob_fields(&job.origin), which, &op).map(|l| l.url);
             // As in a single run with the config read from storage: the encryption-info blob
-            // is read when the job names one.
+            // and Backup's template are read when the job names them.
             (
                 SourceSpec::Url(url(JobBlob::Config)?),
                 raw.implies(JobBlob::EncryptionInfo)
                     .then(|| url(JobBlob::EncryptionInfo))
                     .transpose()?
                     .map(SourceSpec::Url),
+                raw.implies(JobBlob::Template)
+                    .then(|| url(JobBlob::Template))
+                    .map(|r| r.map(SourceSpec::Url)),
             )
         }
     };
@@ -113,7 +119,13 @@ fn read(path: &Path, shared: &Shared) -> Result<Inputs, Errors> {
     let info: Option<Loaded> = info
         .map(|spec| source::load_with(&spec, "encryption-info blob", &shared.fetch))
         .transpose()?;
-    crate::input::read::parse(&config, Some(job), info.as_ref(), shared.overrides.clone())
+    let mut inputs =
+        crate::input::read::parse(&config, Some(job), info.as_ref(), shared.overrides.clone())?;
+    // A template the job names but that is not there is said as a warning, and the job goes on.
+    if let Some(spec) = template {
+        crate::input::read::job_template(spec, &shared.fetch, &mut inputs)?;
+    }
+    Ok(inputs)
 }
 
 /// Stands in for the operator's endpoint when none is given, so the job's names go through the

@@ -24,7 +24,7 @@ pub(super) fn warnings(r: &Restore, inputs: &Inputs) -> Vec<String> {
     }
     if let Some(missing) = &inputs.template_missing {
         out.push(format!(
-            "warning: the job's template `{missing}` was not found: the network is not taken from it; pass `--virtual-network`, `--virtual-network-resource-group` and `--subnet`, or `--template`"
+            "warning: the job's template (its `Template Blob Uri`) {missing}: the network is not taken from it; pass `--virtual-network`, `--virtual-network-resource-group` and `--subnet`, or `--template`"
         ));
     }
     // ADE needs the key vault in the VM's region; a region override moves the VM away from it.
