@@ -11,7 +11,7 @@
 use serde::Serialize;
 
 use super::arm::Param;
-use crate::model::{By, DiskSource, Encryption, Flavour, OsType, Restore};
+use crate::model::{By, DiskSource, Encryption, Flavour, ManagedDisk, OsType, Restore};
 
 /// The template parameters the printed deploy command overrides. They must be the names
 /// `render::arm` declares: a test checks them against every encrypted template.
@@ -21,6 +21,7 @@ pub struct ArmNames {
     key_vault_id: &'static str,
     kek_url: &'static str,
     kek_vault_id: &'static str,
+    restored_disks_group: &'static str,
 }
 
 pub const ARM_NAMES: ArmNames = ArmNames {
@@ -28,12 +29,17 @@ pub const ARM_NAMES: ArmNames = ArmNames {
     key_vault_id: Param::KeyVaultResourceId.name(),
     kek_url: Param::KeyEncryptionKeyUrl.name(),
     kek_vault_id: Param::KekVaultResourceId.name(),
+    restored_disks_group: Param::RestoredDisksResourceGroup.name(),
 };
 
 #[derive(Serialize)]
 pub struct RestampCtx {
     resource_group: String,
     disk_name: String,
+    /// The config names the disk: it is found in the restored disks' group, which the script
+    /// takes as `-RestoredDisksResourceGroupName` (the group the deployment attaches from), so
+    /// an operator who overrides it stamps the disk the VM gets.
+    named: bool,
 }
 
 #[derive(Serialize)]
@@ -99,6 +105,7 @@ pub fn steps(r: &Restore) -> Option<StepsCtx> {
         (DiskSource::Managed { id, .. }, Flavour::NoAad) => Some(RestampCtx {
             resource_group: id.resource_group().to_owned(),
             disk_name: id.name().to_owned(),
+            named: matches!(id, ManagedDisk::Named { .. }),
         }),
         _ => None,
     };

@@ -211,6 +211,49 @@ pub fn check_no_empty_match_pattern(script: &str) -> Result<(), Vec<String>> {
     }
 }
 
+/// The script finds a restored disk the config names in `$RestoredDisksResourceGroupName`, the
+/// group the deployment attaches from; a step that reads or stamps the same disk in a literal
+/// group works on another disk as soon as the operator overrides the parameter (the OS disk
+/// re-stamp did, until it was caught). So where the script declares that parameter, every disk
+/// call with a literal `-DiskName` takes `-ResourceGroupName $RestoredDisksResourceGroupName`.
+pub fn check_restored_disks_one_group(script: &str) -> Result<(), Vec<String>> {
+    const PARAM: &str = "$RestoredDisksResourceGroupName";
+    if !script.contains(&format!("[string] {PARAM}")) {
+        return Ok(());
+    }
+    let s = parse_script(script)?;
+    let mut problems = Vec::new();
+    for inv in &s.commands {
+        if !["Get-AzDisk", "Update-AzDisk", "New-AzDisk"]
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case(&inv.name))
+        {
+            continue;
+        }
+        let value = |name: &str| {
+            inv.params.iter().find_map(|(n, v)| match v {
+                ParamValue::Value(v) if n.eq_ignore_ascii_case(name) => Some(v.as_str()),
+                _ => None,
+            })
+        };
+        let literal_name = value("DiskName").is_some_and(|n| n.starts_with('\''));
+        if literal_name && value("ResourceGroupName") != Some(PARAM) {
+            problems.push(format!(
+                "line {}: `{}` reads or changes the restored disk {} in group {} instead of {PARAM}: an overridden group would stamp another disk than the one attached",
+                inv.line,
+                inv.name,
+                value("DiskName").unwrap_or_default(),
+                value("ResourceGroupName").unwrap_or("(none)")
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,5 +297,17 @@ mod tests {
         )
         .expect("a pattern with content");
         check_no_empty_match_pattern("if ($a.EndsWith('')) { }\n").expect_err("literal");
+    }
+
+    #[test]
+    fn a_named_disk_is_read_and_stamped_in_the_parameter_group() {
+        let head = "param(\n    [string] $RestoredDisksResourceGroupName = 'rg'\n)\n";
+        let good = format!("{head}$d = Get-AzDisk -ResourceGroupName $RestoredDisksResourceGroupName -DiskName 'os1'\n");
+        check_restored_disks_one_group(&good).expect("the parameter");
+        let bad = format!("{head}$d = Get-AzDisk -ResourceGroupName 'rg' -DiskName 'os1'\n");
+        let e = check_restored_disks_one_group(&bad).expect_err("a literal group");
+        assert!(e[0].contains("line 4"), "{e:?}");
+        check_restored_disks_one_group("$d = Get-AzDisk -ResourceGroupName 'rg' -DiskName 'os1'\n")
+            .expect("no parameter, an id-shape disk: its group is the id's");
     }
 }

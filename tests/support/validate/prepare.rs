@@ -132,6 +132,11 @@ pub fn check_script_allowing(
             .err()
             .unwrap_or_default(),
     );
+    problems.extend(
+        idempotence::check_restored_disks_one_group(script)
+            .err()
+            .unwrap_or_default(),
+    );
     let vals: Vec<&str> = values.iter().map(String::as_str).collect();
     problems.extend(
         powershell::check_literal_only(script, &s, &vals)
