@@ -131,7 +131,7 @@ pub(super) fn unsupported_family(size: &str) -> Option<String> {
 /// What the inputs cannot refuse but the operator checks: the source's own size in such a family.
 pub(super) fn warnings(r: &Restore) -> Vec<String> {
     let mut out = Vec::new();
-    if matches!(r.encryption, Encryption::Ade(_)) && !r.vm_size.by.is_flag() {
+    if r.encryption.ade().is_some() && !r.vm_size.by.is_flag() {
         if let Some(family) = unsupported_family(&r.vm_size.value) {
             out.push(format!(
                 "warning: the source's size `{}` is {family}, on which Azure Disk Encryption is not available: pass `--vm-size` with a v5 or older size if the extension fails",
