@@ -115,7 +115,7 @@ hyperfine -N --warmup 20 --runs $((runs * 30)) --export-json single.json \
   -n "restore-deploy (stdout)" --prepare true "$bin generate --format arm ${one[*]}" \
   -n "restore-deploy --out" --prepare "rm -rf out1" "$bin generate --format arm ${one[*]} --out out1" >/dev/null
 same ref/vm0000 out1 "the measured single job --out"
-"$bin" generate --format arm "${one[@]}" > stdout.json
+"$bin" generate --format arm "${one[@]}" > stdout.json 2>/dev/null
 cmp -s stdout.json ref/vm0000/azuredeploy.json || { echo "the single job's stdout is not the batch's azuredeploy.json" >&2; exit 1; }
 rss_cat=$(rss cat jobs/vm0000.json blobs/config-vm0000.json blobs/encryptioninfo-vm0000.json)
 rss_stdout=$(rss "$bin" generate --format arm "${one[@]}")
