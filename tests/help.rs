@@ -282,7 +282,10 @@ fn the_vault_is_another_job_source() {
         .unwrap_or_else(|| panic!("`jobs` without a vault was accepted"));
     assert_eq!(err.kind(), ErrorKind::MissingRequiredArgument);
     assert!(err.to_string().contains("--vault <NAME>"), "{err}");
-    assert!(parse(&["jobs", "--vault", "rsv"]).is_err(), "no resource group");
+    assert!(
+        parse(&["jobs", "--vault", "rsv"]).is_err(),
+        "no resource group"
+    );
     // A window: the jobs from the vault, their blobs from storage or from a local folder, with
     // the `--jobs` options; `--config-dir` has no meaning for one job read by id.
     let window = [

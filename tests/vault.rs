@@ -396,11 +396,7 @@ fn transient_5xx_are_retried_and_a_persistent_one_says_what_next() {
         .concat(),
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(
-        r.stdout.lines().any(|l| l.starts_with(JOB)),
-        "{}",
-        r.stdout
-    );
+    assert!(r.stdout.lines().any(|l| l.starts_with(JOB)), "{}", r.stdout);
     no_token(&r);
     let reqs = s.requests();
     let list = |l: &&String| l.contains("/backupJobs?") && !l.contains("skiptoken");
@@ -574,7 +570,9 @@ fn a_window_from_the_vault_with_blobs_from_a_local_folder() {
     )
     .expect("fixture JSON");
     let text = serde_json::to_string(&fixture["config"]).expect("config");
-    let vm = fixture["config"]["name"].as_str().expect("the config names its VM");
+    let vm = fixture["config"]["name"]
+        .as_str()
+        .expect("the config names its VM");
     let mut bytes = vec![0xff, 0xfe];
     bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
     std::fs::write(blobs.join(format!("config-hiagavm-{JOB}.json")), bytes).expect("config");

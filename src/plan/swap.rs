@@ -138,8 +138,7 @@ fn replace_with(
             .and_then(|()| hook(Step::Staged(i)))
             .map_err(|e| at("write", &p, e))?;
     }
-    flush_staged(staging.path(), &[staging.path()])
-        .map_err(|e| at("flush", staging.path(), e))?;
+    flush_staged(staging.path(), &[staging.path()]).map_err(|e| at("flush", staging.path(), e))?;
 
     let set_aside = match old {
         None => {
