@@ -9,6 +9,10 @@
 #      process fetching the same blobs over reused connections, same concurrency.
 #   4. System calls per job (`strace -c -f`) for 1. and 2.
 # Wall medians from hyperfine, user and system CPU (hyperfine's means), peak RSS from GNU time.
+# Each measured command prepares only its own state (hyperfine takes one --prepare per command, in
+# order; `true` where a command needs none): a peer never runs after a `rm -rf` of a few thousand
+# files, whose writeback would land in its time. The first bundles written are kept as `ref/` and
+# every later output of the tool (stdout, `--out`, the Azurite batch) is compared with them.
 # Azurite is the repository's pinned one (`npm ci`), on 127.0.0.1 only, started and stopped here.
 #
 # Usage: benches/run.sh [--bin PATH] [--jobs N] [--concurrency C] [--runs R]
@@ -88,12 +92,17 @@ echo "== 1. local drill" >&2
 python3 "$repo/benches/peer.py" jobs blobs out-py
 files() { (cd "$1" && find . -type f | sort); }
 diff <(files out) <(files out-py) >/dev/null || { echo "the peer does not write the same files:" >&2; diff <(files out) <(files out-py) | head -5 >&2; exit 1; }
+[ "$(files out | wc -l)" -ge "$n" ] || { echo "fewer files than jobs: $(files out | wc -l)" >&2; exit 1; }
 echo "files:   $(files out | wc -l) written by each; $(du -sb out | cut -f1) bytes by restore-deploy, $(du -sb out-py | cut -f1) by the peer"
+# The reference every later output of the tool is compared with.
+cp -r out ref
+same() { diff -r "$1" "$2" >/dev/null || { echo "$3 wrote other files than the first local run:" >&2; diff -r "$1" "$2" | head -5 >&2; exit 1; }; }
 hyperfine -N --warmup 1 --runs "$runs" --export-json local.json \
   -n "restore-deploy --jobs" --prepare "rm -rf out" \
   "$bin generate --format arm --jobs jobs --config-dir blobs --out out --quiet --concurrency $conc" \
   -n "python peer" --prepare "rm -rf out-py" \
   "python3 $repo/benches/peer.py jobs blobs out-py" >/dev/null
+same ref out "the measured local batch"
 rm -rf out out-py
 rss_batch=$(rss "$bin" generate --format arm --jobs jobs --config-dir blobs --out out --quiet --concurrency "$conc")
 rss_peer=$(rss python3 "$repo/benches/peer.py" jobs blobs out-py)
@@ -102,9 +111,12 @@ calls "$bin" generate --format arm --jobs jobs --config-dir blobs --out out --qu
 
 echo "== 2. one job" >&2
 hyperfine -N --warmup 20 --runs $((runs * 30)) --export-json single.json \
-  -n "cat of the 3 inputs" "cat ${one[*]:1:1} ${one[*]:3:1} ${one[*]:5:1}" \
-  -n "restore-deploy (stdout)" "$bin generate --format arm ${one[*]}" \
+  -n "cat of the 3 inputs" --prepare true "cat ${one[*]:1:1} ${one[*]:3:1} ${one[*]:5:1}" \
+  -n "restore-deploy (stdout)" --prepare true "$bin generate --format arm ${one[*]}" \
   -n "restore-deploy --out" --prepare "rm -rf out1" "$bin generate --format arm ${one[*]} --out out1" >/dev/null
+same ref/vm0000 out1 "the measured single job --out"
+"$bin" generate --format arm "${one[@]}" > stdout.json 2>/dev/null
+cmp -s stdout.json ref/vm0000/azuredeploy.json || { echo "the single job's stdout is not the batch's azuredeploy.json" >&2; exit 1; }
 rss_cat=$(rss cat jobs/vm0000.json blobs/config-vm0000.json blobs/encryptioninfo-vm0000.json)
 rss_stdout=$(rss "$bin" generate --format arm "${one[@]}")
 rm -rf out1
@@ -140,9 +152,9 @@ blobs=$(wc -l < blobs.txt)
 hyperfine -N --warmup 1 --runs "$runs" --export-json blob.json \
   -n "restore-deploy --jobs (Azurite)" --prepare "rm -rf out-blob" \
   "$bin generate --format arm --jobs jobs --blob-endpoint $endpoint --sas $sas --out out-blob --quiet --concurrency $conc" \
-  -n "curl, $blobs blobs" \
+  -n "curl, $blobs blobs" --prepare true \
   "curl -sf --parallel --parallel-max $conc -K curl.cfg" >/dev/null
-diff -r out out-blob >/dev/null || { echo "the Azurite run wrote other bundles than the local one" >&2; exit 1; }
+same ref out-blob "the measured Azurite batch"
 rm -rf out-blob
 rss_blob=$(rss "$bin" generate --format arm --jobs jobs --blob-endpoint "$endpoint" --sas "$sas" --out out-blob --quiet --concurrency "$conc")
 rss_curl=$(rss curl -sf --parallel --parallel-max "$conc" -K curl.cfg)

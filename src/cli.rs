@@ -157,7 +157,10 @@ pub struct VaultArgs {
     pub management_endpoint: Option<String>,
 }
 
+// `--vault` (which requires `--resource-group`) is optional where a job can come from a file,
+// but `jobs` has nothing else to list: a required group of one puts it on the usage line.
 #[derive(Debug, Args)]
+#[command(group(ArgGroup::new("listed").required(true).args(["vault"])))]
 pub struct JobsArgs {
     #[command(flatten)]
     pub vault: VaultArgs,
@@ -206,7 +209,10 @@ pub struct GenerateArgs {
     pub since: Option<String>,
 }
 
+// `many`: the options that run many jobs (here only `--jobs`; `generate` also has `--since`),
+// which `--config-dir` and `--quiet` require.
 #[derive(Debug, Args)]
+#[command(group(ArgGroup::new("many").multiple(true).args(["jobs"])))]
 pub struct InspectArgs {
     /// Print the inspection as JSON instead of text.
     #[arg(long)]
@@ -289,10 +295,10 @@ pub struct BatchArgs {
         conflicts_with_all = ["config", "job", "encryption_info", "vm_name"]
     )]
     pub jobs: Vec<PathBuf>,
-    /// With --jobs: read the config and encryption-info blobs from DIR, by the blob names each job gives.
-    #[arg(long, value_name = "DIR", requires = "jobs")]
+    /// With --jobs (or generate's --since): read the config and encryption-info blobs from DIR, by the blob names each job gives.
+    #[arg(long, value_name = "DIR", requires = "many")]
     pub config_dir: Option<PathBuf>,
-    /// With --jobs: how many jobs are read and rendered at once.
+    /// With --jobs (or generate's --since): how many jobs are read and rendered at once.
     #[arg(
         long,
         value_name = "N",
@@ -300,8 +306,8 @@ pub struct BatchArgs {
         value_parser = clap::value_parser!(u16).range(1..=256)
     )]
     pub concurrency: u16,
-    /// With --jobs: no progress bar on stderr (it is shown only on a terminal anyway).
-    #[arg(long, requires = "jobs")]
+    /// With --jobs (or generate's --since): no progress bar on stderr (it is shown only on a terminal anyway).
+    #[arg(long, requires = "many")]
     pub quiet: bool,
 }
 

@@ -8,7 +8,11 @@ use clap::error::ErrorKind;
 use clap::{Command, CommandFactory, Parser};
 use restore_deploy::cli::Cli;
 
+/// The subcommands that read one restore's inputs (a job source is required).
 const SUBCOMMANDS: [&str; 3] = ["generate", "inspect", "check"];
+
+/// Every subcommand with a help page: the restore commands and `jobs`, which lists a vault.
+const PAGES: [&str; 4] = ["generate", "inspect", "check", "jobs"];
 
 /// The command as a terminal of a fixed width would show it: with clap's `wrap_help` the text
 /// would otherwise follow the width of whatever terminal runs the tests.
@@ -68,7 +72,7 @@ fn root_help_pages() {
 
 #[test]
 fn subcommand_help_pages() {
-    for name in SUBCOMMANDS {
+    for name in PAGES {
         snapshot(
             &format!("help__{name}-long"),
             &format!("restore-deploy {name} --help"),
@@ -84,7 +88,7 @@ fn subcommand_help_pages() {
 
 #[test]
 fn every_option_has_one_line_of_help() {
-    for name in SUBCOMMANDS {
+    for name in PAGES {
         for arg in sub(name).get_arguments() {
             let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
             assert!(
@@ -189,7 +193,7 @@ fn examples(cmd: &Command) -> Vec<Vec<String>> {
 #[test]
 fn every_page_shows_examples_that_parse() {
     let pages: Vec<(String, Command)> = std::iter::once(("restore-deploy".to_string(), root()))
-        .chain(SUBCOMMANDS.iter().map(|n| (n.to_string(), sub(n))))
+        .chain(PAGES.iter().map(|n| (n.to_string(), sub(n))))
         .collect();
     for (name, cmd) in pages {
         let found = examples(&cmd);
@@ -309,8 +313,33 @@ fn the_vault_is_another_job_source() {
         "--json"
     ])
     .is_ok());
+    // `jobs` lists a vault: the usage line says so, and clap refuses a run without one.
+    let err = parse(&["jobs", "--since", "24h"])
+        .err()
+        .unwrap_or_else(|| panic!("`jobs` without a vault was accepted"));
+    assert_eq!(err.kind(), ErrorKind::MissingRequiredArgument);
+    assert!(err.to_string().contains("--vault <NAME>"), "{err}");
     assert!(
-        parse(&["jobs", "--since", "24h"]).is_ok(),
-        "the vault is checked when the command runs"
+        parse(&["jobs", "--vault", "rsv"]).is_err(),
+        "no resource group"
     );
+    // A window: the jobs from the vault, their blobs from storage or from a local folder, with
+    // the `--jobs` options; `--config-dir` has no meaning for one job read by id.
+    let window = [
+        "--vault",
+        "rsv",
+        "--resource-group",
+        "rg",
+        "--since",
+        "7d",
+        "--out",
+        "o",
+    ];
+    assert!(gen(&window).is_ok());
+    assert!(gen(&[&window[..], &["--config-dir", "d", "--quiet", "--json"]].concat()).is_ok());
+    assert!(gen(&[&id[..], &["--config-dir", "d"]].concat()).is_err());
+    assert!(gen(&["--job", "j.json", "--config-dir", "d"]).is_err());
+    assert!(gen(&["--job", "j.json", "--quiet"]).is_err());
+    assert!(parse(&["inspect", "--jobs", "j", "--config-dir", "d", "--quiet"]).is_ok());
+    assert!(parse(&["inspect", "--job", "j.json", "--config-dir", "d"]).is_err());
 }

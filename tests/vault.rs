@@ -376,3 +376,244 @@ fn the_token_goes_only_to_the_management_endpoint() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("--subscription"), "{}", r.stderr);
 }
+
+/// Neither stream of a run carries the bearer token.
+fn no_token(r: &Run) {
+    assert!(
+        !r.stdout.contains(TOKEN) && !r.stderr.contains(TOKEN),
+        "the token was printed:\n{}\n{}",
+        r.stdout,
+        r.stderr
+    );
+}
+
+#[test]
+fn transient_5xx_are_retried_and_a_persistent_one_says_what_next() {
+    if !python_present() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tmp");
+    let Some((cert, key)) = self_signed_cert(dir.path()) else {
+        return;
+    };
+    let path = fake_az(dir.path());
+    let vault = ["--vault", "hiagaVault", "--resource-group", "hiagarg"];
+
+    // 500, then 503 with Retry-After, then the page; the job's details: 502, then the job. The
+    // SDK pipeline retries each within the deadline; the run lists the job as if nothing failed.
+    let s = StandIn::start(dir.path(), &cert, &key, "flaky");
+    let r = run(
+        dir.path(),
+        &path,
+        &cert,
+        &[
+            &["jobs", "--management-endpoint", &s.endpoint()][..],
+            &vault,
+        ]
+        .concat(),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.lines().any(|l| l.starts_with(JOB)), "{}", r.stdout);
+    no_token(&r);
+    let reqs = s.requests();
+    let list = |l: &&String| l.contains("/backupJobs?") && !l.contains("skiptoken");
+    assert_eq!(
+        reqs.iter().filter(list).count(),
+        3,
+        "500, 503, page 1: {reqs:#?}"
+    );
+    assert_eq!(
+        reqs.iter()
+            .filter(|l| l.contains(&format!("/backupJobs/{JOB}")))
+            .count(),
+        2,
+        "502, details: {reqs:#?}"
+    );
+    assert_eq!(reqs.len(), 6, "and page 2: {reqs:#?}");
+    assert!(reqs.iter().all(|l| l.starts_with("bearer ")), "{reqs:#?}");
+
+    // Every answer a 500: the retries run out (one request and four retries), and the run
+    // ends with the code the table gives a failed Resource Manager request, the status, the
+    // service's own error and the next step.
+    let s = StandIn::start(dir.path(), &cert, &key, "down");
+    let r = run(
+        dir.path(),
+        &path,
+        &cert,
+        &[
+            &["jobs", "--management-endpoint", &s.endpoint()][..],
+            &vault,
+        ]
+        .concat(),
+    );
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    for part in [
+        "error[RecoveryVaultFailed]",
+        "still answered 500 after the retries",
+        "InternalServerError",
+        "run the command again in a few minutes",
+        "az backup job show",
+    ] {
+        assert!(r.stderr.contains(part), "{part}: {}", r.stderr);
+    }
+    no_token(&r);
+    assert_eq!(s.requests().len(), 5, "{:#?}", s.requests());
+
+    // The same by job id: the details request gets the same retries and the same end.
+    let r = run(
+        dir.path(),
+        &path,
+        &cert,
+        &[
+            &[
+                "inspect",
+                "--job-id",
+                JOB,
+                "--management-endpoint",
+                &s.endpoint(),
+            ][..],
+            &vault,
+        ]
+        .concat(),
+    );
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("error[RecoveryVaultFailed]") && r.stderr.contains("az backup job show"),
+        "{}",
+        r.stderr
+    );
+    no_token(&r);
+    assert_eq!(s.requests().len(), 10, "{:#?}", s.requests());
+}
+
+#[test]
+fn an_endpoint_that_does_not_answer_is_unreachable() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = fake_az(dir.path());
+    // A port that was free a moment ago: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let ep = format!("https://127.0.0.1:{port}");
+    let r = run(
+        dir.path(),
+        &path,
+        "/nonexistent-cert.pem",
+        &[
+            "jobs",
+            "--vault",
+            "hiagaVault",
+            "--resource-group",
+            "hiagarg",
+            "--management-endpoint",
+            &ep,
+        ],
+    );
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("error[RecoveryVaultUnreachable]")
+            && r.stderr.contains("--management-endpoint"),
+        "{}",
+        r.stderr
+    );
+    no_token(&r);
+}
+
+/// `generate --vault … --since … --config-dir DIR`: the window's jobs from the vault, their
+/// blobs from a local folder by the names each job gives, and no blob request anywhere.
+#[test]
+fn a_window_from_the_vault_with_blobs_from_a_local_folder() {
+    if !python_present() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tmp");
+    let Some((cert, key)) = self_signed_cert(dir.path()) else {
+        return;
+    };
+    let path = fake_az(dir.path());
+    let s = StandIn::start(dir.path(), &cert, &key, "plain");
+    let blobs = dir.path().join("blobs");
+    std::fs::create_dir_all(&blobs).expect("blobs");
+    let args = [
+        "generate",
+        "--format",
+        "arm",
+        "--vault",
+        "hiagaVault",
+        "--resource-group",
+        "hiagarg",
+        "--since",
+        "7d",
+        "--out",
+        "out",
+        "--config-dir",
+        "blobs",
+        "--management-endpoint",
+        &s.endpoint(),
+    ];
+
+    // The folder does not hold the config blob the recorded job names: that job fails naming
+    // the file it looked for (today as a file it cannot read), and nothing is written.
+    let r = run(dir.path(), &path, &cert, &args);
+    assert_eq!(r.code, 3, "{}\n{}", r.stdout, r.stderr);
+    let row = r
+        .stdout
+        .lines()
+        .find(|l| l.contains(&format!("hiagaVault/{JOB}")))
+        .unwrap_or_else(|| panic!("{}", r.stdout));
+    assert!(row.contains("failed"), "{row}");
+    assert!(
+        r.stderr
+            .contains(&format!("cannot read `blobs/config-hiagavm-{JOB}.json`")),
+        "{}",
+        r.stderr
+    );
+    no_token(&r);
+    assert!(
+        std::fs::read_dir(dir.path().join("out")).map_or(true, |d| d.count() == 0),
+        "a failed job wrote nothing"
+    );
+
+    // The recorded session holds no config blob, so the folder gets one from a fixture that
+    // pairs with the recorded job (a config of the VHD layout, which names its own disks),
+    // saved as Backup writes it (UTF-16LE with a BOM) under the job's `Config Blob Name`.
+    let fixture: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/valid/unmanaged-bek-aad-linux.json"),
+        )
+        .expect("fixture"),
+    )
+    .expect("fixture JSON");
+    let text = serde_json::to_string(&fixture["config"]).expect("config");
+    let vm = fixture["config"]["name"]
+        .as_str()
+        .expect("the config names its VM");
+    let mut bytes = vec![0xff, 0xfe];
+    bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    std::fs::write(blobs.join(format!("config-hiagavm-{JOB}.json")), bytes).expect("config");
+    let r = run(dir.path(), &path, &cert, &args);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains(&format!("hiagaVault/{JOB}")) && r.stdout.contains("written"),
+        "{}",
+        r.stdout
+    );
+    let deploy = dir.path().join("out").join(vm).join("azuredeploy.json");
+    let template = std::fs::read_to_string(&deploy)
+        .unwrap_or_else(|e| panic!("{}: {e}\n{}", deploy.display(), r.stdout));
+    assert!(
+        template.contains("\"hiagarg\""),
+        "the VHDs' storage account group is the vault job's `Target resource group`:\n{template}"
+    );
+    no_token(&r);
+
+    // Every request went to the management endpoint's job resources: none for a blob.
+    let reqs = s.requests();
+    assert!(
+        reqs.iter()
+            .all(|l| l.starts_with("bearer /subscriptions/") && l.contains("/backupJobs")),
+        "{reqs:#?}"
+    );
+}

@@ -49,7 +49,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::os::{exchange, rename_new, sync_dir, write_staged};
+use super::os::{exchange, flush_staged, rename_new, sync_dir, write_staged};
 use super::{lock, Kind, Plan};
 use crate::error::{Code, Error, Result};
 
@@ -255,21 +255,15 @@ fn stage(
     Ok(())
 }
 
-/// Step 4: every staged file and folder on disk.
-#[cfg(any(target_os = "linux", target_os = "android"))]
-fn flush(staging: &Path, _staged: &[(usize, PathBuf)]) -> io::Result<()> {
-    let f = fs::File::open(staging)?;
-    Ok(rustix::fs::syncfs(&f)?)
-}
-
-/// Step 4 without `syncfs`: the files were fsynced as written (`write_staged`); their folders
-/// now.
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
+/// Step 4: every staged file and folder on disk (`syncfs` on Linux; elsewhere the files were
+/// fsynced as written, and each staged folder, then the staging folder, is fsynced now).
 fn flush(staging: &Path, staged: &[(usize, PathBuf)]) -> io::Result<()> {
-    for (_, s) in staged {
-        sync_dir(s)?;
-    }
-    sync_dir(staging)
+    let folders: Vec<&Path> = staged
+        .iter()
+        .map(|(_, s)| s.as_path())
+        .chain(std::iter::once(staging))
+        .collect();
+    flush_staged(staging, &folders)
 }
 
 struct Listing {

@@ -6,16 +6,10 @@ use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
 use std::path::Path;
 
-/// `create_new` is `O_CREAT | O_EXCL`: it fails on an existing name, symlinks included, so a
-/// planted link is never written through.
-pub fn write_new(p: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut f = OpenOptions::new().write(true).create_new(true).open(p)?;
-    f.write_all(bytes)?;
-    f.sync_all()
-}
-
-/// A file of a batch's staging folder. On Linux it is not flushed here: the batch flushes every
-/// staged file at once with `syncfs` (see `batch.rs`). Elsewhere it is flushed as it is written.
+/// A staged file (one `--out` or a batch), created with `create_new`: `O_CREAT | O_EXCL` fails on
+/// an existing name, symlinks included, so a planted link is never written through. On Linux it
+/// is not flushed here: [`flush_staged`] flushes every staged file at once with `syncfs`.
+/// Elsewhere it is flushed as it is written.
 pub fn write_staged(p: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut f = OpenOptions::new().write(true).create_new(true).open(p)?;
     f.write_all(bytes)?;
@@ -24,6 +18,25 @@ pub fn write_staged(p: &Path, bytes: &[u8]) -> io::Result<()> {
     } else {
         f.sync_all()
     }
+}
+
+/// Every file staged under `staging` (by [`write_staged`]) and its folders' entries on disk,
+/// before any rename may expose them. Linux: one `syncfs` on the filesystem that holds
+/// `staging`, which writes back every dirty page and inode there and, since Linux 5.8, reports a
+/// writeback error as `fsync` does. Elsewhere the files were fsynced as written; each folder in
+/// `folders` (the staged bundles' own folders, then `staging` itself) is fsynced now.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub fn flush_staged(staging: &Path, _folders: &[&Path]) -> io::Result<()> {
+    let f = fs::File::open(staging)?;
+    Ok(rustix::fs::syncfs(&f)?)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub fn flush_staged(_staging: &Path, folders: &[&Path]) -> io::Result<()> {
+    for f in folders {
+        sync_dir(f)?;
+    }
+    Ok(())
 }
 
 #[cfg(unix)]

@@ -8,8 +8,13 @@
 //!    the run before anything changes.
 //! 3. A staging folder `.<name>.restore-deploy-staging-<12 random>` is created exclusively beside
 //!    DIR (a planted folder or symlink of that name makes creation fail, never reuse), every file is
-//!    created with `create_new` (`O_EXCL`, so a symlink is never followed), written and fsynced,
-//!    then the folder is fsynced.
+//!    created with `create_new` (`O_EXCL`, so a symlink is never followed) and written, then the
+//!    whole staged bundle is flushed in one step as a batch flushes (`batch.rs`, step 4): on Linux
+//!    one `syncfs` writes every staged file's data and the staging folder's entries to disk and
+//!    reports a writeback error; elsewhere each file was fsynced as written and the folder is
+//!    fsynced now. No rename is issued before that flush returned, so a power loss can expose
+//!    only whole files (the crash argument of `batch.rs`, for a batch of one); a failed flush
+//!    changes nothing in DIR.
 //! 4. On Linux, `renameat2(RENAME_EXCHANGE)` swaps staging and DIR atomically; if DIR does not
 //!    exist, a plain rename puts staging in place. Where exchange is not available (other systems,
 //!    or a filesystem that refuses it), DIR is first renamed aside to
@@ -24,7 +29,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::os::{exchange, exchange_unsupported, rename_new, sync_dir, write_new};
+use super::os::{exchange, exchange_unsupported, flush_staged, rename_new, sync_dir, write_staged};
 use super::{Plan, Step};
 use crate::error::{Code, Error, Result};
 
@@ -129,11 +134,11 @@ fn replace_with(
     }
     for (i, f) in plan.files.iter().enumerate() {
         let p = staging.path().join(f.name);
-        write_new(&p, f.text.as_bytes())
+        write_staged(&p, f.text.as_bytes())
             .and_then(|()| hook(Step::Staged(i)))
             .map_err(|e| at("write", &p, e))?;
     }
-    sync_dir(staging.path()).map_err(|e| at("flush", staging.path(), e))?;
+    flush_staged(staging.path(), &[staging.path()]).map_err(|e| at("flush", staging.path(), e))?;
 
     let set_aside = match old {
         None => {

@@ -1,6 +1,6 @@
 # A stand-in Recovery Services vault over https on 127.0.0.1: it replays the recorded responses
 # in tests/data/recorded/ and the ones the test makes (paging, throttling, errors, a hostile
-# nextLink), and logs every request line (with whether it carried a bearer token) to a file.
+# nextLink, transient and persistent 5xx), and logs every request line (with whether it carried a bearer token) to a file.
 # Usage: stand_in.py CERT KEY RECORDED_DIR LOG MODE; prints the port on stdout, then serves.
 import http.server, json, os, ssl, sys, threading
 
@@ -10,6 +10,10 @@ VAULT = f"/subscriptions/{SUB}/resourceGroups/hiagarg/providers/Microsoft.Recove
 JOB = "cfa8b622-e3c4-4d5b-ac0f-cd016c6ac607"
 lock = threading.Lock()
 throttled = {"n": 0}
+# mode "flaky": the first list request gets 500, the second 503 with Retry-After, the first job
+# details request 502; each then succeeds (the SDK pipeline's retries). Mode "down": every
+# request gets 500, as long as the stand-in runs.
+flaky = {"list": 0, "job": 0}
 
 def body(name):
     with open(os.path.join(recorded, name), "rb") as f:
@@ -41,6 +45,8 @@ class H(http.server.BaseHTTPRequestHandler):
                 f.write(f"{'bearer' if bearer else 'anonymous'} {self.path}\n")
         path, _, query = self.path.partition("?")
         port = self.server.server_address[1]
+        if mode == "down":
+            return self.send(500, b'{"error":{"code":"InternalServerError","message":"The service is unavailable."}}')
         if mode == "forbidden":
             return self.send(403, b'{"error":{"code":"AuthorizationFailed","message":"The client does not have authorization to perform action Microsoft.RecoveryServices/vaults/backupJobs/read."}}')
         if path == f"{VAULT}/backupJobs":
@@ -49,6 +55,11 @@ class H(http.server.BaseHTTPRequestHandler):
                 return self.send(200, body("list-backup-jobs-timefilter.json"))
             if "operation%20eq%20%27Restore%27" not in query and "operation+eq+%27Restore%27" not in query:
                 return self.send(400, b'{"error":{"code":"BadFilter","message":"no filter"}}')
+            if mode == "flaky" and flaky["list"] < 2:
+                flaky["list"] += 1
+                if flaky["list"] == 1:
+                    return self.send(500, b'{"error":{"code":"InternalServerError","message":"transient"}}')
+                return self.send(503, b'{"error":{"code":"ServiceUnavailable","message":"transient"}}', [("Retry-After", "1")])
             if mode == "throttle" and throttled["n"] < 1:
                 throttled["n"] += 1
                 return self.send(429, b'{"error":{"code":"TooManyRequests","message":"slow down"}}', [("Retry-After", "1")])
@@ -56,6 +67,9 @@ class H(http.server.BaseHTTPRequestHandler):
             page = {"value": [summary()], "nextLink": f"{host}{VAULT}/backupJobs?api-version=2024-10-01&$skiptoken=2"}
             return self.send(200, json.dumps(page).encode())
         if path == f"{VAULT}/backupJobs/{JOB}":
+            if mode == "flaky" and flaky["job"] < 1:
+                flaky["job"] += 1
+                return self.send(502, b"<html>Bad Gateway</html>")
             return self.send(200, body("job-restore-disks-msi.json"))
         return self.send(404, b'{"error":{"code":"ResourceNotFound","message":"not found"}}')
 

@@ -324,6 +324,13 @@ fn status_error(
                 None => "Resource Manager is still throttling after the retries (429)".to_owned(),
             },
         ),
+        // The pipeline retried 500, 502, 503 and 504 (and honoured a 503's `Retry-After`)
+        // before this: the failure outlasted the retries.
+        500..=599 => fail(
+            Code::RecoveryVaultFailed,
+            format!("Resource Manager still answered {n} after the retries"),
+        )
+        .help("the failure is on Azure's side: run the command again in a few minutes (the Azure status page shows Recovery Services incidents); meanwhile `az backup job show` exports the job for `--job`"),
         _ => fail(Code::RecoveryVaultFailed, format!("Resource Manager answered {n}")),
     };
     match arm_error(body) {
