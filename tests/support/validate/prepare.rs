@@ -40,7 +40,10 @@ pub const PREPARE_COMMANDS: &[&str] = &[
     "ConvertTo-AdeUrl",
     "ConvertTo-ComparableReference",
     "Stop-OnPolicyRefusal",
-    "Assert-NameRestorable",
+    "Assert-VaultNameFree",
+    "Test-RestoredBek",
+    "ConvertTo-PsLiteral",
+    "ConvertTo-BashLiteral",
     "Where-Object",
 ];
 
@@ -129,6 +132,11 @@ pub fn check_script_allowing(
     );
     problems.extend(
         idempotence::check_no_empty_match_pattern(script)
+            .err()
+            .unwrap_or_default(),
+    );
+    problems.extend(
+        idempotence::check_writes_only_free_names(script)
             .err()
             .unwrap_or_default(),
     );
