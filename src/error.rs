@@ -70,6 +70,7 @@ codes! {
     DiskHasNoSource => Rejected, "each disk needs `vhd.uri` or `managedDisk.id`: check the config blob";
     MixedDiskKinds => Rejected, "restore all disks the same way (managed or unmanaged)";
     InvalidManagedDiskId => Rejected, "a managed disk id looks like `/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Compute/disks/<name>`";
+    InvalidResourceGroupName => Rejected, "a resource group name is 1 to 90 letters, digits, `_`, `-`, `.`, `(` and `)`, not ending in `.`: check the input at the path shown";
     RestoredDisksGroupUnknown => Rejected, "pass the job (`--job`), or `--disk-resource-group` with the resource group the managed disks were restored into";
     DiskOutsideTargetGroup => Rejected, "pass Azure Backup's template of this restore (`--template`, or a job whose `Template Blob Uri` can be read) so the restored disk is known";
     InvalidVhdUri => Rejected, "a VHD URI looks like `https://<account>.blob.core.windows.net/<container>/<name>.vhd`";

@@ -20,6 +20,7 @@ pub mod input;
 pub mod model;
 pub mod overrides;
 pub mod plan;
+pub mod quote;
 pub mod render;
 pub mod source;
 

@@ -462,6 +462,21 @@ fn mutated_prepare_scripts_are_rejected() {
             "$ErrorActionPreference = 'Stop'\n$null = Restore-AzKeyVaultKey -VaultName 'v' -InputFile 'f'",
         ),
         (
+            "S4: a secret set without the name gate",
+            "        Assert-VaultNameFree -Kind 'secret' -Vault $target.VaultName -Name $bekRef.Name\n",
+            "",
+        ),
+        (
+            "S4: a key restored without the name gate",
+            "        Assert-VaultNameFree -Kind 'key' -Vault $target.VaultName -Name $kekRef.Name\n",
+            "",
+        ),
+        (
+            "S4: a gate that lets an active name through",
+            "    if ($held) {\n        throw",
+            "    if ($held -and $false) {\n        Write-Warning",
+        ),
+        (
             "try without finally",
             " finally {\n        if ($downloaded) { [System.IO.File]::Delete($downloaded) }\n    }",
             "",

@@ -106,6 +106,7 @@ impl Output for Arm {
                         render::PREPARE_SCRIPT,
                         render::PREPARE_STEPS,
                         render::PREPARE_PARAMS,
+                        render::PREPARE_LITERALS,
                     ])?,
                     render::PREPARE_SCRIPT,
                     &ctx,
@@ -137,8 +138,8 @@ impl Output for Arm {
         let mut step = 2;
         if render::prepare::steps(r).is_some() {
             s.push_str(&format!(
-                "  2. run {} signed in (Connect-AzAccount): {}; it prints the deploy command to use\n",
-                path(PREPARE),
+                "  2. run & {} signed in (Connect-AzAccount): {}; it prints the deploy command to use\n",
+                crate::quote::powershell(&path(PREPARE)),
                 prepare_does(r)
             ));
             step = 3;
@@ -151,9 +152,11 @@ impl Output for Arm {
             None => String::new(),
         };
         s.push_str(&format!(
-            "  {step}. deploy it into the resource group for the new VM{how}:\n       az deployment group create --resource-group <group> --template-file {t} --parameters @{p}\n     or, in Azure PowerShell:\n       New-AzResourceGroupDeployment -ResourceGroupName <group> -TemplateFile {t} -TemplateParameterFile {p}\n",
-            t = path(TEMPLATE),
-            p = path(PARAMETERS),
+            "  {step}. deploy it into the resource group for the new VM{how}:\n       az deployment group create --resource-group <group> --template-file {t} --parameters {p}\n     or, in Azure PowerShell:\n       New-AzResourceGroupDeployment -ResourceGroupName <group> -TemplateFile {pt} -TemplateParameterFile {pp}\n",
+            t = crate::quote::bash(&path(TEMPLATE)),
+            p = crate::quote::bash(&format!("@{}", path(PARAMETERS))),
+            pt = crate::quote::powershell(&path(TEMPLATE)),
+            pp = crate::quote::powershell(&path(PARAMETERS)),
         ));
         if r.encryption.is_aad() {
             s.push_str(

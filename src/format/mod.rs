@@ -130,7 +130,9 @@ fn placement_notes(r: &Restore) -> String {
     let mut s = String::new();
     if let Some((group, set)) = crate::model::classic_set(r) {
         s.push_str(&format!(
-            "     the availability set `{set}` held VMs on VHDs: unless it was migrated it is Classic and refuses the new VM on managed disks; convert it (Update-AzAvailabilitySet -AvailabilitySet (Get-AzAvailabilitySet -ResourceGroupName '{group}' -Name '{set}') -Sku Aligned) or generate again with --no-availability-set\n"
+            "     the availability set `{set}` held VMs on VHDs: unless it was migrated it is Classic and refuses the new VM on managed disks; convert it (Update-AzAvailabilitySet -AvailabilitySet (Get-AzAvailabilitySet -ResourceGroupName {} -Name {}) -Sku Aligned) or generate again with --no-availability-set\n",
+            crate::quote::powershell(group),
+            crate::quote::powershell(set)
         ));
     }
     if r.encryption.is_aad() {

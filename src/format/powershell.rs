@@ -28,6 +28,7 @@ impl Output for PowerShell {
             render::PS_SCRIPT,
             render::PREPARE_STEPS,
             render::PREPARE_PARAMS,
+            render::PREPARE_LITERALS,
         ])?;
         let ctx = render::powershell::context(r);
         let text = render::clean_text(&render::render(&hb, render::PS_SCRIPT, &ctx)?);
@@ -46,7 +47,7 @@ impl Output for PowerShell {
             .iter()
             .map(|m| format!(" {m} <name>"))
             .collect();
-        s.push_str(&format!("  1. sign in: Connect-AzAccount; Set-AzContext -Subscription <subscription of the restored disks>\n  2. run: {}{args}\n", shown_path(dir, SCRIPT)));
+        s.push_str(&format!("  1. sign in: Connect-AzAccount; Set-AzContext -Subscription <subscription of the restored disks>\n  2. run: & {}{args}\n", crate::quote::powershell(&shown_path(dir, SCRIPT))));
         if r.encryption.is_aad() {
             s.push_str("     the Azure AD client secret is asked for as a secure string\n");
         }

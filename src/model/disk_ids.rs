@@ -4,7 +4,7 @@
 
 use serde::{Serialize, Serializer};
 
-use super::ids::ArmId;
+use super::ids::{is_resource_group_name, ArmId};
 
 /// A managed disk's ARM resource id:
 /// `/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Compute/disks/<name>`.
@@ -15,11 +15,14 @@ pub struct DiskId {
 }
 
 impl DiskId {
+    /// A disk id whose resource group Azure could not have named is none: the group reaches the
+    /// scripts and the commands they print.
     pub fn parse(raw: &str) -> Option<Self> {
         let id = ArmId::parse(raw).filter(|a| {
             a.provider.eq_ignore_ascii_case("Microsoft.Compute")
                 && a.types.len() == 1
                 && a.types[0].0.eq_ignore_ascii_case("disks")
+                && is_resource_group_name(&a.resource_group)
         })?;
         Some(DiskId {
             raw: raw.to_owned(),

@@ -18,6 +18,24 @@ fn breach(code: Code, message: String) -> Breach {
     Breach { code, message }
 }
 
+/// Azure's rule for a resource group name: 1 to 90 characters, each a letter or digit (Unicode
+/// letters and digits, as `\w` in Azure's pattern `^[-\w\._\(\)]+$`), `_`, `-`, `.`, `(` or
+/// `)`, and not ending in `.`. A name that breaks it cannot exist in Azure, so it is refused where
+/// it is read: a `'` or `;` in a group would otherwise reach the commands a person pastes.
+pub fn is_resource_group_name(name: &str) -> bool {
+    let ok = |c: char| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '(' | ')');
+    let len = name.chars().count();
+    (1..=90).contains(&len) && !name.ends_with('.') && name.chars().all(ok)
+}
+
+/// The refusal of a resource group name read from `what`.
+pub fn bad_resource_group(group: &str, what: &str) -> Breach {
+    breach(
+        Code::InvalidResourceGroupName,
+        format!("`{group}` ({what}) is not a resource group name Azure allows (1 to 90 letters, digits, `_`, `-`, `.`, `(`, `)`, not ending in `.`)"),
+    )
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum VaultObject {
     Secret,
@@ -160,6 +178,10 @@ impl VaultId {
                 && id.types[0].0.eq_ignore_ascii_case("vaults")
         });
         match id {
+            Some(id) if !is_resource_group_name(&id.resource_group) => Err(bad_resource_group(
+                &id.resource_group,
+                &format!("the resource group of vault id `{raw}`"),
+            )),
             Some(id) => Ok(VaultId {
                 raw: raw.to_owned(),
                 subscription: id.subscription,
@@ -249,6 +271,37 @@ impl ArmId {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_resource_group_name_follows_azure_s_rule() {
+        for ok in [
+            "rg",
+            "rg-restore_target.1",
+            "(rg)",
+            "Grupo-Producción",
+            &"a".repeat(90),
+        ] {
+            assert!(is_resource_group_name(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "rg.",
+            &"a".repeat(91),
+            "rg';touch${IFS}PWNED-RG;'",
+            "rg;ls",
+            "rg rg",
+            "rg$x",
+            "rg`x",
+            "rg\u{200b}",
+            "rg\u{2019}",
+            "rg/x",
+        ] {
+            assert!(!is_resource_group_name(bad), "{bad:?}");
+        }
+        let e = VaultId::parse(&KV.replace("kv-rg", "kv';rg")).expect_err("bad group");
+        assert_eq!(e.code, Code::InvalidResourceGroupName);
+    }
+
     use super::*;
 
     const KV: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/kv-rg/providers/Microsoft.KeyVault/vaults/contosokv";

@@ -30,6 +30,8 @@ pub const PREPARE_SCRIPT: &str = "prepare/prepare.ps1";
 /// Partials: the steps before the deployment, shared by `prepare.ps1` and `restore-vm.ps1`.
 pub const PREPARE_STEPS: &str = "prepare/steps";
 pub const PREPARE_PARAMS: &str = "prepare/params";
+/// The quoting of values in the commands both scripts print for a person to paste.
+pub const PREPARE_LITERALS: &str = "prepare/literals";
 
 /// At most 64 (a set is a bit mask over this list; `templates_resolve` checks it).
 pub const TEMPLATES: &[(&str, &str)] = &[
@@ -56,6 +58,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     (
         PREPARE_PARAMS,
         include_str!("../../templates/prepare/params.ps1.hbs"),
+    ),
+    (
+        PREPARE_LITERALS,
+        include_str!("../../templates/prepare/literals.ps1.hbs"),
     ),
 ];
 
@@ -318,6 +324,7 @@ mod tests {
             PREPARE_SCRIPT,
             PREPARE_STEPS,
             PREPARE_PARAMS,
+            PREPARE_LITERALS,
         ];
         assert!(TEMPLATES.len() <= 64, "a template set is a 64-bit mask");
         let hb = registry(&all).expect("templates compile");

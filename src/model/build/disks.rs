@@ -10,6 +10,7 @@ use super::context::{data_disk_path, Config, Problems, OS_DISK};
 use crate::model::disk::{DataDisk, Disk, DiskSource, Disks, OsType};
 use crate::model::disk_identity::{DiskName, ManagedDisk};
 use crate::model::disk_ids::{DiskId, VhdUri};
+use crate::model::ids::{bad_resource_group, is_resource_group_name, ArmId};
 use crate::model::provenance::{By, Fact};
 
 /// Where the restored managed disks are, as the inputs say it: `--disk-resource-group`, else the
@@ -33,6 +34,32 @@ pub(super) fn restored_group(inputs: &Inputs) -> Option<Fact<String>> {
     ))
 }
 
+/// The restored disks' group as each input gives it (`--disk-resource-group`, the job's `Target
+/// resource group`) is a name Azure allows, or the run stops here: it reaches the scripts and the
+/// deploy command `prepare.ps1` prints.
+fn check_groups(inputs: &Inputs, p: &mut Problems) {
+    if let Some(g) = inputs
+        .overrides
+        .disk_resource_group
+        .as_deref()
+        .filter(|g| !is_resource_group_name(g))
+    {
+        let b = bad_resource_group(g, "`--disk-resource-group`");
+        p.add(b.code, b.message, None, None, "pass `--disk-resource-group` with the resource group the managed disks were restored into");
+    }
+    if let Some(j) = inputs.job.as_ref() {
+        if let Some(g) = j
+            .raw
+            .target_resource_group
+            .as_deref()
+            .filter(|g| !g.trim().is_empty() && !is_resource_group_name(g))
+        {
+            let b = bad_resource_group(g, "the job's `Target resource group`");
+            p.add(b.code, b.message, Some(&j.origin), Some(format!("{}[\"Target resource group\"]", j.raw.bag_path)), "pass the details of the restore job Azure Backup wrote (`az backup job show`), or `--disk-resource-group`");
+        }
+    }
+}
+
 /// What deciding a disk's source reads beside the disk itself.
 #[derive(Clone, Copy)]
 struct Ctx<'a> {
@@ -47,7 +74,8 @@ pub(super) fn disks(
     inputs: &Inputs,
     p: &mut Problems,
 ) -> (Option<Fact<OsType>>, Option<Disks>) {
-    let group = restored_group(inputs);
+    check_groups(inputs, p);
+    let group = restored_group(inputs).filter(|g| is_resource_group_name(&g.value));
     let ctx = Ctx {
         inputs,
         origin: cfg.origin,
@@ -231,6 +259,20 @@ fn disk_source(
             None
         }
         (Some(raw), None) => {
+            if let Some(g) = ArmId::parse(raw)
+                .map(|a| a.resource_group)
+                .filter(|g| !is_resource_group_name(g))
+            {
+                let b = bad_resource_group(&g, "the resource group of this managed disk id");
+                p.add(
+                    b.code,
+                    b.message,
+                    origin,
+                    Some(format!("{path}.managedDisk.id")),
+                    "use the config blob Azure Backup wrote for this restore",
+                );
+                return None;
+            }
             let Some(id) = DiskId::parse(raw) else {
                 p.add(Code::InvalidManagedDiskId, format!("`{raw}` is not a managed disk resource id"), origin, Some(format!("{path}.managedDisk.id")), "expected `/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Compute/disks/<name>`");
                 return None;
@@ -515,5 +557,38 @@ mod tests {
         let bad = cfg.replace("vm-osdisk-1", "vm'osdisk");
         let e = build(&inputs(&bad, None, Some(job), ov())).expect_err("not a disk name");
         assert_eq!(e.0[0].code, Code::InvalidManagedDiskId);
+
+        // Attack run 2, S2: a group that is shell code is no group, from the job or the flag.
+        let hostile = "rg';touch${IFS}PWNED-RG;'";
+        let bad_job = job.replace("rg-restored", hostile);
+        let e = build(&inputs(cfg, None, Some(&bad_job), ov())).expect_err("not a group");
+        assert_eq!(e.0[0].code, Code::InvalidResourceGroupName);
+        assert_eq!(
+            e.0[0].location.as_deref(),
+            Some("$[\"Target resource group\"]")
+        );
+        let flag = Overrides {
+            disk_resource_group: Some(hostile.into()),
+            ..ov()
+        };
+        let e = build(&inputs(cfg, None, None, flag)).expect_err("not a group");
+        assert_eq!(e.0[0].code, Code::InvalidResourceGroupName);
+    }
+
+    #[test]
+    fn a_disk_id_whose_group_azure_could_not_name_is_refused_at_its_path() {
+        let hostile = MANAGED.replace("/rg/", "/rg';touch${IFS}PWNED-RG;'/");
+        let os = format!(r#"{{"osType": "Linux", "managedDisk": {{"id": "{hostile}/os"}}}}"#);
+        let (disks, problems) = read(&os, "");
+        assert!(disks.is_none());
+        assert_eq!(
+            problems,
+            vec![(
+                Code::InvalidResourceGroupName,
+                "$.properties.storageProfile.osDisk.managedDisk.id".to_owned()
+            )]
+        );
+        assert!(DiskId::parse(&format!("{hostile}/os")).is_none());
+        assert!(DiskId::parse(&format!("{MANAGED}/os")).is_some());
     }
 }

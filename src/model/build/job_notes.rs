@@ -39,7 +39,9 @@ pub(super) fn warnings(r: &Restore, inputs: &Inputs) -> Vec<String> {
     }
     if let Some((group, set)) = classic_set(r) {
         out.push(format!(
-            "warning: the availability set `{set}` held the source VM on VHDs, so it is a Classic (unmanaged) set unless it was migrated, and Azure refuses a VM on managed disks in it: convert it first (`Update-AzAvailabilitySet -AvailabilitySet (Get-AzAvailabilitySet -ResourceGroupName '{group}' -Name '{set}') -Sku Aligned`; the fault domain count may have to drop to 2), or pass `--no-availability-set`"
+            "warning: the availability set `{set}` held the source VM on VHDs, so it is a Classic (unmanaged) set unless it was migrated, and Azure refuses a VM on managed disks in it: convert it first (`Update-AzAvailabilitySet -AvailabilitySet (Get-AzAvailabilitySet -ResourceGroupName {} -Name {}) -Sku Aligned`; the fault domain count may have to drop to 2), or pass `--no-availability-set`",
+            crate::quote::powershell(group),
+            crate::quote::powershell(set)
         ));
     }
     out

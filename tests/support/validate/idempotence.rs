@@ -254,6 +254,137 @@ pub fn check_restored_disks_one_group(script: &str) -> Result<(), Vec<String>> {
     }
 }
 
+/// The Key Vault writes of a key restore: each writes under a name the inputs chose.
+const VAULT_WRITES: &[(&str, &str)] = &[
+    ("Restore-AzKeyVaultSecret", "Secret"),
+    ("Set-AzKeyVaultSecret", "Secret"),
+    ("Restore-AzKeyVaultKey", "Key"),
+];
+
+/// The script's functions: name and the 1-based line range of the body (from `function X {` at
+/// the start of a line to the first `}` alone at that line's indentation).
+fn functions(script: &str) -> Vec<(String, std::ops::RangeInclusive<usize>)> {
+    let lines: Vec<&str> = script.lines().collect();
+    let mut out = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        let t = l.trim_start();
+        let Some(rest) = t.strip_prefix("function ") else {
+            continue;
+        };
+        let indent = &l[..l.len() - t.len()];
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect();
+        let close = format!("{indent}}}");
+        if let Some(end) = (i + 1..lines.len()).find(|&j| lines[j].trim_end() == close) {
+            out.push((name, i + 1..=end + 1));
+        }
+    }
+    out
+}
+
+/// A key restore never writes over a secret or key it did not create (attack run 2, S4: a BEK URL
+/// naming `sql-admin-password` and a `SecretData` made `Set-AzKeyVaultSecret` add the input's
+/// value as that secret's current version). So every `Restore-AzKeyVault*` and
+/// `Set-AzKeyVaultSecret` comes after a call, on the same vault (and, for `Set`, the same name),
+/// to a gate function of the script that reads that name in the removed state (`-InRemovedState`)
+/// and in the active state, stops (`throw`) on each, and takes no `[bool]`/`[switch]` parameter
+/// that could let a held name through (the old `-HeldAllowed` did).
+pub fn check_writes_only_free_names(script: &str) -> Result<(), Vec<String>> {
+    let s = parse_script(script)?;
+    let funcs = functions(script);
+    let lines: Vec<&str> = script.lines().collect();
+    let body =
+        |range: &std::ops::RangeInclusive<usize>| lines[range.start() - 1..*range.end()].join("\n");
+    let value = |inv: &super::powershell::Invocation, names: &[&str]| {
+        inv.params.iter().find_map(|(n, v)| match v {
+            ParamValue::Value(v) if names.iter().any(|m| m.eq_ignore_ascii_case(n)) => {
+                Some(v.clone())
+            }
+            _ => None,
+        })
+    };
+    // The reads of each kind: the cmdlet itself, and any function whose body calls it (the
+    // removed state through `-InRemovedState`, selected by a `-Deleted`-style switch).
+    let reads = |kind: &str, removed: bool, inv: &super::powershell::Invocation| {
+        let get = format!("Get-AzKeyVault{kind}");
+        let switched = inv.params.iter().any(|(n, _)| {
+            n.eq_ignore_ascii_case("InRemovedState") || n.eq_ignore_ascii_case("Deleted")
+        });
+        if switched != removed {
+            return false;
+        }
+        if inv.name.eq_ignore_ascii_case(&get) {
+            return true;
+        }
+        funcs.iter().any(|(n, r)| {
+            n.eq_ignore_ascii_case(&inv.name)
+                && s.commands.iter().any(|c| {
+                    r.contains(&c.line)
+                        && c.name.eq_ignore_ascii_case(&get)
+                        && (!removed
+                            || c.params
+                                .iter()
+                                .any(|(p, _)| p.eq_ignore_ascii_case("InRemovedState")))
+                })
+        })
+    };
+    let is_gate = |name: &str, kind: &str| {
+        let Some((_, range)) = funcs.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)) else {
+            return false;
+        };
+        let text = body(range);
+        let inside: Vec<_> = s
+            .commands
+            .iter()
+            .filter(|c| range.contains(&c.line))
+            .collect();
+        let param_block = text
+            .split(')')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        inside.iter().any(|c| reads(kind, true, c))
+            && inside.iter().any(|c| reads(kind, false, c))
+            && text.matches("throw").count() >= 2
+            && !param_block.contains("[bool]")
+            && !param_block.contains("[switch]")
+    };
+    let mut problems = Vec::new();
+    for w in &s.commands {
+        let Some((_, kind)) = VAULT_WRITES
+            .iter()
+            .find(|(c, _)| c.eq_ignore_ascii_case(&w.name))
+        else {
+            continue;
+        };
+        let vault = value(w, &["VaultName"]);
+        let name = value(w, &["Name"]);
+        let gated = s.commands.iter().any(|g| {
+            g.line < w.line
+                && is_gate(&g.name, kind)
+                && value(g, &["Vault", "VaultName"]) == vault
+                && (name.is_none() || value(g, &["Name"]) == name)
+        });
+        if !gated {
+            problems.push(format!(
+                "line {}: `{}` writes into vault {} without first checking that the name{} is free there, active and in the removed state (-InRemovedState), and stopping if not: it could write over a {} the restore did not create",
+                w.line,
+                w.name,
+                vault.as_deref().unwrap_or("(none)"),
+                name.map(|n| format!(" {n}")).unwrap_or_default(),
+                kind.to_ascii_lowercase()
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -309,5 +440,38 @@ mod tests {
         assert!(e[0].contains("line 4"), "{e:?}");
         check_restored_disks_one_group("$d = Get-AzDisk -ResourceGroupName 'rg' -DiskName 'os1'\n")
             .expect("no parameter, an id-shape disk: its group is the id's");
+    }
+
+    /// The finders and the gate as the steps define them, and the S4 script before the fix: its
+    /// gate took `-HeldAllowed`, so a held name went on to `Set-AzKeyVaultSecret`.
+    const FINDERS: &str = "function Find-VaultSecret {\n    param([string] $Vault, [string] $Name, [string] $Version, [switch] $Deleted)\n    if ($Deleted) { Get-AzKeyVaultSecret -VaultName $Vault -Name $Name -InRemovedState }\n    else { Get-AzKeyVaultSecret -VaultName $Vault -Name $Name }\n}\n";
+    const GATE: &str = "function Assert-VaultNameFree {\n    param([string] $Kind, [string] $Vault, [string] $Name)\n    if (Find-VaultSecret -Vault $Vault -Name $Name -Deleted) { throw 'deleted' }\n    if (Find-VaultSecret -Vault $Vault -Name $Name -Version '') { throw 'held' }\n}\n";
+    const SET: &str = "if (-not $bek) { $bek = Set-AzKeyVaultSecret -VaultName $t.VaultName -Name $r.Name -SecretValue $v }\n";
+
+    #[test]
+    fn a_vault_write_needs_a_gate_on_its_name_active_and_removed() {
+        let good = format!("{FINDERS}{GATE}Assert-VaultNameFree -Kind 'secret' -Vault $t.VaultName -Name $r.Name\n{SET}");
+        check_writes_only_free_names(&good).expect("gated");
+        let ungated = format!("{FINDERS}{GATE}{SET}");
+        let e = check_writes_only_free_names(&ungated).expect_err("no gate call");
+        assert!(e[0].contains("Set-AzKeyVaultSecret"), "{e:?}");
+        let other_name = format!("{FINDERS}{GATE}Assert-VaultNameFree -Kind 'secret' -Vault $t.VaultName -Name 'other'\n{SET}");
+        check_writes_only_free_names(&other_name).expect_err("another name checked");
+        let removed_only = GATE.replace(
+            "    if (Find-VaultSecret -Vault $Vault -Name $Name -Version '') { throw 'held' }\n",
+            "",
+        );
+        let e = check_writes_only_free_names(&format!("{FINDERS}{removed_only}Assert-VaultNameFree -Kind 'secret' -Vault $t.VaultName -Name $r.Name\n{SET}"))
+            .expect_err("the active state is not checked");
+        assert!(e[0].contains("-InRemovedState"), "{e:?}");
+        let active_only = GATE.replace(" -Deleted)", " -Version '')");
+        check_writes_only_free_names(&format!("{FINDERS}{active_only}Assert-VaultNameFree -Kind 'secret' -Vault $t.VaultName -Name $r.Name\n{SET}"))
+            .expect_err("the removed state is not checked");
+        let old = "function Assert-NameRestorable {\n    param([string] $Kind, [string] $Vault, [string] $Name, [bool] $Held, [bool] $HeldAllowed)\n    $deleted = Find-VaultSecret -Vault $Vault -Name $Name -Deleted\n    if ($deleted) { throw 'deleted' }\n    if ($Held -and -not $HeldAllowed) { throw 'held' }\n}\n";
+        let before_fix = format!("{FINDERS}{old}$latest = Find-VaultSecret -Vault $t.VaultName -Name $r.Name -Version ''\nAssert-NameRestorable -Kind 'secret' -Vault $t.VaultName -Name $r.Name -Held ([bool] $latest) -HeldAllowed $true\n{SET}");
+        check_writes_only_free_names(&before_fix).expect_err("S4: the script before the fix");
+        let switch = GATE.replace("[string] $Name)", "[string] $Name, [bool] $HeldAllowed)");
+        check_writes_only_free_names(&format!("{FINDERS}{switch}Assert-VaultNameFree -Kind 'secret' -Vault $t.VaultName -Name $r.Name\n{SET}"))
+            .expect_err("a gate that can be told to let a name through");
     }
 }

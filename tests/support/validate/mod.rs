@@ -9,6 +9,7 @@ pub mod coverage;
 pub mod idempotence;
 pub mod powershell;
 pub mod prepare;
+pub mod printed;
 
 use std::path::{Path, PathBuf};
 

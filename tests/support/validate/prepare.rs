@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::{az_help, idempotence, powershell};
+use super::{az_help, idempotence, powershell, printed};
 
 /// The commands of the steps before the deployment (`prepare.ps1`, and `restore-vm.ps1` before
 /// `New-AzVM`), including the helper functions those steps define.
@@ -40,7 +40,10 @@ pub const PREPARE_COMMANDS: &[&str] = &[
     "ConvertTo-AdeUrl",
     "ConvertTo-ComparableReference",
     "Stop-OnPolicyRefusal",
-    "Assert-NameRestorable",
+    "Assert-VaultNameFree",
+    "Test-RestoredBek",
+    "ConvertTo-PsLiteral",
+    "ConvertTo-BashLiteral",
     "Where-Object",
 ];
 
@@ -129,6 +132,16 @@ pub fn check_script_allowing(
     );
     problems.extend(
         idempotence::check_no_empty_match_pattern(script)
+            .err()
+            .unwrap_or_default(),
+    );
+    problems.extend(
+        idempotence::check_writes_only_free_names(script)
+            .err()
+            .unwrap_or_default(),
+    );
+    problems.extend(
+        printed::check_printed_commands_quote_values(script)
             .err()
             .unwrap_or_default(),
     );
