@@ -55,7 +55,7 @@ n, repo = int(sys.argv[1]), sys.argv[2]
 ex = os.path.join(repo, "examples/app01-restore")
 enc_job = json.load(open(os.path.join(ex, "job.json")))
 raw = open(os.path.join(ex, "config-app01.json"), "rb").read()
-enc_config = json.loads(raw[2:].decode("utf-16-le").rstrip("\x00"))
+enc_config = json.loads(raw.decode("utf-16-le").lstrip("\ufeff").rstrip("\x00"))
 info = open(os.path.join(ex, "encryption-info.json"), "rb").read()
 fx = json.load(open(os.path.join(repo, "tests/fixtures/valid/unencrypted-managed-windows.json")))
 plain_job, plain_config = fx["job"], fx["config"]
@@ -73,9 +73,10 @@ with open("blobs.txt", "w") as names:
             j["Encryption Info Blob Name"] = f"encryptioninfo-{vm}.json"
             open(f"blobs/encryptioninfo-{vm}.json", "wb").write(info)
         json.dump(j, open(f"jobs/{vm}.json", "w"), indent=2)
-        # UTF-16LE with a BOM, as Azure Backup writes a config blob.
+        # UTF-16LE without a BOM, CRLF line ends, as Azure Backup writes a config blob
+        # (the real blob of issue 14; examples/app01-restore/README.md).
         c = dict(config, name=vm)
-        open(f"blobs/{cfg}", "wb").write(b"\xff\xfe" + json.dumps(c, indent=2).encode("utf-16-le"))
+        open(f"blobs/{cfg}", "wb").write(json.dumps(c, indent=2).replace("\n", "\r\n").encode("utf-16-le"))
         names.write(f"{cfg}\n" + (f"encryptioninfo-{vm}.json\n" if encrypted else ""))
 open("container", "w").write(container)
 PY
