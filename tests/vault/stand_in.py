@@ -14,6 +14,37 @@ throttled = {"n": 0}
 # details request 502; each then succeeds (the SDK pipeline's retries). Mode "down": every
 # request gets 500, as long as the stand-in runs.
 flaky = {"list": 0, "job": 0}
+# mode "many" (benches/vault.sh): MANY restore jobs (env STAND_IN_JOBS, default 200), listed in
+# pages of 50 through nextLink; each is the recorded job with its own id, VM and config blob name.
+# Throttling as a busy vault gives it: the second list page and every tenth job's details answer
+# 429 with Retry-After: 1 the first time they are asked.
+MANY = int(os.environ.get("STAND_IN_JOBS", "200"))
+PAGE = 50
+asked = set()
+
+def many_id(i):
+    return f"{i:08d}-0000-4000-8000-{i:012d}"
+
+def many_job(i, details):
+    j = json.loads(body("job-restore-disks-msi.json"))
+    jid = many_id(i)
+    j["id"] = j["id"].rsplit("/", 1)[0] + "/" + jid
+    j["name"] = jid
+    j["properties"]["entityFriendlyName"] = f"vm{i:03d}"
+    if details:
+        bag = j["properties"]["extendedInfo"]["propertyBag"]
+        bag["Config Blob Name"] = f"config-vm{i:03d}-{jid}.json"
+        bag["Config Blob Uri"] = bag["Config Blob Uri"].rsplit("/", 1)[0] + "/" + bag["Config Blob Name"]
+    else:
+        j["properties"].pop("extendedInfo", None)
+    return j
+
+def first_time(key):
+    with lock:
+        if key in asked:
+            return False
+        asked.add(key)
+        return True
 
 def body(name):
     with open(os.path.join(recorded, name), "rb") as f:
@@ -49,6 +80,23 @@ class H(http.server.BaseHTTPRequestHandler):
             return self.send(500, b'{"error":{"code":"InternalServerError","message":"The service is unavailable."}}')
         if mode == "forbidden":
             return self.send(403, b'{"error":{"code":"AuthorizationFailed","message":"The client does not have authorization to perform action Microsoft.RecoveryServices/vaults/backupJobs/read."}}')
+        if mode == "many" and path == f"{VAULT}/backupJobs":
+            start = 0
+            for part in query.split("&"):
+                if part.startswith("$skiptoken="):
+                    start = int(part.split("=", 1)[1])
+            if start == PAGE and first_time("page"):
+                return self.send(429, b'{"error":{"code":"TooManyRequests","message":"slow down"}}', [("Retry-After", "1")])
+            page = {"value": [many_job(i, False) for i in range(start, min(start + PAGE, MANY))]}
+            if start + PAGE < MANY:
+                page["nextLink"] = f"https://127.0.0.1:{port}{VAULT}/backupJobs?api-version=2024-10-01&$skiptoken={start + PAGE}"
+            return self.send(200, json.dumps(page).encode())
+        if mode == "many" and path.startswith(f"{VAULT}/backupJobs/"):
+            jid = path.rsplit("/", 1)[1]
+            i = int(jid.split("-", 1)[0])
+            if i % 10 == 0 and first_time(jid):
+                return self.send(429, b'{"error":{"code":"TooManyRequests","message":"slow down"}}', [("Retry-After", "1")])
+            return self.send(200, json.dumps(many_job(i, True)).encode())
         if path == f"{VAULT}/backupJobs":
             if "skiptoken" in query:
                 # Page 2: Azure PowerShell's recorded list (six backup jobs), replayed as is.
