@@ -78,6 +78,14 @@ impl Flavour {
             Flavour::Aad => false,
         }
     }
+    /// With Azure AD ("dual-pass"): the VM model carries the settings and names the vault. Its
+    /// own exhaustive `match`, so a third flavour must decide here rather than fall on either side.
+    pub fn is_aad(self) -> bool {
+        match self {
+            Flavour::Aad => true,
+            Flavour::NoAad => false,
+        }
+    }
 }
 
 /// The questions every output asks of the encryption, answered here once. Each is an exhaustive
@@ -102,7 +110,7 @@ impl Encryption {
     pub fn is_aad(&self) -> bool {
         match self {
             Encryption::None { .. } => false,
-            Encryption::Ade(a) => !a.flavour.value.is_single_pass(),
+            Encryption::Ade(a) => a.flavour.value.is_aad(),
         }
     }
 }

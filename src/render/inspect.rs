@@ -148,7 +148,7 @@ pub fn human(r: &Restore) -> String {
                 a.volume_type.value.as_str(),
                 &a.volume_type.by,
             );
-            if a.flavour.value == Flavour::Aad {
+            if a.flavour.value.is_aad() {
                 match &a.aad_client_id {
                     Some(id) => row("  AAD client id", &id.value, &id.by),
                     None => row(

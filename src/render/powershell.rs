@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::model::{ade_extension, DiskSource, Encryption, Flavour, ManagedDisk, OsType, Restore};
+use crate::model::{ade_extension, DiskSource, Encryption, ManagedDisk, OsType, Restore};
 
 #[derive(Serialize)]
 pub struct DiskCtx {
@@ -180,7 +180,7 @@ pub fn context(r: &Restore) -> ScriptContext {
     let ade = match &r.encryption {
         Encryption::None { .. } => None,
         Encryption::Ade(a) => Some(AdeCtx {
-            aad: a.flavour.value == Flavour::Aad,
+            aad: a.flavour.value.is_aad(),
             secret_url: a.secret_url.as_ref().map(|s| s.value.as_str().to_owned()),
             vault_uri: a.vault_uri.value.clone(),
             key_vault_id: a.key_vault.value.as_str().to_owned(),

@@ -107,7 +107,8 @@ pub fn steps(r: &Restore) -> Option<StepsCtx> {
             disk_name: id.name().to_owned(),
             named: matches!(id, ManagedDisk::Named { .. }),
         }),
-        _ => None,
+        // With Azure AD the VM model carries the settings; a VHD is imported with them.
+        (DiskSource::Managed { .. }, Flavour::Aad) | (DiskSource::Vhd { .. }, _) => None,
     };
     Some(StepsCtx {
         windows: r.os.value == OsType::Windows,
@@ -124,7 +125,7 @@ pub fn steps(r: &Restore) -> Option<StepsCtx> {
                 .as_str()
                 .eq_ignore_ascii_case(a.key_vault.value.as_str())
         }),
-        vm_model_references_vault: a.flavour.value == Flavour::Aad,
+        vm_model_references_vault: a.flavour.value.is_aad(),
         restamp,
         restore: r.prepare.restore_keys.as_ref().map(|k| RestoreCtx {
             target_vault_id: k.target.as_str().to_owned(),

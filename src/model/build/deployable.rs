@@ -15,7 +15,7 @@
 use crate::error::{Code, Error};
 use crate::input::Inputs;
 
-use crate::model::encryption::{Encryption, Flavour};
+use crate::model::encryption::Encryption;
 use crate::model::provenance::Fact;
 use crate::model::restore::{Prepare, Restore};
 
@@ -29,8 +29,10 @@ pub(super) struct Parts<'a> {
 
 pub(super) fn refusals(inputs: &Inputs, parts: &Parts) -> Vec<Error> {
     let mut out = Vec::new();
-    let Some(Encryption::Ade(ade)) = parts.encryption else {
-        return out;
+    // Exhaustive, so a new encryption case must say here whether it can leave a VM locked.
+    let ade = match parts.encryption {
+        None | Some(Encryption::None { .. }) => return out,
+        Some(Encryption::Ade(ade)) => ade,
     };
     let doing = "checking that the restored VM can unlock its disks";
     if !parts.prepare.at_risk.is_empty() && ade.secret_url.is_none() {
@@ -67,7 +69,7 @@ pub(super) fn refusals(inputs: &Inputs, parts: &Parts) -> Vec<Error> {
         }
         out.push(e);
     }
-    if ade.flavour.value == Flavour::Aad && parts.trusted_launch {
+    if ade.flavour.value.is_aad() && parts.trusted_launch {
         let mut e = Error::new(
             Code::UnsupportedAadOnGeneration2,
             format!(

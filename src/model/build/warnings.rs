@@ -3,7 +3,9 @@
 
 use crate::input::Inputs;
 
-use crate::model::disk::{DiskKind, DiskSource};
+use crate::model::disk::{
+    DiskKind, DiskSource, MAX_DISKS_WITH_ADE_SETTINGS, MAX_DISK_GB_WITH_ADE_SETTINGS,
+};
 use crate::model::restore::Restore;
 
 pub(super) fn warnings(r: &Restore, inputs: &Inputs) -> Vec<String> {
@@ -46,7 +48,7 @@ pub(super) fn warnings(r: &Restore, inputs: &Inputs) -> Vec<String> {
         && r.disks.kind() == DiskKind::Managed
         && !r.prepare.at_risk.is_empty()
     {
-        out.push("warning: Azure Backup does not restore the ADE settings onto the disks of a VM with more than 16 disks or a disk over 4,097 GB: stamp the OS disk's encryption settings (New-AzDiskUpdateConfig, EncryptionSettingsVersion 1.1, Update-AzDisk) before deploying".to_owned());
+        out.push(format!("warning: Azure Backup does not restore the ADE settings onto the disks of a VM with more than {MAX_DISKS_WITH_ADE_SETTINGS} disks or a disk over {MAX_DISK_GB_WITH_ADE_SETTINGS} GB: stamp the OS disk's encryption settings (New-AzDiskUpdateConfig, EncryptionSettingsVersion 1.1, Update-AzDisk) before deploying"));
     }
     // Azure requires the availability set in the VM's resource group.
     if let Some(a) = &r.availability_set_id {
@@ -138,7 +140,7 @@ mod tests {
         assert!(r
             .warnings
             .iter()
-            .any(|w| w.contains("more than 16 disks or a disk over 4,097 GB")));
+            .any(|w| w.contains("more than 16 disks or a disk over 4097 GB")));
         assert_eq!(
             r.prepare.at_risk.len(),
             1,

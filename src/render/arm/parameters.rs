@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::arm_literal;
-use crate::model::{Ade, DiskKind, DiskSource, Encryption, Flavour, ManagedDisk, Restore};
+use crate::model::{Ade, DiskKind, DiskSource, Encryption, ManagedDisk, Restore};
 
 /// Every template parameter a restore may declare: the one spelling of each name. Declarations
 /// here, references in `resources.rs` and `imported.rs`, and the deploy command's names in
@@ -390,7 +390,7 @@ fn ade(a: &Ade, ps: &mut Params) {
             Some(vault),
         );
     }
-    if a.flavour.value == Flavour::Aad {
+    if a.flavour.value.is_aad() {
         let id = a.aad_client_id.as_ref().map(|f| f.value.as_str());
         ps.add(
             Param::AadClientId,

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::parameters::Param;
 use super::{lit, ArmLiteral};
-use crate::model::{ade_extension, Disk, DiskSource, Encryption, Flavour, ManagedDisk, Restore};
+use crate::model::{ade_extension, Disk, DiskSource, Encryption, ManagedDisk, Restore};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -77,7 +77,7 @@ pub(super) fn ade(r: &Restore) -> AdeParts {
     };
     variables.insert("keyVaultUrl".into(), Value::String(uri));
 
-    let aad = a.flavour.value == Flavour::Aad;
+    let aad = a.flavour.value.is_aad();
     let ext = ade_extension(r.os.value, a.flavour.value);
     let mut settings = Map::new();
     let mut set = |k: &str, v: &str| {

@@ -25,7 +25,7 @@ pub(super) fn resolve(
     let before = p.list.len();
     // Single-pass ADE keeps the BEK reference on a restored managed disk: only Azure AD (settings
     // on the VM) and imported VHDs (settings on the new disk) need the secret URL written out.
-    let needs_secret = flavour.value == Flavour::Aad || !managed;
+    let needs_secret = flavour.value.is_aad() || !managed;
     let secret = SECRET_URL.first(ov, ev);
     let vault = KEY_VAULT.first(ov, ev);
 

@@ -58,7 +58,7 @@ fn decide(
                 Fact::new(e.flavour, by)
             });
             match (ev.settings.is_some(), ext) {
-                (true, Some(e)) if e.value == Flavour::NoAad => {
+                (true, Some(e)) if e.value.is_single_pass() => {
                     p.add(Code::ConflictingEncryptionEvidence, "the VM model has encryption settings (encrypted with Azure AD) but its ADE extension is a version without Azure AD", config, Some(enc_path()), "pass `--ade aad` or `--ade no-aad` to say which flavour the source VM used; never switch flavours");
                     Decision::Conflict
                 }
