@@ -77,9 +77,7 @@ fn the_source_check_finds_an_uncited_description_and_an_unmarked_id() {
         "name": "d", "vhd": {"uri": ""}, "managedDisk": null}}});
     let with_id = serde_json::json!({"Properties.StorageProfile": {"dataDisks": [
         {"lun": 0, "ManagedDisk": {"id": id}}]}});
-    let fx = |description: &str, config: &Value| {
-        serde_json::json!({"description": description, "config": config})
-    };
+    let fx = |description: &str, config: &Value| serde_json::json!({"description": description, "config": config});
     let cases = vec![
         ("invented".to_owned(), fx("a shape nobody showed", &named)),
         (
