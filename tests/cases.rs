@@ -258,7 +258,19 @@ fn invalid_fixtures_are_rejected_and_write_nothing() {
 fn hostile_strings_round_trip_exactly() {
     let fx = support::fixture("valid", "hostile-strings");
     let tags = fx["config"]["tags"].as_object().expect("tags").clone();
-    let vm_name = fx["config"]["name"].as_str().expect("name").to_owned();
+    // The real blob's VM name is null: the name comes from `--vm-name`.
+    let args: Vec<&str> = fx["args"]
+        .as_array()
+        .expect("args")
+        .iter()
+        .map(|a| a.as_str().expect("string arg"))
+        .collect();
+    let vm_name = args[args
+        .iter()
+        .position(|a| *a == "--vm-name")
+        .expect("--vm-name")
+        + 1]
+    .to_owned();
     let disk_name = fx["config"]["properties.storageProfile"]["dataDisks"][0]["name"]
         .as_str()
         .expect("disk")

@@ -101,13 +101,17 @@ fn recovery_point_override_beats_the_job() {
         "2020-01-01T00:00:00Z",
     ]);
     a.extend(laid.source_args.clone());
+    // The fixture's own `--vm-name` (its real-shape config names no VM).
+    a.extend(laid.extra_args.clone());
     let r = run_in(laid.dir.path(), &a);
     assert_eq!(r.code, 0, "{}", r.stderr);
 }
 
 #[test]
 fn overrides_change_the_case_and_show_in_inspect() {
-    let fx = fixture("valid", "managed-bek-noaad-linux");
+    // A config that names its VM (the id-shape tolerant reader; the real managed blob's name is
+    // null), so the source's name and the new one can differ.
+    let fx = fixture("valid", "managed-bek-noaad-windows");
     let laid = lay_out(&fx);
     let mut a = s(&[
         "inspect",
@@ -173,7 +177,7 @@ fn in_process_runs_read_as_the_binary() {
         ("invalid", "check-every-key-problem", &["check"][..]),
         (
             "valid",
-            "managed-bek-aad-linux",
+            "real-shape-managed-bek-aad-linux",
             &["generate", "--format", "no-such-format"][..],
         ),
     ];

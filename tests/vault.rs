@@ -577,7 +577,9 @@ fn a_window_from_the_vault_with_blobs_from_a_local_folder() {
 
     // The recorded session holds no config blob, so the folder gets one from a fixture that
     // pairs with the recorded job (a config of the VHD layout, which names its own disks),
-    // saved as Backup writes it (UTF-16LE with a BOM) under the job's `Config Blob Name`.
+    // saved as Backup writes it (UTF-16LE without BOM, NUL-padded to a 512-byte multiple:
+    // aollivierre/Azure @8633274c, sohwaje/Powershell_for_azure vmconfig.json) under the job's
+    // `Config Blob Name`.
     let fixture: serde_json::Value = serde_json::from_slice(
         &std::fs::read(
             Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -590,8 +592,8 @@ fn a_window_from_the_vault_with_blobs_from_a_local_folder() {
     let vm = fixture["config"]["name"]
         .as_str()
         .expect("the config names its VM");
-    let mut bytes = vec![0xff, 0xfe];
-    bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let mut bytes: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    bytes.resize(bytes.len().div_ceil(512) * 512, 0);
     std::fs::write(blobs.join(format!("config-hiagavm-{JOB}.json")), bytes).expect("config");
     let r = run(dir.path(), &path, &cert, &args);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);

@@ -31,6 +31,8 @@ pub(super) struct Evidence<'a> {
     pub info: Option<(&'a str, &'a RawKeyAndSecretDetails)>,
     /// The origin of a job that names an encryption-info blob.
     pub job_names_info: Option<&'a str>,
+    /// That blob's name, and where the job names it.
+    pub job_info_blob: Option<(&'a str, String)>,
 }
 
 /// An extension without public settings is still evidence of the flavour; it names no key.
@@ -101,12 +103,20 @@ impl<'a> Evidence<'a> {
             .as_ref()
             .filter(|j| j.raw.encryption_info_blob_name.is_some())
             .map(|j| j.origin.as_str());
+        let job_info_blob = inputs.job.as_ref().and_then(|j| {
+            let blob = j.raw.encryption_info_blob_name.as_deref()?;
+            Some((
+                blob,
+                format!("{}[\"Encryption Info Blob Name\"]", j.raw.bag_path),
+            ))
+        });
         Evidence {
             config: origin.unwrap_or("-"),
             settings,
             extension,
             info,
             job_names_info,
+            job_info_blob,
         }
     }
 

@@ -39,7 +39,12 @@ pub(super) fn resolve(
     };
     let extension_uri = ade_settings::extension_vault_uri(ev);
     if secret.is_none() && (needs_secret || extension_uri.is_none()) {
-        p.add(Code::IncompleteKeyReference, "the VM is encrypted but no input names its BEK secret URL", enc_src, enc_at.clone(), "pass `--secret-url https://<vault>.vault.azure.net/secrets/<name>/<version>`, or `--encryption-info` with the job's encryption-info blob");
+        match (enc_src, ev.job_names_info.zip(ev.job_info_blob.as_ref())) {
+            // Only the job says "encrypted" (the real managed blob keeps no key reference): name
+            // the blob it points at, which holds the secret URL.
+            (None, Some((job, (blob, at)))) => p.add(Code::IncompleteKeyReference, "the VM is encrypted (the job names an encryption-info blob) but no input names its BEK secret URL", Some(job), Some(at.clone()), format!("pass `--encryption-info {blob}` (the encryption-info blob in the job's container), or `--secret-url https://<vault>.vault.azure.net/secrets/<name>/<version>`")),
+            _ => p.add(Code::IncompleteKeyReference, "the VM is encrypted but no input names its BEK secret URL", enc_src, enc_at.clone(), "pass `--secret-url https://<vault>.vault.azure.net/secrets/<name>/<version>`, or `--encryption-info` with the job's encryption-info blob"),
+        }
     }
     if vault.is_none() {
         p.add(Code::IncompleteKeyReference, "the VM is encrypted but no input names its key vault's resource id", enc_src, enc_at, "pass `--key-vault-id /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<name>`");
