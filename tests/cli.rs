@@ -274,3 +274,46 @@ fn a_document_of_millions_of_values_is_refused() {
         r.stderr
     );
 }
+
+/// A3: a VHD URI is copied into the template's `sourceUri`, so it must be a plain https URL on
+/// the job's staging account (where the restore wrote its VHDs): another host, http, a port, an
+/// address, a user name or a SAS query is refused, and nothing is written.
+#[test]
+fn vhd_uris_must_be_plain_https_on_the_job_s_storage_account() {
+    let fx = fixture("valid", "unmanaged-bek-kek-noaad-windows");
+    let good = fx["config"]["properties.storageProfile"]["osDisk"]["vhd"]["uri"]
+        .as_str()
+        .expect("the fixture's OS disk is a VHD")
+        .to_owned();
+    let path = good.split_once(".net/").expect("an Azure blob URL").1;
+    for bad in [
+        format!("https://evil.example/{path}"),
+        good.replacen("https://", "http://", 1),
+        good.replacen(".net/", ".net:8443/", 1),
+        "https://127.0.0.1/c/os.vhd".to_owned(),
+        good.replacen("https://", "https://user:pw@", 1),
+        format!("{good}?sv=1&sig=SECRETSIG"),
+        format!("https://otheraccount01.blob.core.windows.net/{path}"),
+    ] {
+        let mut fx = fx.clone();
+        fx["config"]["properties.storageProfile"]["osDisk"]["vhd"]["uri"] =
+            serde_json::Value::String(bad.clone());
+        let laid = lay_out(&fx);
+        let r = run_in(
+            laid.path(),
+            &laid.args(&["generate", "--format", "arm", "--out", "out"]),
+        );
+        assert_eq!(r.code, 1, "{bad}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("error[InvalidVhdUri]"),
+            "{bad}: {}",
+            r.stderr
+        );
+        assert!(
+            !r.stderr.contains("SECRETSIG") && !r.stderr.contains(":pw@"),
+            "{}",
+            r.stderr
+        );
+        assert!(!laid.path().join("out").exists(), "{bad}");
+    }
+}
