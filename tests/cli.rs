@@ -317,3 +317,63 @@ fn vhd_uris_must_be_plain_https_on_the_job_s_storage_account() {
         assert!(!laid.path().join("out").exists(), "{bad}");
     }
 }
+
+/// K1, K2: `--target-key-vault` is refused at generation, before anything is written, when Azure
+/// cannot have that id, and when the vault is in another subscription than the VM's, also when
+/// the config has no VM id and its disks are VHDs (the disk encryption key vault's subscription,
+/// which ADE requires to be the VM's, decides).
+#[test]
+fn target_key_vault_is_checked_at_generation() {
+    let mut fx = fixture("valid", "unmanaged-bek-kek-noaad-windows");
+    fx["config"].as_object_mut().expect("config").remove("id");
+    let laid = lay_out(&fx);
+    let sub = "3f2a8c1e-5b7d-4e9a-8c6f-1d2e3f4a5b6c";
+    let vault = |sub: &str, group: &str, name: &str| {
+        format!("/subscriptions/{sub}/resourceGroups/{group}/providers/Microsoft.KeyVault/vaults/{name}")
+    };
+    for (target, code) in [
+        (vault(sub, "..", "kv-dr"), "InvalidResourceGroupName"),
+        (vault(sub, "rg-keys-dr", "kv name?x#y"), "InvalidVaultId"),
+        (vault(sub, "rg-keys-dr", "%2F..%2Fx"), "InvalidVaultId"),
+        (vault(sub, "rg-keys-dr", &"k".repeat(300)), "InvalidVaultId"),
+        (
+            vault("00000000-0000-0000-0000-000000000000", "rg", "kv-other"),
+            "TargetVaultInAnotherSubscription",
+        ),
+    ] {
+        let r = run_in(
+            laid.path(),
+            &laid.args(&[
+                "generate",
+                "--format",
+                "arm",
+                "--out",
+                "out",
+                "--restore-keys",
+                "--target-key-vault",
+                &target,
+            ]),
+        );
+        assert_eq!(r.code, 1, "{target}: {}", r.stderr);
+        assert!(
+            r.stderr.contains(&format!("error[{code}]")),
+            "{target}: {}",
+            r.stderr
+        );
+        assert!(!laid.path().join("out").exists(), "{target}");
+    }
+    let r = run_in(
+        laid.path(),
+        &laid.args(&[
+            "generate",
+            "--format",
+            "arm",
+            "--out",
+            "out",
+            "--restore-keys",
+            "--target-key-vault",
+            &vault(sub, "rg-keys-dr", "kv-contoso-dr"),
+        ]),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
