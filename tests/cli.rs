@@ -377,3 +377,42 @@ fn target_key_vault_is_checked_at_generation() {
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
 }
+
+/// RB4: a job URI on another cloud's storage suffix is refused before any request (no SAS, no
+/// token) when `--blob-endpoint` does not name that cloud.
+#[cfg(feature = "azure")]
+#[test]
+fn the_job_does_not_choose_the_cloud() {
+    let mut fx = fixture("valid", "unmanaged-bek-kek-noaad-windows");
+    let job = fx["job"].as_object_mut().expect("job bag");
+    let uri = job["Config Blob Uri"]
+        .as_str()
+        .expect("uri")
+        .replace(".blob.core.windows.net/", ".blob.core.chinacloudapi.cn/");
+    job.insert("Config Blob Uri".into(), serde_json::Value::String(uri));
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("job-china.json"),
+        serde_json::to_string(&fx["job"]).expect("json"),
+    )
+    .expect("job");
+    let r = run_in(
+        dir.path(),
+        &s(&[
+            "inspect",
+            "--job",
+            "job-china.json",
+            "--sas",
+            "sv=1&sig=SECRETSIG",
+        ]),
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("error[ConfigNotFound]"), "{}", r.stderr);
+    assert!(r.stderr.contains("chinacloudapi.cn"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("--blob-endpoint https://strestorestaging01.blob.core.chinacloudapi.cn"),
+        "{}",
+        r.stderr
+    );
+}
