@@ -258,7 +258,18 @@ fn invalid_fixtures_are_rejected_and_write_nothing() {
 fn hostile_strings_round_trip_exactly() {
     let fx = support::fixture("valid", "hostile-strings");
     let tags = fx["config"]["tags"].as_object().expect("tags").clone();
-    let vm_name = fx["config"]["name"].as_str().expect("name").to_owned();
+    // The new VM's name (`--vm-name`): Azure's VM name rule holds for it, so it is no probe.
+    let args: Vec<&str> = fx["args"]
+        .as_array()
+        .expect("args")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let at = args
+        .iter()
+        .position(|a| *a == "--vm-name")
+        .expect("--vm-name");
+    let vm_name = args[at + 1].to_owned();
     let disk_name = fx["config"]["properties.storageProfile"]["dataDisks"][0]["name"]
         .as_str()
         .expect("disk")

@@ -53,7 +53,46 @@ pub const VM_NAME_MAX: usize = 64;
 /// hidden (no leading `.`) and no Windows device name (`CON`, `nul.txt`, `COM1`, `lpt9.json`).
 /// A name that breaks it is an input problem (`InvalidVmName`), never a file-system failure.
 pub fn vm_folder_name(name: &str) -> Result<(), Breach> {
-    let why = if name.is_empty() {
+    let why = azure_vm_name_breach(name).or_else(|| {
+        if name.starts_with('.') {
+            Some("starts with `.` (a hidden folder)".to_owned())
+        } else if is_windows_device(name) {
+            Some("is a Windows device name, which no Windows folder can have".to_owned())
+        } else {
+            None
+        }
+    });
+    match why {
+        None => Ok(()),
+        Some(why) => Err(breach(
+            Code::InvalidVmName,
+            format!(
+                "the VM name `{}` {why}, so it cannot name the folder of its bundle",
+                crate::error::shown(name)
+            ),
+        )),
+    }
+}
+
+/// The new VM's name (`--vm-name`), which the deployment gives the VM resource: Azure's rule for
+/// a VM name (1 to 64 ASCII letters, digits, `-`, `_` and `.`, not ending in `.` or `-`), so a
+/// name Azure would refuse is refused here, before anything is written.
+pub fn vm_name(name: &str) -> Result<(), Breach> {
+    match azure_vm_name_breach(name) {
+        None => Ok(()),
+        Some(why) => Err(breach(
+            Code::InvalidVmName,
+            format!(
+                "the VM name `{}` {why}; Azure names a VM with 1 to {VM_NAME_MAX} ASCII letters, digits, `-`, `_` and `.`, not ending in `.` or `-`",
+                crate::error::shown(name)
+            ),
+        )),
+    }
+}
+
+/// What breaks Azure's VM name rule, if anything.
+fn azure_vm_name_breach(name: &str) -> Option<String> {
+    if name.is_empty() {
         Some("is empty".to_owned())
     } else if name.len() > VM_NAME_MAX {
         Some(format!(
@@ -64,32 +103,22 @@ pub fn vm_folder_name(name: &str) -> Result<(), Breach> {
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
     {
-        Some(if c.is_ascii() {
+        Some(if c == ' ' {
+            "holds a space".to_owned()
+        } else if c.is_ascii_control() {
             format!("holds `{}`", c.escape_default())
+        } else if c.is_ascii() {
+            format!("holds `{c}`")
         } else {
             format!(
                 "holds U+{:04X}, which is not an ASCII letter or digit (an invisible, bidi or look-alike character, or one that file systems normalise or fold differently)",
                 c as u32
             )
         })
-    } else if name.starts_with('.') {
-        Some("starts with `.` (a hidden folder)".to_owned())
     } else if name.ends_with(['.', '-']) {
         Some("ends in `.` or `-`".to_owned())
-    } else if is_windows_device(name) {
-        Some("is a Windows device name, which no Windows folder can have".to_owned())
     } else {
         None
-    };
-    match why {
-        None => Ok(()),
-        Some(why) => Err(breach(
-            Code::InvalidVmName,
-            format!(
-                "the VM name `{}` {why}, so it cannot name the folder of its bundle",
-                crate::error::shown(name)
-            ),
-        )),
     }
 }
 
@@ -406,6 +435,35 @@ mod tests {
                 !e.message.chars().any(crate::error::is_hazard),
                 "{:?}",
                 e.message
+            );
+        }
+    }
+
+    #[test]
+    fn a_new_vm_name_follows_azure_s_rule() {
+        for ok in [
+            "app01-restored",
+            "CON",
+            "vm.prod",
+            "a_b",
+            &"m".repeat(VM_NAME_MAX),
+        ] {
+            assert_eq!(vm_name(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            String::new(),
+            "m".repeat(VM_NAME_MAX + 1),
+            "vm-'$(calc)`\"[x]".into(),
+            "app01\u{200b}".into(),
+            "\u{0430}pp01".into(),
+            "a b".into(),
+            "x.".into(),
+            "x-".into(),
+        ] {
+            assert_eq!(
+                vm_name(&bad).map_err(|b| b.code),
+                Err(Code::InvalidVmName),
+                "{bad:?}"
             );
         }
     }
