@@ -124,7 +124,7 @@ fn azure_vm_name_breach(name: &str) -> Option<String> {
 
 /// `CON`, `PRN`, `AUX`, `NUL`, `COM0`–`COM9`, `LPT0`–`LPT9`, any case, with or without an
 /// extension (Windows reads the part before the first `.`).
-fn is_windows_device(name: &str) -> bool {
+pub fn is_windows_device(name: &str) -> bool {
     let stem = name
         .split('.')
         .next()

@@ -219,10 +219,12 @@ fn in_dir(dir: &Path, url: &url::Url, base: &str, origin: &str) -> Result<PathBu
 }
 
 /// One `Normal` path component on Linux, macOS and Windows alike: no separator (`/`, `\\`), no
-/// drive or stream colon, not `.` or `..`, not empty.
+/// drive or stream colon, not `.` or `..`, not empty, and no Windows device name (`CON` would
+/// read the console, not a file in DIR).
 fn one_name(part: &str) -> bool {
     let mut c = Path::new(part).components();
     !part.contains([':', '\\', '/'])
+        && !crate::model::is_windows_device(part)
         && matches!(
             (c.next(), c.next()),
             (Some(std::path::Component::Normal(_)), None)
@@ -316,6 +318,8 @@ mod tests {
             "https://stage01.blob.core.windows.net/vm-a/C:x.json",
             "https://stage01.blob.core.windows.net/vm-a/sub/C%3Ax.json",
             "https://stage01.blob.core.windows.net/vm-a/..%5cx.json",
+            "https://stage01.blob.core.windows.net/vm-a/CON",
+            "https://stage01.blob.core.windows.net/vm-a/sub/nul.json",
             "https://stage01.blob.core.windows.net/vm-a/%2e%2e%2fx.json",
         ] {
             assert!(
