@@ -118,6 +118,7 @@ codes! {
     RecoveryVaultForeignHost => Environment, "the management endpoint sent a link to another host; no request was made to it: check `--management-endpoint`";
     RecoveryVaultFailed => Environment, "retry; if it persists, export the job with `az backup job show` and pass it with `--job`";
     Internal => Environment, "this is a bug in restore-deploy; please report it with the command line you ran";
+    InvalidVmName => Rejected, "an Azure VM name is 1 to 64 ASCII letters, digits, `-`, `_` and `.`, not ending in `.` or `-`, and not a Windows device name (`CON`, `NUL`, `COM1`…): check the config blob's `name`, or restore this VM alone with `--vm-name`";
 }
 
 impl Code {

@@ -63,11 +63,19 @@ fn config_dir_looks_for_either_disagreeing_name_and_names_both() {
     // The blob under the name only `Config Blob Name` gives is found. A VHD config (the real
     // unmanaged shape, which names its VM): a real-shape managed config names no VM, which a
     // batch cannot supply, and an id-shape one names disks outside this job's target group.
+    // Its VHDs are in the tutorial job's staging account, where a restore writes them (S20:
+    // `vhd.uri` is `<osDisk.name>.vhd` in the staging container); a VHD elsewhere is refused.
     let config = fixture("valid", "unmanaged-bek-aad-windows")["config"].clone();
+    let config = serde_json::to_string_pretty(&config)
+        .expect("json")
+        .replace(
+            "https://strestorestaging01.blob.",
+            "https://mystorageaccount.blob.",
+        );
     std::fs::write(
         dir.path()
             .join("blobs/config-myVM-1fc2d55d-f0dc-4ca6-ad48-aca0fe5d0414.json"),
-        serde_json::to_string_pretty(&config).expect("json"),
+        config,
     )
     .expect("config");
     let run = run_in(dir.path(), &cmd);

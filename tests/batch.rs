@@ -575,3 +575,64 @@ fn generate_json_lines_fit_the_schema() {
     assert_eq!(lines[NOT_JSON]["errors"][0]["code"], "InvalidJson");
     assert_eq!(lines[0]["result"], "written");
 }
+
+/// J2–J4, J6: a VM name becomes a folder only when Azure allows it as a VM name and every file
+/// system reads it as that one folder. Each other name refuses its own job as an input problem
+/// (`InvalidVmName`, never `FileSystem`), before anything is written; the other jobs go on.
+#[test]
+fn vm_names_that_cannot_be_folders_refuse_their_job_only() {
+    let hostile = [
+        "M".repeat(220),
+        "L".repeat(255),
+        "CON".to_owned(),
+        "nul".to_owned(),
+        "COM1".to_owned(),
+        "lpt9".to_owned(),
+        "AUX.json".to_owned(),
+        "app01\u{200b}".to_owned(),
+        "app\u{202e}10".to_owned(),
+        "\u{feff}app01".to_owned(),
+        "\u{0430}pp01".to_owned(),
+        "app\u{ff10}1".to_owned(),
+        "\u{03bf}\u{03b4}\u{03bf}\u{03c2}".to_owned(),
+        "caf\u{e9}".to_owned(),
+        "cafe\u{301}".to_owned(),
+    ];
+    let d = drill(hostile.len() + 1);
+    let kinds = kinds();
+    for (i, name) in hostile.iter().enumerate() {
+        let (_, fx) = &kinds[i % kinds.len()];
+        let mut config = fx["config"].clone();
+        config["name"] = Value::String(name.clone());
+        let encoding = fx["encoding"].as_str().unwrap_or("utf8");
+        let text = serde_json::to_string_pretty(&config).expect("json");
+        std::fs::write(
+            d.root().join(format!("blobs/config-{i:03}.json")),
+            support::encode(&text, encoding),
+        )
+        .expect("blob");
+    }
+    let r = batch(&d, "out", &["--config-dir", "blobs", "--json", "--quiet"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let lines: Vec<Value> = r
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is one JSON object"))
+        .collect();
+    assert_eq!(lines.len(), hostile.len() + 1);
+    for (i, name) in hostile.iter().enumerate() {
+        assert_eq!(lines[i]["result"], "rejected", "{name:?}: {}", lines[i]);
+        assert_eq!(
+            lines[i]["errors"][0]["code"], "InvalidVmName",
+            "{name:?}: {}",
+            lines[i]
+        );
+    }
+    let last = hostile.len();
+    assert_eq!(lines[last]["result"], "written", "{}", lines[last]);
+    let written: Vec<String> = std::fs::read_dir(d.root().join("out"))
+        .expect("out/")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(written, vec![d.jobs[last].vm.clone()]);
+}

@@ -278,3 +278,145 @@ fn a_document_of_millions_of_values_is_refused() {
         r.stderr
     );
 }
+
+/// A3: a VHD URI is copied into the template's `sourceUri`, so it must be a plain https URL on
+/// the job's staging account (where the restore wrote its VHDs): another host, http, a port, an
+/// address, a user name or a SAS query is refused, and nothing is written.
+#[test]
+fn vhd_uris_must_be_plain_https_on_the_job_s_storage_account() {
+    let fx = fixture("valid", "unmanaged-bek-kek-noaad-windows");
+    let good = fx["config"]["properties.storageProfile"]["osDisk"]["vhd"]["uri"]
+        .as_str()
+        .expect("the fixture's OS disk is a VHD")
+        .to_owned();
+    let path = good.split_once(".net/").expect("an Azure blob URL").1;
+    for bad in [
+        format!("https://evil.example/{path}"),
+        good.replacen("https://", "http://", 1),
+        good.replacen(".net/", ".net:8443/", 1),
+        "https://127.0.0.1/c/os.vhd".to_owned(),
+        good.replacen("https://", "https://user:pw@", 1),
+        format!("{good}?sv=1&sig=SECRETSIG"),
+        format!("https://otheraccount01.blob.core.windows.net/{path}"),
+    ] {
+        let mut fx = fx.clone();
+        fx["config"]["properties.storageProfile"]["osDisk"]["vhd"]["uri"] =
+            serde_json::Value::String(bad.clone());
+        let laid = lay_out(&fx);
+        let r = run_in(
+            laid.path(),
+            &laid.args(&["generate", "--format", "arm", "--out", "out"]),
+        );
+        assert_eq!(r.code, 1, "{bad}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("error[InvalidVhdUri]"),
+            "{bad}: {}",
+            r.stderr
+        );
+        assert!(
+            !r.stderr.contains("SECRETSIG") && !r.stderr.contains(":pw@"),
+            "{}",
+            r.stderr
+        );
+        assert!(!laid.path().join("out").exists(), "{bad}");
+    }
+}
+
+/// K1, K2: `--target-key-vault` is refused at generation, before anything is written, when Azure
+/// cannot have that id, and when the vault is in another subscription than the VM's, also when
+/// the config has no VM id and its disks are VHDs (the disk encryption key vault's subscription,
+/// which ADE requires to be the VM's, decides).
+#[test]
+fn target_key_vault_is_checked_at_generation() {
+    let mut fx = fixture("valid", "unmanaged-bek-kek-noaad-windows");
+    fx["config"].as_object_mut().expect("config").remove("id");
+    let laid = lay_out(&fx);
+    let sub = "3f2a8c1e-5b7d-4e9a-8c6f-1d2e3f4a5b6c";
+    let vault = |sub: &str, group: &str, name: &str| {
+        format!("/subscriptions/{sub}/resourceGroups/{group}/providers/Microsoft.KeyVault/vaults/{name}")
+    };
+    for (target, code) in [
+        (vault(sub, "..", "kv-dr"), "InvalidResourceGroupName"),
+        (vault(sub, "rg-keys-dr", "kv name?x#y"), "InvalidVaultId"),
+        (vault(sub, "rg-keys-dr", "%2F..%2Fx"), "InvalidVaultId"),
+        (vault(sub, "rg-keys-dr", &"k".repeat(300)), "InvalidVaultId"),
+        (
+            vault("00000000-0000-0000-0000-000000000000", "rg", "kv-other"),
+            "TargetVaultInAnotherSubscription",
+        ),
+    ] {
+        let r = run_in(
+            laid.path(),
+            &laid.args(&[
+                "generate",
+                "--format",
+                "arm",
+                "--out",
+                "out",
+                "--restore-keys",
+                "--target-key-vault",
+                &target,
+            ]),
+        );
+        assert_eq!(r.code, 1, "{target}: {}", r.stderr);
+        assert!(
+            r.stderr.contains(&format!("error[{code}]")),
+            "{target}: {}",
+            r.stderr
+        );
+        assert!(!laid.path().join("out").exists(), "{target}");
+    }
+    let r = run_in(
+        laid.path(),
+        &laid.args(&[
+            "generate",
+            "--format",
+            "arm",
+            "--out",
+            "out",
+            "--restore-keys",
+            "--target-key-vault",
+            &vault(sub, "rg-keys-dr", "kv-contoso-dr"),
+        ]),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+/// RB4: a job URI on another cloud's storage suffix is refused before any request (no SAS, no
+/// token) when `--blob-endpoint` does not name that cloud.
+#[cfg(feature = "azure")]
+#[test]
+fn the_job_does_not_choose_the_cloud() {
+    let mut fx = fixture("valid", "unmanaged-bek-kek-noaad-windows");
+    let job = fx["job"].as_object_mut().expect("job bag");
+    let uri = job["Config Blob Uri"]
+        .as_str()
+        .expect("uri")
+        .replace(".blob.core.windows.net/", ".blob.core.chinacloudapi.cn/");
+    job.insert("Config Blob Uri".into(), serde_json::Value::String(uri));
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("job-china.json"),
+        serde_json::to_string(&fx["job"]).expect("json"),
+    )
+    .expect("job");
+    let r = run_in(
+        dir.path(),
+        &s(&[
+            "inspect",
+            "--job",
+            "job-china.json",
+            "--sas",
+            "sv=1&sig=SECRETSIG",
+        ]),
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("error[ConfigNotFound]"), "{}", r.stderr);
+    assert!(r.stderr.contains("chinacloudapi.cn"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("--blob-endpoint https://strestorestaging01.blob.core.chinacloudapi.cn"),
+        "{}",
+        r.stderr
+    );
+}

@@ -45,7 +45,10 @@ struct Case {
     /// 0 none, 1 with Azure AD, 2 without
     ade: u8,
     kek: bool,
+    /// The source VM's name (the config's): any text, never carried into the outputs.
     name: String,
+    /// The new VM's name (`--vm-name`): Azure's VM name rule holds, so it is refused otherwise.
+    new_name: String,
     tags: Vec<(String, String)>,
     disks: Vec<(u8, String)>,
 }
@@ -57,23 +60,27 @@ fn case() -> impl Strategy<Value = Case> {
         0u8..3,
         any::<bool>(),
         hostile(),
+        "[A-Za-z0-9][A-Za-z0-9_.-]{0,62}[A-Za-z0-9_]",
         proptest::collection::vec((hostile(), hostile()), 0..4),
         proptest::collection::btree_map(0u8..64, hostile(), 0..17),
     )
-        .prop_map(|(managed, windows, ade, kek, name, tags, disks)| Case {
-            managed,
-            windows,
-            ade,
-            kek,
-            name,
-            // Tag names are unique case-insensitively in Azure (and in a PowerShell hashtable).
-            tags: tags
-                .into_iter()
-                .enumerate()
-                .map(|(i, (k, v))| (format!("{i}{k}"), v))
-                .collect(),
-            disks: disks.into_iter().collect(),
-        })
+        .prop_map(
+            |(managed, windows, ade, kek, name, new_name, tags, disks)| Case {
+                managed,
+                windows,
+                ade,
+                kek,
+                name,
+                new_name,
+                // Tag names are unique case-insensitively in Azure (and in a PowerShell hashtable).
+                tags: tags
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (k, v))| (format!("{i}{k}"), v))
+                    .collect(),
+                disks: disks.into_iter().collect(),
+            },
+        )
 }
 
 fn source(managed: bool, i: usize) -> Value {
@@ -140,10 +147,10 @@ fn restore(c: &Case) -> (Restore, Vec<String>) {
         origin: "prop".into(),
         bytes: utf16le(&cfg.to_string(), true, 4),
     };
-    // The new VM's name is never defaulted from the source; passing the hostile name as the
-    // flag puts it into every output where a name goes.
+    // The new VM's name is never defaulted from the source; the flag puts it into every output
+    // where a name goes. A hostile one is refused (`InvalidVmName`, a unit test of the model).
     let overrides = Overrides {
-        vm_name: Some(c.name.clone()),
+        vm_name: Some(c.new_name.clone()),
         recovery_point_time: Some("2024-01-01T00:00:00Z".into()),
         ..Overrides::default()
     };
@@ -155,7 +162,7 @@ fn restore(c: &Case) -> (Restore, Vec<String>) {
     let inputs =
         restore_deploy::inputs_from_bytes(&loaded, None, info.as_ref(), overrides).expect("inputs");
     let restore = restore_deploy::model::build(&inputs).expect("a valid VM builds");
-    let mut values: Vec<String> = vec![c.name.clone()];
+    let mut values: Vec<String> = Vec::new();
     values.extend(c.tags.iter().flat_map(|(k, v)| [k.clone(), v.clone()]));
     values.extend(c.disks.iter().map(|d| d.1.clone()));
     (restore, values)
@@ -176,8 +183,8 @@ proptest! {
         check_template(template, params, &arm_values).map_err(|e| TestCaseError::fail(e.join("\n")))?;
         let t: Value = serde_json::from_str(template).expect("json");
         let p: Value = serde_json::from_str(params).expect("json");
-        prop_assert_eq!(p["parameters"]["virtualMachineName"]["value"].as_str(), Some(c.name.as_str()));
-        prop_assert_eq!(arm_unescape(t["parameters"]["virtualMachineName"]["defaultValue"].as_str().expect("s")), c.name.clone());
+        prop_assert_eq!(p["parameters"]["virtualMachineName"]["value"].as_str(), Some(c.new_name.as_str()));
+        prop_assert_eq!(arm_unescape(t["parameters"]["virtualMachineName"]["defaultValue"].as_str().expect("s")), c.new_name.clone());
         let vm = t["resources"].as_array().expect("r").iter().find(|r| r["type"] == "Microsoft.Compute/virtualMachines").expect("vm");
         for (k, v) in &c.tags {
             prop_assert_eq!(arm_unescape(vm["tags"][k].as_str().expect("tag")), v.clone());

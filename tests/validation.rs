@@ -477,6 +477,16 @@ fn mutated_prepare_scripts_are_rejected() {
             "    if ($held -and $false) {\n        Write-Warning",
         ),
         (
+            "S5: the re-stamp without the ManagedBy guard",
+            "    Assert-RestoredDisk -Disk $osDisk\n",
+            "",
+        ),
+        (
+            "S5: a guard that warns and goes on",
+            "    throw ('OS disk {0} is attached",
+            "    Write-Warning ('OS disk {0} is attached",
+        ),
+        (
             "try without finally",
             " finally {\n        if ($downloaded) { [System.IO.File]::Delete($downloaded) }\n    }",
             "",

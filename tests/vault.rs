@@ -588,7 +588,11 @@ fn a_window_from_the_vault_with_blobs_from_a_local_folder() {
         .expect("fixture"),
     )
     .expect("fixture JSON");
-    let text = serde_json::to_string(&fixture["config"]).expect("config");
+    // Its VHDs move to the recorded job's staging account, where a restore writes them (S20:
+    // `vhd.uri` is `<osDisk.name>.vhd` in the staging container); a VHD elsewhere is refused.
+    let text = serde_json::to_string(&fixture["config"])
+        .expect("config")
+        .replace("https://strestorestaging01.blob.", "https://hiagasa.blob.");
     let vm = fixture["config"]["name"]
         .as_str()
         .expect("the config names its VM");

@@ -36,6 +36,106 @@ pub fn bad_resource_group(group: &str, what: &str) -> Breach {
     )
 }
 
+/// Windows device names: a file or folder whose name is one of these, with or without an
+/// extension and in any case, opens the device instead (Windows "Naming Files" rules).
+const WINDOWS_DEVICES: [&str; 4] = ["CON", "PRN", "AUX", "NUL"];
+
+/// The longest VM name that may name a folder: Azure's resource-name limit for a VM (1 to 64
+/// characters). It also keeps the staging and lock siblings (`.<name>.restore-deploy-…`) well
+/// inside every file system's 255-byte name limit.
+pub const VM_NAME_MAX: usize = 64;
+
+/// A VM name that may become a folder under `--out` (`--jobs`): a name Azure allows for a VM (1
+/// to 64 ASCII letters, digits, `-`, `_` and `.`, not ending in `.` or `-`) that every supported
+/// file system accepts as one folder, and that no two systems read as different folders. ASCII
+/// only, so no invisible, bidi or look-alike character can hide in it, and NFC normalisation or
+/// Unicode case folding (NTFS, APFS) cannot merge two names Rust's comparison keeps apart. Not
+/// hidden (no leading `.`) and no Windows device name (`CON`, `nul.txt`, `COM1`, `lpt9.json`).
+/// A name that breaks it is an input problem (`InvalidVmName`), never a file-system failure.
+pub fn vm_folder_name(name: &str) -> Result<(), Breach> {
+    let why = azure_vm_name_breach(name).or_else(|| {
+        if name.starts_with('.') {
+            Some("starts with `.` (a hidden folder)".to_owned())
+        } else if is_windows_device(name) {
+            Some("is a Windows device name, which no Windows folder can have".to_owned())
+        } else {
+            None
+        }
+    });
+    match why {
+        None => Ok(()),
+        Some(why) => Err(breach(
+            Code::InvalidVmName,
+            format!(
+                "the VM name `{}` {why}, so it cannot name the folder of its bundle",
+                crate::error::shown(name)
+            ),
+        )),
+    }
+}
+
+/// The new VM's name (`--vm-name`), which the deployment gives the VM resource: Azure's rule for
+/// a VM name (1 to 64 ASCII letters, digits, `-`, `_` and `.`, not ending in `.` or `-`), so a
+/// name Azure would refuse is refused here, before anything is written.
+pub fn vm_name(name: &str) -> Result<(), Breach> {
+    match azure_vm_name_breach(name) {
+        None => Ok(()),
+        Some(why) => Err(breach(
+            Code::InvalidVmName,
+            format!(
+                "the VM name `{}` {why}; Azure names a VM with 1 to {VM_NAME_MAX} ASCII letters, digits, `-`, `_` and `.`, not ending in `.` or `-`",
+                crate::error::shown(name)
+            ),
+        )),
+    }
+}
+
+/// What breaks Azure's VM name rule, if anything.
+fn azure_vm_name_breach(name: &str) -> Option<String> {
+    if name.is_empty() {
+        Some("is empty".to_owned())
+    } else if name.len() > VM_NAME_MAX {
+        Some(format!(
+            "is {} bytes long; Azure allows at most {VM_NAME_MAX} characters",
+            name.len()
+        ))
+    } else if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+    {
+        Some(if c == ' ' {
+            "holds a space".to_owned()
+        } else if c.is_ascii_control() {
+            format!("holds `{}`", c.escape_default())
+        } else if c.is_ascii() {
+            format!("holds `{c}`")
+        } else {
+            format!(
+                "holds U+{:04X}, which is not an ASCII letter or digit (an invisible, bidi or look-alike character, or one that file systems normalise or fold differently)",
+                c as u32
+            )
+        })
+    } else if name.ends_with(['.', '-']) {
+        Some("ends in `.` or `-`".to_owned())
+    } else {
+        None
+    }
+}
+
+/// `CON`, `PRN`, `AUX`, `NUL`, `COM0`–`COM9`, `LPT0`–`LPT9`, any case, with or without an
+/// extension (Windows reads the part before the first `.`).
+pub fn is_windows_device(name: &str) -> bool {
+    let stem = name
+        .split('.')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_uppercase();
+    WINDOWS_DEVICES.contains(&stem.as_str())
+        || (stem.len() == 4
+            && (stem.starts_with("COM") || stem.starts_with("LPT"))
+            && stem.as_bytes()[3].is_ascii_digit())
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum VaultObject {
     Secret,
@@ -271,6 +371,102 @@ impl ArmId {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_vm_name_names_a_folder_only_when_azure_and_every_file_system_accept_it() {
+        for ok in [
+            "app01",
+            "web-01",
+            "db_02",
+            "vm.prod",
+            "a",
+            "CONSOLE",
+            "com10",
+            "LPT",
+            "nulx.json",
+            &"m".repeat(VM_NAME_MAX),
+        ] {
+            assert_eq!(vm_folder_name(ok), Ok(()), "{ok}");
+        }
+        let bad = [
+            // J2: past Azure's limit, and at 220+ past the staging and lock names' NAME_MAX.
+            "m".repeat(VM_NAME_MAX + 1),
+            "M".repeat(220),
+            "L".repeat(255),
+            // J3: Windows device names, any case, with or without an extension.
+            "CON".into(),
+            "nul".into(),
+            "Prn".into(),
+            "AUX.json".into(),
+            "COM1".into(),
+            "com9.txt".into(),
+            "lpt9".into(),
+            "LPT1.x.y".into(),
+            // J4: invisible, bidi and look-alike characters.
+            "app01\u{200b}".into(),
+            "app\u{202e}10".into(),
+            "\u{feff}app01".into(),
+            "a\u{2028}b".into(),
+            "\u{0430}pp01".into(),
+            "app\u{ff10}1".into(),
+            // J6: names NTFS or APFS fold or normalise into another.
+            "\u{03bf}\u{03b4}\u{03bf}\u{03c2}".into(),
+            "caf\u{e9}".into(),
+            "cafe\u{301}".into(),
+            "vm-\u{212a}".into(),
+            // Paths, hidden names and Azure's own rules.
+            String::new(),
+            ".".into(),
+            "..".into(),
+            ".hidden".into(),
+            "a/b".into(),
+            "a\\b".into(),
+            "C:x".into(),
+            "x.".into(),
+            "x-".into(),
+            "x ".into(),
+            "a b".into(),
+            "a\nb".into(),
+        ];
+        for b in &bad {
+            let e = vm_folder_name(b).expect_err(b);
+            assert_eq!(e.code, Code::InvalidVmName, "{b:?}");
+            assert!(
+                !e.message.chars().any(crate::error::is_hazard),
+                "{:?}",
+                e.message
+            );
+        }
+    }
+
+    #[test]
+    fn a_new_vm_name_follows_azure_s_rule() {
+        for ok in [
+            "app01-restored",
+            "CON",
+            "vm.prod",
+            "a_b",
+            &"m".repeat(VM_NAME_MAX),
+        ] {
+            assert_eq!(vm_name(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            String::new(),
+            "m".repeat(VM_NAME_MAX + 1),
+            "vm-'$(calc)`\"[x]".into(),
+            "app01\u{200b}".into(),
+            "\u{0430}pp01".into(),
+            "a b".into(),
+            "x.".into(),
+            "x-".into(),
+        ] {
+            assert_eq!(
+                vm_name(&bad).map_err(|b| b.code),
+                Err(Code::InvalidVmName),
+                "{bad:?}"
+            );
+        }
+    }
 
     #[test]
     fn a_resource_group_name_follows_azure_s_rule() {

@@ -53,6 +53,7 @@ pub(crate) use disk::{AtRisk, Disk, DiskKind, DiskSource, Disks, OsType};
 pub(crate) use disk_identity::ManagedDisk;
 pub use encryption::VolumeType;
 pub(crate) use encryption::{Ade, Encryption, Flavour, Kek};
+pub(crate) use ids::{is_windows_device, vm_folder_name};
 pub(crate) use provenance::{By, Fact};
 pub use restore::Restore;
 pub(crate) use restore::{KeyRestore, Network, Plan, Prepare, RecoveryPoint, TrustedLaunch};

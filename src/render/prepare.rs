@@ -40,6 +40,8 @@ pub struct RestampCtx {
     /// takes as `-RestoredDisksResourceGroupName` (the group the deployment attaches from), so
     /// an operator who overrides it stamps the disk the VM gets.
     named: bool,
+    /// The new VM's name (`--vm-name`), or empty: the one VM that may already hold the disk.
+    vm_name: String,
 }
 
 #[derive(Serialize)]
@@ -106,6 +108,11 @@ pub fn steps(r: &Restore) -> Option<StepsCtx> {
             resource_group: id.resource_group().to_owned(),
             disk_name: id.name().to_owned(),
             named: matches!(id, ManagedDisk::Named { .. }),
+            vm_name: r
+                .vm_name
+                .as_ref()
+                .map(|f| f.value.clone())
+                .unwrap_or_default(),
         }),
         // With Azure AD the VM model carries the settings; a VHD is imported with them.
         (DiskSource::Managed { .. }, Flavour::Aad) | (DiskSource::Vhd { .. }, _) => None,

@@ -5,7 +5,9 @@
 //! account (`https://<account>.blob.<cloud suffix>`). So the job's `Config Blob Uri` is treated
 //! like its names: only its container and blob are taken, after Azure's naming rules, and they are
 //! added as path segments to one of those two bases. A URI that names another account or host, a
-//! port, an IP literal, a user name or a `..` segment is refused before any request is made.
+//! port, an IP literal, a user name or a `..` segment is refused before any request is made. The
+//! cloud is the operator's: a URI on a sovereign cloud's suffix is refused unless
+//! `--blob-endpoint` names that cloud.
 //! Pure: no I/O, so every rule is unit-tested here.
 
 use crate::error::{Code, Error};
@@ -331,6 +333,14 @@ fn uri_parts(
                 return refuse(
                     "names another storage account than the job's `Target Storage Account Name`",
                 );
+            }
+            // The cloud is the operator's choice, never the job's: account names are unique
+            // only within one cloud, so the same name in another cloud may be anyone's.
+            if endpoint.is_none() && suffix != CLOUD_SUFFIXES[0] {
+                return Err((
+                    format!("`{field}` `{shown}` is on another cloud's storage (`blob.{suffix}`); restore-deploy sends no credential there unless you name that cloud"),
+                    format!("if the restore is in that cloud, pass `--blob-endpoint https://{acct}.blob.{suffix}`"),
+                ));
             }
             (0, Some((acct.to_owned(), suffix)))
         }

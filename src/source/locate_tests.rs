@@ -112,24 +112,62 @@ fn config_blob_uri_gives_only_its_container_and_blob() {
     assert!(l.url.as_str().ends_with(&format!("/{CONTAINER}/{INFO}")));
 }
 
+/// RB4: the cloud is the operator's choice, never the job's. A job URI on a sovereign cloud's
+/// suffix gets no URL (so no SAS and no token) unless `--blob-endpoint` names that cloud.
 #[test]
-fn the_uris_cloud_suffix_picks_the_cloud() {
-    for suffix in CLOUD_SUFFIXES {
+fn the_operator_picks_the_cloud_not_the_job() {
+    let public = format!(
+        "https://{ACCT}.blob.{}/{CONTAINER}/{CONFIG}",
+        CLOUD_SUFFIXES[0]
+    );
+    let l = ok(&with_uri(&public), JobBlob::EncryptionInfo, &NONE);
+    assert_eq!(
+        l.url.host_str(),
+        Some(&*format!("{ACCT}.blob.{}", CLOUD_SUFFIXES[0]))
+    );
+    assert_eq!(l.url.scheme(), "https");
+    for suffix in &CLOUD_SUFFIXES[1..] {
         let uri = format!("https://{ACCT}.blob.{suffix}/{CONTAINER}/{CONFIG}");
-        let l = ok(&with_uri(&uri), JobBlob::EncryptionInfo, &NONE);
+        for which in [JobBlob::Config, JobBlob::EncryptionInfo] {
+            for sas in [None, Some(SAS)] {
+                let op = Operator { sas, ..NONE };
+                let e = locate(&with_uri(&uri), which, &op).expect_err(&uri);
+                assert_eq!(e.code, Code::ConfigNotFound, "{uri}");
+                assert!(e.message.contains(suffix), "{}", e.message);
+                assert!(
+                    e.help
+                        .as_deref()
+                        .is_some_and(|h| h.contains("--blob-endpoint")),
+                    "{e:?}"
+                );
+            }
+        }
+        // Named by the operator, that cloud is used, with the credential.
+        let endpoint = format!("https://{ACCT}.blob.{suffix}");
+        let op = Operator {
+            blob_endpoint: Some(&endpoint),
+            sas: None,
+        };
+        let l = ok(&with_uri(&uri), JobBlob::Config, &op);
         assert_eq!(l.url.host_str(), Some(&*format!("{ACCT}.blob.{suffix}")));
-        assert_eq!(l.url.scheme(), "https");
+        assert_eq!(l.credential, Credential::Token);
     }
-    // Without a target account, the URI's account is the job's account.
+    // Without a target account, the URI's account is the job's account, in the operator's
+    // cloud only.
     let job = JobFields {
         target_storage_account: None,
-        ..with_uri("http://other01.blob.core.usgovcloudapi.net/c01/b.json")
+        ..with_uri("http://other01.blob.core.windows.net/c01/b.json")
     };
     let l = ok(&job, JobBlob::Config, &NONE);
     assert_eq!(
         l.url.as_str(),
-        "https://other01.blob.core.usgovcloudapi.net/c01/b.json"
+        "https://other01.blob.core.windows.net/c01/b.json"
     );
+    let job = JobFields {
+        target_storage_account: None,
+        ..with_uri("http://other01.blob.core.usgovcloudapi.net/c01/b.json")
+    };
+    assert!(locate(&job, JobBlob::Config, &NONE).is_err());
 }
 
 #[test]

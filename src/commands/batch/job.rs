@@ -142,7 +142,7 @@ fn local_config(dir: &Path, origin: &str, raw: &RawJob, shared: &Shared) -> Resu
     };
     let paths = config_candidates(&raw.blob_fields(origin), &op)?
         .into_iter()
-        .map(|l| in_dir(dir, &l.url, base))
+        .map(|l| in_dir(dir, &l.url, base, origin))
         .collect::<Result<Vec<_>, _>>()?;
     match paths.as_slice() {
         [one] => Ok(one.clone()),
@@ -178,10 +178,10 @@ fn local_blob(
         sas: None,
     };
     let url = locate(&raw.blob_fields(origin), which, &op)?.url;
-    in_dir(dir, &url, base)
+    in_dir(dir, &url, base, origin)
 }
 
-fn in_dir(dir: &Path, url: &url::Url, base: &str) -> Result<PathBuf, Error> {
+fn in_dir(dir: &Path, url: &url::Url, base: &str, origin: &str) -> Result<PathBuf, Error> {
     let prefix = url::Url::parse(base)
         .ok()
         .and_then(|b| {
@@ -199,9 +199,37 @@ fn in_dir(dir: &Path, url: &url::Url, base: &str) -> Result<PathBuf, Error> {
         return Err(Error::internal("a located blob URL has no blob name"));
     }
     for part in parts {
+        // A part is one plain name on every OS: Windows reads `C:x.json` as a drive-relative
+        // path, and `PathBuf::push` of it would replace DIR.
+        if !one_name(&part) {
+            return Err(Error::new(
+                Code::ConfigNotFound,
+                format!(
+                    "the blob name part `{}` is not a plain file name, so it cannot be read from `--config-dir`",
+                    crate::error::shown(&part)
+                ),
+            )
+            .source(origin)
+            .doing("finding the job's blobs in `--config-dir`")
+            .help("a blob in `--config-dir` is named by its blob name, each `/`-separated part a plain name (no `:`, `\\`, `.` or `..`); restore this VM alone with `--config` and `--encryption-info`"));
+        }
         path.push(part);
     }
     Ok(path)
+}
+
+/// One `Normal` path component on Linux, macOS and Windows alike: no separator (`/`, `\\`), no
+/// drive or stream colon, not `.` or `..`, not empty, and no Windows device name (`CON` would
+/// read the console, not a file in DIR).
+fn one_name(part: &str) -> bool {
+    let mut c = Path::new(part).components();
+    !part.contains([':', '\\', '/'])
+        && !crate::model::is_windows_device(part)
+        && matches!(
+            (c.next(), c.next()),
+            (Some(std::path::Component::Normal(_)), None)
+        )
+        && !matches!(part, "." | "..")
 }
 
 fn decode(segment: &str) -> String {
@@ -211,22 +239,13 @@ fn decode(segment: &str) -> String {
 }
 
 /// A VM name that can be one folder under `--out` on any system the bundle may be copied to:
-/// never a path, a hidden name, or a name Windows refuses.
+/// the model's rule ([`crate::model::vm_folder_name`]), refused as an input problem.
 pub fn folder_name(vm: &str) -> Result<String, Error> {
-    let bad = vm.is_empty()
-        || vm.starts_with('.')
-        || vm.ends_with(['.', ' '])
-        || vm.chars().any(|c| {
-            c.is_control() || matches!(c, '/' | '\\' | '<' | '>' | ':' | '"' | '|' | '?' | '*')
-        });
-    if bad {
-        return Err(Error::new(
-            Code::UnexpectedValue,
-            format!("the VM name `{vm}` cannot name a folder for its bundle"),
-        )
-        .doing("choosing the restore's folder under `--out`")
-        .help("Azure VM names hold letters, digits, `-`, `_` and `.`; check the config blob's `name`, or restore this VM alone with `--vm-name`"));
-    }
+    crate::model::vm_folder_name(vm).map_err(|b| {
+        Error::new(b.code, b.message)
+            .doing("choosing the restore's folder under `--out`")
+            .help("Azure VM names are 1 to 64 ASCII letters, digits, `-`, `_` and `.`; check the config blob's `name`, or restore this VM alone with `--vm-name`")
+    })?;
     Ok(vm.to_owned())
 }
 
@@ -236,7 +255,7 @@ mod tests {
 
     #[test]
     fn folder_names_are_single_portable_components() {
-        for ok in ["app01", "web-01", "db_02", "vm.prod", "VM-Ünïcode"] {
+        for ok in ["app01", "web-01", "db_02", "vm.prod", "CONSOLE", "com10"] {
             assert_eq!(folder_name(ok).ok().as_deref(), Some(ok));
         }
         for bad in [
@@ -255,9 +274,12 @@ mod tests {
             "what?",
             "a*",
             "\"q\"",
+            "VM-Ünïcode",
+            "CON",
+            "aux.json",
         ] {
             let e = folder_name(bad).expect_err(bad);
-            assert_eq!(e.code, Code::UnexpectedValue, "{bad:?}");
+            assert_eq!(e.code, Code::InvalidVmName, "{bad:?}");
         }
     }
 
@@ -293,6 +315,12 @@ mod tests {
             "https://stage01.blob.core.windows.net/vm-a/../../etc/passwd",
             "https://stage01.blob.core.windows.net/vm-a/%2e%2e/x.json",
             "https://stage01.blob.core.windows.net/vm-a//x.json",
+            "https://stage01.blob.core.windows.net/vm-a/C:x.json",
+            "https://stage01.blob.core.windows.net/vm-a/sub/C%3Ax.json",
+            "https://stage01.blob.core.windows.net/vm-a/..%5cx.json",
+            "https://stage01.blob.core.windows.net/vm-a/CON",
+            "https://stage01.blob.core.windows.net/vm-a/sub/nul.json",
+            "https://stage01.blob.core.windows.net/vm-a/%2e%2e%2fx.json",
         ] {
             assert!(
                 local_blob(dir, "j", &raw(hostile), JobBlob::Config, &shared).is_err(),

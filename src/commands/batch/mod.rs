@@ -228,7 +228,7 @@ fn claim_folders(
             if let (Ok(()), Some(vm)) = (&row.outcome, &row.vm) {
                 match job::folder_name(vm) {
                     Ok(name) => row.folder = Some(root.join(name)),
-                    Err(e) => row.outcome = Err(e.into()),
+                    Err(e) => row.outcome = Err(e.source(row.job.clone()).into()),
                 }
             }
             (row, plan)

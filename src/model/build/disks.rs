@@ -285,19 +285,37 @@ fn disk_source(
             })
         }
         (None, Some(raw)) => {
-            let Some(uri) = VhdUri::parse(raw) else {
-                p.add(
-                    Code::InvalidVhdUri,
-                    format!("`{raw}` is not a VHD blob URL"),
-                    origin,
-                    Some(format!("{path}.vhd.uri")),
-                    "expected `https://<account>.blob.core.windows.net/<container>/<disk>.vhd`",
-                );
-                return None;
+            let why = match VhdUri::parse(raw) {
+                Err(why) => why,
+                Ok(uri) => match job_account(ctx.inputs) {
+                    // The restore writes its VHDs to the job's staging account, nowhere else.
+                    Some(acct) if !uri.storage_account().eq_ignore_ascii_case(acct) => format!(
+                        "is on storage account `{}`, not on the job's `Target Storage Account Name` `{acct}`",
+                        uri.storage_account()
+                    ),
+                    _ => return Some(DiskSource::Vhd { uri }),
+                },
             };
-            Some(DiskSource::Vhd { uri })
+            p.add(
+                Code::InvalidVhdUri,
+                format!("the VHD URI `{}` {why}", crate::source::redact(raw)),
+                origin,
+                Some(format!("{path}.vhd.uri")),
+                "expected `https://<account>.blob.core.windows.net/<container>/<disk>.vhd` on the job's storage account, with no user name, port or query",
+            );
+            None
         }
     }
+}
+
+/// The job's `Target Storage Account Name`: where the restore staged its VHDs.
+fn job_account(inputs: &Inputs) -> Option<&str> {
+    let j = inputs.job.as_ref()?;
+    j.raw
+        .target_storage_account
+        .as_deref()
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
 }
 
 /// A disk the config names (`managedDisk: null`, `vhd.uri: ""`): the restored disk of that name

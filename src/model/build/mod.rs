@@ -6,7 +6,7 @@ use crate::input::config::RawVm;
 use crate::input::{Inputs, RecoveryPointTime};
 
 use super::disk::{DiskKind, DiskSource, Disks};
-use super::ids::ArmId;
+use super::ids::{self, ArmId};
 use super::provenance::{By, Fact};
 use super::restore::{Network, RecoveryPoint, Restore};
 use super::time;
@@ -169,7 +169,17 @@ fn identity(inputs: &Inputs, cfg: Config, p: &mut Problems) -> Identity {
             None,
             "pass the new VM's name, e.g. `--vm-name app01-restored`",
         );
-    } else if name.is_none() {
+    } else if let Some(Err(b)) = vm_name.as_ref().map(|n| ids::vm_name(&n.value)) {
+        // The new VM's name: the deployment gives it to the VM resource, so Azure's rule holds.
+        p.add(
+            b.code,
+            b.message,
+            None,
+            None,
+            "pass `--vm-name` with a name Azure allows, e.g. `--vm-name app01-restored`",
+        );
+    }
+    if !blank_flag && name.is_none() {
         p.add(
             Code::MissingVmName,
             "the config names no VM",

@@ -108,12 +108,32 @@ fn target(
             return None;
         }
     };
-    match subscription {
+    if let Some(why) = strict_target(&vault) {
+        p.add(
+            Code::InvalidVaultId,
+            format!("`--target-key-vault` `{}` {why}", crate::error::shown(raw)),
+            None,
+            None,
+            "pass the id `az keyvault show -n <vault> --query id -o tsv` prints",
+        );
+        return None;
+    }
+    // The VM's subscription: its id or its restored disks' ids, else that of the vault holding
+    // its disk encryption key, which ADE requires to be the VM's.
+    let (sub, whose) = match (subscription, encryption) {
+        (Some(sub), _) => (Some(sub.to_owned()), "the VM"),
+        (None, Some(Encryption::Ade(ade))) => (
+            Some(ade.key_vault.value.subscription().to_owned()),
+            "the VM's disk encryption key vault (ADE keeps it in the VM's subscription)",
+        ),
+        (None, _) => (None, "the VM"),
+    };
+    match sub {
         Some(sub) if !sub.eq_ignore_ascii_case(vault.subscription()) => {
             p.add(
                 Code::TargetVaultInAnotherSubscription,
                 format!(
-                    "the target key vault `{}` is in subscription `{}`, the VM in `{sub}`; Key Vault restores a backup only within one subscription and geography",
+                    "the target key vault `{}` is in subscription `{}`, {whose} in `{sub}`; Key Vault restores a backup only within one subscription and geography",
                     vault.name(),
                     vault.subscription()
                 ),
@@ -127,10 +147,35 @@ fn target(
     }
 }
 
+/// What Azure would refuse in a vault id the operator typed: a subscription that is not a GUID,
+/// or a vault name outside Key Vault's rule (3 to 24 ASCII letters, digits and `-`, a letter
+/// first, a letter or digit last, no `--`). `VaultId::parse` has checked the shape and group.
+fn strict_target(vault: &VaultId) -> Option<&'static str> {
+    let sub = vault.subscription();
+    let guid = sub.len() == 36
+        && sub.char_indices().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        });
+    let name = vault.name();
+    let name_ok = (3..=24).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name.ends_with(|c: char| c.is_ascii_alphanumeric())
+        && !name.contains("--");
+    if !guid {
+        Some("names a subscription that is not a GUID")
+    } else if !name_ok {
+        Some("names a vault Azure cannot have (3 to 24 letters, digits and `-`, a letter first, a letter or digit last)")
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::test_inputs::{config, inputs, settings, CONFIG_PLAIN, KV, SECRET};
+    use crate::model::test_inputs::{config, inputs, settings, CONFIG_PLAIN, KV, KV2, SECRET, SUB};
     use crate::model::{build, Overrides};
 
     const OTHER_SUB_KV: &str = "/subscriptions/99999999-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kvx";
@@ -173,6 +218,67 @@ mod tests {
         let cfg = config("Windows", &settings(SECRET, KV, None), "");
         let e = build(&inputs(&cfg, None, None, restore_keys("kv1"))).expect_err("bad id");
         assert_eq!(e.0[0].code, Code::InvalidVaultId);
+    }
+
+    /// K1: an id the parser reads yet Azure cannot have is refused at generation, not when the
+    /// script runs `Get-AzKeyVault`.
+    #[test]
+    fn a_target_vault_id_azure_cannot_have_is_refused() {
+        let cfg = config("Windows", &settings(SECRET, KV, None), "");
+        let g = "/subscriptions/3f2a8c1e-5b7d-4e9a-8c6f-1d2e3f4a5b6c/resourceGroups";
+        let long = "k".repeat(300);
+        for bad in [
+            format!("{g}/../providers/Microsoft.KeyVault/vaults/kv-dr"),
+            format!("{g}/rg/providers/Microsoft.KeyVault/vaults/kv name?x#y"),
+            format!("{g}/rg/providers/Microsoft.KeyVault/vaults/kv-dr?api-version=1#x"),
+            format!("{g}/rg/providers/Microsoft.KeyVault/vaults/%2F..%2Fx"),
+            format!("{g}/rg/providers/Microsoft.KeyVault/vaults/{long}"),
+            format!("{g}/rg/providers/Microsoft.KeyVault/vaults/kv"),
+            format!("{g}/rg/providers/Microsoft.KeyVault/vaults/1kv"),
+            format!("{g}/rg/providers/Microsoft.KeyVault/vaults/kv--dr"),
+            format!("{g}/rg/providers/Microsoft.KeyVault/vaults/kv-"),
+            "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-dr".into(),
+        ] {
+            let e = build(&inputs(&cfg, None, None, restore_keys(&bad))).expect_err(&bad);
+            assert!(
+                matches!(
+                    e.0[0].code,
+                    Code::InvalidVaultId | Code::InvalidResourceGroupName
+                ),
+                "{bad}: {:?}",
+                e.0
+            );
+        }
+        let ok = format!("{g}/rg-keys-dr/providers/Microsoft.KeyVault/vaults/kv-Contoso-DR-01");
+        build(&inputs(&cfg, None, None, restore_keys(&ok))).expect("Azure's own shape");
+    }
+
+    /// K2: with no VM id and VHD disks, the VM's subscription is its disk encryption key
+    /// vault's (ADE's rule), and a target vault elsewhere is still refused.
+    #[test]
+    fn a_target_vault_in_another_subscription_is_refused_without_a_vm_id() {
+        let cfg = config("Windows", &settings(SECRET, KV, None), "")
+            .replace(
+                &format!(r#""id": "/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1","#),
+                "",
+            )
+            .replace(
+                &format!(r#""managedDisk": {{"id": "/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Compute/disks/os"}}"#),
+                r#""vhd": {"uri": "https://strestorestaging01.blob.core.windows.net/vm1-c/os.vhd"}"#,
+            );
+        assert!(
+            !cfg.contains("virtualMachines") && cfg.contains(".vhd"),
+            "{cfg}"
+        );
+        let e = build(&inputs(&cfg, None, None, restore_keys(OTHER_SUB_KV))).expect_err("refused");
+        assert_eq!(
+            e.0[0].code,
+            Code::TargetVaultInAnotherSubscription,
+            "{:?}",
+            e.0
+        );
+        assert!(e.0[0].message.contains(SUB), "{}", e.0[0].message);
+        build(&inputs(&cfg, None, None, restore_keys(KV2))).expect("same subscription");
     }
 
     #[test]

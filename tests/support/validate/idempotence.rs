@@ -254,6 +254,90 @@ pub fn check_restored_disks_one_group(script: &str) -> Result<(), Vec<String>> {
     }
 }
 
+/// The disk re-stamp touches only this restore's disk (attack run 2, S5: a config naming the
+/// source VM's live OS disk made the operator re-stamp it with a BEK of the config's choosing).
+/// So every stamp of an existing disk (`New-AzDiskUpdateConfig`, `Update-AzDisk`, and
+/// `Set-AzDiskDiskEncryptionKey` on a disk that is not a `New-AzDiskConfig` being created) comes
+/// after a call to a guard function of the script that reads the disk's `ManagedBy` and stops
+/// (`throw`); for `Update-AzDisk`, the guard is given the disk read by `Get-AzDisk` under the same
+/// `-DiskName`.
+pub fn check_stamps_only_the_restored_disk(script: &str) -> Result<(), Vec<String>> {
+    let s = parse_script(script)?;
+    let funcs = functions(script);
+    let lines: Vec<&str> = script.lines().collect();
+    let value = |inv: &super::powershell::Invocation, name: &str| {
+        inv.params.iter().find_map(|(n, v)| match v {
+            ParamValue::Value(v) if n.eq_ignore_ascii_case(name) => Some(v.clone()),
+            _ => None,
+        })
+    };
+    // The variable each line assigns, and the command it assigns from.
+    let assigned_from = |var: &str, cmd: &str| {
+        let var = var.to_ascii_lowercase();
+        s.commands.iter().any(|c| {
+            c.name.eq_ignore_ascii_case(cmd)
+                && lines[c.line - 1]
+                    .trim_start()
+                    .to_ascii_lowercase()
+                    .starts_with(&format!("{var} ="))
+        })
+    };
+    let is_guard = |name: &str| {
+        funcs.iter().any(|(n, range)| {
+            let body = lines[range.start() - 1..*range.end()].join("\n");
+            n.eq_ignore_ascii_case(name) && body.contains(".ManagedBy") && body.contains("throw")
+        })
+    };
+    // The `-DiskName` the guarded disk was read with.
+    let guarded_name = |g: &super::powershell::Invocation| {
+        let disk = value(g, "Disk")?.to_ascii_lowercase();
+        s.commands.iter().find_map(|c| {
+            (c.name.eq_ignore_ascii_case("Get-AzDisk")
+                && c.line < g.line
+                && lines[c.line - 1]
+                    .trim_start()
+                    .to_ascii_lowercase()
+                    .starts_with(&format!("{disk} =")))
+            .then(|| value(c, "DiskName"))
+            .flatten()
+        })
+    };
+    let mut problems = Vec::new();
+    for w in &s.commands {
+        let stamp = match w.name.to_ascii_lowercase().as_str() {
+            "new-azdiskupdateconfig" | "update-azdisk" => true,
+            "set-azdiskdiskencryptionkey" => {
+                !value(w, "Disk").is_some_and(|d| assigned_from(&d, "New-AzDiskConfig"))
+            }
+            _ => false,
+        };
+        if !stamp {
+            continue;
+        }
+        let target = w
+            .name
+            .eq_ignore_ascii_case("Update-AzDisk")
+            .then(|| value(w, "DiskName"))
+            .flatten();
+        let guarded = s.commands.iter().any(|g| {
+            g.line < w.line && is_guard(&g.name) && (target.is_none() || guarded_name(g) == target)
+        });
+        if !guarded {
+            problems.push(format!(
+                "line {}: `{}` stamps a disk{} without first checking who holds it (`ManagedBy`) and stopping when it is another VM than the restored one: it could re-stamp the source VM's live disk",
+                w.line,
+                w.name,
+                target.map(|t| format!(" {t}")).unwrap_or_default()
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
+}
+
 /// The Key Vault writes of a key restore: each writes under a name the inputs chose.
 const VAULT_WRITES: &[(&str, &str)] = &[
     ("Restore-AzKeyVaultSecret", "Secret"),
@@ -440,6 +524,45 @@ mod tests {
         assert!(e[0].contains("line 4"), "{e:?}");
         check_restored_disks_one_group("$d = Get-AzDisk -ResourceGroupName 'rg' -DiskName 'os1'\n")
             .expect("no parameter, an id-shape disk: its group is the id's");
+    }
+
+    const GUARD: &str = "function Assert-RestoredDisk {\n    param($Disk)\n    if (-not $Disk.ManagedBy) { return }\n    throw 'held'\n}\n";
+    const READ: &str = "$osDisk = Get-AzDisk -ResourceGroupName 'g' -DiskName 'os1'\n";
+    const STAMP: &str = "$u = New-AzDiskUpdateConfig -EncryptionSettingsEnabled $true\n$null = Update-AzDisk -ResourceGroupName 'g' -DiskName 'os1' -DiskUpdate $u\n";
+
+    #[test]
+    fn a_stamp_needs_a_managed_by_guard_on_the_same_disk() {
+        let good = format!("{GUARD}{READ}Assert-RestoredDisk -Disk $osDisk\n{STAMP}");
+        check_stamps_only_the_restored_disk(&good).expect("guarded");
+        // S5 before the fix: the disk is stamped whoever holds it.
+        let e = check_stamps_only_the_restored_disk(&format!("{GUARD}{READ}{STAMP}"))
+            .expect_err("unguarded");
+        assert_eq!(e.len(), 2, "{e:?}");
+        // A guard that never stops, or that never looks at ManagedBy, is no guard.
+        let lax = GUARD.replace("    throw 'held'\n", "");
+        check_stamps_only_the_restored_disk(&format!(
+            "{lax}{READ}Assert-RestoredDisk -Disk $osDisk\n{STAMP}"
+        ))
+        .expect_err("no throw");
+        let blind = GUARD.replace(".ManagedBy", ".Name");
+        check_stamps_only_the_restored_disk(&format!(
+            "{blind}{READ}Assert-RestoredDisk -Disk $osDisk\n{STAMP}"
+        ))
+        .expect_err("no ManagedBy");
+        // The guard checked another disk than the one updated.
+        let other = format!("{GUARD}$x = Get-AzDisk -ResourceGroupName 'g' -DiskName 'other'\n{READ}Assert-RestoredDisk -Disk $x\n{STAMP}");
+        let e = check_stamps_only_the_restored_disk(&other).expect_err("another disk guarded");
+        assert!(e.iter().any(|p| p.contains("Update-AzDisk")), "{e:?}");
+        // A disk being created from a VHD (restore-vm.ps1's import) is not a stamp of a disk.
+        check_stamps_only_the_restored_disk(
+            "$c = New-AzDiskConfig -Location 'x' -CreateOption 'Import'\n$c = Set-AzDiskDiskEncryptionKey -Disk $c -SecretUrl $S -SourceVaultId $V\n",
+        )
+        .expect("a new disk");
+        let e = check_stamps_only_the_restored_disk(
+            "$c = Get-AzDisk -ResourceGroupName 'g' -DiskName 'd'\n$c = Set-AzDiskDiskEncryptionKey -Disk $c -SecretUrl $S -SourceVaultId $V\n",
+        )
+        .expect_err("an existing disk, unguarded");
+        assert!(e[0].contains("Set-AzDiskDiskEncryptionKey"), "{e:?}");
     }
 
     /// The finders and the gate as the steps define them, and the S4 script before the fix: its

@@ -41,6 +41,7 @@ pub const PREPARE_COMMANDS: &[&str] = &[
     "ConvertTo-ComparableReference",
     "Stop-OnPolicyRefusal",
     "Assert-VaultNameFree",
+    "Assert-RestoredDisk",
     "Test-RestoredBek",
     "ConvertTo-PsLiteral",
     "ConvertTo-BashLiteral",
@@ -142,6 +143,11 @@ pub fn check_script_allowing(
     );
     problems.extend(
         printed::check_printed_commands_quote_values(script)
+            .err()
+            .unwrap_or_default(),
+    );
+    problems.extend(
+        idempotence::check_stamps_only_the_restored_disk(script)
             .err()
             .unwrap_or_default(),
     );
