@@ -118,6 +118,8 @@ codes! {
     RecoveryVaultForeignHost => Environment, "the management endpoint sent a link to another host; no request was made to it: check `--management-endpoint`";
     RecoveryVaultFailed => Environment, "retry; if it persists, export the job with `az backup job show` and pass it with `--job`";
     Internal => Environment, "this is a bug in restore-deploy; please report it with the command line you ran";
+    UnsafeOutputFolder => Environment, "remove the link (or entry) at the folder named, or choose another `--out`; nothing it points to was changed";
+    NotARegularFile => Environment, "name a regular file (a FIFO, device or socket is never read or written), or remove the entry named";
 }
 
 impl Code {

@@ -575,3 +575,87 @@ fn generate_json_lines_fit_the_schema() {
     assert_eq!(lines[NOT_JSON]["errors"][0]["code"], "InvalidJson");
     assert_eq!(lines[0]["result"], "written");
 }
+
+/// The summary's JSON lines, by VM folder name (or job file when no VM).
+fn json_rows(stdout: &str) -> Vec<Value> {
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect()
+}
+
+/// J7: `out/<vm>` planted as a symbolic link (to another VM's committed bundle outside `--out`,
+/// or to an empty folder) is refused for that job (`UnsafeOutputFolder`), never resolved or
+/// written through; the other jobs are written.
+#[cfg(unix)]
+#[test]
+fn jobs_never_write_through_a_link_planted_in_out() {
+    use std::os::unix::fs::symlink;
+    let d = drill(3);
+    let root = d.root();
+    std::fs::create_dir_all(root.join("prod/db")).expect("prod");
+    std::fs::write(root.join("prod/db/azuredeploy.json"), "PRECIOUS\n").expect("write");
+    std::fs::create_dir_all(root.join("victim-empty")).expect("victim");
+    std::fs::create_dir_all(root.join("out")).expect("out");
+    symlink("../prod/db", root.join("out/vm-000")).expect("symlink");
+    symlink("../victim-empty", root.join("out/vm-001")).expect("symlink");
+    let r = batch(&d, "out", &["--config-dir", "blobs", "--json", "--quiet"]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    let lines = json_rows(&r.stdout);
+    for (i, line) in lines.iter().enumerate() {
+        if i < 2 {
+            assert_eq!(line["result"], "failed", "{line}");
+            assert_eq!(line["code"], "UnsafeOutputFolder", "{line}");
+            assert!(line["folder"].is_null(), "{line}");
+        } else {
+            assert_eq!(line["result"], "written", "{line}");
+        }
+    }
+    assert!(
+        r.stderr.contains("error[UnsafeOutputFolder]"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("prod/db/azuredeploy.json")).expect("kept"),
+        "PRECIOUS\n"
+    );
+    assert_eq!(support::files_under(&root.join("prod/db")).len(), 1);
+    assert!(support::files_under(&root.join("victim-empty")).is_empty());
+    assert!(root.join("out/vm-000").is_symlink() && root.join("out/vm-001").is_symlink());
+    assert!(root.join("out/vm-002/azuredeploy.json").is_file());
+}
+
+/// J8: `out/alias -> vm-000` with jobs for both: the real folder is written by its own job only,
+/// every time; the job behind the link is refused.
+#[cfg(unix)]
+#[test]
+fn two_jobs_never_share_one_real_folder_through_a_link() {
+    let d = drill(2);
+    let root = d.root();
+    std::fs::create_dir_all(root.join("out/vm-000")).expect("out");
+    std::os::unix::fs::symlink("vm-000", root.join("out/vm-001")).expect("symlink");
+    let own = single(&d, &d.jobs[0]);
+    assert_ne!(own, single(&d, &d.jobs[1]));
+    for _ in 0..3 {
+        let r = batch(
+            &d,
+            "out",
+            &[
+                "--config-dir",
+                "blobs",
+                "--json",
+                "--quiet",
+                "--concurrency",
+                "2",
+            ],
+        );
+        assert_eq!(r.code, 3, "{}", r.stderr);
+        let lines = json_rows(&r.stdout);
+        assert_eq!(lines[0]["result"], "written", "{}", lines[0]);
+        assert_eq!(lines[1]["code"], "UnsafeOutputFolder", "{}", lines[1]);
+        // The two jobs are of different kinds: the folder holds job 0's bundle, byte for byte.
+        assert_eq!(tree(&root.join("out/vm-000")), own);
+        assert!(root.join("out/vm-001").is_symlink());
+    }
+}

@@ -115,6 +115,17 @@ fn replace_with(
     clean_leftovers(t);
     let old = match fs::symlink_metadata(&path) {
         Ok(m) if m.is_dir() => Some(m),
+        // Resolved by `target` for one `--out`; a batch's `R/<name>` is never resolved, and a
+        // link planted there since is refused, never written through.
+        Ok(m) if m.file_type().is_symlink() => {
+            return Err(Error::new(
+                Code::UnsafeOutputFolder,
+                format!("`{}` is a symbolic link, not a folder restore-deploy wrote", dir.display()),
+            )
+            .source(dir.display().to_string())
+            .doing("writing the bundle")
+            .help(format!("this bundle was not written: remove the link `{}` and run again; nothing it points to was changed", dir.display())))
+        }
         Ok(_) => return Err(not_a_folder(dir)),
         Err(e) if e.kind() == io::ErrorKind::NotFound => None,
         Err(e) => return Err(at("read", &path, e)),
