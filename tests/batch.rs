@@ -760,3 +760,182 @@ fn a_batch_of_large_configs_peaks_with_its_concurrency_not_its_length() {
         written / MIB
     );
 }
+
+/// The real binary run in `dir`; killed, and the test failed, if it has not ended within 30 s.
+#[cfg(unix)]
+fn spawn_or_hang(dir: &Path, args: &[String]) -> (i32, String, String) {
+    use std::io::Read;
+    let mut child = std::process::Command::new(support::BIN)
+        .args(args)
+        .current_dir(dir)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(30) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("`restore-deploy {}` hung", args.join(" "));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let (mut out, mut err) = (String::new(), String::new());
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_to_string(&mut out)
+        .expect("read");
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut err)
+        .expect("read");
+    (status.code().unwrap_or(-1), out, err)
+}
+
+#[cfg(unix)]
+fn mkfifo(p: &Path) {
+    rustix::fs::mkfifoat(rustix::fs::CWD, p, rustix::fs::Mode::from_raw_mode(0o644))
+        .expect("mkfifo");
+}
+
+/// J10: a FIFO or a device named as a job, and a FIFO in `--config-dir` where a job's config blob
+/// should be, are refused at once (`NotARegularFile`); the batch's other jobs go on.
+#[cfg(unix)]
+#[test]
+fn fifos_and_devices_among_the_inputs_are_refused_at_once() {
+    let d = drill(3);
+    let root = d.root();
+    mkfifo(&root.join("jobs/fifo.json"));
+    // Job 1's config blob is a FIFO.
+    let blob = root.join("blobs/config-001.json");
+    std::fs::remove_file(&blob).expect("rm");
+    mkfifo(&blob);
+    let mut args = s(&[
+        "inspect",
+        "--jobs",
+        "jobs/fifo.json",
+        "/dev/null",
+        &d.jobs[0].file,
+        &d.jobs[1].file,
+        &d.jobs[2].file,
+        "--config-dir",
+        "blobs",
+        "--json",
+        "--quiet",
+    ]);
+    args.extend(d.shared.clone());
+    let (code, stdout, stderr) = spawn_or_hang(root, &args);
+    assert_eq!(code, 3, "{stderr}");
+    let lines = json_rows(&stdout);
+    let codes: Vec<&str> = lines
+        .iter()
+        .map(|l| l["code"].as_str().unwrap_or("-"))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "NotARegularFile",
+            "NotARegularFile",
+            "-",
+            "NotARegularFile",
+            "-"
+        ],
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("is a FIFO (named pipe), not a regular file"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("`/dev/null` is a device"), "{stderr}");
+    // The same folder listed as a whole: the FIFO is skipped by the listing, the blob refused.
+    let mut args = s(&[
+        "generate",
+        "--format",
+        "arm",
+        "--jobs",
+        "jobs",
+        "--config-dir",
+        "blobs",
+        "--out",
+        "out",
+        "--json",
+        "--quiet",
+    ]);
+    args.extend(d.shared.clone());
+    let (code, stdout, stderr) = spawn_or_hang(root, &args);
+    assert_eq!(code, 3, "{stderr}");
+    let results: Vec<String> = json_rows(&stdout)
+        .iter()
+        .map(|l| l["code"].as_str().unwrap_or("-").to_owned())
+        .collect();
+    assert_eq!(results, ["-", "NotARegularFile", "-"], "{stdout}");
+    assert!(root.join("out/vm-000/azuredeploy.json").is_file());
+    assert!(root.join("out/vm-002/azuredeploy.json").is_file());
+}
+
+/// J11: a FIFO planted at a lock path (a bundle's, where a batch falls back to a single run's
+/// protocol, the batch's own, or beside one `--out`) is refused at once, never opened and waited
+/// on; a batch's other jobs go on.
+#[cfg(unix)]
+#[test]
+fn a_fifo_planted_at_a_lock_path_is_refused_at_once() {
+    let d = drill(2);
+    let root = d.root();
+    std::fs::create_dir_all(root.join("out")).expect("out");
+    mkfifo(&root.join("out/.vm-000.restore-deploy.lock"));
+    let r = |out: &str| {
+        let mut args = s(&[
+            "generate",
+            "--format",
+            "arm",
+            "--jobs",
+            "jobs",
+            "--config-dir",
+            "blobs",
+            "--out",
+            out,
+            "--json",
+            "--quiet",
+        ]);
+        args.extend(d.shared.clone());
+        spawn_or_hang(root, &args)
+    };
+    let (code, stdout, stderr) = r("out");
+    assert_eq!(code, 3, "{stderr}");
+    let lines = json_rows(&stdout);
+    assert_eq!(lines[0]["code"], "NotARegularFile", "{stdout}");
+    assert_eq!(lines[1]["result"], "written", "{stdout}");
+    // The batch's own lock: every job is refused, at once, with the summary printed.
+    std::fs::create_dir_all(root.join("out2")).expect("out2");
+    mkfifo(&root.join("out2/.restore-deploy-batch.lock"));
+    let (code, stdout, stderr) = r("out2");
+    assert_eq!(code, 3, "{stderr}");
+    for l in json_rows(&stdout) {
+        assert_eq!(l["code"], "NotARegularFile", "{l}");
+    }
+    // One `--out`.
+    mkfifo(&root.join(".single.restore-deploy.lock"));
+    let mut args = s(&["generate", "--format", "arm", "--job", &d.jobs[0].file]);
+    for (name, _) in &d.jobs[0].blobs {
+        let flag = if name.starts_with("config-") {
+            "--config"
+        } else {
+            "--encryption-info"
+        };
+        args.extend([flag.to_owned(), format!("blobs/{name}")]);
+    }
+    args.extend(s(&["--out", "single"]));
+    args.extend(d.shared.clone());
+    let (code, _, stderr) = spawn_or_hang(root, &args);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("error[NotARegularFile]"), "{stderr}");
+}

@@ -81,9 +81,7 @@ fn read(path: &Path, shared: &Shared) -> Result<Inputs, Errors> {
     // names find the blobs, and the same parsed job goes into the model.
     let job = match shared.preloaded.and_then(|p| p.get(path)) {
         Some(loaded) => crate::input::read::parse_job(loaded)?,
-        None => {
-            crate::input::read::parse_job(&source::load(&SourceSpec::Path(path.to_owned()), JOB)?)?
-        }
+        None => crate::input::read::parse_job(&source::load_regular(path, JOB)?)?,
     };
     let raw = &job.raw;
     let (config, info, template) = match shared.config_dir {

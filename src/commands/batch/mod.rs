@@ -165,6 +165,8 @@ fn prepare(
         sas: sources.sas.as_deref(),
         fetch: crate::source::FetchOptions {
             auth: sources.auth.into(),
+            // A FIFO among the job files or in `--config-dir` is refused, never waited on.
+            regular_only: true,
         },
         config_dir: batch.config_dir.as_deref(),
         overrides: crate::cli::overrides(sources, deploy),
