@@ -939,3 +939,38 @@ fn a_fifo_planted_at_a_lock_path_is_refused_at_once() {
     assert_eq!(code, 3, "{stderr}");
     assert!(stderr.contains("error[NotARegularFile]"), "{stderr}");
 }
+
+/// J23: one VM's key references cannot apply to a batch: `--secret-url` and `--key-url` with
+/// `--jobs` (or with the vault batch `--since`) are a usage error, and nothing is written.
+#[test]
+fn one_vms_key_urls_are_a_usage_error_with_many_jobs() {
+    let d = drill(2);
+    let secret = "https://kv-contoso-prod.vault.azure.net/secrets/ONE-BEK-FOR-ALL/1";
+    let key = "https://kv-contoso-prod.vault.azure.net/keys/ONE-KEK/1";
+    for (flag, url) in [("--secret-url", secret), ("--key-url", key)] {
+        for many in [
+            &["--jobs", "jobs", "--config-dir", "blobs"][..],
+            &["--vault", "rsv", "--resource-group", "rg", "--since", "24h"][..],
+        ] {
+            let mut args = s(&["generate", "--format", "arm", "--out", "o", flag, url]);
+            args.extend(s(many));
+            let r = run_in(d.root(), &args);
+            assert_eq!(r.code, 2, "{}", r.stderr);
+            assert!(r.stderr.contains("cannot be used with"), "{}", r.stderr);
+            assert!(!d.root().join("o").exists());
+        }
+        let r = run_in(
+            d.root(),
+            &s(&[
+                "inspect",
+                "--jobs",
+                "jobs",
+                "--config-dir",
+                "blobs",
+                flag,
+                url,
+            ]),
+        );
+        assert_eq!(r.code, 2, "{}", r.stderr);
+    }
+}
