@@ -974,3 +974,139 @@ fn one_vms_key_urls_are_a_usage_error_with_many_jobs() {
         assert_eq!(r.code, 2, "{}", r.stderr);
     }
 }
+
+/// The config of this drill job as its fixture gives it, VM named, written as UTF-8 after `edit`.
+fn rewrite_config(d: &Drill, i: usize, edit: impl FnOnce(&mut Value)) {
+    let kinds = kinds();
+    let kind = d.jobs[i].kind.as_deref().expect("a good job");
+    let fx = &kinds.iter().find(|(k, _)| k == kind).expect("kind").1;
+    let mut config = fx["config"].clone();
+    config["name"] = Value::String(d.jobs[i].vm.clone());
+    edit(&mut config);
+    std::fs::write(
+        d.root().join(format!("blobs/config-{i:03}.json")),
+        serde_json::to_vec(&config).expect("json"),
+    )
+    .expect("config");
+}
+
+/// J16: the `--jobs --json` lines escape hazards exactly as a single `inspect --json` does: no
+/// raw RLO, zero-width space, BOM, line separator, C1 control or DEL reaches stdout, from a job
+/// file's name, a VM name or a tag value, and each value reads back intact.
+#[test]
+fn job_lines_escape_hazards_like_inspect_json() {
+    const HAZARDS: [char; 8] = [
+        '\u{202e}', '\u{200b}', '\u{feff}', '\u{2028}', '\u{85}', '\u{9b}', '\u{7f}', '\u{1b}',
+    ];
+    let tag: String = HAZARDS.iter().map(|c| format!("a{c}")).collect();
+    let d = drill(2);
+    let vm = "vm\u{202e}x";
+    rewrite_config(&d, 0, |c| {
+        c["name"] = Value::String(vm.to_owned());
+        c["tags"] = serde_json::json!({ "t": tag });
+    });
+    let renamed = "jobs/001-\u{202e}\u{200b}.json";
+    std::fs::rename(d.root().join(&d.jobs[1].file), d.root().join(renamed)).expect("rename");
+    for command in ["inspect", "generate"] {
+        let mut args = s(&[command, "--jobs", "jobs", "--config-dir", "blobs", "--json"]);
+        if command == "generate" {
+            args.extend(s(&["--format", "arm", "--out", "out"]));
+        }
+        args.extend(d.shared.clone());
+        let r = run_in(d.root(), &args);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        for c in HAZARDS {
+            assert!(
+                !r.stdout.contains(c),
+                "{command}: raw U+{:04X} on stdout",
+                c as u32
+            );
+        }
+        let lines = json_rows(&r.stdout);
+        assert_eq!(lines.len(), 2, "{}", r.stdout);
+        assert_eq!(lines[0]["vm"], vm);
+        assert_eq!(lines[1]["job"], renamed);
+        for l in &lines {
+            crate::inspect_json::assert_job_line(l);
+        }
+        if command == "inspect" {
+            assert!(r.stdout.contains("\\u202e"), "{}", r.stdout);
+            fn holds(v: &Value, s: &str) -> bool {
+                match v {
+                    Value::String(x) => x == s,
+                    Value::Array(a) => a.iter().any(|x| holds(x, s)),
+                    Value::Object(m) => m.values().any(|x| holds(x, s)),
+                    _ => false,
+                }
+            }
+            assert!(holds(&lines[0], &tag), "the tag did not read back");
+        }
+    }
+}
+
+/// J17: one job with hundreds of problems: its JSON line lists 50 errors, as stderr does, and
+/// counts the rest in `errorsOmitted`.
+#[test]
+fn a_job_lines_errors_stop_at_50_with_a_count() {
+    let d = drill(2);
+    let mut disks = 0;
+    rewrite_config(&d, 0, |c| {
+        fn data_disks(v: &mut Value) -> Option<&mut Vec<Value>> {
+            match v {
+                Value::Object(m) => {
+                    let key = m
+                        .keys()
+                        .find(|k| k.eq_ignore_ascii_case("datadisks"))
+                        .cloned();
+                    match key {
+                        Some(k) if m[&k].as_array().is_some_and(|a| !a.is_empty()) => {
+                            m.get_mut(&k).and_then(Value::as_array_mut)
+                        }
+                        _ => m.values_mut().find_map(data_disks),
+                    }
+                }
+                _ => None,
+            }
+        }
+        let list = data_disks(c).expect("a fixture with data disks");
+        let first = list[0].clone();
+        *list = (0..300)
+            .map(|i| {
+                let mut disk = first.clone();
+                disk["lun"] = serde_json::json!(100 + i);
+                disk
+            })
+            .collect();
+        disks = list.len();
+    });
+    assert_eq!(disks, 300, "drill job 0's fixture has no data disks");
+    let mut args = s(&[
+        "generate",
+        "--format",
+        "arm",
+        "--jobs",
+        "jobs",
+        "--config-dir",
+        "blobs",
+        "--out",
+        "out",
+        "--json",
+    ]);
+    args.extend(d.shared.clone());
+    let r = run_in(d.root(), &args);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let lines = json_rows(&r.stdout);
+    let errors = lines[0]["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 50, "{}", lines[0]);
+    let omitted = lines[0]["errorsOmitted"].as_u64().expect("errorsOmitted");
+    assert!(omitted >= 250, "{omitted}");
+    assert!(
+        r.stderr.contains(&format!("and {omitted} more")),
+        "{}",
+        r.stderr
+    );
+    assert!(lines[1].get("errorsOmitted").is_none());
+    for l in &lines {
+        crate::inspect_json::assert_job_line(l);
+    }
+}
