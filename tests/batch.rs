@@ -1110,3 +1110,28 @@ fn a_job_lines_errors_stop_at_50_with_a_count() {
         crate::inspect_json::assert_job_line(l);
     }
 }
+
+/// J15: a job `refused` because the command line cannot work for it (`--restore-keys` for a VM
+/// that was not encrypted: a `Usage` code) makes the batch exit 2, as README's batch rules say;
+/// the other jobs are written.
+#[test]
+fn a_refused_job_makes_the_batch_exit_2() {
+    let d = drill(kinds().len());
+    let mut args = s(&[
+        "generate", "--format", "arm", "--jobs", "jobs", "--config-dir", "blobs", "--out", "out",
+        "--json", "--quiet", "--restore-keys", "--target-key-vault",
+        "/subscriptions/3f2a8c1e-5b7d-4e9a-8c6f-1d2e3f4a5b6c/resourceGroups/rg-keys-dr/providers/Microsoft.KeyVault/vaults/kv-contoso-dr",
+    ]);
+    args.extend(d.shared.clone());
+    let r = run_in(d.root(), &args);
+    let lines = json_rows(&r.stdout);
+    let results: Vec<&str> = lines
+        .iter()
+        .map(|l| l["result"].as_str().unwrap_or_default())
+        .collect();
+    assert!(results.contains(&"refused"), "{results:?}");
+    assert!(results.contains(&"written"), "{results:?}");
+    assert!(!results.contains(&"failed"), "{}", r.stdout);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("jobs were not written"), "{}", r.stderr);
+}
