@@ -74,7 +74,10 @@ pub fn acquire(path: &Path, dir_shown: &str) -> Result<Lock> {
                     Ok(m) if !m.is_file() && !m.file_type().is_symlink() => {
                         not_regular(crate::source::file_kind(m.file_type()))
                     }
-                    _ => fs_err(e),
+                    _ => match super::swap::why_not_writable(&e) {
+                        Some(why) => not_writable(path, dir_shown, why, e),
+                        None => fs_err(e),
+                    },
                 });
             }
         };
@@ -108,6 +111,31 @@ pub fn acquire(path: &Path, dir_shown: &str) -> Result<Lock> {
             });
         }
     }
+}
+
+/// The folder that holds the lock refuses a new file (read-only, no permission): which folder,
+/// why, and what to do instead.
+fn not_writable(path: &Path, dir_shown: &str, why: &str, e: io::Error) -> Error {
+    let parent = path
+        .parent()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let help = if parent == dir_shown {
+        format!("make `{parent}` writable, or choose another `--out`; nothing was changed")
+    } else {
+        format!(
+            "make `{parent}` writable, or choose an `--out` inside a writable folder (such as `--out {dir_shown}/bundle` when `{dir_shown}` itself is writable) and copy the bundle from there; nothing was changed"
+        )
+    };
+    Error::new(
+        Code::FileSystem,
+        format!("cannot lock `{dir_shown}` for writing: the folder that holds the lock, `{parent}`, is not writable"),
+    )
+    .source(path.display().to_string())
+    .doing("taking the lock that keeps two runs from writing one folder at once")
+    .cause(format!("{why}: {e}"))
+    .cause("restore-deploy locks, stages and swaps the bundle folder beside it, so the folder that holds it must be writable, even when the bundle folder itself is")
+    .help(help)
 }
 
 impl Drop for Lock {
