@@ -738,6 +738,34 @@ mod tests {
         assert_eq!(names(&r), ["file", "left", "linked", "mine", "new"]);
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn a_link_planted_after_staging_is_refused_never_written_through() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let r = root.path().join("out");
+        let victim = root.path().join("victim");
+        fs::create_dir(&victim).expect("mkdir");
+        let batch = Batch::open(&r).expect("open");
+        let staged = vec![
+            batch.stage(0, "a", plan("new-a")).expect("a"),
+            batch.stage(1, "b", plan("new-b")).expect("b"),
+        ];
+        // Planted between the listing and the rename: the no-replace rename fails, and the
+        // single-run protocol refuses the link at `R/a` instead of resolving it.
+        std::os::unix::fs::symlink(&victim, r.join("a")).expect("symlink");
+        let results = batch.finish(staged);
+        let e = results[0].1.as_ref().expect_err("a link");
+        assert_eq!(e.code, Code::UnsafeOutputFolder, "{e}");
+        assert!(results[1].1.is_ok());
+        assert!(holds(&r.join("b"), "new-b"));
+        assert_eq!(
+            names(&victim),
+            Vec::<String>::new(),
+            "written through the link"
+        );
+        assert_eq!(names(&r), ["a", "b"]);
+    }
+
     #[test]
     fn without_exchange_existing_bundles_are_replaced_by_the_fallback() {
         fn no_exchange(_: &Path, _: &Path) -> io::Result<()> {
