@@ -205,7 +205,7 @@ pub struct GenerateArgs {
     #[arg(long, requires = "many", help_heading = BATCH)]
     pub json: bool,
     /// With --vault and no --job-id: every completed VM disk-restore job of the last DURATION (`24h`, `7d`; at most 30 days), one folder per VM under --out, as --jobs does.
-    #[arg(long, value_name = "DURATION", requires_all = ["vault", "out"], conflicts_with_all = ["job_id", "config", "job", "encryption_info", "jobs", "vm_name"], help_heading = VAULT)]
+    #[arg(long, value_name = "DURATION", requires_all = ["vault", "out"], conflicts_with_all = ["job_id", "config", "job", "encryption_info", "jobs", "vm_name", "secret_url", "key_url"], help_heading = VAULT)]
     pub since: Option<String>,
 }
 
@@ -292,7 +292,7 @@ pub struct BatchArgs {
         value_name = "PATH",
         num_args = 1..,
         group = "sources",
-        conflicts_with_all = ["config", "job", "encryption_info", "vm_name"]
+        conflicts_with_all = ["config", "job", "encryption_info", "vm_name", "secret_url", "key_url"]
     )]
     pub jobs: Vec<PathBuf>,
     /// With --jobs (or generate's --since): read the config and encryption-info blobs from DIR, by the blob names each job gives.
@@ -381,10 +381,10 @@ pub struct DeployArgs {
     /// The source VM's ADE flavour.
     #[arg(long, value_enum, default_value = "auto", help_heading = ENCRYPTION)]
     pub ade: AdeArg,
-    /// Versioned URL of the BEK secret; default: the config's or encryption-info blob's.
+    /// Versioned URL of the BEK secret; default: the config's or encryption-info blob's. One VM's key: not with --jobs or --since.
     #[arg(long, value_name = "URL", help_heading = ENCRYPTION)]
     pub secret_url: Option<String>,
-    /// Versioned URL of the KEK; default: the config's or encryption-info blob's.
+    /// Versioned URL of the KEK; default: the config's or encryption-info blob's. One VM's key: not with --jobs or --since.
     #[arg(long, value_name = "URL", help_heading = ENCRYPTION)]
     pub key_url: Option<String>,
     /// Resource id of the BEK secret's key vault; default: the config's.

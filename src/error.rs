@@ -119,6 +119,8 @@ codes! {
     RecoveryVaultFailed => Environment, "retry; if it persists, export the job with `az backup job show` and pass it with `--job`";
     Internal => Environment, "this is a bug in restore-deploy; please report it with the command line you ran";
     InvalidVmName => Rejected, "an Azure VM name is 1 to 64 ASCII letters, digits, `-`, `_` and `.`, not ending in `.` or `-`, and not a Windows device name (`CON`, `NUL`, `COM1`…): check the config blob's `name`, or restore this VM alone with `--vm-name`";
+    UnsafeOutputFolder => Environment, "remove the link (or entry) at the folder named, or choose another `--out`; nothing it points to was changed";
+    NotARegularFile => Environment, "name a regular file (a FIFO, device or socket is never read or written), or remove the entry named";
 }
 
 impl Code {

@@ -635,4 +635,563 @@ fn vm_names_that_cannot_be_folders_refuse_their_job_only() {
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(written, vec![d.jobs[last].vm.clone()]);
+
+/// The summary's JSON lines, by VM folder name (or job file when no VM).
+fn json_rows(stdout: &str) -> Vec<Value> {
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect()
+}
+
+/// J7: `out/<vm>` planted as a symbolic link (to another VM's committed bundle outside `--out`,
+/// or to an empty folder) is refused for that job (`UnsafeOutputFolder`), never resolved or
+/// written through; the other jobs are written.
+#[cfg(unix)]
+#[test]
+fn jobs_never_write_through_a_link_planted_in_out() {
+    use std::os::unix::fs::symlink;
+    let d = drill(3);
+    let root = d.root();
+    std::fs::create_dir_all(root.join("prod/db")).expect("prod");
+    std::fs::write(root.join("prod/db/azuredeploy.json"), "PRECIOUS\n").expect("write");
+    std::fs::create_dir_all(root.join("victim-empty")).expect("victim");
+    std::fs::create_dir_all(root.join("out")).expect("out");
+    symlink("../prod/db", root.join("out/vm-000")).expect("symlink");
+    symlink("../victim-empty", root.join("out/vm-001")).expect("symlink");
+    let r = batch(&d, "out", &["--config-dir", "blobs", "--json", "--quiet"]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    let lines = json_rows(&r.stdout);
+    for (i, line) in lines.iter().enumerate() {
+        if i < 2 {
+            assert_eq!(line["result"], "failed", "{line}");
+            assert_eq!(line["code"], "UnsafeOutputFolder", "{line}");
+            assert!(line["folder"].is_null(), "{line}");
+        } else {
+            assert_eq!(line["result"], "written", "{line}");
+        }
+    }
+    assert!(
+        r.stderr.contains("error[UnsafeOutputFolder]"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("prod/db/azuredeploy.json")).expect("kept"),
+        "PRECIOUS\n"
+    );
+    assert_eq!(support::files_under(&root.join("prod/db")).len(), 1);
+    assert!(support::files_under(&root.join("victim-empty")).is_empty());
+    assert!(root.join("out/vm-000").is_symlink() && root.join("out/vm-001").is_symlink());
+    assert!(root.join("out/vm-002/azuredeploy.json").is_file());
+}
+
+/// J8: `out/alias -> vm-000` with jobs for both: the real folder is written by its own job only,
+/// every time; the job behind the link is refused.
+#[cfg(unix)]
+#[test]
+fn two_jobs_never_share_one_real_folder_through_a_link() {
+    let d = drill(2);
+    let root = d.root();
+    std::fs::create_dir_all(root.join("out/vm-000")).expect("out");
+    std::os::unix::fs::symlink("vm-000", root.join("out/vm-001")).expect("symlink");
+    let own = single(&d, &d.jobs[0]);
+    assert_ne!(own, single(&d, &d.jobs[1]));
+    for _ in 0..3 {
+        let r = batch(
+            &d,
+            "out",
+            &[
+                "--config-dir",
+                "blobs",
+                "--json",
+                "--quiet",
+                "--concurrency",
+                "2",
+            ],
+        );
+        assert_eq!(r.code, 3, "{}", r.stderr);
+        let lines = json_rows(&r.stdout);
+        assert_eq!(lines[0]["result"], "written", "{}", lines[0]);
+        assert_eq!(lines[1]["code"], "UnsafeOutputFolder", "{}", lines[1]);
+        // The two jobs are of different kinds: the folder holds job 0's bundle, byte for byte.
+        assert_eq!(tree(&root.join("out/vm-000")), own);
+        assert!(root.join("out/vm-001").is_symlink());
+    }
+}
+
+/// The real binary run in `dir`, with its peak resident memory (`VmHWM`, sampled from
+/// `/proc/<pid>/status` while it runs; the high-water mark only grows, so a sample after the
+/// peak sees it).
+#[cfg(target_os = "linux")]
+fn spawn_measured(dir: &Path, args: &[String]) -> (i32, String, u64) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let child = std::process::Command::new(support::BIN)
+        .args(args)
+        .current_dir(dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let status = format!("/proc/{}/status", child.id());
+    let done = Arc::new(AtomicBool::new(false));
+    let d = done.clone();
+    let sampler = std::thread::spawn(move || {
+        let mut peak = 0;
+        while !d.load(Ordering::Relaxed) {
+            let hwm = std::fs::read_to_string(&status).ok().and_then(|s| {
+                let line = s.lines().find(|l| l.starts_with("VmHWM:"))?.to_owned();
+                line.split_whitespace().nth(1)?.parse::<u64>().ok()
+            });
+            peak = peak.max(hwm.unwrap_or(0) * 1024);
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        peak
+    });
+    let o = child.wait_with_output().expect("wait");
+    done.store(true, Ordering::Relaxed);
+    let peak = sampler.join().expect("sampler");
+    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+    (o.status.code().unwrap_or(-1), stderr, peak)
+}
+
+/// J22: a batch's memory is bounded by `--concurrency`, not by its length. 40 jobs whose config
+/// carries a 1 MiB tag (tags go on the VM, the NIC and the extension: over 3 MiB of bundle each,
+/// 135 MiB in all), one at a time, peak far under what holding every bundle would take; every
+/// bundle is written. Measured (debug build): 44 MiB peak; before bundles were staged as they
+/// were rendered, 185 MiB (all kept until the last job).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_batch_of_large_configs_peaks_with_its_concurrency_not_its_length() {
+    const N: usize = 40;
+    const TAG: usize = 1 << 20;
+    let d = drill(N);
+    let kinds = kinds();
+    for (i, job) in d.jobs.iter().enumerate() {
+        let kind = job
+            .kind
+            .as_deref()
+            .expect("every job of this drill is good");
+        let fx = &kinds.iter().find(|(k, _)| k == kind).expect("kind").1;
+        let mut config = fx["config"].clone();
+        config["name"] = Value::String(job.vm.clone());
+        config["tags"] = serde_json::json!({ "drill": "A".repeat(TAG) });
+        std::fs::write(
+            d.root().join(format!("blobs/config-{i:03}.json")),
+            serde_json::to_vec(&config).expect("json"),
+        )
+        .expect("config");
+    }
+    let mut args = s(&[
+        "generate",
+        "--format",
+        "arm",
+        "--jobs",
+        "jobs",
+        "--config-dir",
+        "blobs",
+        "--out",
+        "out",
+        "--concurrency",
+        "1",
+        "--quiet",
+    ]);
+    args.extend(d.shared.clone());
+    let (code, stderr, peak) = spawn_measured(d.root(), &args);
+    assert_eq!(code, 0, "{stderr}");
+    let written: u64 = support::files_under(&d.root().join("out"))
+        .iter()
+        .map(|(_, t)| t.len() as u64)
+        .sum();
+    const MIB: u64 = 1 << 20;
+    eprintln!(
+        "{N} jobs, {} MiB of bundles written: peak RSS {} MiB",
+        written / MIB,
+        peak / MIB
+    );
+    assert!(written >= (N * 3 * TAG) as u64, "{written} bytes written");
+    assert!(peak > 0, "no sample of the run's memory");
+    // Holding every bundle would take more than `written`; the batch holds about one job.
+    assert!(
+        peak < written / 2,
+        "peak RSS {} MiB for {} MiB of bundles",
+        peak / MIB,
+        written / MIB
+    );
+}
+
+/// The real binary run in `dir`; killed, and the test failed, if it has not ended within 30 s.
+#[cfg(unix)]
+fn spawn_or_hang(dir: &Path, args: &[String]) -> (i32, String, String) {
+    use std::io::Read;
+    let mut child = std::process::Command::new(support::BIN)
+        .args(args)
+        .current_dir(dir)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(30) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("`restore-deploy {}` hung", args.join(" "));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let (mut out, mut err) = (String::new(), String::new());
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_to_string(&mut out)
+        .expect("read");
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut err)
+        .expect("read");
+    (status.code().unwrap_or(-1), out, err)
+}
+
+#[cfg(unix)]
+fn mkfifo(p: &Path) {
+    rustix::fs::mkfifoat(rustix::fs::CWD, p, rustix::fs::Mode::from_raw_mode(0o644))
+        .expect("mkfifo");
+}
+
+/// J10: a FIFO or a device named as a job, and a FIFO in `--config-dir` where a job's config blob
+/// should be, are refused at once (`NotARegularFile`); the batch's other jobs go on.
+#[cfg(unix)]
+#[test]
+fn fifos_and_devices_among_the_inputs_are_refused_at_once() {
+    let d = drill(3);
+    let root = d.root();
+    mkfifo(&root.join("jobs/fifo.json"));
+    // Job 1's config blob is a FIFO.
+    let blob = root.join("blobs/config-001.json");
+    std::fs::remove_file(&blob).expect("rm");
+    mkfifo(&blob);
+    let mut args = s(&[
+        "inspect",
+        "--jobs",
+        "jobs/fifo.json",
+        "/dev/null",
+        &d.jobs[0].file,
+        &d.jobs[1].file,
+        &d.jobs[2].file,
+        "--config-dir",
+        "blobs",
+        "--json",
+        "--quiet",
+    ]);
+    args.extend(d.shared.clone());
+    let (code, stdout, stderr) = spawn_or_hang(root, &args);
+    assert_eq!(code, 3, "{stderr}");
+    let lines = json_rows(&stdout);
+    let codes: Vec<&str> = lines
+        .iter()
+        .map(|l| l["code"].as_str().unwrap_or("-"))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "NotARegularFile",
+            "NotARegularFile",
+            "-",
+            "NotARegularFile",
+            "-"
+        ],
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("is a FIFO (named pipe), not a regular file"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("`/dev/null` is a device"), "{stderr}");
+    // The same folder listed as a whole: the FIFO is skipped by the listing, the blob refused.
+    let mut args = s(&[
+        "generate",
+        "--format",
+        "arm",
+        "--jobs",
+        "jobs",
+        "--config-dir",
+        "blobs",
+        "--out",
+        "out",
+        "--json",
+        "--quiet",
+    ]);
+    args.extend(d.shared.clone());
+    let (code, stdout, stderr) = spawn_or_hang(root, &args);
+    assert_eq!(code, 3, "{stderr}");
+    let results: Vec<String> = json_rows(&stdout)
+        .iter()
+        .map(|l| l["code"].as_str().unwrap_or("-").to_owned())
+        .collect();
+    assert_eq!(results, ["-", "NotARegularFile", "-"], "{stdout}");
+    assert!(root.join("out/vm-000/azuredeploy.json").is_file());
+    assert!(root.join("out/vm-002/azuredeploy.json").is_file());
+}
+
+/// J11: a FIFO planted at a lock path (a bundle's, where a batch falls back to a single run's
+/// protocol, the batch's own, or beside one `--out`) is refused at once, never opened and waited
+/// on; a batch's other jobs go on.
+#[cfg(unix)]
+#[test]
+fn a_fifo_planted_at_a_lock_path_is_refused_at_once() {
+    let d = drill(2);
+    let root = d.root();
+    std::fs::create_dir_all(root.join("out")).expect("out");
+    mkfifo(&root.join("out/.vm-000.restore-deploy.lock"));
+    let r = |out: &str| {
+        let mut args = s(&[
+            "generate",
+            "--format",
+            "arm",
+            "--jobs",
+            "jobs",
+            "--config-dir",
+            "blobs",
+            "--out",
+            out,
+            "--json",
+            "--quiet",
+        ]);
+        args.extend(d.shared.clone());
+        spawn_or_hang(root, &args)
+    };
+    let (code, stdout, stderr) = r("out");
+    assert_eq!(code, 3, "{stderr}");
+    let lines = json_rows(&stdout);
+    assert_eq!(lines[0]["code"], "NotARegularFile", "{stdout}");
+    assert_eq!(lines[1]["result"], "written", "{stdout}");
+    // The batch's own lock: every job is refused, at once, with the summary printed.
+    std::fs::create_dir_all(root.join("out2")).expect("out2");
+    mkfifo(&root.join("out2/.restore-deploy-batch.lock"));
+    let (code, stdout, stderr) = r("out2");
+    assert_eq!(code, 3, "{stderr}");
+    for l in json_rows(&stdout) {
+        assert_eq!(l["code"], "NotARegularFile", "{l}");
+    }
+    // One `--out`.
+    mkfifo(&root.join(".single.restore-deploy.lock"));
+    let mut args = s(&["generate", "--format", "arm", "--job", &d.jobs[0].file]);
+    for (name, _) in &d.jobs[0].blobs {
+        let flag = if name.starts_with("config-") {
+            "--config"
+        } else {
+            "--encryption-info"
+        };
+        args.extend([flag.to_owned(), format!("blobs/{name}")]);
+    }
+    args.extend(s(&["--out", "single"]));
+    args.extend(d.shared.clone());
+    let (code, _, stderr) = spawn_or_hang(root, &args);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("error[NotARegularFile]"), "{stderr}");
+}
+
+/// J23: one VM's key references cannot apply to a batch: `--secret-url` and `--key-url` with
+/// `--jobs` (or with the vault batch `--since`) are a usage error, and nothing is written.
+#[test]
+fn one_vms_key_urls_are_a_usage_error_with_many_jobs() {
+    let d = drill(2);
+    let secret = "https://kv-contoso-prod.vault.azure.net/secrets/ONE-BEK-FOR-ALL/1";
+    let key = "https://kv-contoso-prod.vault.azure.net/keys/ONE-KEK/1";
+    for (flag, url) in [("--secret-url", secret), ("--key-url", key)] {
+        for many in [
+            &["--jobs", "jobs", "--config-dir", "blobs"][..],
+            &["--vault", "rsv", "--resource-group", "rg", "--since", "24h"][..],
+        ] {
+            let mut args = s(&["generate", "--format", "arm", "--out", "o", flag, url]);
+            args.extend(s(many));
+            let r = run_in(d.root(), &args);
+            assert_eq!(r.code, 2, "{}", r.stderr);
+            assert!(r.stderr.contains("cannot be used with"), "{}", r.stderr);
+            assert!(!d.root().join("o").exists());
+        }
+        let r = run_in(
+            d.root(),
+            &s(&[
+                "inspect",
+                "--jobs",
+                "jobs",
+                "--config-dir",
+                "blobs",
+                flag,
+                url,
+            ]),
+        );
+        assert_eq!(r.code, 2, "{}", r.stderr);
+    }
+}
+
+/// The config of this drill job as its fixture gives it, VM named, written as UTF-8 after `edit`.
+fn rewrite_config(d: &Drill, i: usize, edit: impl FnOnce(&mut Value)) {
+    let kinds = kinds();
+    let kind = d.jobs[i].kind.as_deref().expect("a good job");
+    let fx = &kinds.iter().find(|(k, _)| k == kind).expect("kind").1;
+    let mut config = fx["config"].clone();
+    config["name"] = Value::String(d.jobs[i].vm.clone());
+    edit(&mut config);
+    std::fs::write(
+        d.root().join(format!("blobs/config-{i:03}.json")),
+        serde_json::to_vec(&config).expect("json"),
+    )
+    .expect("config");
+}
+
+/// J16: the `--jobs --json` lines escape hazards exactly as a single `inspect --json` does: no
+/// raw RLO, zero-width space, BOM, line separator, C1 control or DEL reaches stdout, from a job
+/// file's name, a VM name or a tag value, and each value reads back intact.
+#[test]
+fn job_lines_escape_hazards_like_inspect_json() {
+    const HAZARDS: [char; 8] = [
+        '\u{202e}', '\u{200b}', '\u{feff}', '\u{2028}', '\u{85}', '\u{9b}', '\u{7f}', '\u{1b}',
+    ];
+    let tag: String = HAZARDS.iter().map(|c| format!("a{c}")).collect();
+    let d = drill(2);
+    let vm = "vm\u{202e}x";
+    rewrite_config(&d, 0, |c| {
+        c["name"] = Value::String(vm.to_owned());
+        c["tags"] = serde_json::json!({ "t": tag });
+    });
+    let renamed = "jobs/001-\u{202e}\u{200b}.json";
+    std::fs::rename(d.root().join(&d.jobs[1].file), d.root().join(renamed)).expect("rename");
+    for command in ["inspect", "generate"] {
+        let mut args = s(&[command, "--jobs", "jobs", "--config-dir", "blobs", "--json"]);
+        if command == "generate" {
+            args.extend(s(&["--format", "arm", "--out", "out"]));
+        }
+        args.extend(d.shared.clone());
+        let r = run_in(d.root(), &args);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        for c in HAZARDS {
+            assert!(
+                !r.stdout.contains(c),
+                "{command}: raw U+{:04X} on stdout",
+                c as u32
+            );
+        }
+        let lines = json_rows(&r.stdout);
+        assert_eq!(lines.len(), 2, "{}", r.stdout);
+        assert_eq!(lines[0]["vm"], vm);
+        assert_eq!(lines[1]["job"], renamed);
+        for l in &lines {
+            crate::inspect_json::assert_job_line(l);
+        }
+        if command == "inspect" {
+            assert!(r.stdout.contains("\\u202e"), "{}", r.stdout);
+            fn holds(v: &Value, s: &str) -> bool {
+                match v {
+                    Value::String(x) => x == s,
+                    Value::Array(a) => a.iter().any(|x| holds(x, s)),
+                    Value::Object(m) => m.values().any(|x| holds(x, s)),
+                    _ => false,
+                }
+            }
+            assert!(holds(&lines[0], &tag), "the tag did not read back");
+        }
+    }
+}
+
+/// J17: one job with hundreds of problems: its JSON line lists 50 errors, as stderr does, and
+/// counts the rest in `errorsOmitted`.
+#[test]
+fn a_job_lines_errors_stop_at_50_with_a_count() {
+    let d = drill(2);
+    let mut disks = 0;
+    rewrite_config(&d, 0, |c| {
+        fn data_disks(v: &mut Value) -> Option<&mut Vec<Value>> {
+            match v {
+                Value::Object(m) => {
+                    let key = m
+                        .keys()
+                        .find(|k| k.eq_ignore_ascii_case("datadisks"))
+                        .cloned();
+                    match key {
+                        Some(k) if m[&k].as_array().is_some_and(|a| !a.is_empty()) => {
+                            m.get_mut(&k).and_then(Value::as_array_mut)
+                        }
+                        _ => m.values_mut().find_map(data_disks),
+                    }
+                }
+                _ => None,
+            }
+        }
+        let list = data_disks(c).expect("a fixture with data disks");
+        let first = list[0].clone();
+        *list = (0..300)
+            .map(|i| {
+                let mut disk = first.clone();
+                disk["lun"] = serde_json::json!(100 + i);
+                disk
+            })
+            .collect();
+        disks = list.len();
+    });
+    assert_eq!(disks, 300, "drill job 0's fixture has no data disks");
+    let mut args = s(&[
+        "generate",
+        "--format",
+        "arm",
+        "--jobs",
+        "jobs",
+        "--config-dir",
+        "blobs",
+        "--out",
+        "out",
+        "--json",
+    ]);
+    args.extend(d.shared.clone());
+    let r = run_in(d.root(), &args);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let lines = json_rows(&r.stdout);
+    let errors = lines[0]["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 50, "{}", lines[0]);
+    let omitted = lines[0]["errorsOmitted"].as_u64().expect("errorsOmitted");
+    assert!(omitted >= 250, "{omitted}");
+    assert!(
+        r.stderr.contains(&format!("and {omitted} more")),
+        "{}",
+        r.stderr
+    );
+    assert!(lines[1].get("errorsOmitted").is_none());
+    for l in &lines {
+        crate::inspect_json::assert_job_line(l);
+    }
+}
+
+/// J15: a job `refused` because the command line cannot work for it (`--restore-keys` for a VM
+/// that was not encrypted: a `Usage` code) makes the batch exit 2, as README's batch rules say;
+/// the other jobs are written.
+#[test]
+fn a_refused_job_makes_the_batch_exit_2() {
+    let d = drill(kinds().len());
+    let mut args = s(&[
+        "generate", "--format", "arm", "--jobs", "jobs", "--config-dir", "blobs", "--out", "out",
+        "--json", "--quiet", "--restore-keys", "--target-key-vault",
+        "/subscriptions/3f2a8c1e-5b7d-4e9a-8c6f-1d2e3f4a5b6c/resourceGroups/rg-keys-dr/providers/Microsoft.KeyVault/vaults/kv-contoso-dr",
+    ]);
+    args.extend(d.shared.clone());
+    let r = run_in(d.root(), &args);
+    let lines = json_rows(&r.stdout);
+    let results: Vec<&str> = lines
+        .iter()
+        .map(|l| l["result"].as_str().unwrap_or_default())
+        .collect();
+    assert!(results.contains(&"refused"), "{results:?}");
+    assert!(results.contains(&"written"), "{results:?}");
+    assert!(!results.contains(&"failed"), "{}", r.stdout);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("jobs were not written"), "{}", r.stderr);
 }

@@ -566,3 +566,100 @@ fn check_diffs_show_terminal_controls_escaped() {
         "{out:?}"
     );
 }
+
+/// Whether this process runs as root, where permission bits do not stop it.
+#[cfg(unix)]
+fn is_root() -> bool {
+    fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            let line = s.lines().find(|l| l.starts_with("Uid:"))?.to_owned();
+            line.split_whitespace().nth(2).map(|euid| euid == "0")
+        })
+        .unwrap_or(false)
+}
+
+/// Undoes what made a folder unwritable, whatever the test does.
+struct Writable(Vec<String>);
+
+impl Drop for Writable {
+    fn drop(&mut self) {
+        if let Some((cmd, args)) = self.0.split_first() {
+            let _ = Command::new(cmd).args(args).status();
+        }
+    }
+}
+
+/// J24: `--out` whose parent is not writable (though `--out` itself is) fails with the reason
+/// (which folder, why: EACCES, or EPERM for root, where permission bits do not apply and the
+/// folder is made immutable instead) and a next step that works; nothing is changed.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_out_under_a_read_only_parent_fails_with_the_reason_and_a_fallback() {
+    let s = scratch();
+    let at = s.path();
+    ok(at, "arm", "OLD", "ro/out");
+    let before = bundle(&at.join("ro/out"));
+    let ro = at.join("ro");
+    let _undo = if is_root() {
+        // Root ignores mode bits; an immutable folder refuses new entries even to root.
+        let made = Command::new("chattr").arg("+i").arg(&ro).status();
+        if !made.is_ok_and(|s| s.success()) {
+            eprintln!("skipped: running as root, and `chattr +i` is not available here");
+            return;
+        }
+        Writable(vec!["chattr".into(), "-i".into(), ro.display().to_string()])
+    } else {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&ro, fs::Permissions::from_mode(0o555)).expect("chmod");
+        Writable(vec!["chmod".into(), "755".into(), ro.display().to_string()])
+    };
+    let o = run(at, "arm", "NEW", "ro/out", &[]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("the folder that holds the lock") && err.contains("is not writable"),
+        "{err}"
+    );
+    assert!(err.contains("EACCES") || err.contains("EPERM"), "{err}");
+    assert!(err.contains("--out ro/out/bundle"), "{err}");
+    assert_eq!(bundle(&at.join("ro/out")), before, "the bundle was changed");
+    // The next step the message gives works.
+    let o = run(at, "arm", "NEW", "ro/out/bundle", &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(at.join("ro/out/bundle/azuredeploy.json").is_file());
+}
+
+/// J24: `--out` that is a mount point fails before anything is written, saying so, with the
+/// folder inside it to use instead (which works). Mounting needs root: skipped elsewhere.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_out_that_is_a_mount_point_fails_with_the_reason_and_a_fallback() {
+    let s = scratch();
+    let at = s.path();
+    let mp = at.join("mp");
+    fs::create_dir(&mp).expect("mkdir");
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=8m", "tmpfs"])
+        .arg(&mp)
+        .stderr(Stdio::null())
+        .status();
+    if !mounted.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: cannot mount a tmpfs here (needs root)");
+        return;
+    }
+    let _undo = Writable(vec!["umount".into(), mp.display().to_string()]);
+    let o = run(at, "arm", "NEW", "mp", &[]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(err.contains("`mp`: it is a mount point"), "{err}");
+    assert!(err.contains("--out mp/bundle"), "{err}");
+    assert_eq!(
+        fs::read_dir(&mp).expect("ls").count(),
+        0,
+        "written into the mount"
+    );
+    let o = run(at, "arm", "NEW", "mp/bundle", &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(mp.join("bundle/azuredeploy.json").is_file());
+}

@@ -31,7 +31,10 @@ pub fn read(req: &Request, overrides: Overrides) -> Result<Inputs, Errors> {
         .help("save the others to files")
         .into());
     }
-    let fetch = source::FetchOptions { auth: req.auth };
+    let fetch = source::FetchOptions {
+        auth: req.auth,
+        ..Default::default()
+    };
     let job = match req.job {
         Some(raw) => Some(parse_job(&source::load_with(
             &SourceSpec::parse(raw)?,
@@ -50,7 +53,10 @@ pub fn read_with_job(
     job: Option<Input<super::job::RawJob>>,
     overrides: Overrides,
 ) -> Result<Inputs, Errors> {
-    let fetch = source::FetchOptions { auth: req.auth };
+    let fetch = source::FetchOptions {
+        auth: req.auth,
+        ..Default::default()
+    };
     let locate = |j: &Input<super::job::RawJob>, which: JobBlob| {
         let operator = Operator {
             blob_endpoint: req.blob_endpoint,

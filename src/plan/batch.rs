@@ -1,10 +1,14 @@
 //! A batch's bundles (`--jobs`): every bundle whole or absent, like one `--out`, with the cost of
-//! durability paid once per batch instead of once per file.
+//! durability paid once per batch instead of once per file, and memory bounded by the jobs in
+//! flight: each bundle is staged on disk as soon as it is rendered ([`Batch::stage`]), and only
+//! the renames wait for the last job ([`Batch::finish`]).
 //!
-//! All bundles go into one root R, as `R/<name>`. Steps:
-//! 1. R is created if missing and the batch lock `R/.restore-deploy-batch.lock` is taken (the lock
-//!    of `lock.rs`): two batches on one R run one after the other, so a batch may remove what a
-//!    killed one left without ever touching a live run's folder.
+//! All bundles go into one root R, as `R/<name>`. R itself is resolved (the operator named it);
+//! nothing under R is: nobody named `R/<name>`. Steps:
+//! 1. ([`Batch::open`], before the first job is read) R is created if missing and the batch lock
+//!    `R/.restore-deploy-batch.lock` is taken (the lock of `lock.rs`) and held until step 6: two
+//!    batches on one R run one after the other, so a batch may remove what a killed one left
+//!    without ever touching a live run's folder.
 //! 2. R is listed once. Staging folders of killed batches (`.restore-deploy-batch-<12 random>`,
 //!    exact pattern) are removed. Each bundle takes a route from what the listing shows:
 //!    - *new*: no entry of that name, and no leftover of a single run (`.<name>.restore-deploy-*`):
@@ -12,24 +16,33 @@
 //!    - *exchange* (Linux): a plain folder of that name and no leftover: its entries are checked for
 //!      the user's files as a single run checks them (refused before anything changes), staged,
 //!      then swapped in with `RENAME_EXCHANGE`;
-//!    - *single*: anything else (a symlink, a file, a single run's leftovers, a system without
-//!      exchange): written after the sweep by the single-bundle protocol of `swap.rs`, under its
-//!      own lock, which resolves, cleans and refuses exactly as one `--out` does.
-//! 3. One staging folder `R/.restore-deploy-batch-<12 random>` is created exclusively; each bundle
-//!    is written into `<staging>/<index>/` with `create_new` files (`O_EXCL`: a planted symlink is
-//!    never followed). No file is flushed on its own.
-//! 4. **One flush for the whole batch**: `syncfs` on the staging folder (Linux) writes every staged
-//!    file's data and every staged directory entry to disk in one call and reports any writeback
-//!    error. Elsewhere each file is fsynced as it is written, then each staged folder.
+//!    - *refused*: a symbolic link (or a FIFO, device, socket) of that name: `UnsafeOutputFolder`
+//!      for that bundle, never resolved or followed (it may point at another VM's bundle or
+//!      outside R, or two jobs' names at one folder);
+//!    - *single*: anything else (a file, a single run's leftovers, a system without exchange):
+//!      written after the sweep by the single-bundle protocol of `swap.rs`, under its own lock, at
+//!      `R/<name>` itself (not resolved: a link planted there since is refused), which cleans and
+//!      refuses exactly as one `--out` does. Only these bundles stay in memory until then.
+//! 3. One staging folder `R/.restore-deploy-batch-<12 random>` is created exclusively (at step 1);
+//!    each bundle is written into `<staging>/<index>/` with `create_new` files (`O_EXCL`: a planted
+//!    symlink is never followed) by the job's own thread as soon as it is rendered, and its text
+//!    dropped. No file is flushed on its own. A bundle staged but then refused (two jobs claim
+//!    one folder) is never renamed; it goes with the staging folder.
+//! 4. ([`Batch::finish`], every job known) **One flush for the whole batch**: `syncfs` on the
+//!    staging folder (Linux) writes every staged file's data and every staged directory entry to
+//!    disk in one call and reports any writeback error. Elsewhere each file is fsynced as it is
+//!    written, then each staged folder.
 //! 5. Each bundle is renamed into place (or exchanged with the old one); the first failure of a
 //!    rename (someone created the folder since the listing, the filesystem refuses exchange) sends
-//!    that bundle to the *single* route instead, so a contended folder gets exactly the
-//!    single-run behaviour.
+//!    that bundle, read back from its staged copy, to the *single* route instead, so a contended
+//!    folder gets exactly the single-run behaviour.
 //! 6. R is fsynced once: every rename of the batch is on disk. Then the staging folder, which now
-//!    holds the replaced old bundles and any bundle that failed, is removed in one go.
+//!    holds the replaced old bundles and any bundle that failed, is removed in one go, and the
+//!    lock released.
 //!
 //! Why each bundle is whole or absent:
-//! - `kill -9` before step 5: R's bundles are untouched; the staging folder is a leftover that the
+//! - `kill -9` before step 5 (while jobs are still rendering and staging included): R's bundles
+//!   are untouched; the staging folder is a leftover that the
 //!   next batch removes (step 2). During step 5: each rename or exchange is one system call the
 //!   kernel completes or does not start, so each `R/<name>` is the old bundle, absent, or the new
 //!   one; the bundles not yet renamed are untouched. After: only the staging folder is left.
@@ -91,143 +104,319 @@ pub fn write_all_with(
     hook: &mut dyn FnMut(BatchStep) -> io::Result<()>,
     exchange: fn(&Path, &Path) -> io::Result<()>,
 ) -> Vec<Result<Vec<PathBuf>>> {
-    let mut out: Vec<Option<Result<()>>> = bundles.iter().map(|_| None).collect();
-    let mut single: Vec<usize> = Vec::new();
-    match sweep(root, bundles, hook, exchange, &mut out, &mut single) {
-        Ok(()) => {}
-        Err(e) => {
-            // Nothing of the batch was renamed: every bundle not yet decided fails with it.
-            for o in out.iter_mut().filter(|o| o.is_none()) {
-                *o = Some(Err(e.clone()));
-            }
-            single.clear();
+    let batch = match Batch::open_with(root, exchange) {
+        Ok(b) => b,
+        Err(e) => return bundles.iter().map(|_| Err(e.clone())).collect(),
+    };
+    let mut staged = Vec::new();
+    let mut out: Vec<Option<Result<Vec<PathBuf>>>> = bundles.iter().map(|_| None).collect();
+    for (i, (name, plan)) in bundles.iter().enumerate() {
+        match batch.stage_with(i, name, plan.clone(), hook) {
+            Ok(s) => staged.push(s),
+            Err(e) => out[i] = Some(Err(e)),
         }
     }
-    // Outside the batch lock: a single run's lock per bundle is enough, and a batch waiting on
-    // one of them must not hold every other batch.
-    for i in single {
-        let (name, plan) = &bundles[i];
-        out[i] = Some(super::write(plan, &root.join(name)).map(|_| ()));
+    for (i, r) in batch.finish_with(staged, hook) {
+        out[i] = Some(r);
     }
-    bundles
-        .iter()
-        .zip(out)
-        .map(|((name, plan), o)| {
+    out.into_iter()
+        .map(|o| {
             o.unwrap_or_else(|| Err(Error::internal("a bundle of the batch was never written")))
-                .map(|()| {
-                    let dir = root.join(name);
-                    plan.files.iter().map(|f| dir.join(f.name)).collect()
-                })
         })
         .collect()
 }
 
-/// Steps 1 to 6 for the *new* and *exchange* routes; the *single* ones are left in `single`.
-fn sweep(
-    root: &Path,
-    bundles: &[(String, Plan)],
-    hook: &mut dyn FnMut(BatchStep) -> io::Result<()>,
+/// A batch being written: steps 1 to 3 done (R created and locked, listed, the staging folder
+/// created), so each bundle can be staged as soon as it is rendered and its memory freed; steps
+/// 4 to 6 run in [`Batch::finish`], once every job is known.
+pub struct Batch {
+    root: PathBuf,
+    /// R resolved: the folder the operator named, through any link to it. Nothing under R is
+    /// ever resolved.
+    real: PathBuf,
+    lock: lock::Lock,
+    listing: Listing,
+    staging: tempfile::TempDir,
     exchange: fn(&Path, &Path) -> io::Result<()>,
-    out: &mut [Option<Result<()>>],
-    single: &mut Vec<usize>,
-) -> Result<()> {
-    let at = |what: &str, p: &Path, e: io::Error| fs_err(what, p, e, root);
-    fs::create_dir_all(root).map_err(|e| at("create", root, e))?;
-    let _lock = lock::acquire(&root.join(LOCK), &root.display().to_string())?;
-    let listing = list(root).map_err(|e| at("list", root, e))?;
-    let exchange_here = cfg!(any(target_os = "linux", target_os = "android"));
-    let routes: Vec<Route> = bundles
-        .iter()
-        .map(|(name, _)| {
-            let leftover = listing.leftovers_of(name);
-            match listing.kinds.get(name.as_str()) {
-                None if !leftover => Route::New,
-                Some(Kind::Folder) if !leftover && exchange_here => Route::Exchange,
-                _ => Route::Single,
-            }
+}
+
+/// One bundle handed to the batch: on disk in the staging folder (its text no longer in
+/// memory), or kept for the single-run protocol.
+pub struct Staged {
+    index: usize,
+    name: String,
+    how: How,
+}
+
+enum How {
+    /// In `<staging>/<index>`, files of these names.
+    OnDisk {
+        route: Route,
+        dir: PathBuf,
+        files: Vec<&'static str>,
+        known: &'static [&'static str],
+    },
+    /// Written after the sweep by the single-run protocol (R/<name> was neither missing nor a
+    /// plain folder that can be exchanged: a single run's leftovers, a file, no exchange here).
+    Single(Plan),
+}
+
+impl Staged {
+    pub fn index(&self) -> usize {
+        self.index
+    }
+}
+
+impl Batch {
+    /// Steps 1 to 3: R created, locked and listed, killed batches' staging removed, this batch's
+    /// staging folder created. The lock is held until [`Batch::finish`].
+    pub fn open(root: &Path) -> Result<Batch> {
+        Batch::open_with(root, exchange)
+    }
+
+    pub fn open_with(root: &Path, exchange: fn(&Path, &Path) -> io::Result<()>) -> Result<Batch> {
+        let at = |what: &str, p: &Path, e: io::Error| fs_err(what, p, e, root);
+        fs::create_dir_all(root).map_err(|e| at("create", root, e))?;
+        let lock = lock::acquire(&root.join(LOCK), &root.display().to_string())?;
+        let real = fs::canonicalize(root).map_err(|e| at("resolve", root, e))?;
+        let listing = list(&real).map_err(|e| at("list", root, e))?;
+        let staging = tempfile::Builder::new()
+            .prefix(STAGING)
+            .rand_bytes(RANDOM_LEN)
+            .tempdir_in(&real)
+            .map_err(|e| at("create a staging folder in", root, e))?;
+        Ok(Batch {
+            root: root.to_owned(),
+            real,
+            lock,
+            listing,
+            staging,
+            exchange,
         })
-        .collect();
-    for (i, r) in routes.iter().enumerate() {
-        if *r == Route::Single {
-            single.push(i);
-        }
-    }
-    if routes.iter().all(|r| *r == Route::Single) {
-        return Ok(());
     }
 
-    let staging = tempfile::Builder::new()
-        .prefix(STAGING)
-        .rand_bytes(RANDOM_LEN)
-        .tempdir_in(root)
-        .map_err(|e| at("create a staging folder in", root, e))?;
-    let mut staged: Vec<(usize, PathBuf)> = Vec::new();
-    for (i, ((name, plan), route)) in bundles.iter().zip(&routes).enumerate() {
-        if *route == Route::Single {
-            continue;
-        }
-        let dir = root.join(name);
-        let s = staging.path().join(i.to_string());
-        let result = stage(plan, &s, &dir, *route, i, hook);
-        match result {
-            Ok(()) => staged.push((i, s)),
-            Err(e) => out[i] = Some(Err(e)),
-        }
+    /// Bundle `index` (the job's place in the batch) for `R/<name>`: staged on disk now (step
+    /// 3), or kept for the single-run protocol. A symbolic link or any other entry that is not a
+    /// plain folder or file at `R/<name>` is refused, never resolved: nobody named it.
+    pub fn stage(&self, index: usize, name: &str, plan: Plan) -> Result<Staged> {
+        self.stage_with(index, name, plan, &mut |_| Ok(()))
     }
-    if staged.is_empty() {
-        return Ok(());
-    }
-    flush(staging.path(), &staged)
-        .and_then(|()| hook(BatchStep::Flushed))
-        .map_err(|e| at("flush the staged bundles in", staging.path(), e))?;
 
-    let mut swapped: Vec<(usize, Route)> = Vec::new();
-    for (i, s) in &staged {
-        let (name, _) = &bundles[*i];
-        let dir = root.join(name);
-        let moved = match routes[*i] {
-            Route::New => rename_new(s, &dir),
-            _ => exchange(s, &dir),
+    fn stage_with(
+        &self,
+        index: usize,
+        name: &str,
+        plan: Plan,
+        hook: &mut dyn FnMut(BatchStep) -> io::Result<()>,
+    ) -> Result<Staged> {
+        let dir = self.root.join(name);
+        let leftover = self.listing.leftovers_of(name);
+        let exchange_here = cfg!(any(target_os = "linux", target_os = "android"));
+        let route = match self.listing.kinds.get(name) {
+            Some(k @ (Kind::Link | Kind::Other)) => return Err(unsafe_folder(&dir, *k)),
+            None if !leftover => Route::New,
+            Some(Kind::Folder) if !leftover && exchange_here => Route::Exchange,
+            _ => Route::Single,
         };
-        match moved {
-            // Whatever the reason (the folder appeared or vanished since the listing, the
-            // filesystem refuses exchange), the single-run protocol decides this one.
-            Err(_) => single.push(*i),
-            Ok(()) => match hook(BatchStep::Swapped(*i)) {
-                Ok(()) => swapped.push((*i, routes[*i])),
-                Err(e) => out[*i] = Some(Err(partial(&dir, "is in place, but the run stopped", e))),
-            },
+        let how = if route == Route::Single {
+            How::Single(plan)
+        } else {
+            let s = self.staging.path().join(index.to_string());
+            stage(&plan, &s, &self.real.join(name), &dir, route, index, hook)?;
+            How::OnDisk {
+                route,
+                dir: s,
+                files: plan.files.iter().map(|f| f.name).collect(),
+                known: plan.known_names,
+            }
+        };
+        Ok(Staged {
+            index,
+            name: name.to_owned(),
+            how,
+        })
+    }
+
+    /// Steps 4 to 6 for the bundles to put in place (a staged bundle left out, such as one of
+    /// two jobs claiming one folder, is removed with the staging folder, never renamed), then the
+    /// single-run ones; one result per bundle, by its index: the paths written, as R is spelled.
+    pub fn finish(self, bundles: Vec<Staged>) -> Vec<(usize, Result<Vec<PathBuf>>)> {
+        self.finish_with(bundles, &mut |_| Ok(()))
+    }
+
+    fn finish_with(
+        self,
+        bundles: Vec<Staged>,
+        hook: &mut dyn FnMut(BatchStep) -> io::Result<()>,
+    ) -> Vec<(usize, Result<Vec<PathBuf>>)> {
+        let Batch {
+            root,
+            real,
+            lock,
+            staging,
+            exchange,
+            ..
+        } = self;
+        let mut out: Vec<(usize, Result<()>)> = Vec::new();
+        let mut names: HashMap<usize, (String, Vec<&'static str>)> = HashMap::new();
+        let mut single: Vec<(usize, Plan)> = Vec::new();
+        let mut on_disk = Vec::new();
+        for b in bundles {
+            match b.how {
+                How::Single(plan) => {
+                    names.insert(
+                        b.index,
+                        (b.name, plan.files.iter().map(|f| f.name).collect()),
+                    );
+                    single.push((b.index, plan));
+                }
+                How::OnDisk {
+                    route,
+                    dir,
+                    files,
+                    known,
+                } => {
+                    names.insert(b.index, (b.name.clone(), files.clone()));
+                    on_disk.push((b.index, b.name, route, dir, files, known));
+                }
+            }
         }
+        let at = |what: &str, p: &Path, e: io::Error| fs_err(what, p, e, &root);
+        let flushed = if on_disk.is_empty() {
+            Ok(())
+        } else {
+            let folders: Vec<&Path> = on_disk.iter().map(|b| b.3.as_path()).collect();
+            flush(staging.path(), &folders)
+                .and_then(|()| hook(BatchStep::Flushed))
+                .map_err(|e| at("flush the staged bundles in", staging.path(), e))
+        };
+        if let Err(e) = flushed {
+            // Nothing of the batch was renamed: every bundle fails with it.
+            drop(staging);
+            drop(lock);
+            let mut all: Vec<usize> = on_disk.iter().map(|b| b.0).collect();
+            all.extend(single.iter().map(|s| s.0));
+            all.sort_unstable();
+            return all.into_iter().map(|i| (i, Err(e.clone()))).collect();
+        }
+        let mut swapped: Vec<(usize, Route)> = Vec::new();
+        for (i, name, route, s, files, known) in on_disk {
+            let dir = real.join(&name);
+            let moved = match route {
+                Route::New => rename_new(&s, &dir),
+                _ => exchange(&s, &dir),
+            };
+            match moved {
+                // Whatever the reason (the folder appeared or vanished since the listing, the
+                // filesystem refuses exchange), the single-run protocol decides this one, from
+                // the staged copy read back.
+                Err(_) => match read_back(&s, &files, known) {
+                    Ok(plan) => single.push((i, plan)),
+                    Err(e) => out.push((i, Err(at("read back", &s, e)))),
+                },
+                Ok(()) => match hook(BatchStep::Swapped(i)) {
+                    Ok(()) => swapped.push((i, route)),
+                    Err(e) => out.push((
+                        i,
+                        Err(partial(
+                            &root.join(&name),
+                            "is in place, but the run stopped",
+                            e,
+                        )),
+                    )),
+                },
+            }
+        }
+        let flushed = sync_dir(&real);
+        let removed = fs::remove_dir_all(staging.path());
+        let staging = staging.keep();
+        for (i, route) in swapped {
+            let dir = root.join(&names[&i].0);
+            out.push((
+                i,
+                match (&flushed, &removed) {
+                    (Err(e), _) => Err(partial(
+                        &dir,
+                        "may not be on disk yet: flushing its parent folder failed",
+                        io::Error::new(e.kind(), e.to_string()),
+                    )),
+                    (Ok(()), Err(e)) if route == Route::Exchange => Err(partial(
+                        &dir,
+                        &format!(
+                            "is in place, but the previous files in `{}` could not all be removed (the next run removes them)",
+                            staging.display()
+                        ),
+                        io::Error::new(e.kind(), e.to_string()),
+                    )),
+                    _ => Ok(()),
+                },
+            ));
+        }
+        // Outside the batch lock: a single run's lock per bundle is enough, and a batch waiting
+        // on one of them must not hold every other batch.
+        drop(lock);
+        single.sort_by_key(|s| s.0);
+        for (i, plan) in single {
+            let name = &names[&i].0;
+            let target = super::swap::Target {
+                parent: real.clone(),
+                name: name.into(),
+            };
+            let r = super::write_to(&plan, &target, &root.join(name));
+            out.push((i, r.map(|_| ())));
+        }
+        out.sort_by_key(|o| o.0);
+        out.into_iter()
+            .map(|(i, r)| {
+                let (name, files) = &names[&i];
+                let dir = root.join(name);
+                (i, r.map(|()| files.iter().map(|f| dir.join(f)).collect()))
+            })
+            .collect()
     }
-    single.sort_unstable();
-    let flushed = sync_dir(root);
-    let removed = fs::remove_dir_all(staging.path());
-    let staging = staging.keep();
-    for (i, route) in swapped {
-        let dir = root.join(&bundles[i].0);
-        out[i] = Some(match (&flushed, &removed) {
-            (Err(e), _) => Err(partial(
-                &dir,
-                "may not be on disk yet: flushing its parent folder failed",
-                io::Error::new(e.kind(), e.to_string()),
-            )),
-            (Ok(()), Err(e)) if route == Route::Exchange => Err(partial(
-                &dir,
-                &format!(
-                    "is in place, but the previous files in `{}` could not all be removed (the next run removes them)",
-                    staging.display()
-                ),
-                io::Error::new(e.kind(), e.to_string()),
-            )),
-            _ => Ok(()),
-        });
-    }
-    Ok(())
+}
+
+/// A staged bundle read back from disk, for the single-run protocol.
+fn read_back(s: &Path, files: &[&'static str], known: &'static [&'static str]) -> io::Result<Plan> {
+    let files = files
+        .iter()
+        .map(|n| {
+            Ok(super::PlannedFile {
+                name: n,
+                text: fs::read_to_string(s.join(n))?,
+            })
+        })
+        .collect::<io::Result<Vec<_>>>()?;
+    Ok(Plan {
+        files,
+        known_names: known,
+    })
+}
+
+/// `R/<name>` is a symbolic link or another entry that is not a folder: never resolved or
+/// written through (it may point at another VM's bundle, or at a folder outside R).
+fn unsafe_folder(dir: &Path, kind: Kind) -> Error {
+    Error::new(
+        Code::UnsafeOutputFolder,
+        format!(
+            "`{}` is {}, not a folder restore-deploy wrote",
+            dir.display(),
+            kind.noun()
+        ),
+    )
+    .source(dir.display().to_string())
+    .doing("choosing the restore's folder under `--out`")
+    .cause("a `--jobs` run writes only plain folders under `--out`, and never follows a link there")
+    .help(format!(
+        "this bundle was not written: remove `{}` (or point `--out` at another folder) and run again; nothing it points to was changed",
+        dir.display()
+    ))
 }
 
 fn stage(
     plan: &Plan,
     s: &Path,
+    real: &Path,
     dir: &Path,
     route: Route,
     i: usize,
@@ -235,8 +424,11 @@ fn stage(
 ) -> Result<()> {
     let at = |what: &str, p: &Path, e: io::Error| fs_err(what, p, e, dir);
     let old = if route == Route::Exchange {
-        let m = fs::symlink_metadata(dir).map_err(|e| at("read", dir, e))?;
-        super::refuse_foreign(plan, dir, dir)?;
+        let m = fs::symlink_metadata(real).map_err(|e| at("read", dir, e))?;
+        if !m.is_dir() {
+            return Err(unsafe_folder(dir, Kind::of(m.file_type())));
+        }
+        super::refuse_foreign(plan, real, dir)?;
         Some(m.permissions())
     } else {
         None
@@ -257,10 +449,10 @@ fn stage(
 
 /// Step 4: every staged file and folder on disk (`syncfs` on Linux; elsewhere the files were
 /// fsynced as written, and each staged folder, then the staging folder, is fsynced now).
-fn flush(staging: &Path, staged: &[(usize, PathBuf)]) -> io::Result<()> {
+fn flush(staging: &Path, staged: &[&Path]) -> io::Result<()> {
     let folders: Vec<&Path> = staged
         .iter()
-        .map(|(_, s)| s.as_path())
+        .copied()
         .chain(std::iter::once(staging))
         .collect();
     flush_staged(staging, &folders)
@@ -508,12 +700,13 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
-    fn entries_a_sweep_cannot_swap_safely_go_through_the_single_run_protocol() {
+    fn entries_a_sweep_cannot_swap_safely_go_through_the_single_run_protocol_and_links_are_refused()
+    {
         use std::os::unix::fs::symlink;
         let root = tempfile::tempdir().expect("tempdir");
         let r = root.path().join("out");
         fs::create_dir(&r).expect("mkdir");
-        // A link to a bundle elsewhere: that folder is updated, the link kept.
+        // A link to a bundle elsewhere: refused, never resolved; that folder is untouched.
         let real = root.path().join("real");
         ok(write_all(root.path(), &bundles(&["real"], "old")));
         symlink(&real, r.join("linked")).expect("symlink");
@@ -529,8 +722,10 @@ mod tests {
             &r,
             &bundles(&["linked", "left", "mine", "file", "new"], "new"),
         );
-        assert!(results[0].is_ok() && results[1].is_ok() && results[4].is_ok());
-        assert!(holds(&real, "new-linked") && r.join("linked").is_symlink());
+        assert!(results[1].is_ok() && results[4].is_ok());
+        let linked = results[0].as_ref().expect_err("a link");
+        assert_eq!(linked.code, Code::UnsafeOutputFolder, "{linked}");
+        assert!(holds(&real, "old-real") && r.join("linked").is_symlink());
         assert!(holds(&r.join("left"), "new-left") && holds(&r.join("new"), "new-new"));
         let mine = results[2].as_ref().expect_err("the user's file");
         assert!(mine.message.contains("`README.md`"), "{mine}");
@@ -541,6 +736,34 @@ mod tests {
         let file = results[3].as_ref().expect_err("a file");
         assert!(file.message.contains("is not a folder"), "{file}");
         assert_eq!(names(&r), ["file", "left", "linked", "mine", "new"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_planted_after_staging_is_refused_never_written_through() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let r = root.path().join("out");
+        let victim = root.path().join("victim");
+        fs::create_dir(&victim).expect("mkdir");
+        let batch = Batch::open(&r).expect("open");
+        let staged = vec![
+            batch.stage(0, "a", plan("new-a")).expect("a"),
+            batch.stage(1, "b", plan("new-b")).expect("b"),
+        ];
+        // Planted between the listing and the rename: the no-replace rename fails, and the
+        // single-run protocol refuses the link at `R/a` instead of resolving it.
+        std::os::unix::fs::symlink(&victim, r.join("a")).expect("symlink");
+        let results = batch.finish(staged);
+        let e = results[0].1.as_ref().expect_err("a link");
+        assert_eq!(e.code, Code::UnsafeOutputFolder, "{e}");
+        assert!(results[1].1.is_ok());
+        assert!(holds(&r.join("b"), "new-b"));
+        assert_eq!(
+            names(&victim),
+            Vec::<String>::new(),
+            "written through the link"
+        );
+        assert_eq!(names(&r), ["a", "b"]);
     }
 
     #[test]

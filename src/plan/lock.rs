@@ -52,8 +52,39 @@ pub fn acquire(path: &Path, dir_shown: &str) -> Result<Lock> {
     };
     let wait = WAIT.read()?;
     let deadline = Instant::now() + wait;
+    let not_regular = |kind: &str| {
+        Error::new(
+            Code::NotARegularFile,
+            format!("cannot lock `{dir_shown}` for writing: `{}` is {kind}", path.display()),
+        )
+        .source(path.display().to_string())
+        .doing("taking the lock that keeps two runs from writing one folder at once")
+        .cause("the lock file must be a regular file; something else was put at its path")
+        .help(format!(
+            "remove `{}` (restore-deploy creates it as a regular file and removes it when done) and run again; nothing was changed",
+            path.display()
+        ))
+    };
     loop {
-        let file = open(path).map_err(fs_err)?;
+        let file = match open(path) {
+            Ok(f) => f,
+            Err(e) => {
+                // A FIFO with no reader refuses a non-blocking open for writing (ENXIO).
+                return Err(match std::fs::symlink_metadata(path) {
+                    Ok(m) if !m.is_file() && !m.file_type().is_symlink() => {
+                        not_regular(crate::source::file_kind(m.file_type()))
+                    }
+                    _ => match super::swap::why_not_writable(&e) {
+                        Some(why) => not_writable(path, dir_shown, why, e),
+                        None => fs_err(e),
+                    },
+                });
+            }
+        };
+        let t = file.metadata().map_err(fs_err)?.file_type();
+        if !t.is_file() {
+            return Err(not_regular(crate::source::file_kind(t)));
+        }
         match file.try_lock() {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {
@@ -82,6 +113,31 @@ pub fn acquire(path: &Path, dir_shown: &str) -> Result<Lock> {
     }
 }
 
+/// The folder that holds the lock refuses a new file (read-only, no permission): which folder,
+/// why, and what to do instead.
+fn not_writable(path: &Path, dir_shown: &str, why: &str, e: io::Error) -> Error {
+    let parent = path
+        .parent()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let help = if parent == dir_shown {
+        format!("make `{parent}` writable, or choose another `--out`; nothing was changed")
+    } else {
+        format!(
+            "make `{parent}` writable, or choose an `--out` inside a writable folder (such as `--out {dir_shown}/bundle` when `{dir_shown}` itself is writable) and copy the bundle from there; nothing was changed"
+        )
+    };
+    Error::new(
+        Code::FileSystem,
+        format!("cannot lock `{dir_shown}` for writing: the folder that holds the lock, `{parent}`, is not writable"),
+    )
+    .source(path.display().to_string())
+    .doing("taking the lock that keeps two runs from writing one folder at once")
+    .cause(format!("{why}: {e}"))
+    .cause("restore-deploy locks, stages and swaps the bundle folder beside it, so the folder that holds it must be writable, even when the bundle folder itself is")
+    .help(help)
+}
+
 impl Drop for Lock {
     fn drop(&mut self) {
         if cfg!(unix) {
@@ -93,14 +149,20 @@ impl Drop for Lock {
 }
 
 /// Never follows a symlink planted at the lock path: opening through one with `create` would
-/// create or touch a file elsewhere.
+/// create or touch a file elsewhere. Never waits either: `O_NONBLOCK` makes opening a FIFO
+/// planted there return at once (the caller then refuses anything that is not a regular file).
 fn open(path: &Path) -> io::Result<File> {
     let mut o = OpenOptions::new();
     o.write(true).create(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        o.custom_flags((rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::CLOEXEC).bits() as i32);
+        o.custom_flags(
+            (rustix::fs::OFlags::NOFOLLOW
+                | rustix::fs::OFlags::CLOEXEC
+                | rustix::fs::OFlags::NONBLOCK)
+                .bits() as i32,
+        );
     }
     o.open(path)
 }
@@ -154,6 +216,37 @@ mod tests {
     fn the_default_wait_is_readmes_10_s_and_the_variable_takes_1_to_600() {
         assert_eq!(WAIT.default, 10);
         assert_eq!(WAIT.accepted(), "1 to 600");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_at_the_lock_path_is_refused_at_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(".out.restore-deploy.lock");
+        rustix::fs::mkfifoat(
+            rustix::fs::CWD,
+            &path,
+            rustix::fs::Mode::from_raw_mode(0o600),
+        )
+        .expect("mkfifo");
+        let started = Instant::now();
+        let e = acquire(&path, "out").expect_err("a FIFO taken as the lock");
+        assert_eq!(e.code, Code::NotARegularFile, "{e}");
+        assert!(e.message.contains("FIFO"), "{e}");
+        // With a reader on the FIFO, the open succeeds; the type check still refuses it.
+        let reader = {
+            use std::os::unix::fs::OpenOptionsExt;
+            OpenOptions::new()
+                .read(true)
+                .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+                .open(&path)
+                .expect("reader")
+        };
+        let e = acquire(&path, "out").expect_err("a FIFO taken as the lock");
+        assert_eq!(e.code, Code::NotARegularFile, "{e}");
+        drop(reader);
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert!(path.exists(), "the planted entry is the user's: left");
     }
 
     #[cfg(unix)]

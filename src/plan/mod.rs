@@ -23,7 +23,7 @@ mod lock;
 mod os;
 mod swap;
 
-pub use batch::{write_all, write_all_with, BatchStep};
+pub use batch::{write_all, write_all_with, Batch, BatchStep, Staged};
 pub use check::check;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,6 +69,13 @@ pub fn write_with(
     let target = swap::target(dir)?;
     let _lock = lock::acquire(&target.lock_path(), &dir.display().to_string())?;
     swap::replace(plan, &target, dir, hook)?;
+    Ok(plan.files.iter().map(|f| dir.join(f.name)).collect())
+}
+
+/// `write` into a target already known (a batch's `R/<name>`, never resolved through a link).
+fn write_to(plan: &Plan, target: &swap::Target, dir: &Path) -> Result<Vec<PathBuf>> {
+    let _lock = lock::acquire(&target.lock_path(), &dir.display().to_string())?;
+    swap::replace(plan, target, dir, &mut |_| Ok(()))?;
     Ok(plan.files.iter().map(|f| dir.join(f.name)).collect())
 }
 

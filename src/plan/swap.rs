@@ -115,18 +115,33 @@ fn replace_with(
     clean_leftovers(t);
     let old = match fs::symlink_metadata(&path) {
         Ok(m) if m.is_dir() => Some(m),
+        // Resolved by `target` for one `--out`; a batch's `R/<name>` is never resolved, and a
+        // link planted there since is refused, never written through.
+        Ok(m) if m.file_type().is_symlink() => {
+            return Err(Error::new(
+                Code::UnsafeOutputFolder,
+                format!("`{}` is a symbolic link, not a folder restore-deploy wrote", dir.display()),
+            )
+            .source(dir.display().to_string())
+            .doing("writing the bundle")
+            .help(format!("this bundle was not written: remove the link `{}` and run again; nothing it points to was changed", dir.display())))
+        }
         Ok(_) => return Err(not_a_folder(dir)),
         Err(e) if e.kind() == io::ErrorKind::NotFound => None,
         Err(e) => return Err(at("read", &path, e)),
     };
-    if old.is_some() {
+    if let Some(m) = &old {
+        refuse_mount_point(m, t, dir)?;
         super::refuse_foreign(plan, &path, dir)?;
     }
     let staging = tempfile::Builder::new()
         .prefix(&t.sibling(STAGING))
         .rand_bytes(RANDOM_LEN)
         .tempdir_in(&t.parent)
-        .map_err(|e| at("create a staging folder in", &t.parent, e))?;
+        .map_err(|e| match why_not_writable(&e) {
+            Some(why) => parent_not_writable(t, dir, why, e),
+            None => at("create a staging folder in", &t.parent, e),
+        })?;
     if let Some(m) = &old {
         // A new DIR keeps the old one's mode, as writing files into it did before.
         fs::set_permissions(staging.path(), m.permissions())
@@ -167,6 +182,7 @@ fn replace_with(
                     let _ = staging.keep();
                     Some(aside)
                 }
+                Err(e) if crosses_mount(&e) => return Err(mount_point(dir, e.to_string())),
                 Err(e) => return Err(at("swap in", &path, e)),
             }
         }
@@ -256,6 +272,104 @@ fn fs_err(what: &str, p: &Path, e: io::Error, dir: &Path) -> Error {
             dir.display(),
             dir.display()
         ))
+}
+
+/// DIR is a mount point (a container volume, a share, a CI artifact mount): it cannot be swapped
+/// for a folder staged beside it (`EBUSY`, `EXDEV`), so say so before anything is written.
+#[cfg(unix)]
+fn refuse_mount_point(m: &fs::Metadata, t: &Target, dir: &Path) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let parent = fs::metadata(&t.parent).map_err(|e| fs_err("read", &t.parent, e, dir))?;
+    if parent.dev() != m.dev() {
+        return Err(mount_point(
+            dir,
+            format!(
+                "`{}` is on another filesystem than `{}` (a mount point)",
+                t.path().display(),
+                t.parent.display()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn refuse_mount_point(_m: &fs::Metadata, _t: &Target, _dir: &Path) -> Result<()> {
+    Ok(())
+}
+
+/// The system refused to swap two folders across filesystems or at a mount point.
+fn crosses_mount(e: &io::Error) -> bool {
+    #[cfg(unix)]
+    if let Some(n) = e.raw_os_error() {
+        use rustix::io::Errno;
+        let n = Errno::from_raw_os_error(n);
+        return n == Errno::XDEV || n == Errno::BUSY;
+    }
+    let _ = e;
+    false
+}
+
+fn mount_point(dir: &Path, cause: String) -> Error {
+    Error::new(
+        Code::FileSystem,
+        format!(
+            "cannot replace `{}`: it is a mount point",
+            dir.display()
+        ),
+    )
+    .source(dir.display().to_string())
+    .doing("writing the bundle")
+    .cause(cause)
+    .cause("restore-deploy replaces the bundle folder whole by swapping in a folder staged beside it, and a mount point cannot be swapped (EBUSY, EXDEV)")
+    .help(format!(
+        "write the bundle into a folder inside the mount instead, such as `--out {}`: it is replaced whole there; nothing was changed",
+        dir.join("bundle").display()
+    ))
+}
+
+/// Why the folder that holds DIR refuses a new entry, when it is about permissions.
+pub(super) fn why_not_writable(e: &io::Error) -> Option<&'static str> {
+    #[cfg(unix)]
+    if let Some(n) = e.raw_os_error() {
+        use rustix::io::Errno;
+        let n = Errno::from_raw_os_error(n);
+        if n == Errno::ROFS {
+            return Some("it is on a read-only filesystem (EROFS)");
+        }
+        if n == Errno::ACCESS {
+            return Some("this user may not create entries in it (EACCES)");
+        }
+        if n == Errno::PERM {
+            return Some("the system refuses new entries in it (EPERM: immutable, or a policy)");
+        }
+    }
+    match e.kind() {
+        io::ErrorKind::PermissionDenied => Some("this user may not create entries in it"),
+        io::ErrorKind::ReadOnlyFilesystem => Some("it is on a read-only filesystem"),
+        _ => None,
+    }
+}
+
+fn parent_not_writable(t: &Target, dir: &Path, why: &str, e: io::Error) -> Error {
+    Error::new(
+        Code::FileSystem,
+        format!(
+            "cannot write the bundle into `{}`: the folder that holds it, `{}`, is not writable",
+            dir.display(),
+            t.parent.display()
+        ),
+    )
+    .source(dir.display().to_string())
+    .doing("creating the staging folder beside the bundle folder")
+    .cause(format!("{why}: {e}"))
+    .cause("restore-deploy stages the new bundle beside the bundle folder and swaps the two, so the folder that holds it must be writable, even when the bundle folder itself is")
+    .help(format!(
+        "make `{}` writable, or choose an `--out` inside a writable folder (such as `--out {}` when `{}` itself is writable) and copy the bundle from there; nothing was changed",
+        t.parent.display(),
+        dir.join("bundle").display(),
+        dir.display()
+    ))
 }
 
 fn not_a_folder(dir: &Path) -> Error {

@@ -102,6 +102,10 @@ impl Auth {
 #[derive(Debug, Clone, Default)]
 pub struct FetchOptions {
     pub auth: Auth,
+    /// A path must name a regular file: a FIFO, device or socket is refused at once
+    /// (`NotARegularFile`) instead of read, which could wait forever (`--jobs`, where a planted
+    /// FIFO would hang every job of the batch).
+    pub regular_only: bool,
 }
 
 /// The URL's query carries a SAS signature.
@@ -120,7 +124,14 @@ pub fn load_with(spec: &SourceSpec, what: &str, opts: &FetchOptions) -> Result<L
     let doing = format!("reading the {what}");
     let bytes = match spec {
         SourceSpec::Path(path) => {
-            let file = std::fs::File::open(path).map_err(|e| io_error(&e, &origin, &doing))?;
+            let file = if opts.regular_only {
+                open_regular(path).map_err(|e| match e {
+                    Opened::Io(e) => io_error(&e, &origin, &doing),
+                    Opened::NotRegular(kind) => not_regular(&origin, &doing, kind),
+                })?
+            } else {
+                std::fs::File::open(path).map_err(|e| io_error(&e, &origin, &doing))?
+            };
             let len = file
                 .metadata()
                 .map_err(|e| io_error(&e, &origin, &doing))?
@@ -135,6 +146,73 @@ pub fn load_with(spec: &SourceSpec, what: &str, opts: &FetchOptions) -> Result<L
         SourceSpec::Url(url) => fetch_url(url, opts, &origin, &doing)?,
     };
     Ok(Loaded { origin, bytes })
+}
+
+/// Read one file whole, refusing anything that is not a regular file before reading it (see
+/// [`FetchOptions::regular_only`]).
+pub fn load_regular(path: &std::path::Path, what: &str) -> Result<Loaded> {
+    let opts = FetchOptions {
+        regular_only: true,
+        ..FetchOptions::default()
+    };
+    load_with(&SourceSpec::Path(path.to_owned()), what, &opts)
+}
+
+enum Opened {
+    Io(std::io::Error),
+    NotRegular(&'static str),
+}
+
+/// Opened without waiting (`O_NONBLOCK`: opening a FIFO for reading with no writer returns at
+/// once instead of blocking), then typed from the opened descriptor itself, so nothing can be
+/// swapped in between the check and the read.
+fn open_regular(path: &std::path::Path) -> std::result::Result<std::fs::File, Opened> {
+    let mut o = std::fs::OpenOptions::new();
+    o.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32);
+    }
+    let file = o.open(path).map_err(Opened::Io)?;
+    let t = file.metadata().map_err(Opened::Io)?.file_type();
+    if t.is_file() {
+        return Ok(file);
+    }
+    Err(Opened::NotRegular(file_kind(t)))
+}
+
+/// What a non-regular file is, for a message.
+pub fn file_kind(t: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if t.is_dir() {
+        "a folder"
+    } else {
+        "not a regular file"
+    }
+}
+
+fn not_regular(origin: &str, doing: &str, kind: &str) -> Error {
+    Error::new(
+        Code::NotARegularFile,
+        format!("`{origin}` is {kind}, not a regular file"),
+    )
+    .source(origin)
+    .doing(doing)
+    .cause("restore-deploy reads inputs here only from regular files, so nothing can make it wait")
+    .help("name the regular file that holds the input (or download the blob into it); it was not read")
 }
 
 fn read_capped(r: impl Read, expected: u64, origin: &str, doing: &str) -> Result<Vec<u8>> {

@@ -1,7 +1,7 @@
 //! One job of a batch, on its own: its file read, its blobs found (from storage as a single run
 //! finds them, or from `--config-dir` by the names the job gives), validated, and turned into the
-//! product of the command. Nothing here writes: a batch decides which bundles may be written
-//! only when every job is known.
+//! product of the command. Nothing here writes into `--out`: the batch stages each bundle as
+//! soon as it is made, and decides which may be put in place only when every job is known.
 
 use std::path::{Path, PathBuf};
 
@@ -35,6 +35,8 @@ pub enum Work {
 
 pub enum Product {
     Bundle(Plan),
+    /// A bundle already staged on disk by the batch (its text freed).
+    Staged(crate::plan::Staged),
     Inspection(String),
 }
 
@@ -79,9 +81,7 @@ fn read(path: &Path, shared: &Shared) -> Result<Inputs, Errors> {
     // names find the blobs, and the same parsed job goes into the model.
     let job = match shared.preloaded.and_then(|p| p.get(path)) {
         Some(loaded) => crate::input::read::parse_job(loaded)?,
-        None => {
-            crate::input::read::parse_job(&source::load(&SourceSpec::Path(path.to_owned()), JOB)?)?
-        }
+        None => crate::input::read::parse_job(&source::load_regular(path, JOB)?)?,
     };
     let raw = &job.raw;
     let (config, info, template) = match shared.config_dir {

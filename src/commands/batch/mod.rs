@@ -1,8 +1,10 @@
 //! `--jobs`: many restores in one process, for disaster-recovery drills. Every job is read,
 //! validated and rendered on its own by a bounded pool of threads (`--concurrency`), sharing the
-//! compiled templates; a failed job is reported and never stops the others. Bundles are written
-//! only once every job is known, so two jobs that would write the same folder are both refused
-//! rather than one overwriting the other, and each bundle is written whole or not at all.
+//! compiled templates; a failed job is reported and never stops the others. Bundles are put in
+//! place only once every job is known, so two jobs that would write the same folder are both refused
+//! rather than one overwriting the other, and each bundle is written whole or not at all. Each
+//! bundle is staged on disk as soon as it is rendered (memory grows with `--concurrency`, not
+//! with the number of jobs); none is put in place before every job is known.
 
 mod job;
 mod pool;
@@ -50,33 +52,48 @@ pub fn generate_from(
     }
     let started = Instant::now();
     let work = Work::Bundle(a.format);
-    let (jobs, done) = prepare(&a.sources, &a.deploy, &a.batch, work, preloaded)?;
+    // The batch is opened first (`--out` created and locked, its staging folder made), so each
+    // bundle is staged on disk as soon as it is rendered and its text freed: memory is bounded
+    // by `--concurrency`, not by the number of jobs. Nothing is renamed into place before every
+    // job is known (`plan::Batch::finish`), so two jobs claiming one folder are still both
+    // refused, and the batch's one flush still precedes every rename.
+    let jobs = job_files(&a.batch, preloaded)?;
+    let batch = crate::plan::Batch::open(root);
+    let stage = |i: usize, mut d: Done| -> Result<Done, Errors> {
+        let Product::Bundle(plan) = d.product else {
+            return Ok(d);
+        };
+        let batch = batch.as_ref().map_err(|e| Errors::from(e.clone()))?;
+        let name = job::folder_name(&d.vm)?;
+        d.product = Product::Staged(batch.stage(i, &name, plan)?);
+        Ok(d)
+    };
+    let done = prepare(
+        jobs.clone(),
+        &a.sources,
+        &a.deploy,
+        &a.batch,
+        work,
+        preloaded,
+        Some(&stage),
+    );
     let mut rows = claim_folders(&jobs, done, root);
-    // Every bundle in one sweep: staged, flushed once, then swapped in (`plan::write_all`).
-    let (index, bundles): (Vec<usize>, Vec<(String, crate::plan::Plan)>) = rows
+    let staged: Vec<crate::plan::Staged> = rows
         .iter_mut()
-        .enumerate()
-        .filter_map(|(i, (row, plan))| {
-            let name = row
-                .folder
-                .as_deref()
-                .and_then(Path::file_name)
-                .and_then(|n| n.to_str())
-                .map(str::to_owned);
-            match (&row.outcome, name, plan.take()) {
-                (Ok(()), Some(name), Some(plan)) => Some((i, (name, plan))),
-                _ => None,
-            }
+        .filter_map(|(row, s)| match (&row.outcome, s.take()) {
+            (Ok(()), Some(s)) => Some(s),
+            _ => None,
         })
-        .unzip();
-    for (i, written) in index
-        .into_iter()
-        .zip(crate::plan::write_all(root, &bundles))
-    {
-        let row = &mut rows[i].0;
-        if let Err(e) = written {
-            row.outcome = Err(e.into());
-            row.folder = None;
+        .collect();
+    if let Ok(batch) = batch {
+        // One flush, then every rename (`plan::batch`); a bundle left out (a duplicate) is
+        // removed with the staging folder, never renamed.
+        for (i, written) in batch.finish(staged) {
+            let row = &mut rows[i].0;
+            if let Err(e) = written {
+                row.outcome = Err(e.into());
+                row.folder = None;
+            }
         }
     }
     let rows: Vec<Row> = rows.into_iter().map(|(r, _)| r).collect();
@@ -87,7 +104,16 @@ pub fn generate_from(
 pub fn inspect(a: &InspectArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Errors> {
     let started = Instant::now();
     let work = Work::Inspection { json: a.json };
-    let (jobs, done) = prepare(&a.sources, &a.deploy, &a.batch, work, None)?;
+    let jobs = job_files(&a.batch, None)?;
+    let done = prepare(
+        jobs.clone(),
+        &a.sources,
+        &a.deploy,
+        &a.batch,
+        work,
+        None,
+        None,
+    );
     let mut products = Vec::with_capacity(done.len());
     let rows: Vec<Row> = jobs
         .iter()
@@ -120,26 +146,27 @@ pub fn inspect(a: &InspectArgs, out: &mut dyn Write, err: &mut dyn Write) -> Res
     })
 }
 
-/// The job files in order, and what became of each.
-type Prepared = (Vec<PathBuf>, Vec<Result<Done, Errors>>);
+/// What a worker does with a job's product once it is made (a bundle is staged on disk there).
+type After<'a> = &'a (dyn Fn(usize, Done) -> Result<Done, Errors> + Sync);
 
-/// Every job read and turned into its product, each on its own, with progress on a terminal.
+/// Every job read and turned into its product, each on its own, with progress on a terminal;
+/// `after` runs on the job's own thread.
 fn prepare(
+    jobs: Vec<PathBuf>,
     sources: &SourceArgs,
     deploy: &DeployArgs,
     batch: &BatchArgs,
     work: Work,
     preloaded: Option<&Preloaded>,
-) -> Result<Prepared, Errors> {
-    let jobs = match preloaded {
-        Some(p) => p.order.clone(),
-        None => list(&batch.jobs)?,
-    };
+    after: Option<After>,
+) -> Vec<Result<Done, Errors>> {
     let shared = Shared {
         blob_endpoint: sources.blob_endpoint.as_deref(),
         sas: sources.sas.as_deref(),
         fetch: crate::source::FetchOptions {
             auth: sources.auth.into(),
+            // A FIFO among the job files or in `--config-dir` is refused, never waited on.
+            regular_only: true,
         },
         config_dir: batch.config_dir.as_deref(),
         overrides: crate::cli::overrides(sources, deploy),
@@ -149,10 +176,17 @@ fn prepare(
     let bar = progress(jobs.len(), batch.quiet);
     let mut done: Vec<Option<Result<Done, Errors>>> = jobs.iter().map(|_| None).collect();
     let mut failed = 0;
+    let indices: Vec<usize> = (0..jobs.len()).collect();
     pool(
         usize::from(batch.concurrency),
-        &jobs,
-        |path| job::run(path, &shared),
+        &indices,
+        |&i| {
+            let d = job::run(&jobs[i], &shared)?;
+            match after {
+                Some(after) => after(i, d),
+                None => Ok(d),
+            }
+        },
         |i, d| {
             let d = d.unwrap_or_else(|| Err(panicked()));
             if d.is_err() {
@@ -164,11 +198,17 @@ fn prepare(
         },
     );
     bar.finish_and_clear();
-    let done = done
-        .into_iter()
+    done.into_iter()
         .map(|d| d.unwrap_or_else(|| Err(Error::internal("a job was never run").into())))
-        .collect();
-    Ok((jobs, done))
+        .collect()
+}
+
+/// The job files in order: the vault's, or `--jobs` listed (before anything is created).
+fn job_files(batch: &BatchArgs, preloaded: Option<&Preloaded>) -> Result<Vec<PathBuf>, Errors> {
+    match preloaded {
+        Some(p) => Ok(p.order.clone()),
+        None => list(&batch.jobs),
+    }
 }
 
 /// The job files: each PATH that is a folder gives its `*.json` files in name order; any other
@@ -209,20 +249,20 @@ fn list(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Errors> {
     Ok(jobs)
 }
 
-/// Rows for the summary, each with its bundle and folder. A folder is claimed by one job only;
-/// names that differ only in case are the same folder on Windows and macOS.
+/// Rows for the summary, each with its staged bundle and folder. A folder is claimed by one job
+/// only; names that differ only in case are the same folder on Windows and macOS.
 fn claim_folders(
     jobs: &[PathBuf],
     done: Vec<Result<Done, Errors>>,
     root: &Path,
-) -> Vec<(Row, Option<crate::plan::Plan>)> {
-    let mut rows: Vec<(Row, Option<crate::plan::Plan>)> = jobs
+) -> Vec<(Row, Option<crate::plan::Staged>)> {
+    let mut rows: Vec<(Row, Option<crate::plan::Staged>)> = jobs
         .iter()
         .zip(done)
         .map(|(path, d)| {
             let (mut row, product) = row(path, d);
             let plan = match product {
-                Some(Product::Bundle(p)) => Some(p),
+                Some(Product::Staged(s)) => Some(s),
                 _ => None,
             };
             if let (Ok(()), Some(vm)) = (&row.outcome, &row.vm) {

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use serde_json::{json, Value};
 
-use crate::error::{shown, Code, Errors, Exit};
+use crate::error::{shown, Code, Errors, Exit, MAX_SHOWN_PROBLEMS};
 use crate::render::inspect_json;
 
 /// One job's line of the summary.
@@ -111,14 +111,19 @@ pub fn totals(rows: &[Row], success: &'static str) -> String {
 }
 
 /// One JSON object per job (`$defs/jobLine` in `schemas/inspect.schema.json`); `extra` (the
-/// inspection) is merged in after the summary's fields, which it never overwrites.
+/// inspection) is merged in after the summary's fields, which it never overwrites. Written with
+/// the hazard escaping of `inspect --json` (`render::to_json_line`): no raw control, bidi or
+/// separator character reaches the line. At most 50 errors, then `errorsOmitted`.
 pub fn json_line(row: &Row, success: &'static str, extra: Option<Value>) -> String {
-    let errors = row
+    let mut errors = row
         .outcome
         .as_ref()
         .err()
         .map(inspect_json::errors)
         .unwrap_or_default();
+    // As on stderr: at most 50 problems, then how many more (one job's line stays small).
+    let omitted = errors.len().saturating_sub(MAX_SHOWN_PROBLEMS);
+    errors.truncate(MAX_SHOWN_PROBLEMS);
     let mut v = json!({
         "schemaVersion": inspect_json::SCHEMA_VERSION,
         "job": row.job,
@@ -130,6 +135,9 @@ pub fn json_line(row: &Row, success: &'static str, extra: Option<Value>) -> Stri
         "warnings": row.warnings,
         "errors": errors,
     });
+    if let (true, Some(obj)) = (omitted > 0, v.as_object_mut()) {
+        obj.insert("errorsOmitted".to_owned(), json!(omitted));
+    }
     if let (Some(Value::Object(extra)), Some(obj)) = (extra, v.as_object_mut()) {
         for (k, val) in extra {
             obj.entry(k).or_insert(val);
