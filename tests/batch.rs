@@ -635,6 +635,7 @@ fn vm_names_that_cannot_be_folders_refuse_their_job_only() {
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(written, vec![d.jobs[last].vm.clone()]);
+}
 
 /// The summary's JSON lines, by VM folder name (or job file when no VM).
 fn json_rows(stdout: &str) -> Vec<Value> {
