@@ -1075,7 +1075,10 @@ fn job_lines_escape_hazards_like_inspect_json() {
         }
         args.extend(d.shared.clone());
         let r = run_in(d.root(), &args);
-        assert_eq!(r.code, 0, "{}", r.stderr);
+        // The VM name with an RLO cannot name a folder: `generate` rejects that job
+        // (`InvalidVmName`, exit 1), and its error line must escape the name as well.
+        let want = if command == "generate" { 1 } else { 0 };
+        assert_eq!(r.code, want, "{}", r.stderr);
         for c in HAZARDS {
             assert!(
                 !r.stdout.contains(c),
@@ -1085,7 +1088,14 @@ fn job_lines_escape_hazards_like_inspect_json() {
         }
         let lines = json_rows(&r.stdout);
         assert_eq!(lines.len(), 2, "{}", r.stdout);
-        assert_eq!(lines[0]["vm"], vm);
+        if command == "generate" {
+            assert_eq!(lines[0]["result"], "rejected", "{}", lines[0]);
+            assert_eq!(lines[0]["errors"][0]["code"], "InvalidVmName");
+            let message = lines[0]["errors"][0]["message"].as_str().unwrap_or("");
+            assert!(message.contains("vm\\u{202e}x"), "{message}");
+        } else {
+            assert_eq!(lines[0]["vm"], vm);
+        }
         assert_eq!(lines[1]["job"], renamed);
         for l in &lines {
             crate::inspect_json::assert_job_line(l);
