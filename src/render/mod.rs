@@ -60,6 +60,30 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/prepare/params.ps1.hbs"),
     ),
     (
+        "prepare/steps/vault",
+        include_str!("../../templates/prepare/steps/vault.ps1.hbs"),
+    ),
+    (
+        "prepare/steps/lookups",
+        include_str!("../../templates/prepare/steps/lookups.ps1.hbs"),
+    ),
+    (
+        "prepare/steps/restore-functions",
+        include_str!("../../templates/prepare/steps/restore-functions.ps1.hbs"),
+    ),
+    (
+        "prepare/steps/restore-kek",
+        include_str!("../../templates/prepare/steps/restore-kek.ps1.hbs"),
+    ),
+    (
+        "prepare/steps/restore-bek",
+        include_str!("../../templates/prepare/steps/restore-bek.ps1.hbs"),
+    ),
+    (
+        "prepare/steps/restamp",
+        include_str!("../../templates/prepare/steps/restamp.ps1.hbs"),
+    ),
+    (
         PREPARE_LITERALS,
         include_str!("../../templates/prepare/literals.ps1.hbs"),
     ),
@@ -72,10 +96,18 @@ pub const TEMPLATES: &[(&str, &str)] = &[
 /// templates: no allocation per call.
 pub fn registry(names: &[&str]) -> Result<Arc<Handlebars<'static>>, Error> {
     static CACHE: Mutex<Vec<(u64, Arc<Handlebars<'static>>)>> = Mutex::new(Vec::new());
+    // A template's partials are named under it (`prepare/steps/vault` under `prepare/steps`) and
+    // come with it: a large template is kept in pieces of a few KB because handlebars (through
+    // pest's `Position::line_col`) counts each element's line and column from the start of its
+    // template, so one template's compile time grows with the square of its size.
     let key = TEMPLATES
         .iter()
         .enumerate()
-        .filter(|(_, (n, _))| names.contains(n))
+        .filter(|(_, (n, _))| {
+            names
+                .iter()
+                .any(|m| *n == *m || n.strip_prefix(*m).is_some_and(|rest| rest.starts_with('/')))
+        })
         .fold(0u64, |k, (i, _)| k | 1 << i);
     // A panic elsewhere while the lock was held leaves only complete entries behind.
     let mut cache = CACHE
