@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::disk::{AtRisk, DiskSource, Disks, OsType};
 use super::encryption::Encryption;
+use super::features::Identity;
 use super::ids::VaultId;
 use super::provenance::{By, Fact};
 use super::time::TemplateSupport;
@@ -93,6 +94,10 @@ pub struct Restore {
     pub(crate) availability_set_id: Option<Fact<String>>,
     pub(crate) plan: Option<Plan>,
     pub(crate) trusted_launch: Option<TrustedLaunch>,
+    /// The source's managed identities: user-assigned re-attached, system-assigned enabled anew.
+    pub(crate) identity: Option<Identity>,
+    /// ADE's own managed identity (`securityProfile.encryptionIdentity`), one of `identity`'s.
+    pub(crate) encryption_identity: Option<Fact<String>>,
     /// From the source VM's id; the key vault must be in it.
     pub(crate) subscription: Option<String>,
     pub(crate) disks: Disks,

@@ -83,6 +83,26 @@ pub fn human(r: &Restore) -> String {
             &"config: properties.securityProfile",
         );
     }
+    if let Some(i) = &r.identity {
+        if i.system_assigned {
+            let old = i
+                .source_principal_id
+                .as_deref()
+                .map(|p| format!(" (the source's was {p})"))
+                .unwrap_or_default();
+            row(
+                "identity",
+                &format!("system-assigned: a NEW principal{old}; grant its roles and Key Vault access again"),
+                &i.by,
+            );
+        }
+        for id in &i.user_assigned {
+            row("identity", &format!("user-assigned {id}"), &i.by);
+        }
+        if let Some(e) = &r.encryption_identity {
+            row("  ADE identity", &e.value, &e.by);
+        }
+    }
     row(
         "disks",
         match r.disks.kind() {

@@ -79,6 +79,9 @@ pub struct Restore {
     /// Present when the source is a Trusted Launch VM.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trusted_launch: Option<TrustedLaunch>,
+    /// The source's managed identities, re-created on the new VM.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity: Option<Identity>,
     /// The source VM's subscription; the key vault must be in it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription_id: Option<String>,
@@ -173,6 +176,26 @@ pub struct TrustedLaunch {
     pub secure_boot_enabled: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub v_tpm_enabled: Option<bool>,
+}
+
+/// The source's managed identities as the new VM gets them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Identity {
+    /// A system-assigned identity is enabled on the new VM: a NEW principal, to which role
+    /// assignments and Key Vault access policies must be granted again.
+    pub system_assigned: bool,
+    /// True exactly when `systemAssigned` is: the new VM's principal id is not the source's.
+    pub new_principal: bool,
+    /// The source's system-assigned principal id, when the config holds it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_principal_id: Option<String>,
+    /// User-assigned identities, re-attached by resource id.
+    pub user_assigned_identities: Vec<String>,
+    /// ADE's own managed identity (`securityProfile.encryptionIdentity`), one of the above.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encryption_identity: Option<Fact<String>>,
+    pub decided_by: Provenance,
 }
 
 /// The restored disks: all managed or all unmanaged (VHD blobs).
@@ -473,6 +496,8 @@ fn restore(r: &model::Restore) -> Restore {
         availability_set_id,
         plan,
         trusted_launch,
+        identity,
+        encryption_identity,
         subscription,
         disks,
         encryption,
@@ -498,6 +523,22 @@ fn restore(r: &model::Restore) -> Restore {
             TrustedLaunch {
                 secure_boot_enabled: *secure_boot,
                 v_tpm_enabled: *vtpm,
+            }
+        }),
+        identity: identity.as_ref().map(|i| {
+            let model::Identity {
+                system_assigned,
+                user_assigned,
+                source_principal_id,
+                by,
+            } = i;
+            Identity {
+                system_assigned: *system_assigned,
+                new_principal: *system_assigned,
+                source_principal_id: source_principal_id.clone(),
+                user_assigned_identities: user_assigned.clone(),
+                encryption_identity: encryption_identity.as_ref().map(|f| fact(f, String::clone)),
+                decided_by: provenance(by),
             }
         }),
         subscription_id: subscription.clone(),

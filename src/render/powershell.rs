@@ -60,6 +60,16 @@ pub struct TrustedLaunchCtx {
     vtpm_off: bool,
 }
 
+/// `New-AzVMConfig`'s identity parameters (ExplicitIdentityParameterSet).
+#[derive(Serialize)]
+pub struct IdentityCtx {
+    /// `SystemAssigned`, `UserAssigned` or `SystemAssignedUserAssigned`.
+    kind: &'static str,
+    user_assigned: Vec<String>,
+    encryption_identity: Option<String>,
+    system_assigned: bool,
+}
+
 #[derive(Serialize)]
 pub struct TagCtx {
     key: String,
@@ -114,6 +124,7 @@ pub struct ScriptContext {
     /// The plan names its publisher and product, so its Marketplace terms can be checked.
     plan_terms: bool,
     trusted_launch: Option<TrustedLaunchCtx>,
+    identity: Option<IdentityCtx>,
     os_disk: DiskCtx,
     data_disks: Vec<DiskCtx>,
     ade: Option<AdeCtx>,
@@ -270,6 +281,12 @@ pub fn context(r: &Restore) -> ScriptContext {
             secure_boot_off: t.secure_boot == Some(false),
             vtpm_on: t.vtpm == Some(true),
             vtpm_off: t.vtpm == Some(false),
+        }),
+        identity: r.identity.as_ref().map(|i| IdentityCtx {
+            kind: i.ps_type(),
+            user_assigned: i.user_assigned.clone(),
+            encryption_identity: r.encryption_identity.as_ref().map(|f| f.value.clone()),
+            system_assigned: i.system_assigned,
         }),
         os_disk,
         data_disks,

@@ -16,6 +16,7 @@ mod context;
 pub(super) mod deployable;
 pub(super) mod disks;
 pub(super) mod encryption;
+pub(super) mod features;
 pub(super) mod job_notes;
 pub(super) mod plan_and_security;
 pub(super) mod prepare;
@@ -44,6 +45,8 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
     refusals::unsupported_security(cfg, inputs.job.as_ref(), &mut p);
     let identity = identity(inputs, cfg, &mut p);
     let tags = tags(cfg, &mut p);
+    let managed_identity = features::identity(cfg, &mut p);
+    let encryption_identity = features::encryption_identity(cfg, managed_identity.as_ref(), &mut p);
     let (os, disks) = disks::disks(cfg, inputs, &mut p);
     let subscription =
         subscription(cfg.vm, disks.as_ref()).or_else(|| backup_template::subscription(inputs));
@@ -110,6 +113,8 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
                 availability_set_id,
                 plan: plan_and_security::plan(cfg),
                 trusted_launch: plan_and_security::trusted_launch(cfg),
+                identity: managed_identity,
+                encryption_identity,
                 subscription,
                 disks,
                 encryption,
@@ -136,6 +141,7 @@ fn with_warnings(inputs: &Inputs, mut r: Restore) -> Restore {
     all.extend(backup_template::disagreements(&r, inputs));
     all.extend(deployable::warnings(&r));
     all.extend(job_notes::warnings(&r, inputs));
+    all.extend(features::warnings(r.identity.as_ref()));
     r.warnings = all;
     r
 }

@@ -65,8 +65,10 @@ pub struct TemplateContext {
     nsg: bool,
     /// The source's Marketplace plan (`name`, `publisher`, `product`, `promotionCode`).
     plan: Option<Value>,
-    /// Trusted Launch as the source had it.
+    /// Trusted Launch and ADE's encryption identity, as the source had them.
     security_profile: Option<Value>,
+    /// The source's managed identities (`type`, `userAssignedIdentities` keyed by id).
+    identity: Option<Value>,
     /// Disks the template creates from restored VHDs, OS disk first.
     imported_disks: Vec<ImportedDisk>,
     /// What the VM waits for: the network interface, then each imported disk.
@@ -121,7 +123,8 @@ pub fn contexts(r: &Restore) -> (TemplateContext, ParametersContext) {
         public_ip: r.network.public_ip,
         nsg: r.network.network_security_group.is_some(),
         plan: r.plan.as_ref().map(plan),
-        security_profile: r.trusted_launch.as_ref().map(security_profile),
+        security_profile: security_profile(r),
+        identity: r.identity.as_ref().map(identity),
         imported_disks,
         vm_depends_on,
         os_disk: resources::os_disk(r, ade.encryption_settings),
@@ -146,7 +149,37 @@ fn plan(p: &crate::model::Plan) -> Value {
     Value::Object(m)
 }
 
-fn security_profile(t: &crate::model::TrustedLaunch) -> Value {
+/// ARM `identity`: the ids are the source's, escaped as literals (a key is evaluated too).
+fn identity(i: &crate::model::Identity) -> Value {
+    let mut m = Map::new();
+    m.insert("type".into(), Value::String(i.arm_type().into()));
+    if !i.user_assigned.is_empty() {
+        let ids = i
+            .user_assigned
+            .iter()
+            .map(|id| (arm_literal(id), Value::Object(Map::new())))
+            .collect();
+        m.insert("userAssignedIdentities".into(), Value::Object(ids));
+    }
+    Value::Object(m)
+}
+
+/// Trusted Launch and ADE's encryption identity, when the source had either.
+fn security_profile(r: &Restore) -> Option<Value> {
+    let mut sp = match &r.trusted_launch {
+        Some(t) => trusted_launch(t),
+        None => Map::new(),
+    };
+    if let Some(e) = &r.encryption_identity {
+        sp.insert(
+            "encryptionIdentity".into(),
+            serde_json::json!({ "userAssignedIdentityResourceId": arm_literal(&e.value) }),
+        );
+    }
+    (!sp.is_empty()).then_some(Value::Object(sp))
+}
+
+fn trusted_launch(t: &crate::model::TrustedLaunch) -> Map<String, Value> {
     let mut uefi = Map::new();
     if let Some(b) = t.secure_boot {
         uefi.insert("secureBootEnabled".into(), Value::Bool(b));
@@ -159,7 +192,7 @@ fn security_profile(t: &crate::model::TrustedLaunch) -> Value {
     if !uefi.is_empty() {
         sp.insert("uefiSettings".into(), Value::Object(uefi));
     }
-    Value::Object(sp)
+    sp
 }
 
 #[cfg(test)]

@@ -1,0 +1,40 @@
+//! What the source VM had beyond its disks and keys, carried to the new VM: its managed
+//! identities (issue 18). Each value keeps where it was read, so `inspect` can say it.
+
+use serde::Serialize;
+
+use super::provenance::By;
+
+/// The source VM's managed identities (ARM `identity`), re-created on the new VM.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Identity {
+    /// A system-assigned identity is enabled on the new VM. It is a NEW principal: nothing that
+    /// was granted to the source's carries over.
+    pub system_assigned: bool,
+    /// User-assigned identities, re-attached by resource id as the source had them.
+    pub user_assigned: Vec<String>,
+    /// The source's system-assigned principal id, when the config holds it: what role
+    /// assignments and access policies to look for.
+    pub source_principal_id: Option<String>,
+    pub by: By,
+}
+
+impl Identity {
+    /// The ARM `identity.type` (`SystemAssigned, UserAssigned` for both).
+    pub fn arm_type(&self) -> &'static str {
+        match (self.system_assigned, self.user_assigned.is_empty()) {
+            (true, true) => "SystemAssigned",
+            (true, false) => "SystemAssigned, UserAssigned",
+            (false, _) => "UserAssigned",
+        }
+    }
+    /// `New-AzVMConfig -IdentityType`'s value (its accepted values: `SystemAssigned`,
+    /// `UserAssigned`, `SystemAssignedUserAssigned`, `None`).
+    pub fn ps_type(&self) -> &'static str {
+        match (self.system_assigned, self.user_assigned.is_empty()) {
+            (true, true) => "SystemAssigned",
+            (true, false) => "SystemAssignedUserAssigned",
+            (false, _) => "UserAssigned",
+        }
+    }
+}
