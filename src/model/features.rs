@@ -1,5 +1,5 @@
 //! What the source VM had beyond its disks and keys, carried to the new VM: its managed
-//! identities (issue 18). Each value keeps where it was read, so `inspect` can say it.
+//! identities, Spot priority and price (issue 18). Each value keeps where it was read, so `inspect` can say it.
 
 use serde::Serialize;
 
@@ -37,4 +37,18 @@ impl Identity {
             (false, _) => "UserAssigned",
         }
     }
+}
+
+/// Priority and Spot settings as the source had them: a Spot VM stays Spot at the same cap, a
+/// regular VM stays regular.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Spot {
+    /// `Regular`, `Low` or `Spot`, as the source states it.
+    pub priority: String,
+    /// `Deallocate` or `Delete`; only for a Spot (or Low) VM.
+    pub eviction_policy: Option<String>,
+    /// The price cap in US dollars per hour, `-1` for "up to the pay-as-you-go price"; only for
+    /// a Spot (or Low) VM.
+    pub max_price: Option<serde_json::Number>,
+    pub by: By,
 }

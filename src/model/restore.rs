@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::disk::{AtRisk, DiskSource, Disks, OsType};
 use super::encryption::Encryption;
-use super::features::Identity;
+use super::features::{Identity, Spot};
 use super::ids::VaultId;
 use super::provenance::{By, Fact};
 use super::time::TemplateSupport;
@@ -98,6 +98,8 @@ pub struct Restore {
     pub(crate) identity: Option<Identity>,
     /// ADE's own managed identity (`securityProfile.encryptionIdentity`), one of `identity`'s.
     pub(crate) encryption_identity: Option<Fact<String>>,
+    /// `priority`, `evictionPolicy` and `billingProfile.maxPrice`, when the source states them.
+    pub(crate) spot: Option<Spot>,
     /// From the source VM's id; the key vault must be in it.
     pub(crate) subscription: Option<String>,
     pub(crate) disks: Disks,

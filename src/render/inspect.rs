@@ -103,6 +103,20 @@ pub fn human(r: &Restore) -> String {
             row("  ADE identity", &e.value, &e.by);
         }
     }
+    if let Some(s) = &r.spot {
+        let mut v = s.priority.clone();
+        if let Some(e) = &s.eviction_policy {
+            v.push_str(&format!(", eviction {e}"));
+        }
+        match &s.max_price {
+            Some(p) if p.as_f64() == Some(-1.0) => {
+                v.push_str(", max price -1 (up to pay-as-you-go)")
+            }
+            Some(p) => v.push_str(&format!(", max price {p} USD/hour")),
+            None => {}
+        }
+        row("priority", &v, &s.by);
+    }
     row(
         "disks",
         match r.disks.kind() {

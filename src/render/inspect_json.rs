@@ -82,6 +82,9 @@ pub struct Restore {
     /// The source's managed identities, re-created on the new VM.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub identity: Option<Identity>,
+    /// `priority`, `evictionPolicy`, `billingProfile.maxPrice`, as the source states them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spot: Option<Spot>,
     /// The source VM's subscription; the key vault must be in it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription_id: Option<String>,
@@ -195,6 +198,20 @@ pub struct Identity {
     /// ADE's own managed identity (`securityProfile.encryptionIdentity`), one of the above.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub encryption_identity: Option<Fact<String>>,
+    pub decided_by: Provenance,
+}
+
+/// Priority and Spot settings, carried as the source had them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Spot {
+    /// `Regular`, `Low` or `Spot`.
+    pub priority: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub eviction_policy: Option<String>,
+    /// US dollars per hour; -1: up to the pay-as-you-go price.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_price: Option<serde_json::Number>,
     pub decided_by: Provenance,
 }
 
@@ -498,6 +515,7 @@ fn restore(r: &model::Restore) -> Restore {
         trusted_launch,
         identity,
         encryption_identity,
+        spot,
         subscription,
         disks,
         encryption,
@@ -538,6 +556,20 @@ fn restore(r: &model::Restore) -> Restore {
                 source_principal_id: source_principal_id.clone(),
                 user_assigned_identities: user_assigned.clone(),
                 encryption_identity: encryption_identity.as_ref().map(|f| fact(f, String::clone)),
+                decided_by: provenance(by),
+            }
+        }),
+        spot: spot.as_ref().map(|s| {
+            let model::Spot {
+                priority,
+                eviction_policy,
+                max_price,
+                by,
+            } = s;
+            Spot {
+                priority: priority.clone(),
+                eviction_policy: eviction_policy.clone(),
+                max_price: max_price.clone(),
                 decided_by: provenance(by),
             }
         }),

@@ -71,6 +71,14 @@ pub struct IdentityCtx {
 }
 
 #[derive(Serialize)]
+pub struct SpotCtx {
+    priority: String,
+    eviction_policy: Option<String>,
+    /// The number's JSON text, passed as a literal that PowerShell binds to `[double]`.
+    max_price: Option<String>,
+}
+
+#[derive(Serialize)]
 pub struct TagCtx {
     key: String,
     value: String,
@@ -125,6 +133,8 @@ pub struct ScriptContext {
     plan_terms: bool,
     trusted_launch: Option<TrustedLaunchCtx>,
     identity: Option<IdentityCtx>,
+    /// `New-AzVMConfig`'s `-Priority`, `-EvictionPolicy`, `-MaxPrice` as the source had them.
+    spot: Option<SpotCtx>,
     os_disk: DiskCtx,
     data_disks: Vec<DiskCtx>,
     ade: Option<AdeCtx>,
@@ -287,6 +297,11 @@ pub fn context(r: &Restore) -> ScriptContext {
             user_assigned: i.user_assigned.clone(),
             encryption_identity: r.encryption_identity.as_ref().map(|f| f.value.clone()),
             system_assigned: i.system_assigned,
+        }),
+        spot: r.spot.as_ref().map(|s| SpotCtx {
+            priority: s.priority.clone(),
+            eviction_policy: s.eviction_policy.clone(),
+            max_price: s.max_price.as_ref().map(ToString::to_string),
         }),
         os_disk,
         data_disks,

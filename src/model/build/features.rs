@@ -3,7 +3,7 @@
 
 use super::context::{Config, Problems};
 use crate::error::Code;
-use crate::model::features::Identity;
+use crate::model::features::{Identity, Spot};
 use crate::model::provenance::Fact;
 
 const IDENTITY: &str = "$.identity";
@@ -110,6 +110,63 @@ pub(super) fn encryption_identity(
     Some(Fact::new(id, cfg.by(ENCRYPTION_IDENTITY)))
 }
 
+const PRIORITY: &str = "$.properties.priority";
+
+/// `priority`, `evictionPolicy`, `billingProfile.maxPrice`, with the values the ARM schema
+/// allows (`Regular`/`Low`/`Spot`, `Deallocate`/`Delete`). Azure takes an eviction policy and a
+/// price cap only on a Spot (or Low) VM.
+pub(super) fn spot(cfg: Config, p: &mut Problems) -> Option<Spot> {
+    let props = cfg.vm.properties.as_ref()?;
+    let one_of = |v: &Option<String>, allowed: &[&'static str], path: &str, p: &mut Problems| {
+        let v = v.as_deref().filter(|v| !v.trim().is_empty())?;
+        match allowed.iter().find(|a| a.eq_ignore_ascii_case(v)) {
+            Some(a) => Some((*a).to_owned()),
+            None => {
+                p.add(
+                    Code::UnexpectedValue,
+                    format!("`{v}` is not one of {}", allowed.join(", ")),
+                    cfg.origin,
+                    Some(path.into()),
+                    "fix the config: these are the values Azure accepts",
+                );
+                None
+            }
+        }
+    };
+    let priority = one_of(&props.priority, &["Regular", "Low", "Spot"], PRIORITY, p);
+    let eviction = one_of(
+        &props.evictionpolicy,
+        &["Deallocate", "Delete"],
+        "$.properties.evictionPolicy",
+        p,
+    );
+    let max_price = props
+        .billingprofile
+        .as_ref()
+        .and_then(|b| b.maxprice.clone());
+    let priority = priority?;
+    let spot = priority != "Regular";
+    if let Some(m) = &max_price {
+        let ok = m.as_f64().is_some_and(|v| v == -1.0 || v > 0.0);
+        if !ok {
+            p.add(
+                Code::UnexpectedValue,
+                format!("the Spot price cap `{m}` is neither -1 nor a price above 0"),
+                cfg.origin,
+                Some("$.properties.billingProfile.maxPrice".into()),
+                "Azure takes -1 (up to the pay-as-you-go price) or a price in US dollars: fix the config",
+            );
+            return None;
+        }
+    }
+    Some(Spot {
+        priority,
+        eviction_policy: eviction.filter(|_| spot),
+        max_price: max_price.filter(|_| spot),
+        by: cfg.by(PRIORITY),
+    })
+}
+
 /// The warning every format shows for a system-assigned identity: the new VM's is a new principal.
 pub(super) fn warnings(identity: Option<&Identity>) -> Vec<String> {
     match identity {
@@ -121,6 +178,59 @@ pub(super) fn warnings(identity: Option<&Identity>) -> Vec<String> {
                 .unwrap_or_default()
         )],
         _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod spot_tests {
+    use crate::error::Code;
+    use crate::model::test_inputs::{inputs, CONFIG_PLAIN};
+    use crate::model::{build, Overrides};
+
+    fn with(extra: &str) -> String {
+        let cfg = CONFIG_PLAIN.trim_end();
+        let cut = cfg.rfind('}').expect("an object");
+        format!("{}, {extra}}}", &cfg[..cut])
+    }
+
+    #[test]
+    fn spot_stays_spot_at_its_price_in_both_spellings_and_regular_stays_regular() {
+        for extra in [
+            r#""properties.priority": "Spot", "properties.evictionPolicy": "Deallocate", "properties.billingProfile": {"maxPrice": 0.0512}"#,
+            r#""properties": {"priority": "spot", "evictionPolicy": "Deallocate", "billingProfile": {"maxPrice": 0.0512}}"#,
+        ] {
+            let r = build(&inputs(&with(extra), None, None, Overrides::default())).expect(extra);
+            let s = r.spot.expect("spot");
+            assert_eq!(s.priority, "Spot", "Azure's spelling");
+            assert_eq!(s.eviction_policy.as_deref(), Some("Deallocate"));
+            assert_eq!(
+                s.max_price.map(|m| m.to_string()).as_deref(),
+                Some("0.0512")
+            );
+        }
+        let regular =
+            with(r#""properties.priority": "Regular", "properties.billingProfile": null"#);
+        let r = build(&inputs(&regular, None, None, Overrides::default())).expect("regular");
+        let s = r.spot.expect("stated");
+        assert_eq!(
+            (s.priority.as_str(), s.eviction_policy, s.max_price),
+            ("Regular", None, None)
+        );
+        let r = build(&inputs(CONFIG_PLAIN, None, None, Overrides::default())).expect("plain");
+        assert!(r.spot.is_none());
+    }
+
+    #[test]
+    fn values_azure_does_not_take_are_refused() {
+        for extra in [
+            r#""properties.priority": "Cheap""#,
+            r#""properties.priority": "Spot", "properties.evictionPolicy": "Hibernate""#,
+            r#""properties.priority": "Spot", "properties.billingProfile": {"maxPrice": -2}"#,
+        ] {
+            let e =
+                build(&inputs(&with(extra), None, None, Overrides::default())).expect_err(extra);
+            assert_eq!(e.0[0].code, Code::UnexpectedValue, "{extra}");
+        }
     }
 }
 

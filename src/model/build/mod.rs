@@ -47,6 +47,7 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
     let tags = tags(cfg, &mut p);
     let managed_identity = features::identity(cfg, &mut p);
     let encryption_identity = features::encryption_identity(cfg, managed_identity.as_ref(), &mut p);
+    let spot = features::spot(cfg, &mut p);
     let (os, disks) = disks::disks(cfg, inputs, &mut p);
     let subscription =
         subscription(cfg.vm, disks.as_ref()).or_else(|| backup_template::subscription(inputs));
@@ -115,6 +116,7 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
                 trusted_launch: plan_and_security::trusted_launch(cfg),
                 identity: managed_identity,
                 encryption_identity,
+                spot,
                 subscription,
                 disks,
                 encryption,

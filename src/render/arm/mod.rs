@@ -69,6 +69,8 @@ pub struct TemplateContext {
     security_profile: Option<Value>,
     /// The source's managed identities (`type`, `userAssignedIdentities` keyed by id).
     identity: Option<Value>,
+    /// `priority`, `evictionPolicy`, `billingProfile`: the VM's own properties, as the source's.
+    vm_properties: Map<String, Value>,
     /// Disks the template creates from restored VHDs, OS disk first.
     imported_disks: Vec<ImportedDisk>,
     /// What the VM waits for: the network interface, then each imported disk.
@@ -125,6 +127,7 @@ pub fn contexts(r: &Restore) -> (TemplateContext, ParametersContext) {
         plan: r.plan.as_ref().map(plan),
         security_profile: security_profile(r),
         identity: r.identity.as_ref().map(identity),
+        vm_properties: vm_properties(r),
         imported_disks,
         vm_depends_on,
         os_disk: resources::os_disk(r, ade.encryption_settings),
@@ -147,6 +150,25 @@ fn plan(p: &crate::model::Plan) -> Value {
         }
     }
     Value::Object(m)
+}
+
+/// The VM properties carried as values (each only where the source states it), in the order the
+/// template writes them.
+fn vm_properties(r: &Restore) -> Map<String, Value> {
+    let mut m = Map::new();
+    if let Some(s) = &r.spot {
+        m.insert("priority".into(), Value::String(s.priority.clone()));
+        if let Some(e) = &s.eviction_policy {
+            m.insert("evictionPolicy".into(), Value::String(e.clone()));
+        }
+        if let Some(p) = &s.max_price {
+            m.insert(
+                "billingProfile".into(),
+                serde_json::json!({ "maxPrice": Value::Number(p.clone()) }),
+            );
+        }
+    }
+    m
 }
 
 /// ARM `identity`: the ids are the source's, escaped as literals (a key is evaluated too).
