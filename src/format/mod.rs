@@ -152,6 +152,26 @@ fn checks(r: &Restore) -> String {
     }
 }
 
+/// After deployment: the source's extensions other than ADE, which the new VM does not get.
+fn extension_steps(r: &Restore) -> String {
+    if r.extensions.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from("  after deploying: these extensions of the source are NOT re-installed; install those the VM needs, with their settings (az vm extension set -g <group> --vm-name <vm> --publisher <publisher> --name <type> --version <version> --settings <file>; Set-AzVMExtension):\n");
+    for e in &r.extensions {
+        s.push_str(&format!(
+            "     {}/{} {}\n",
+            crate::error::shown(&e.publisher),
+            crate::error::shown(&e.kind),
+            e.version
+                .as_deref()
+                .map(crate::error::shown)
+                .unwrap_or_else(|| "(no version in the config)".into())
+        ));
+    }
+    s
+}
+
 /// After deployment, for a source with a system-assigned identity: the new VM's is a new
 /// principal, and nothing granted to the old one applies to it. `group` and `vm` are how the
 /// format names the deployment's group and the new VM.

@@ -1,5 +1,5 @@
 //! What the source VM had beyond its disks and keys, carried to the new VM: its managed
-//! identities, Spot priority and price (issue 18). Each value keeps where it was read, so `inspect` can say it.
+//! identities, Spot priority and price, and the extensions it is said not to get again (issue 18). Each value keeps where it was read, so `inspect` can say it.
 
 use serde::Serialize;
 
@@ -51,4 +51,23 @@ pub struct Spot {
     /// a Spot (or Low) VM.
     pub max_price: Option<serde_json::Number>,
     pub by: By,
+}
+
+/// An extension of the source other than Azure Disk Encryption: NOT re-installed on the new VM
+/// (its protected settings are not in the config, and it is the operator's to install again).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceExtension {
+    pub name: Option<String>,
+    pub publisher: String,
+    pub kind: String,
+    pub version: Option<String>,
+    pub by: By,
+}
+
+impl SourceExtension {
+    /// BGInfo, which `New-AzVM` installs on a Windows VM unless told not to.
+    pub fn is_bginfo(&self) -> bool {
+        self.publisher.eq_ignore_ascii_case("Microsoft.Compute")
+            && self.kind.eq_ignore_ascii_case("BGInfo")
+    }
 }

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::disk::{AtRisk, DiskSource, Disks, OsType};
 use super::encryption::Encryption;
-use super::features::{Identity, Spot};
+use super::features::{Identity, SourceExtension, Spot};
 use super::ids::VaultId;
 use super::provenance::{By, Fact};
 use super::time::TemplateSupport;
@@ -100,6 +100,8 @@ pub struct Restore {
     pub(crate) encryption_identity: Option<Fact<String>>,
     /// `priority`, `evictionPolicy` and `billingProfile.maxPrice`, when the source states them.
     pub(crate) spot: Option<Spot>,
+    /// The source's extensions other than ADE: listed as not re-installed.
+    pub(crate) extensions: Vec<SourceExtension>,
     /// From the source VM's id; the key vault must be in it.
     pub(crate) subscription: Option<String>,
     pub(crate) disks: Disks,

@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use crate::error::shown;
-use crate::model::{ade_extension, By, DiskKind, DiskSource, Encryption, Flavour, Restore};
+use crate::model::{ade_extension, By, DiskKind, DiskSource, Encryption, Flavour, OsType, Restore};
 
 use super::describe;
 use super::inspect_json::{arm_template, ArmTemplate};
@@ -116,6 +116,26 @@ pub fn human(r: &Restore) -> String {
             None => {}
         }
         row("priority", &v, &s.by);
+    }
+    for e in &r.extensions {
+        let version = e
+            .version
+            .as_deref()
+            .map(|v| format!(" {v}"))
+            .unwrap_or_default();
+        let bginfo = if e.is_bginfo() && r.os.value == OsType::Windows {
+            " (the PowerShell script's New-AzVM installs BGInfo again, as the source had it)"
+        } else {
+            ""
+        };
+        row(
+            "extension",
+            &format!(
+                "{}/{}{version}: NOT re-installed{bginfo}",
+                e.publisher, e.kind
+            ),
+            &e.by,
+        );
     }
     row(
         "disks",

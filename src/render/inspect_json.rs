@@ -85,6 +85,8 @@ pub struct Restore {
     /// `priority`, `evictionPolicy`, `billingProfile.maxPrice`, as the source states them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub spot: Option<Spot>,
+    /// The source's extensions other than Azure Disk Encryption: NOT re-installed on the new VM.
+    pub extensions_not_reinstalled: Vec<SourceExtension>,
     /// The source VM's subscription; the key vault must be in it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription_id: Option<String>,
@@ -212,6 +214,21 @@ pub struct Spot {
     /// US dollars per hour; -1: up to the pay-as-you-go price.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_price: Option<serde_json::Number>,
+    pub decided_by: Provenance,
+}
+
+/// An extension of the source that the new VM does not get again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceExtension {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub publisher: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `typeHandlerVersion`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
     pub decided_by: Provenance,
 }
 
@@ -516,6 +533,7 @@ fn restore(r: &model::Restore) -> Restore {
         identity,
         encryption_identity,
         spot,
+        extensions,
         subscription,
         disks,
         encryption,
@@ -573,6 +591,25 @@ fn restore(r: &model::Restore) -> Restore {
                 decided_by: provenance(by),
             }
         }),
+        extensions_not_reinstalled: extensions
+            .iter()
+            .map(|e| {
+                let model::SourceExtension {
+                    name,
+                    publisher,
+                    kind,
+                    version,
+                    by,
+                } = e;
+                SourceExtension {
+                    name: name.clone(),
+                    publisher: publisher.clone(),
+                    kind: kind.clone(),
+                    version: version.clone(),
+                    decided_by: provenance(by),
+                }
+            })
+            .collect(),
         subscription_id: subscription.clone(),
         disks: self::disks(disks),
         encryption: self::encryption(encryption, os.value),

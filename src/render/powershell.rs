@@ -126,6 +126,8 @@ pub struct ScriptContext {
     zones: Vec<String>,
     tags: Vec<TagCtx>,
     windows: bool,
+    /// `New-AzVM -DisableBginfoExtension`: on Windows, unless the source had BGInfo.
+    no_bginfo: bool,
     /// Imports first, OS disk first; empty for a managed source.
     imports: Vec<ImportCtx>,
     plan: Option<PlanCtx>,
@@ -274,6 +276,7 @@ pub fn context(r: &Restore) -> ScriptContext {
             })
             .collect(),
         windows: r.os.value == OsType::Windows,
+        no_bginfo: r.os.value == OsType::Windows && !r.extensions.iter().any(|e| e.is_bginfo()),
         imports,
         plan: r.plan.as_ref().map(|p| PlanCtx {
             name: p.name.clone(),

@@ -3,7 +3,8 @@
 
 use super::context::{Config, Problems};
 use crate::error::Code;
-use crate::model::features::{Identity, Spot};
+use crate::model::ade_extension::AdeExtension;
+use crate::model::features::{Identity, SourceExtension, Spot};
 use crate::model::provenance::Fact;
 
 const IDENTITY: &str = "$.identity";
@@ -167,6 +168,30 @@ pub(super) fn spot(cfg: Config, p: &mut Problems) -> Option<Spot> {
     })
 }
 
+/// Every extension in `resources[]` other than ADE's (which is re-applied), in the source's order.
+pub(super) fn extensions(cfg: Config) -> Vec<SourceExtension> {
+    let mut out = Vec::new();
+    for (i, e) in cfg.vm.resources.iter().flatten().enumerate() {
+        let Some(props) = e.properties.as_ref() else {
+            continue;
+        };
+        let (Some(publisher), Some(kind)) = (props.publisher.as_ref(), props.kind.as_ref()) else {
+            continue;
+        };
+        if AdeExtension::os_of(publisher, kind).is_some() {
+            continue;
+        }
+        out.push(SourceExtension {
+            name: e.name.clone(),
+            publisher: publisher.clone(),
+            kind: kind.clone(),
+            version: props.typehandlerversion.clone(),
+            by: cfg.by(format!("$.resources[{i}]")),
+        });
+    }
+    out
+}
+
 /// The warning every format shows for a system-assigned identity: the new VM's is a new principal.
 pub(super) fn warnings(identity: Option<&Identity>) -> Vec<String> {
     match identity {
@@ -178,6 +203,42 @@ pub(super) fn warnings(identity: Option<&Identity>) -> Vec<String> {
                 .unwrap_or_default()
         )],
         _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod extension_tests {
+    use crate::model::test_inputs::{config, inputs, settings, KV, SECRET};
+    use crate::model::{build, Overrides};
+
+    #[test]
+    fn every_extension_but_ade_is_listed_as_not_reinstalled() {
+        let oms = r#"{"name": "OmsAgentForLinux", "properties": {"publisher": "Microsoft.EnterpriseCloud.Monitoring", "type": "OmsAgentForLinux", "typeHandlerVersion": "1.0"}}"#;
+        let bginfo = r#"{"name": "BGInfo", "properties.publisher": "Microsoft.Compute", "properties.type": "BGInfo", "properties.typeHandlerVersion": "2.1"}"#;
+        let cfg = config(
+            "Windows",
+            &settings(SECRET, KV, None),
+            &format!("{oms}, {bginfo}"),
+        );
+        let r = build(&inputs(&cfg, None, None, Overrides::default())).expect("valid");
+        let listed: Vec<(&str, &str, Option<&str>)> = r
+            .extensions
+            .iter()
+            .map(|e| (e.publisher.as_str(), e.kind.as_str(), e.version.as_deref()))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                (
+                    "Microsoft.EnterpriseCloud.Monitoring",
+                    "OmsAgentForLinux",
+                    Some("1.0")
+                ),
+                ("Microsoft.Compute", "BGInfo", Some("2.1"))
+            ],
+            "ADE's own extension is re-applied, not listed"
+        );
+        assert!(r.extensions[1].is_bginfo() && !r.extensions[0].is_bginfo());
     }
 }
 

@@ -48,6 +48,7 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
     let managed_identity = features::identity(cfg, &mut p);
     let encryption_identity = features::encryption_identity(cfg, managed_identity.as_ref(), &mut p);
     let spot = features::spot(cfg, &mut p);
+    let extensions = features::extensions(cfg);
     let (os, disks) = disks::disks(cfg, inputs, &mut p);
     let subscription =
         subscription(cfg.vm, disks.as_ref()).or_else(|| backup_template::subscription(inputs));
@@ -117,6 +118,7 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
                 identity: managed_identity,
                 encryption_identity,
                 spot,
+                extensions,
                 subscription,
                 disks,
                 encryption,
