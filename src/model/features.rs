@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::provenance::By;
+use super::provenance::{By, Fact};
 
 /// The source VM's managed identities (ARM `identity`), re-created on the new VM.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -69,5 +69,29 @@ impl SourceExtension {
     pub fn is_bginfo(&self) -> bool {
         self.publisher.eq_ignore_ascii_case("Microsoft.Compute")
             && self.kind.eq_ignore_ascii_case("BGInfo")
+    }
+}
+
+/// Where the source VM ran and what it could do, carried by id or value; each id is a deployment
+/// parameter the operator may change.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Placement {
+    pub proximity_placement_group: Option<Fact<String>>,
+    /// A dedicated host. Azure refuses `host` beside `hostGroup`; a host id names its group.
+    pub host: Option<Fact<String>>,
+    /// A dedicated host group, when the source named no host (Azure places the VM in the group).
+    pub host_group: Option<Fact<String>>,
+    pub capacity_reservation_group: Option<Fact<String>>,
+    /// `additionalCapabilities.ultraSSDEnabled`: the VM may attach Ultra disks.
+    pub ultra_ssd: Option<Fact<bool>>,
+    /// `additionalCapabilities.hibernationEnabled`.
+    pub hibernation: Option<Fact<bool>>,
+    /// `storageProfile.diskControllerType`: `SCSI` or `NVMe`.
+    pub disk_controller_type: Option<Fact<String>>,
+}
+
+impl Placement {
+    pub fn is_empty(&self) -> bool {
+        *self == Placement::default()
     }
 }

@@ -12,7 +12,8 @@
 //!   - `disk`: [`Disks`] (checked constructor) and the disks at risk of losing ADE settings;
 //!   - `encryption`: [`Encryption`], [`Ade`], [`Kek`], and the questions asked of them;
 //!   - `ade_extension`: the ADE extension table (publisher, type, version by OS and flavour);
-//!   - `features`: what the source VM had beyond disks and keys (managed identities, Spot, extensions not re-installed);
+//!   - `features`: what the source VM had beyond disks and keys (managed identities, Spot, extensions
+//!     not re-installed, placement and capabilities);
 //!   - `restore`: [`Restore`] itself, its plan, Trusted Launch profile and [`Prepare`] steps;
 //!   - the operator's [`Overrides`] live in `crate::overrides`, below both `input` and here;
 //! - `build`: raw inputs → [`Restore`], every problem reported at once. Its `context` holds what
@@ -23,8 +24,8 @@
 //!     ids, network defaults, NSG); like `context`, shared by builders and importing only types;
 //!   - `disks`: the OS type and disks; `refusals`: the encryption restore-deploy refuses;
 //!   - `plan_and_security`: the Marketplace plan and Trusted Launch profile, read;
-//!   - `features`: the source's managed identities, ADE's encryption identity, Spot and
-//!     the extensions other than ADE, read;
+//!   - `features`: the source's managed identities, ADE's encryption identity, Spot, the
+//!     extensions other than ADE, placement and capabilities (and the combinations Azure refuses);
 //!   - `encryption/`: which ADE case, in steps: `evidence` (what the inputs say) →
 //!     `precedence` (where each key reference may be read) and `ade_settings` (the source
 //!     extension's `VolumeType`, `KeyEncryptionAlgorithm`, `KeyVaultURL`) → `key_refs` (the BEK
@@ -57,7 +58,7 @@ pub(crate) use disk::{AtRisk, Disk, DiskKind, DiskSource, Disks, OsType};
 pub(crate) use disk_identity::ManagedDisk;
 pub use encryption::VolumeType;
 pub(crate) use encryption::{Ade, Encryption, Flavour, Kek};
-pub(crate) use features::{Identity, SourceExtension, Spot};
+pub(crate) use features::{Identity, Placement, SourceExtension, Spot};
 pub(crate) use provenance::{By, Fact};
 pub use restore::Restore;
 pub(crate) use restore::{KeyRestore, Network, Plan, Prepare, RecoveryPoint, TrustedLaunch};

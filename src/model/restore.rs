@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::disk::{AtRisk, DiskSource, Disks, OsType};
 use super::encryption::Encryption;
-use super::features::{Identity, SourceExtension, Spot};
+use super::features::{Identity, Placement, SourceExtension, Spot};
 use super::ids::VaultId;
 use super::provenance::{By, Fact};
 use super::time::TemplateSupport;
@@ -102,6 +102,8 @@ pub struct Restore {
     pub(crate) spot: Option<Spot>,
     /// The source's extensions other than ADE: listed as not re-installed.
     pub(crate) extensions: Vec<SourceExtension>,
+    /// Proximity placement group, dedicated host or group, capacity reservation, capabilities.
+    pub(crate) placement: Placement,
     /// From the source VM's id; the key vault must be in it.
     pub(crate) subscription: Option<String>,
     pub(crate) disks: Disks,

@@ -137,6 +137,26 @@ pub fn human(r: &Restore) -> String {
             &e.by,
         );
     }
+    let pl = &r.placement;
+    for (label, f) in [
+        ("placement group", &pl.proximity_placement_group),
+        ("dedicated host", &pl.host),
+        ("host group", &pl.host_group),
+        ("capacity resv.", &pl.capacity_reservation_group),
+        ("disk controller", &pl.disk_controller_type),
+    ] {
+        if let Some(f) = f {
+            row(label, &f.value, &f.by);
+        }
+    }
+    for (label, f) in [
+        ("ultra SSD", &pl.ultra_ssd),
+        ("hibernation", &pl.hibernation),
+    ] {
+        if let Some(f) = f {
+            row(label, if f.value { "enabled" } else { "disabled" }, &f.by);
+        }
+    }
     row(
         "disks",
         match r.disks.kind() {

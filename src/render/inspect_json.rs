@@ -87,6 +87,10 @@ pub struct Restore {
     pub spot: Option<Spot>,
     /// The source's extensions other than Azure Disk Encryption: NOT re-installed on the new VM.
     pub extensions_not_reinstalled: Vec<SourceExtension>,
+    /// Proximity placement group, dedicated host or group, capacity reservation group,
+    /// capabilities and disk controller type, as the source had them; absent: none of them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub placement: Option<Placement>,
     /// The source VM's subscription; the key vault must be in it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription_id: Option<String>,
@@ -230,6 +234,27 @@ pub struct SourceExtension {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     pub decided_by: Provenance,
+}
+
+/// Where the source ran and what it could do; each id is a deployment parameter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Placement {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proximity_placement_group_id: Option<Fact<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host_id: Option<Fact<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host_group_id: Option<Fact<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capacity_reservation_group_id: Option<Fact<String>>,
+    #[serde(rename = "ultraSSDEnabled", skip_serializing_if = "Option::is_none")]
+    pub ultra_ssd_enabled: Option<Fact<bool>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hibernation_enabled: Option<Fact<bool>>,
+    /// `SCSI` or `NVMe`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disk_controller_type: Option<Fact<String>>,
 }
 
 /// The restored disks: all managed or all unmanaged (VHD blobs).
@@ -534,6 +559,7 @@ fn restore(r: &model::Restore) -> Restore {
         encryption_identity,
         spot,
         extensions,
+        placement,
         subscription,
         disks,
         encryption,
@@ -610,6 +636,27 @@ fn restore(r: &model::Restore) -> Restore {
                 }
             })
             .collect(),
+        placement: (!placement.is_empty()).then(|| {
+            let model::Placement {
+                proximity_placement_group,
+                host,
+                host_group,
+                capacity_reservation_group,
+                ultra_ssd,
+                hibernation,
+                disk_controller_type,
+            } = placement;
+            let id = |f: &Option<model::Fact<String>>| f.as_ref().map(|f| fact(f, String::clone));
+            Placement {
+                proximity_placement_group_id: id(proximity_placement_group),
+                host_id: id(host),
+                host_group_id: id(host_group),
+                capacity_reservation_group_id: id(capacity_reservation_group),
+                ultra_ssd_enabled: ultra_ssd.as_ref().map(|f| fact(f, |b| *b)),
+                hibernation_enabled: hibernation.as_ref().map(|f| fact(f, |b| *b)),
+                disk_controller_type: id(disk_controller_type),
+            }
+        }),
         subscription_id: subscription.clone(),
         disks: self::disks(disks),
         encryption: self::encryption(encryption, os.value),

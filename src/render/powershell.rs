@@ -79,6 +79,18 @@ pub struct SpotCtx {
 }
 
 #[derive(Serialize)]
+pub struct PlacementCtx {
+    proximity_placement_group: Option<String>,
+    host: Option<String>,
+    host_group: Option<String>,
+    capacity_reservation_group: Option<String>,
+    /// `-EnableUltraSSD` / `-HibernationEnabled` are switches: given when the source had them on.
+    ultra_ssd: bool,
+    hibernation: bool,
+    disk_controller_type: Option<String>,
+}
+
+#[derive(Serialize)]
 pub struct TagCtx {
     key: String,
     value: String,
@@ -137,6 +149,8 @@ pub struct ScriptContext {
     identity: Option<IdentityCtx>,
     /// `New-AzVMConfig`'s `-Priority`, `-EvictionPolicy`, `-MaxPrice` as the source had them.
     spot: Option<SpotCtx>,
+    /// Placement ids (script parameters defaulting to the source's) and capabilities.
+    placement: PlacementCtx,
     os_disk: DiskCtx,
     data_disks: Vec<DiskCtx>,
     ade: Option<AdeCtx>,
@@ -306,6 +320,19 @@ pub fn context(r: &Restore) -> ScriptContext {
             eviction_policy: s.eviction_policy.clone(),
             max_price: s.max_price.as_ref().map(ToString::to_string),
         }),
+        placement: {
+            let pl = &r.placement;
+            let v = |f: &Option<crate::model::Fact<String>>| f.as_ref().map(|f| f.value.clone());
+            PlacementCtx {
+                proximity_placement_group: v(&pl.proximity_placement_group),
+                host: v(&pl.host),
+                host_group: v(&pl.host_group),
+                capacity_reservation_group: v(&pl.capacity_reservation_group),
+                ultra_ssd: pl.ultra_ssd.as_ref().is_some_and(|f| f.value),
+                hibernation: pl.hibernation.as_ref().is_some_and(|f| f.value),
+                disk_controller_type: v(&pl.disk_controller_type),
+            }
+        },
         os_disk,
         data_disks,
         ade,

@@ -4,7 +4,7 @@
 use super::context::{Config, Problems};
 use crate::error::Code;
 use crate::model::ade_extension::AdeExtension;
-use crate::model::features::{Identity, SourceExtension, Spot};
+use crate::model::features::{Identity, Placement, SourceExtension, Spot};
 use crate::model::provenance::Fact;
 
 const IDENTITY: &str = "$.identity";
@@ -192,6 +192,197 @@ pub(super) fn extensions(cfg: Config) -> Vec<SourceExtension> {
     out
 }
 
+const PPG: &str = "$.properties.proximityPlacementGroup.id";
+const HOST: &str = "$.properties.host.id";
+const HOST_GROUP: &str = "$.properties.hostGroup.id";
+const CRG: &str = "$.properties.capacityReservation.capacityReservationGroup.id";
+const ULTRA: &str = "$.properties.additionalCapabilities.ultraSSDEnabled";
+const HIBERNATION: &str = "$.properties.additionalCapabilities.hibernationEnabled";
+const CONTROLLER: &str = "$.properties.storageProfile.diskControllerType";
+
+/// The ARM id of a resource of `kind` (`Microsoft.Compute/proximityPlacementGroups`), or a
+/// problem at `path`. Dedicated hosts are children: `hostGroups/<g>/hosts/<h>`.
+fn resource_id(
+    cfg: Config,
+    id: Option<&String>,
+    kinds: &[&str],
+    path: &str,
+    p: &mut Problems,
+) -> Option<Fact<String>> {
+    let id = id.filter(|s| !s.trim().is_empty())?;
+    let segs: Vec<&str> = id.split('/').collect();
+    let tail = segs.get(6..).map(|t| t.join("/")).unwrap_or_default();
+    let ok = segs.len() >= 9
+        && segs[0].is_empty()
+        && segs[1].eq_ignore_ascii_case("subscriptions")
+        && segs[3].eq_ignore_ascii_case("resourceGroups")
+        && segs[5].eq_ignore_ascii_case("providers")
+        && segs.iter().skip(1).all(|s| !s.trim().is_empty())
+        && kinds.iter().any(|k| {
+            let kind: Vec<&str> = k.split('/').collect();
+            let tail: Vec<&str> = tail.split('/').collect();
+            // provider, type, name[, child type, name]
+            tail.len() == kind.len() + (kind.len() - 1)
+                && kind.iter().enumerate().all(|(i, k)| {
+                    let at = if i == 0 { 0 } else { 2 * i - 1 };
+                    tail[at].eq_ignore_ascii_case(k)
+                })
+        });
+    if !ok {
+        p.add(
+            Code::UnexpectedValue,
+            format!("`{id}` is not the id of a {}", kinds[0]),
+            cfg.origin,
+            Some(path.into()),
+            format!("give the resource id, /subscriptions/<id>/resourceGroups/<group>/providers/{}/<name>: fix the config", kinds[0]),
+        );
+        return None;
+    }
+    Some(Fact::new(id.clone(), cfg.by(path)))
+}
+
+/// Proximity placement group, dedicated host or host group, capacity reservation group,
+/// `additionalCapabilities` and the disk controller type, each as the source had it.
+pub(super) fn placement(cfg: Config, p: &mut Problems) -> Placement {
+    let Some(props) = cfg.vm.properties.as_ref() else {
+        return Placement::default();
+    };
+    let sub = |s: &Option<crate::input::config::RawSubResource>| {
+        s.as_ref().and_then(|s| s.id.as_ref()).cloned()
+    };
+    let ppg = resource_id(
+        cfg,
+        sub(&props.proximityplacementgroup).as_ref(),
+        &["Microsoft.Compute/proximityPlacementGroups"],
+        PPG,
+        p,
+    );
+    let host = resource_id(
+        cfg,
+        sub(&props.host).as_ref(),
+        &["Microsoft.Compute/hostGroups/hosts"],
+        HOST,
+        p,
+    );
+    let host_group = resource_id(
+        cfg,
+        sub(&props.hostgroup).as_ref(),
+        &["Microsoft.Compute/hostGroups"],
+        HOST_GROUP,
+        p,
+    );
+    let crg_id = props
+        .capacityreservation
+        .as_ref()
+        .and_then(|c| sub(&c.capacityreservationgroup));
+    let crg = resource_id(
+        cfg,
+        crg_id.as_ref(),
+        &["Microsoft.Compute/capacityReservationGroups"],
+        CRG,
+        p,
+    );
+    let caps = props.additionalcapabilities.as_ref();
+    let flag = |v: Option<bool>, path: &str| v.map(|b| Fact::new(b, cfg.by(path)));
+    let controller = props
+        .storageprofile
+        .as_ref()
+        .and_then(|s| s.diskcontrollertype.as_deref())
+        .filter(|s| !s.trim().is_empty())
+        .and_then(
+            |v| match ["SCSI", "NVMe"].iter().find(|a| a.eq_ignore_ascii_case(v)) {
+                Some(a) => Some(Fact::new((*a).to_owned(), cfg.by(CONTROLLER))),
+                None => {
+                    p.add(
+                        Code::UnexpectedValue,
+                        format!("the disk controller type `{v}` is neither SCSI nor NVMe"),
+                        cfg.origin,
+                        Some(CONTROLLER.into()),
+                        "the ARM schema allows SCSI and NVMe: fix the config",
+                    );
+                    None
+                }
+            },
+        );
+    // The ARM schema: "User cannot specify both host and hostGroup properties". A host id names
+    // its group, so the host alone places the VM where the source was; a host outside the
+    // group named beside it is a contradiction.
+    let host_group = match (&host, host_group) {
+        (Some(h), Some(g)) => {
+            let inside = h
+                .value
+                .to_ascii_lowercase()
+                .starts_with(&format!("{}/hosts/", g.value.to_ascii_lowercase()));
+            if !inside {
+                p.add(
+                    Code::ConflictingPlacement,
+                    format!("the dedicated host `{}` is not in the host group `{}` the config also names", h.value, g.value),
+                    cfg.origin,
+                    Some(HOST.into()),
+                    "Azure takes a host or a host group, not both (ARM schema, VirtualMachineProperties.hostGroup): fix the config",
+                );
+            }
+            None
+        }
+        (_, g) => g,
+    };
+    Placement {
+        proximity_placement_group: ppg,
+        host,
+        host_group,
+        capacity_reservation_group: crg,
+        ultra_ssd: flag(caps.and_then(|c| c.ultrassdenabled), ULTRA),
+        hibernation: flag(caps.and_then(|c| c.hibernationenabled), HIBERNATION),
+        disk_controller_type: controller,
+    }
+}
+
+/// Combinations Azure refuses, checked once every value is decided (flags included):
+/// - an availability set with a zone: "The virtual machine can not be created because using
+///   both the Availability Zone and the Availability Set were specified" (the Compute error
+///   quoted in hashicorp/terraform-provider-azurerm#2246; MicrosoftDocs/azure-docs#99643);
+/// - a capacity reservation with a Spot VM or a dedicated host: "Spot VMs and Azure Dedicated
+///   Host Nodes are not supported with capacity reservation" (MicrosoftDocs/azure-docs
+///   `articles/virtual-machines/capacity-reservation-overview.md`, limitations).
+pub(super) fn combinations(
+    availability_set: Option<&Fact<String>>,
+    zones: &[String],
+    placement: &Placement,
+    spot: Option<&Spot>,
+    p: &mut Problems,
+) {
+    if let (Some(a), false) = (availability_set, zones.is_empty()) {
+        p.add(
+            Code::ConflictingPlacement,
+            format!(
+                "the VM would be in availability set `{}` and in zone {}: Azure refuses a VM in both",
+                a.value,
+                zones.join(", ")
+            ),
+            a.by.origin(),
+            a.by.path(),
+            "keep one: pass `--no-availability-set`, or remove the zone from the config",
+        );
+    }
+    if let Some(c) = &placement.capacity_reservation_group {
+        let spot = spot.is_some_and(|s| s.priority != "Regular");
+        let host = placement.host.is_some() || placement.host_group.is_some();
+        if spot || host {
+            p.add(
+                Code::ConflictingPlacement,
+                format!(
+                    "capacity reservation group `{}` with {}: Azure does not support capacity reservations for Spot VMs or VMs on dedicated hosts",
+                    c.value,
+                    if spot { "a Spot VM" } else { "a dedicated host" }
+                ),
+                c.by.origin(),
+                c.by.path(),
+                "fix the config: keep the capacity reservation or the Spot priority / dedicated host",
+            );
+        }
+    }
+}
+
 /// The warning every format shows for a system-assigned identity: the new VM's is a new principal.
 pub(super) fn warnings(identity: Option<&Identity>) -> Vec<String> {
     match identity {
@@ -239,6 +430,74 @@ mod extension_tests {
             "ADE's own extension is re-applied, not listed"
         );
         assert!(r.extensions[1].is_bginfo() && !r.extensions[0].is_bginfo());
+    }
+}
+
+#[cfg(test)]
+mod placement_tests {
+    use crate::error::Code;
+    use crate::model::test_inputs::{inputs, CONFIG_PLAIN};
+    use crate::model::{build, Overrides};
+
+    const G: &str = "/subscriptions/3f2a8c1e-5b7d-4e9a-8c6f-1d2e3f4a5b6c/resourceGroups/rg/providers/Microsoft.Compute";
+
+    fn with(extra: &str) -> String {
+        let cfg = CONFIG_PLAIN.trim_end();
+        let cut = cfg.rfind('}').expect("an object");
+        format!("{}, {extra}}}", &cfg[..cut])
+    }
+
+    #[test]
+    fn placement_and_capabilities_are_carried_and_a_host_wins_over_its_group() {
+        let cfg = with(&format!(
+            r#""properties.proximityPlacementGroup": {{"id": "{G}/proximityPlacementGroups/ppg"}},
+               "properties.host": {{"id": "{G}/hostGroups/hg/hosts/h1"}}, "properties.hostGroup": {{"id": "{G}/hostGroups/hg"}},
+               "properties.additionalCapabilities": {{"ultraSSDEnabled": true, "hibernationEnabled": false}}"#
+        ));
+        let r = build(&inputs(&cfg, None, None, Overrides::default())).expect("valid");
+        let pl = &r.placement;
+        assert!(pl.proximity_placement_group.is_some());
+        assert_eq!(
+            pl.host.as_ref().map(|f| f.value.as_str()),
+            Some(&*format!("{G}/hostGroups/hg/hosts/h1"))
+        );
+        assert!(
+            pl.host_group.is_none(),
+            "Azure takes a host or a group, not both"
+        );
+        assert_eq!(pl.ultra_ssd.as_ref().map(|f| f.value), Some(true));
+        assert_eq!(pl.hibernation.as_ref().map(|f| f.value), Some(false));
+    }
+
+    #[test]
+    fn combinations_azure_refuses_are_refused() {
+        let zoned = with(r#""zones": ["1"]"#);
+        let ov = Overrides {
+            availability_set_id: Some(format!("{G}/availabilitySets/as1")),
+            ..Overrides::default()
+        };
+        let e = build(&inputs(&zoned, None, None, ov)).expect_err("set and zone");
+        assert_eq!(e.0[0].code, Code::ConflictingPlacement);
+        for extra in [
+            format!(
+                r#""properties.host": {{"id": "{G}/hostGroups/hg/hosts/h1"}}, "properties.hostGroup": {{"id": "{G}/hostGroups/other"}}"#
+            ),
+            format!(
+                r#""properties.priority": "Spot", "properties.capacityReservation": {{"capacityReservationGroup": {{"id": "{G}/capacityReservationGroups/c"}}}}"#
+            ),
+            format!(
+                r#""properties.hostGroup": {{"id": "{G}/hostGroups/hg"}}, "properties.capacityReservation": {{"capacityReservationGroup": {{"id": "{G}/capacityReservationGroups/c"}}}}"#
+            ),
+        ] {
+            let e =
+                build(&inputs(&with(&extra), None, None, Overrides::default())).expect_err(&extra);
+            assert_eq!(e.0[0].code, Code::ConflictingPlacement, "{extra}");
+        }
+        let bad = with(
+            r#""properties.proximityPlacementGroup": {"id": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/disks/d"}"#,
+        );
+        let e = build(&inputs(&bad, None, None, Overrides::default())).expect_err("not a PPG");
+        assert_eq!(e.0[0].code, Code::UnexpectedValue);
     }
 }
 

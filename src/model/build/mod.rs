@@ -49,6 +49,7 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
     let encryption_identity = features::encryption_identity(cfg, managed_identity.as_ref(), &mut p);
     let spot = features::spot(cfg, &mut p);
     let extensions = features::extensions(cfg);
+    let placement = features::placement(cfg, &mut p);
     let (os, disks) = disks::disks(cfg, inputs, &mut p);
     let subscription =
         subscription(cfg.vm, disks.as_ref()).or_else(|| backup_template::subscription(inputs));
@@ -89,6 +90,14 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
         network_security_group: backup_template::network_security_group(inputs),
     };
 
+    features::combinations(
+        identity.availability_set_id.as_ref(),
+        cfg.vm.zones.as_deref().unwrap_or_default(),
+        &placement,
+        spot.as_ref(),
+        &mut p,
+    );
+
     match (identity, os, disks, encryption) {
         (
             Identity {
@@ -119,6 +128,7 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
                 encryption_identity,
                 spot,
                 extensions,
+                placement,
                 subscription,
                 disks,
                 encryption,

@@ -69,8 +69,11 @@ pub struct TemplateContext {
     security_profile: Option<Value>,
     /// The source's managed identities (`type`, `userAssignedIdentities` keyed by id).
     identity: Option<Value>,
-    /// `priority`, `evictionPolicy`, `billingProfile`: the VM's own properties, as the source's.
+    /// `priority`, `evictionPolicy`, `billingProfile`, the placement ids (as parameters) and
+    /// `additionalCapabilities`: the VM's own properties, as the source's.
     vm_properties: Map<String, Value>,
+    /// `storageProfile.diskControllerType`, as the source's.
+    disk_controller_type: Option<String>,
     /// Disks the template creates from restored VHDs, OS disk first.
     imported_disks: Vec<ImportedDisk>,
     /// What the VM waits for: the network interface, then each imported disk.
@@ -128,6 +131,11 @@ pub fn contexts(r: &Restore) -> (TemplateContext, ParametersContext) {
         security_profile: security_profile(r),
         identity: r.identity.as_ref().map(identity),
         vm_properties: vm_properties(r),
+        disk_controller_type: r
+            .placement
+            .disk_controller_type
+            .as_ref()
+            .map(|f| f.value.clone()),
         imported_disks,
         vm_depends_on,
         os_disk: resources::os_disk(r, ade.encryption_settings),
@@ -167,6 +175,36 @@ fn vm_properties(r: &Restore) -> Map<String, Value> {
                 serde_json::json!({ "maxPrice": Value::Number(p.clone()) }),
             );
         }
+    }
+    let pl = &r.placement;
+    let id = |p: Param| serde_json::json!({ "id": p.expr() });
+    if pl.proximity_placement_group.is_some() {
+        m.insert(
+            "proximityPlacementGroup".into(),
+            id(Param::ProximityPlacementGroupId),
+        );
+    }
+    if pl.host.is_some() {
+        m.insert("host".into(), id(Param::HostId));
+    }
+    if pl.host_group.is_some() {
+        m.insert("hostGroup".into(), id(Param::HostGroupId));
+    }
+    if pl.capacity_reservation_group.is_some() {
+        m.insert(
+            "capacityReservation".into(),
+            serde_json::json!({ "capacityReservationGroup": id(Param::CapacityReservationGroupId) }),
+        );
+    }
+    let mut caps = Map::new();
+    if let Some(u) = &pl.ultra_ssd {
+        caps.insert("ultraSSDEnabled".into(), Value::Bool(u.value));
+    }
+    if let Some(h) = &pl.hibernation {
+        caps.insert("hibernationEnabled".into(), Value::Bool(h.value));
+    }
+    if !caps.is_empty() {
+        m.insert("additionalCapabilities".into(), Value::Object(caps));
     }
     m
 }
