@@ -112,6 +112,12 @@ pub fn parse_json(loaded: &Loaded, what: &str) -> Result<Value> {
     normalize(value, "$").map_err(|e| e.in_source(&loaded.origin, &doing))
 }
 
+/// Every field a config blob holds, as the not-carried table is compared with (lower-case,
+/// `properties` nested, `[]` for array elements): `value` as parsed JSON, normalised here.
+pub fn config_fields(value: Value) -> Result<Vec<String>> {
+    Ok(config::fields_of(&normalize(value, "$")?))
+}
+
 /// The config blob, typed, with the list of fields it holds (see [`config::RawVm::fields`]).
 pub(crate) fn config_blob(value: Value, origin: &str, what: &str) -> Result<config::RawVm> {
     let fields = config::fields_of(&value);

@@ -6,6 +6,7 @@
 //! - leaves, importing nothing of the model:
 //!   - `provenance`: [`Fact`] and [`By`], where each decided value came from;
 //!   - `time`: recovery point times, the 2017-04-26 template rule, the single-pass date;
+//!   - `not_carried`: the one list of the source model's fields carried and not carried (why);
 //!   - `ids`: Key Vault and ARM ids, parsed once; `disk_ids`: a managed disk id, a VHD URL;
 //!   - `disk_identity`: which restored managed disk is attached (an id, or a name in a group);
 //! - the restore's types, each importing leaves and the type files before it:
@@ -44,6 +45,7 @@ mod disk_ids;
 mod encryption;
 mod features;
 mod ids;
+pub mod not_carried;
 mod provenance;
 mod restore;
 #[cfg(test)]

@@ -9,6 +9,7 @@ use super::disk::{AtRisk, DiskSource, Disks, OsType};
 use super::encryption::Encryption;
 use super::features::{Identity, Placement, SourceExtension, Spot};
 use super::ids::VaultId;
+use super::not_carried::NotCarried;
 use super::provenance::{By, Fact};
 use super::time::TemplateSupport;
 
@@ -104,6 +105,8 @@ pub struct Restore {
     pub(crate) extensions: Vec<SourceExtension>,
     /// Proximity placement group, dedicated host or group, capacity reservation, capabilities.
     pub(crate) placement: Placement,
+    /// The source's fields the outputs do not carry, each with its reason (`not_carried`).
+    pub(crate) not_carried: Vec<NotCarried>,
     /// From the source VM's id; the key vault must be in it.
     pub(crate) subscription: Option<String>,
     pub(crate) disks: Disks,

@@ -280,6 +280,9 @@ pub fn human(r: &Restore) -> String {
             &"pass --job or --recovery-point-time",
         ),
     }
+    for n in &r.not_carried {
+        row("not carried", n.field, &n.reason);
+    }
     let verdict = match arm_template(r) {
         ArmTemplate::Allowed => "allowed",
         ArmTemplate::RecoveryPointTooOld => {

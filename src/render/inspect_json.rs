@@ -91,6 +91,8 @@ pub struct Restore {
     /// capabilities and disk controller type, as the source had them; absent: none of them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub placement: Option<Placement>,
+    /// The source's fields that no output carries, each with the reason (issue 18).
+    pub not_carried: Vec<NotCarried>,
     /// The source VM's subscription; the key vault must be in it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription_id: Option<String>,
@@ -255,6 +257,15 @@ pub struct Placement {
     /// `SCSI` or `NVMe`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub disk_controller_type: Option<Fact<String>>,
+}
+
+/// A field of the source's model that the outputs do not carry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NotCarried {
+    /// The field (or the object of fields) in Azure's spelling, `[]` for array elements.
+    pub field: String,
+    pub reason: String,
 }
 
 /// The restored disks: all managed or all unmanaged (VHD blobs).
@@ -560,6 +571,7 @@ fn restore(r: &model::Restore) -> Restore {
         spot,
         extensions,
         placement,
+        not_carried,
         subscription,
         disks,
         encryption,
@@ -657,6 +669,16 @@ fn restore(r: &model::Restore) -> Restore {
                 disk_controller_type: id(disk_controller_type),
             }
         }),
+        not_carried: not_carried
+            .iter()
+            .map(|n| {
+                let model::not_carried::NotCarried { field, reason } = n;
+                NotCarried {
+                    field: (*field).to_owned(),
+                    reason: (*reason).to_owned(),
+                }
+            })
+            .collect(),
         subscription_id: subscription.clone(),
         disks: self::disks(disks),
         encryption: self::encryption(encryption, os.value),

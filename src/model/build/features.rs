@@ -398,38 +398,84 @@ pub(super) fn warnings(identity: Option<&Identity>) -> Vec<String> {
 }
 
 #[cfg(test)]
-mod extension_tests {
-    use crate::model::test_inputs::{config, inputs, settings, KV, SECRET};
+mod tests {
+    use crate::error::Code;
+    use crate::model::test_inputs::{inputs, CONFIG_PLAIN};
     use crate::model::{build, Overrides};
 
+    const UAI: &str = "/subscriptions/3f2a8c1e-5b7d-4e9a-8c6f-1d2e3f4a5b6c/resourceGroups/rg-id/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-ade";
+
+    fn with(extra: &str) -> String {
+        let cfg = CONFIG_PLAIN.trim_end();
+        let cut = cfg.rfind('}').expect("an object");
+        format!("{}, {extra}}}", &cfg[..cut])
+    }
+
     #[test]
-    fn every_extension_but_ade_is_listed_as_not_reinstalled() {
-        let oms = r#"{"name": "OmsAgentForLinux", "properties": {"publisher": "Microsoft.EnterpriseCloud.Monitoring", "type": "OmsAgentForLinux", "typeHandlerVersion": "1.0"}}"#;
-        let bginfo = r#"{"name": "BGInfo", "properties.publisher": "Microsoft.Compute", "properties.type": "BGInfo", "properties.typeHandlerVersion": "2.1"}"#;
-        let cfg = config(
-            "Windows",
-            &settings(SECRET, KV, None),
-            &format!("{oms}, {bginfo}"),
+    fn both_spellings_carry_the_identities_and_the_ade_identity() {
+        let dotted = with(&format!(
+            r#""identity": {{"type": "SystemAssigned, UserAssigned", "principalId": "p-old", "userAssignedIdentities": {{"{UAI}": {{}}}}}},
+               "properties.securityProfile": {{"encryptionIdentity": {{"userAssignedIdentityResourceId": "{UAI}"}}}}"#
+        ));
+        // The REST model's spelling: `properties: {securityProfile}` (one more brace to close).
+        let nested = dotted.replace(
+            r#""properties.securityProfile": {"#,
+            r#""properties": {"securityProfile": {"#,
         );
-        let r = build(&inputs(&cfg, None, None, Overrides::default())).expect("valid");
-        let listed: Vec<(&str, &str, Option<&str>)> = r
-            .extensions
-            .iter()
-            .map(|e| (e.publisher.as_str(), e.kind.as_str(), e.version.as_deref()))
-            .collect();
+        let nested = format!("{}}}}}", &nested[..nested.len() - 1]);
+        assert_ne!(nested, dotted);
+        for cfg in [dotted.as_str(), nested.as_str()] {
+            let r = build(&inputs(cfg, None, None, Overrides::default())).expect("valid");
+            let i = r.identity.as_ref().expect("identity");
+            assert!(i.system_assigned);
+            assert_eq!(i.user_assigned, vec![UAI.to_owned()], "id kept verbatim");
+            assert_eq!(i.source_principal_id.as_deref(), Some("p-old"));
+            assert_eq!(i.arm_type(), "SystemAssigned, UserAssigned");
+            assert_eq!(i.ps_type(), "SystemAssignedUserAssigned");
+            assert_eq!(
+                r.encryption_identity.as_ref().map(|f| f.value.as_str()),
+                Some(UAI)
+            );
+            assert!(
+                r.warnings.iter().any(|w| w.contains("NEW principal")),
+                "{:?}",
+                r.warnings
+            );
+        }
+    }
+
+    #[test]
+    fn no_identity_and_none_carry_nothing_and_user_only_warns_nothing() {
+        let r = build(&inputs(CONFIG_PLAIN, None, None, Overrides::default())).expect("valid");
+        assert!(r.identity.is_none());
+        let none = with(r#""identity": {"type": "None"}"#);
+        let r = build(&inputs(&none, None, None, Overrides::default())).expect("valid");
+        assert!(r.identity.is_none());
+        let user = with(&format!(
+            r#""identity": {{"type": "UserAssigned", "userAssignedIdentities": {{"{UAI}": {{}}}}}}"#
+        ));
+        let r = build(&inputs(&user, None, None, Overrides::default())).expect("valid");
         assert_eq!(
-            listed,
-            [
-                (
-                    "Microsoft.EnterpriseCloud.Monitoring",
-                    "OmsAgentForLinux",
-                    Some("1.0")
-                ),
-                ("Microsoft.Compute", "BGInfo", Some("2.1"))
-            ],
-            "ADE's own extension is re-applied, not listed"
+            r.identity.as_ref().map(|i| i.arm_type()),
+            Some("UserAssigned")
         );
-        assert!(r.extensions[1].is_bginfo() && !r.extensions[0].is_bginfo());
+        assert!(!r.warnings.iter().any(|w| w.contains("NEW principal")));
+    }
+
+    #[test]
+    fn a_bad_identity_or_an_unattached_ade_identity_is_refused() {
+        for extra in [
+            r#""identity": {"type": "Sometimes"}"#.to_owned(),
+            r#""identity": {"type": "UserAssigned", "userAssignedIdentities": {"not-an-id": {}}}"#
+                .to_owned(),
+            format!(
+                r#""identity": {{"type": "SystemAssigned"}}, "properties.securityProfile": {{"encryptionIdentity": {{"userAssignedIdentityResourceId": "{UAI}"}}}}"#
+            ),
+        ] {
+            let e =
+                build(&inputs(&with(&extra), None, None, Overrides::default())).expect_err(&extra);
+            assert_eq!(e.0[0].code, Code::UnexpectedValue, "{extra}");
+        }
     }
 }
 
@@ -555,83 +601,37 @@ mod spot_tests {
 }
 
 #[cfg(test)]
-mod tests {
-    use crate::error::Code;
-    use crate::model::test_inputs::{inputs, CONFIG_PLAIN};
+mod extension_tests {
+    use crate::model::test_inputs::{config, inputs, settings, KV, SECRET};
     use crate::model::{build, Overrides};
 
-    const UAI: &str = "/subscriptions/3f2a8c1e-5b7d-4e9a-8c6f-1d2e3f4a5b6c/resourceGroups/rg-id/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-ade";
-
-    fn with(extra: &str) -> String {
-        let cfg = CONFIG_PLAIN.trim_end();
-        let cut = cfg.rfind('}').expect("an object");
-        format!("{}, {extra}}}", &cfg[..cut])
-    }
-
     #[test]
-    fn both_spellings_carry_the_identities_and_the_ade_identity() {
-        let dotted = with(&format!(
-            r#""identity": {{"type": "SystemAssigned, UserAssigned", "principalId": "p-old", "userAssignedIdentities": {{"{UAI}": {{}}}}}},
-               "properties.securityProfile": {{"encryptionIdentity": {{"userAssignedIdentityResourceId": "{UAI}"}}}}"#
-        ));
-        // The REST model's spelling: `properties: {securityProfile}` (one more brace to close).
-        let nested = dotted.replace(
-            r#""properties.securityProfile": {"#,
-            r#""properties": {"securityProfile": {"#,
+    fn every_extension_but_ade_is_listed_as_not_reinstalled() {
+        let oms = r#"{"name": "OmsAgentForLinux", "properties": {"publisher": "Microsoft.EnterpriseCloud.Monitoring", "type": "OmsAgentForLinux", "typeHandlerVersion": "1.0"}}"#;
+        let bginfo = r#"{"name": "BGInfo", "properties.publisher": "Microsoft.Compute", "properties.type": "BGInfo", "properties.typeHandlerVersion": "2.1"}"#;
+        let cfg = config(
+            "Windows",
+            &settings(SECRET, KV, None),
+            &format!("{oms}, {bginfo}"),
         );
-        let nested = format!("{}}}}}", &nested[..nested.len() - 1]);
-        assert_ne!(nested, dotted);
-        for cfg in [dotted.as_str(), nested.as_str()] {
-            let r = build(&inputs(cfg, None, None, Overrides::default())).expect("valid");
-            let i = r.identity.as_ref().expect("identity");
-            assert!(i.system_assigned);
-            assert_eq!(i.user_assigned, vec![UAI.to_owned()], "id kept verbatim");
-            assert_eq!(i.source_principal_id.as_deref(), Some("p-old"));
-            assert_eq!(i.arm_type(), "SystemAssigned, UserAssigned");
-            assert_eq!(i.ps_type(), "SystemAssignedUserAssigned");
-            assert_eq!(
-                r.encryption_identity.as_ref().map(|f| f.value.as_str()),
-                Some(UAI)
-            );
-            assert!(
-                r.warnings.iter().any(|w| w.contains("NEW principal")),
-                "{:?}",
-                r.warnings
-            );
-        }
-    }
-
-    #[test]
-    fn no_identity_and_none_carry_nothing_and_user_only_warns_nothing() {
-        let r = build(&inputs(CONFIG_PLAIN, None, None, Overrides::default())).expect("valid");
-        assert!(r.identity.is_none());
-        let none = with(r#""identity": {"type": "None"}"#);
-        let r = build(&inputs(&none, None, None, Overrides::default())).expect("valid");
-        assert!(r.identity.is_none());
-        let user = with(&format!(
-            r#""identity": {{"type": "UserAssigned", "userAssignedIdentities": {{"{UAI}": {{}}}}}}"#
-        ));
-        let r = build(&inputs(&user, None, None, Overrides::default())).expect("valid");
+        let r = build(&inputs(&cfg, None, None, Overrides::default())).expect("valid");
+        let listed: Vec<(&str, &str, Option<&str>)> = r
+            .extensions
+            .iter()
+            .map(|e| (e.publisher.as_str(), e.kind.as_str(), e.version.as_deref()))
+            .collect();
         assert_eq!(
-            r.identity.as_ref().map(|i| i.arm_type()),
-            Some("UserAssigned")
+            listed,
+            [
+                (
+                    "Microsoft.EnterpriseCloud.Monitoring",
+                    "OmsAgentForLinux",
+                    Some("1.0")
+                ),
+                ("Microsoft.Compute", "BGInfo", Some("2.1"))
+            ],
+            "ADE's own extension is re-applied, not listed"
         );
-        assert!(!r.warnings.iter().any(|w| w.contains("NEW principal")));
-    }
-
-    #[test]
-    fn a_bad_identity_or_an_unattached_ade_identity_is_refused() {
-        for extra in [
-            r#""identity": {"type": "Sometimes"}"#.to_owned(),
-            r#""identity": {"type": "UserAssigned", "userAssignedIdentities": {"not-an-id": {}}}"#
-                .to_owned(),
-            format!(
-                r#""identity": {{"type": "SystemAssigned"}}, "properties.securityProfile": {{"encryptionIdentity": {{"userAssignedIdentityResourceId": "{UAI}"}}}}"#
-            ),
-        ] {
-            let e =
-                build(&inputs(&with(&extra), None, None, Overrides::default())).expect_err(&extra);
-            assert_eq!(e.0[0].code, Code::UnexpectedValue, "{extra}");
-        }
+        assert!(r.extensions[1].is_bginfo() && !r.extensions[0].is_bginfo());
     }
 }

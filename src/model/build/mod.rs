@@ -50,6 +50,7 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
     let spot = features::spot(cfg, &mut p);
     let extensions = features::extensions(cfg);
     let placement = features::placement(cfg, &mut p);
+    let not_carried = crate::model::not_carried::present(&cfg.vm.fields);
     let (os, disks) = disks::disks(cfg, inputs, &mut p);
     let subscription =
         subscription(cfg.vm, disks.as_ref()).or_else(|| backup_template::subscription(inputs));
@@ -129,6 +130,7 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
                 spot,
                 extensions,
                 placement,
+                not_carried,
                 subscription,
                 disks,
                 encryption,
