@@ -107,6 +107,8 @@ pub struct Restore {
     pub(crate) placement: Placement,
     /// The source's fields the outputs do not carry, each with its reason (`not_carried`).
     pub(crate) not_carried: Vec<NotCarried>,
+    /// The source's boot diagnostics storage account URI; `None`: managed storage.
+    pub(crate) boot_diagnostics_storage: Option<Fact<String>>,
     /// From the source VM's id; the key vault must be in it.
     pub(crate) subscription: Option<String>,
     pub(crate) disks: Disks,

@@ -280,6 +280,14 @@ pub fn human(r: &Restore) -> String {
             &"pass --job or --recovery-point-time",
         ),
     }
+    match &r.boot_diagnostics_storage {
+        Some(u) => row("boot diag.", &u.value, &u.by),
+        None => row(
+            "boot diag.",
+            "managed storage",
+            &"always on: the serial console needs it",
+        ),
+    }
     for n in &r.not_carried {
         row("not carried", n.field, &n.reason);
     }

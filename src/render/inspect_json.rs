@@ -91,6 +91,9 @@ pub struct Restore {
     /// capabilities and disk controller type, as the source had them; absent: none of them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub placement: Option<Placement>,
+    /// The storage account URI boot diagnostics write to, the source's; absent: managed storage.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub boot_diagnostics_storage_uri: Option<Fact<String>>,
     /// The source's fields that no output carries, each with the reason (issue 18).
     pub not_carried: Vec<NotCarried>,
     /// The source VM's subscription; the key vault must be in it.
@@ -572,6 +575,7 @@ fn restore(r: &model::Restore) -> Restore {
         extensions,
         placement,
         not_carried,
+        boot_diagnostics_storage,
         subscription,
         disks,
         encryption,
@@ -669,6 +673,9 @@ fn restore(r: &model::Restore) -> Restore {
                 disk_controller_type: id(disk_controller_type),
             }
         }),
+        boot_diagnostics_storage_uri: boot_diagnostics_storage
+            .as_ref()
+            .map(|f| fact(f, String::clone)),
         not_carried: not_carried
             .iter()
             .map(|n| {

@@ -149,6 +149,8 @@ pub struct ScriptContext {
     identity: Option<IdentityCtx>,
     /// `New-AzVMConfig`'s `-Priority`, `-EvictionPolicy`, `-MaxPrice` as the source had them.
     spot: Option<SpotCtx>,
+    /// The source's boot diagnostics storage URI; `None`: managed storage.
+    boot_diagnostics_storage: Option<String>,
     /// Placement ids (script parameters defaulting to the source's) and capabilities.
     placement: PlacementCtx,
     os_disk: DiskCtx,
@@ -320,6 +322,7 @@ pub fn context(r: &Restore) -> ScriptContext {
             eviction_policy: s.eviction_policy.clone(),
             max_price: s.max_price.as_ref().map(ToString::to_string),
         }),
+        boot_diagnostics_storage: r.boot_diagnostics_storage.as_ref().map(|f| f.value.clone()),
         placement: {
             let pl = &r.placement;
             let v = |f: &Option<crate::model::Fact<String>>| f.as_ref().map(|f| f.value.clone());

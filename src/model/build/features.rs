@@ -383,6 +383,42 @@ pub(super) fn combinations(
     }
 }
 
+const BOOT_URI: &str = "$.properties.diagnosticsProfile.bootDiagnostics.storageUri";
+
+/// The storage account the source's boot diagnostics wrote to (`bootDiagnostics.storageUri`),
+/// kept; without one the new VM uses managed storage (the ARM schema: "If storageUri is not
+/// specified while enabling boot diagnostics, managed storage will be used").
+pub(super) fn boot_diagnostics_storage(cfg: Config, p: &mut Problems) -> Option<Fact<String>> {
+    let uri = cfg
+        .vm
+        .properties
+        .as_ref()?
+        .diagnosticsprofile
+        .as_ref()?
+        .bootdiagnostics
+        .as_ref()?
+        .storageuri
+        .clone()
+        .filter(|u| !u.trim().is_empty())?;
+    let host = uri
+        .strip_prefix("https://")
+        .map(|r| r.split('/').next().unwrap_or(""));
+    let ok = host.is_some_and(|h| {
+        !h.is_empty() && h.contains(".blob.") && !h.contains(['@', ':', '?', '#', ' '])
+    });
+    if !ok {
+        p.add(
+            Code::UnexpectedValue,
+            format!("the boot diagnostics storage URI `{uri}` is not a storage account's https blob endpoint"),
+            cfg.origin,
+            Some(BOOT_URI.into()),
+            "a boot diagnostics storage URI looks like https://<account>.blob.core.windows.net/: fix the config",
+        );
+        return None;
+    }
+    Some(Fact::new(uri, cfg.by(BOOT_URI)))
+}
+
 /// The warning every format shows for a system-assigned identity: the new VM's is a new principal.
 pub(super) fn warnings(identity: Option<&Identity>) -> Vec<String> {
     match identity {
@@ -633,5 +669,41 @@ mod extension_tests {
             "ADE's own extension is re-applied, not listed"
         );
         assert!(r.extensions[1].is_bginfo() && !r.extensions[0].is_bginfo());
+    }
+}
+
+#[cfg(test)]
+mod boot_tests {
+    use crate::error::Code;
+    use crate::model::test_inputs::{inputs, CONFIG_PLAIN};
+    use crate::model::{build, Overrides};
+
+    fn with(extra: &str) -> String {
+        let cfg = CONFIG_PLAIN.trim_end();
+        let cut = cfg.rfind('}').expect("an object");
+        format!("{}, {extra}}}", &cfg[..cut])
+    }
+
+    #[test]
+    fn the_sources_boot_diagnostics_account_is_kept_else_managed_storage() {
+        for extra in [
+            r#""properties.diagnosticsProfile": {"bootDiagnostics": {"enabled": true, "storageUri": "https://stdiag01.blob.core.windows.net/"}}"#,
+            r#""properties": {"diagnosticsProfile": {"bootDiagnostics": {"enabled": true, "storageUri": "https://stdiag01.blob.core.windows.net/"}}}"#,
+        ] {
+            let r = build(&inputs(&with(extra), None, None, Overrides::default())).expect(extra);
+            assert_eq!(
+                r.boot_diagnostics_storage.map(|f| f.value).as_deref(),
+                Some("https://stdiag01.blob.core.windows.net/")
+            );
+        }
+        let managed =
+            with(r#""properties.diagnosticsProfile": {"bootDiagnostics": {"enabled": true}}"#);
+        let r = build(&inputs(&managed, None, None, Overrides::default())).expect("managed");
+        assert!(r.boot_diagnostics_storage.is_none());
+        let bad = with(
+            r#""properties.diagnosticsProfile": {"bootDiagnostics": {"storageUri": "http://x.blob.core.windows.net/"}}"#,
+        );
+        let e = build(&inputs(&bad, None, None, Overrides::default())).expect_err("http");
+        assert_eq!(e.0[0].code, Code::UnexpectedValue);
     }
 }

@@ -51,6 +51,7 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
     let extensions = features::extensions(cfg);
     let placement = features::placement(cfg, &mut p);
     let not_carried = crate::model::not_carried::present(&cfg.vm.fields);
+    let boot_diagnostics_storage = features::boot_diagnostics_storage(cfg, &mut p);
     let (os, disks) = disks::disks(cfg, inputs, &mut p);
     let subscription =
         subscription(cfg.vm, disks.as_ref()).or_else(|| backup_template::subscription(inputs));
@@ -131,6 +132,7 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
                 extensions,
                 placement,
                 not_carried,
+                boot_diagnostics_storage,
                 subscription,
                 disks,
                 encryption,

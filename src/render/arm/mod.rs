@@ -74,6 +74,8 @@ pub struct TemplateContext {
     vm_properties: Map<String, Value>,
     /// `storageProfile.diskControllerType`, as the source's.
     disk_controller_type: Option<String>,
+    /// `bootDiagnostics` (always enabled), with the source's storage URI when it had one.
+    boot_diagnostics: Value,
     /// Disks the template creates from restored VHDs, OS disk first.
     imported_disks: Vec<ImportedDisk>,
     /// What the VM waits for: the network interface, then each imported disk.
@@ -131,6 +133,10 @@ pub fn contexts(r: &Restore) -> (TemplateContext, ParametersContext) {
         security_profile: security_profile(r),
         identity: r.identity.as_ref().map(identity),
         vm_properties: vm_properties(r),
+        boot_diagnostics: match &r.boot_diagnostics_storage {
+            Some(u) => serde_json::json!({ "enabled": true, "storageUri": arm_literal(&u.value) }),
+            None => serde_json::json!({ "enabled": true }),
+        },
         disk_controller_type: r
             .placement
             .disk_controller_type
