@@ -127,7 +127,6 @@ pub struct RawDiagnosticsProfile {
 
 #[derive(Debug, Default, Deserialize)]
 pub struct RawBootDiagnostics {
-    pub enabled: Option<bool>,
     pub storageuri: Option<String>,
 }
 
@@ -147,7 +146,6 @@ pub struct RawNicReference {
 #[derive(Debug, Default, Deserialize)]
 pub struct RawNicReferenceProperties {
     pub primary: Option<bool>,
-    pub deleteoption: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

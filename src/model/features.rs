@@ -95,3 +95,15 @@ impl Placement {
         *self == Placement::default()
     }
 }
+
+/// A network interface of the source VM, as its config names it. The new VM gets one new NIC in
+/// the chosen subnet in place of the primary one; any other is not re-created (said by
+/// `inspect` and a warning).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceNic {
+    pub id: String,
+    /// The source's primary NIC: the one the new NIC stands in for (the only one, or the one
+    /// marked `primary`, or else the first, as Azure takes the first when none is marked).
+    pub primary: bool,
+    pub by: By,
+}

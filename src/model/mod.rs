@@ -60,7 +60,7 @@ pub(crate) use disk::{AtRisk, Disk, DiskKind, DiskSource, Disks, OsType};
 pub(crate) use disk_identity::ManagedDisk;
 pub use encryption::VolumeType;
 pub(crate) use encryption::{Ade, Encryption, Flavour, Kek};
-pub(crate) use features::{Identity, Placement, SourceExtension, Spot};
+pub(crate) use features::{Identity, Placement, SourceExtension, SourceNic, Spot};
 pub(crate) use provenance::{By, Fact};
 pub use restore::Restore;
 pub(crate) use restore::{KeyRestore, Network, Plan, Prepare, RecoveryPoint, TrustedLaunch};

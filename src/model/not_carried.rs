@@ -146,7 +146,7 @@ pub const NOT_CARRIED: &[NotCarried] = &[
     },
     NotCarried {
         field: "properties.networkProfile",
-        reason: "the new VM gets a new network interface in the chosen subnet; inspect lists the source's NICs",
+        reason: "the new VM gets one new network interface in the chosen subnet, in place of the primary one; inspect lists each source NIC and what it becomes",
     },
     NotCarried {
         field: "properties.hardwareProfile.vmSizeProperties",

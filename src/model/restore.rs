@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::disk::{AtRisk, DiskSource, Disks, OsType};
 use super::encryption::Encryption;
-use super::features::{Identity, Placement, SourceExtension, Spot};
+use super::features::{Identity, Placement, SourceExtension, SourceNic, Spot};
 use super::ids::VaultId;
 use super::not_carried::NotCarried;
 use super::provenance::{By, Fact};
@@ -109,6 +109,8 @@ pub struct Restore {
     pub(crate) not_carried: Vec<NotCarried>,
     /// The source's boot diagnostics storage account URI; `None`: managed storage.
     pub(crate) boot_diagnostics_storage: Option<Fact<String>>,
+    /// The source's network interfaces; the new NIC stands in for the primary one.
+    pub(crate) nics: Vec<SourceNic>,
     /// From the source VM's id; the key vault must be in it.
     pub(crate) subscription: Option<String>,
     pub(crate) disks: Disks,

@@ -280,6 +280,14 @@ pub fn human(r: &Restore) -> String {
             &"pass --job or --recovery-point-time",
         ),
     }
+    for n in &r.nics {
+        let becomes = if n.primary {
+            "primary: the new VM's one new network interface stands in for it"
+        } else {
+            "NOT re-created: add a NIC in its network after deployment"
+        };
+        row("source NIC", &format!("{}  {becomes}", n.id), &n.by);
+    }
     match &r.boot_diagnostics_storage {
         Some(u) => row("boot diag.", &u.value, &u.by),
         None => row(

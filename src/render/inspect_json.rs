@@ -94,6 +94,8 @@ pub struct Restore {
     /// The storage account URI boot diagnostics write to, the source's; absent: managed storage.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub boot_diagnostics_storage_uri: Option<Fact<String>>,
+    /// The source's network interfaces and what each becomes.
+    pub source_network_interfaces: Vec<SourceNic>,
     /// The source's fields that no output carries, each with the reason (issue 18).
     pub not_carried: Vec<NotCarried>,
     /// The source VM's subscription; the key vault must be in it.
@@ -269,6 +271,24 @@ pub struct NotCarried {
     /// The field (or the object of fields) in Azure's spelling, `[]` for array elements.
     pub field: String,
     pub reason: String,
+}
+
+/// A network interface of the source VM.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceNic {
+    pub id: String,
+    pub primary: bool,
+    /// `newNetworkInterface`: the new VM's one new NIC stands in for it; `notRecreated`.
+    pub becomes: NicFate,
+    pub decided_by: Provenance,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum NicFate {
+    NewNetworkInterface,
+    NotRecreated,
 }
 
 /// The restored disks: all managed or all unmanaged (VHD blobs).
@@ -576,6 +596,7 @@ fn restore(r: &model::Restore) -> Restore {
         placement,
         not_carried,
         boot_diagnostics_storage,
+        nics,
         subscription,
         disks,
         encryption,
@@ -676,6 +697,22 @@ fn restore(r: &model::Restore) -> Restore {
         boot_diagnostics_storage_uri: boot_diagnostics_storage
             .as_ref()
             .map(|f| fact(f, String::clone)),
+        source_network_interfaces: nics
+            .iter()
+            .map(|n| {
+                let model::SourceNic { id, primary, by } = n;
+                SourceNic {
+                    id: id.clone(),
+                    primary: *primary,
+                    becomes: if *primary {
+                        NicFate::NewNetworkInterface
+                    } else {
+                        NicFate::NotRecreated
+                    },
+                    decided_by: provenance(by),
+                }
+            })
+            .collect(),
         not_carried: not_carried
             .iter()
             .map(|n| {

@@ -4,7 +4,7 @@
 use super::context::{Config, Problems};
 use crate::error::Code;
 use crate::model::ade_extension::AdeExtension;
-use crate::model::features::{Identity, Placement, SourceExtension, Spot};
+use crate::model::features::{Identity, Placement, SourceExtension, SourceNic, Spot};
 use crate::model::provenance::Fact;
 
 const IDENTITY: &str = "$.identity";
@@ -419,9 +419,55 @@ pub(super) fn boot_diagnostics_storage(cfg: Config, p: &mut Problems) -> Option<
     Some(Fact::new(uri, cfg.by(BOOT_URI)))
 }
 
-/// The warning every format shows for a system-assigned identity: the new VM's is a new principal.
-pub(super) fn warnings(identity: Option<&Identity>) -> Vec<String> {
-    match identity {
+/// The source's network interfaces, in its order; exactly one is primary.
+pub(super) fn nics(cfg: Config) -> Vec<SourceNic> {
+    let list = cfg
+        .vm
+        .properties
+        .as_ref()
+        .and_then(|p| p.networkprofile.as_ref())
+        .and_then(|n| n.networkinterfaces.as_ref());
+    let mut nics: Vec<SourceNic> = list
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .filter_map(|(i, n)| {
+            let id = n.id.clone().filter(|s| !s.trim().is_empty())?;
+            Some(SourceNic {
+                id,
+                primary: n.properties.as_ref().and_then(|p| p.primary) == Some(true),
+                by: cfg.by(format!(
+                    "$.properties.networkProfile.networkInterfaces[{i}]"
+                )),
+            })
+        })
+        .collect();
+    if !nics.iter().any(|n| n.primary) {
+        if let Some(first) = nics.first_mut() {
+            first.primary = true;
+        }
+    }
+    // Only the first NIC marked primary is (Azure refuses two).
+    let mut seen = false;
+    for n in &mut nics {
+        let was = seen;
+        seen |= n.primary;
+        n.primary &= !was;
+    }
+    nics
+}
+
+/// What every format warns of: a system-assigned identity (the new VM's is a new principal),
+/// and NICs beyond the primary one (not re-created).
+pub(super) fn warnings(identity: Option<&Identity>, nics: &[SourceNic]) -> Vec<String> {
+    let mut out = Vec::new();
+    if nics.len() > 1 {
+        out.push(format!(
+            "warning: the source VM had {} network interfaces; the new VM gets one new network interface in the chosen subnet, in place of the primary one: the others are not re-created (inspect lists them); add them after deployment (New-AzNetworkInterface, then Add-AzVMNetworkInterface and Update-AzVM with the VM stopped)",
+            nics.len()
+        ));
+    }
+    out.extend(match identity {
         Some(i) if i.system_assigned => vec![format!(
             "warning: the source VM had a system-assigned managed identity{}: the new VM gets a NEW principal, so role assignments and Key Vault access policies that named the old one do not apply to it; grant them again to the new principal after deployment (the next steps give the commands)",
             i.source_principal_id
@@ -430,7 +476,8 @@ pub(super) fn warnings(identity: Option<&Identity>) -> Vec<String> {
                 .unwrap_or_default()
         )],
         _ => Vec::new(),
-    }
+    });
+    out
 }
 
 #[cfg(test)]
@@ -705,5 +752,51 @@ mod boot_tests {
         );
         let e = build(&inputs(&bad, None, None, Overrides::default())).expect_err("http");
         assert_eq!(e.0[0].code, Code::UnexpectedValue);
+    }
+}
+
+#[cfg(test)]
+mod nic_tests {
+    use crate::model::test_inputs::{inputs, CONFIG_PLAIN};
+    use crate::model::{build, Overrides};
+
+    fn with(extra: &str) -> String {
+        let cfg = CONFIG_PLAIN.trim_end();
+        let cut = cfg.rfind('}').expect("an object");
+        format!("{}, {extra}}}", &cfg[..cut])
+    }
+
+    #[test]
+    fn every_source_nic_is_listed_with_one_primary_in_both_spellings() {
+        let n = "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/networkInterfaces";
+        for extra in [
+            format!(
+                r#""properties.networkProfile": {{"networkInterfaces": [{{"id": "{n}/a"}}, {{"id": "{n}/b", "properties.primary": true}}]}}"#
+            ),
+            format!(
+                r#""properties": {{"networkProfile": {{"networkInterfaces": [{{"id": "{n}/a", "properties": {{"primary": false}}}}, {{"id": "{n}/b", "properties": {{"primary": true}}}}]}}}}"#
+            ),
+        ] {
+            let r = build(&inputs(&with(&extra), None, None, Overrides::default())).expect(&extra);
+            let got: Vec<(&str, bool)> = r
+                .nics
+                .iter()
+                .map(|x| (x.id.rsplit('/').next().unwrap_or(""), x.primary))
+                .collect();
+            assert_eq!(got, [("a", false), ("b", true)]);
+            assert!(r
+                .warnings
+                .iter()
+                .any(|w| w.contains("2 network interfaces")));
+        }
+        let none_marked = with(&format!(
+            r#""properties.networkProfile": {{"networkInterfaces": [{{"id": "{n}/a"}}, {{"id": "{n}/b"}}]}}"#
+        ));
+        let r = build(&inputs(&none_marked, None, None, Overrides::default())).expect("ok");
+        assert_eq!(r.nics.iter().filter(|x| x.primary).count(), 1);
+        assert!(
+            r.nics[0].primary,
+            "Azure takes the first when none is marked"
+        );
     }
 }

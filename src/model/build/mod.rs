@@ -52,6 +52,7 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
     let placement = features::placement(cfg, &mut p);
     let not_carried = crate::model::not_carried::present(&cfg.vm.fields);
     let boot_diagnostics_storage = features::boot_diagnostics_storage(cfg, &mut p);
+    let nics = features::nics(cfg);
     let (os, disks) = disks::disks(cfg, inputs, &mut p);
     let subscription =
         subscription(cfg.vm, disks.as_ref()).or_else(|| backup_template::subscription(inputs));
@@ -133,6 +134,7 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
                 placement,
                 not_carried,
                 boot_diagnostics_storage,
+                nics,
                 subscription,
                 disks,
                 encryption,
@@ -159,7 +161,7 @@ fn with_warnings(inputs: &Inputs, mut r: Restore) -> Restore {
     all.extend(backup_template::disagreements(&r, inputs));
     all.extend(deployable::warnings(&r));
     all.extend(job_notes::warnings(&r, inputs));
-    all.extend(features::warnings(r.identity.as_ref()));
+    all.extend(features::warnings(r.identity.as_ref(), &r.nics));
     r.warnings = all;
     r
 }
