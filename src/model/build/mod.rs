@@ -162,6 +162,18 @@ fn with_warnings(inputs: &Inputs, mut r: Restore) -> Restore {
     all.extend(deployable::warnings(&r));
     all.extend(job_notes::warnings(&r, inputs));
     all.extend(features::warnings(r.identity.as_ref(), &r.nics));
+    let group = inputs
+        .config
+        .as_ref()
+        .and_then(|c| c.raw.properties.as_ref())
+        .and_then(|p| p.hostgroup.as_ref())
+        .and_then(|g| g.id.as_deref());
+    if let (Some(h), Some(g)) = (&r.placement.host, group) {
+        all.push(format!(
+            "warning: the source names both the dedicated host `{}` and its host group `{g}`; Azure takes one of them (ARM schema, hostGroup), so the host alone is carried: it places the VM in that group",
+            h.value
+        ));
+    }
     r.warnings = all;
     r
 }
