@@ -121,6 +121,7 @@ codes! {
     InvalidVmName => Rejected, "an Azure VM name is 1 to 64 ASCII letters, digits, `-`, `_` and `.`, not ending in `.` or `-`, and not a Windows device name (`CON`, `NUL`, `COM1`…): check the config blob's `name`, or restore this VM alone with `--vm-name`";
     UnsafeOutputFolder => Environment, "remove the link (or entry) at the folder named, or choose another `--out`; nothing it points to was changed";
     NotARegularFile => Environment, "name a regular file (a FIFO, device or socket is never read or written), or remove the entry named";
+    ConflictingPlacement => Rejected, "keep one of the two placements Azure refuses together (the message names them)";
 }
 
 impl Code {

@@ -11,6 +11,7 @@ mod cases;
 mod cli;
 mod data_coverage;
 mod fixture_sources;
+mod fields;
 mod help;
 #[cfg(feature = "azure")]
 mod hostile_blob;

@@ -174,6 +174,8 @@ impl Output for Arm {
             });
         }
         s.push_str(&checks(r));
+        s.push_str(&super::identity_steps(r, "<group>", "<virtualMachineName>"));
+        s.push_str(&super::extension_steps(r));
         s.push_str(cleanup_step(r));
         s
     }

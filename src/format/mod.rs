@@ -152,6 +152,48 @@ fn checks(r: &Restore) -> String {
     }
 }
 
+/// After deployment: the source's extensions other than ADE, which the new VM does not get.
+fn extension_steps(r: &Restore) -> String {
+    if r.extensions.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from("  after deploying: these extensions of the source are NOT re-installed; install those the VM needs, with their settings (az vm extension set -g <group> --vm-name <vm> --publisher <publisher> --name <type> --version <version> --settings <file>; Set-AzVMExtension):\n");
+    for e in &r.extensions {
+        s.push_str(&format!(
+            "     {}/{} {}\n",
+            crate::error::shown(&e.publisher),
+            crate::error::shown(&e.kind),
+            e.version
+                .as_deref()
+                .map(crate::error::shown)
+                .unwrap_or_else(|| "(no version in the config)".into())
+        ));
+    }
+    s
+}
+
+/// After deployment, for a source with a system-assigned identity: the new VM's is a new
+/// principal, and nothing granted to the old one applies to it. `group` and `vm` are how the
+/// format names the deployment's group and the new VM.
+fn identity_steps(r: &Restore, group: &str, vm: &str) -> String {
+    let Some(i) = r.identity.as_ref().filter(|i| i.system_assigned) else {
+        return String::new();
+    };
+    let old = i
+        .source_principal_id
+        .as_deref()
+        .map(crate::quote::bash)
+        .unwrap_or_else(|| "<source principal id>".into());
+    let old_ps = i
+        .source_principal_id
+        .as_deref()
+        .map(crate::quote::powershell)
+        .unwrap_or_else(|| "<source principal id>".into());
+    format!(
+        "  after deploying: the new VM's system-assigned identity is a NEW principal; grant it again what the source's had:\n     list the old principal's roles:   az role assignment list --assignee {old} --all -o table   (Get-AzRoleAssignment -ObjectId {old_ps})\n     the new principal:                principal=$(az vm show -g {group} -n {vm} --query identity.principalId -o tsv)   ($p = (Get-AzVM -ResourceGroupName {group} -Name {vm}).Identity.PrincipalId)\n     each role again:                  az role assignment create --assignee-object-id \"$principal\" --assignee-principal-type ServicePrincipal --role <role> --scope <scope>   (New-AzRoleAssignment -ObjectId $p -RoleDefinitionName <role> -Scope <scope>)\n     each Key Vault access policy:     az keyvault set-policy --name <vault> --object-id \"$principal\" --secret-permissions get list   (Set-AzKeyVaultAccessPolicy -VaultName <vault> -ObjectId $p -PermissionsToSecrets get,list); with Azure RBAC on the vault, a role assignment at the vault's scope instead\n"
+    )
+}
+
 /// `a`, `a and b`, `a, b and c`.
 fn listed(items: &[&str]) -> String {
     match items.split_last() {

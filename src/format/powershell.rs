@@ -53,6 +53,8 @@ impl Output for PowerShell {
         }
         s.push_str(&import_note(r, "<VMName>"));
         s.push_str(&checks(r));
+        s.push_str(&super::identity_steps(r, "<ResourceGroupName>", "<VMName>"));
+        s.push_str(&super::extension_steps(r));
         s.push_str(cleanup_step(r));
         s
     }

@@ -16,6 +16,62 @@ pub struct RawVm {
     pub resources: Option<Vec<RawExtension>>,
     /// A Marketplace image's purchase plan; top-level in the VM model, beside `properties`.
     pub plan: Option<RawPlan>,
+    /// The VM's managed identities; top-level beside `properties` (ARM `identity`).
+    pub identity: Option<RawIdentity>,
+    /// Every field path the config holds with a value (lower-case, `properties` nested, array
+    /// indices as `[]`): what the not-carried table is compared with. Filled by
+    /// [`fields_of`], never by serde.
+    #[serde(skip)]
+    pub fields: Vec<String>,
+}
+
+/// ARM `identity`: `type` is `SystemAssigned`, `UserAssigned`, `SystemAssigned, UserAssigned` or
+/// `None`; `userAssignedIdentities` is keyed by each identity's resource id (keys kept verbatim
+/// by normalisation, as tag names are).
+#[derive(Debug, Default, Deserialize)]
+pub struct RawIdentity {
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub principalid: Option<String>,
+    pub userassignedidentities: Option<Map<String, Value>>,
+}
+
+/// Every path below `v` that holds a value other than `null`, in the notation of
+/// [`RawVm::fields`]; a key of `tags` or `userAssignedIdentities` is data, so it counts as the
+/// object it names.
+pub fn fields_of(v: &Value) -> Vec<String> {
+    fn walk(v: &Value, path: &str, out: &mut Vec<String>) {
+        match v {
+            Value::Null => {}
+            Value::Object(m) if m.is_empty() => {}
+            Value::Object(m) => {
+                let data = path.ends_with("tags") || path.ends_with("userassignedidentities");
+                if data {
+                    out.push(path.to_owned());
+                    return;
+                }
+                for (k, v) in m {
+                    let p = if path.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{path}.{k}")
+                    };
+                    walk(v, &p, out);
+                }
+            }
+            Value::Array(a) => {
+                for v in a {
+                    walk(v, &format!("{path}[]"), out);
+                }
+            }
+            _ => out.push(path.to_owned()),
+        }
+    }
+    let mut out = Vec::new();
+    walk(v, "", &mut out);
+    out.sort();
+    out.dedup();
+    out
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -33,6 +89,63 @@ pub struct RawVmProperties {
     pub availabilityset: Option<RawSubResource>,
     pub licensetype: Option<String>,
     pub securityprofile: Option<RawSecurityProfile>,
+    /// `Regular`, `Low` or `Spot`.
+    pub priority: Option<String>,
+    /// `Deallocate` or `Delete` (Spot only).
+    pub evictionpolicy: Option<String>,
+    pub billingprofile: Option<RawBillingProfile>,
+    pub proximityplacementgroup: Option<RawSubResource>,
+    pub host: Option<RawSubResource>,
+    pub hostgroup: Option<RawSubResource>,
+    pub capacityreservation: Option<RawCapacityReservation>,
+    pub additionalcapabilities: Option<RawAdditionalCapabilities>,
+    pub diagnosticsprofile: Option<RawDiagnosticsProfile>,
+    pub networkprofile: Option<RawNetworkProfile>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RawBillingProfile {
+    /// A price in US dollars, or -1 for "up to the pay-as-you-go price".
+    pub maxprice: Option<serde_json::Number>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RawCapacityReservation {
+    pub capacityreservationgroup: Option<RawSubResource>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RawAdditionalCapabilities {
+    pub ultrassdenabled: Option<bool>,
+    pub hibernationenabled: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RawDiagnosticsProfile {
+    pub bootdiagnostics: Option<RawBootDiagnostics>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RawBootDiagnostics {
+    pub storageuri: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RawNetworkProfile {
+    pub networkinterfaces: Option<Vec<RawNicReference>>,
+}
+
+/// A NIC reference of the VM: its id, and `properties.primary` (a flattened config blob writes
+/// `properties.primary`, the REST model `properties: {primary}`; normalisation makes them one).
+#[derive(Debug, Default, Deserialize)]
+pub struct RawNicReference {
+    pub id: Option<String>,
+    pub properties: Option<RawNicReferenceProperties>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RawNicReferenceProperties {
+    pub primary: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -44,6 +157,8 @@ pub struct RawHardwareProfile {
 pub struct RawStorageProfile {
     pub osdisk: Option<RawDisk>,
     pub datadisks: Option<Vec<RawDisk>>,
+    /// `SCSI` or `NVMe`.
+    pub diskcontrollertype: Option<String>,
 }
 
 /// OS and data disks share one raw shape; the model decides which fields each may use.
@@ -100,6 +215,13 @@ pub struct RawSubResource {
 pub struct RawSecurityProfile {
     pub securitytype: Option<String>,
     pub uefisettings: Option<RawUefiSettings>,
+    /// ADE's own managed identity (a user-assigned identity of the VM).
+    pub encryptionidentity: Option<RawEncryptionIdentity>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RawEncryptionIdentity {
+    pub userassignedidentityresourceid: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -111,6 +233,7 @@ pub struct RawUefiSettings {
 /// A VM extension from `resources[]`.
 #[derive(Debug, Default, Deserialize)]
 pub struct RawExtension {
+    pub name: Option<String>,
     pub properties: Option<RawExtensionProperties>,
 }
 

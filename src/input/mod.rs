@@ -112,6 +112,20 @@ pub fn parse_json(loaded: &Loaded, what: &str) -> Result<Value> {
     normalize(value, "$").map_err(|e| e.in_source(&loaded.origin, &doing))
 }
 
+/// Every field a config blob holds, as the not-carried table is compared with (lower-case,
+/// `properties` nested, `[]` for array elements): `value` as parsed JSON, normalised here.
+pub fn config_fields(value: Value) -> Result<Vec<String>> {
+    Ok(config::fields_of(&normalize(value, "$")?))
+}
+
+/// The config blob, typed, with the list of fields it holds (see [`config::RawVm::fields`]).
+pub(crate) fn config_blob(value: Value, origin: &str, what: &str) -> Result<config::RawVm> {
+    let fields = config::fields_of(&value);
+    let mut vm: config::RawVm = typed(value, origin, what)?;
+    vm.fields = fields;
+    Ok(vm)
+}
+
 /// Deserialize normalised JSON into a raw type, reporting the JSON path of a mismatch.
 pub(crate) fn typed<T: DeserializeOwned>(value: Value, origin: &str, what: &str) -> Result<T> {
     serde_path_to_error::deserialize(value).map_err(|e| {
@@ -198,8 +212,21 @@ pub(crate) fn normalize(value: Value, path: &str) -> Result<Value> {
                 let child_path = format!("{path}.{key}");
                 // Tag names are data: keep them verbatim.
                 let v = if lower == "tags" {
-                    distinct_tag_names(&v, &child_path)?;
+                    distinct_tag_names(&v, &child_path, "tag names")?;
                     v
+                } else if lower == "userassignedidentities" {
+                    // Keyed by resource id: the ids keep their spelling, their values do not.
+                    distinct_tag_names(&v, &child_path, "identity ids")?;
+                    match v {
+                        Value::Object(m) => Value::Object(
+                            m.into_iter()
+                                .map(|(k, v)| {
+                                    Ok((k.clone(), normalize(v, &format!("{child_path}.{k}"))?))
+                                })
+                                .collect::<Result<Map<String, Value>>>()?,
+                        ),
+                        other => other,
+                    }
                 } else {
                     normalize(v, &child_path)?
                 };
@@ -228,9 +255,10 @@ pub(crate) fn normalize(value: Value, path: &str) -> Result<Value> {
     }
 }
 
-/// Azure treats tag names case-insensitively and a PowerShell hash literal cannot hold two names
-/// that differ only in case, so such a pair is refused rather than one silently dropped.
-fn distinct_tag_names(tags: &Value, path: &str) -> Result<()> {
+/// Azure treats tag names (and identity ids) case-insensitively and a PowerShell hash literal
+/// cannot hold two names that differ only in case, so such a pair is refused rather than one
+/// silently dropped.
+fn distinct_tag_names(tags: &Value, path: &str, what: &str) -> Result<()> {
     let Value::Object(map) = tags else {
         return Ok(());
     };
@@ -239,10 +267,17 @@ fn distinct_tag_names(tags: &Value, path: &str) -> Result<()> {
         if let Some(first) = seen.iter().find(|s| s.eq_ignore_ascii_case(name)) {
             return Err(Error::new(
                 Code::DuplicateKey,
-                format!("the tag names `{first}` and `{name}` differ only in case"),
+                format!("the {what} `{first}` and `{name}` differ only in case"),
             )
             .at(path.to_owned())
-            .help("Azure treats tag names case-insensitively: keep one of the two tags"));
+            .help(format!(
+                "Azure treats {what} case-insensitively: keep one of the two {}",
+                if what == "tag names" {
+                    "tags"
+                } else {
+                    "identities"
+                }
+            )));
         }
         seen.push(name);
     }

@@ -211,7 +211,7 @@ pub fn parse(
 ) -> Result<Inputs, Errors> {
     let doc = super::parse_json(config, "config blob")?;
     let config = Input {
-        raw: super::typed(doc, &config.origin, "config blob")?,
+        raw: super::config_blob(doc, &config.origin, "config blob")?,
         origin: config.origin.clone(),
     };
     let encryption_info = match encryption_info {

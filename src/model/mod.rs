@@ -6,12 +6,15 @@
 //! - leaves, importing nothing of the model:
 //!   - `provenance`: [`Fact`] and [`By`], where each decided value came from;
 //!   - `time`: recovery point times, the 2017-04-26 template rule, the single-pass date;
+//!   - `not_carried`: the one list of the source model's fields carried and not carried (why);
 //!   - `ids`: Key Vault and ARM ids, parsed once; `disk_ids`: a managed disk id, a VHD URL;
 //!   - `disk_identity`: which restored managed disk is attached (an id, or a name in a group);
 //! - the restore's types, each importing leaves and the type files before it:
 //!   - `disk`: [`Disks`] (checked constructor) and the disks at risk of losing ADE settings;
 //!   - `encryption`: [`Encryption`], [`Ade`], [`Kek`], and the questions asked of them;
 //!   - `ade_extension`: the ADE extension table (publisher, type, version by OS and flavour);
+//!   - `features`: what the source VM had beyond disks and keys (managed identities, Spot, extensions
+//!     not re-installed, placement and capabilities);
 //!   - `restore`: [`Restore`] itself, its plan, Trusted Launch profile and [`Prepare`] steps;
 //!   - the operator's [`Overrides`] live in `crate::overrides`, below both `input` and here;
 //! - `build`: raw inputs → [`Restore`], every problem reported at once. Its `context` holds what
@@ -22,6 +25,8 @@
 //!     ids, network defaults, NSG); like `context`, shared by builders and importing only types;
 //!   - `disks`: the OS type and disks; `refusals`: the encryption restore-deploy refuses;
 //!   - `plan_and_security`: the Marketplace plan and Trusted Launch profile, read;
+//!   - `features`: the source's managed identities, ADE's encryption identity, Spot, the
+//!     extensions other than ADE, placement and capabilities (and the combinations Azure refuses);
 //!   - `encryption/`: which ADE case, in steps: `evidence` (what the inputs say) →
 //!     `precedence` (where each key reference may be read) and `ade_settings` (the source
 //!     extension's `VolumeType`, `KeyEncryptionAlgorithm`, `KeyVaultURL`) → `key_refs` (the BEK
@@ -38,7 +43,9 @@ mod disk;
 mod disk_identity;
 mod disk_ids;
 mod encryption;
+mod features;
 mod ids;
+pub mod not_carried;
 mod provenance;
 mod restore;
 #[cfg(test)]
@@ -54,6 +61,7 @@ pub(crate) use disk_identity::ManagedDisk;
 pub use encryption::VolumeType;
 pub(crate) use encryption::{Ade, Encryption, Flavour, Kek};
 pub(crate) use ids::{is_windows_device, vm_folder_name};
+pub(crate) use features::{Identity, Placement, SourceExtension, SourceNic, Spot};
 pub(crate) use provenance::{By, Fact};
 pub use restore::Restore;
 pub(crate) use restore::{KeyRestore, Network, Plan, Prepare, RecoveryPoint, TrustedLaunch};

@@ -7,7 +7,9 @@ use serde::Serialize;
 
 use super::disk::{AtRisk, DiskSource, Disks, OsType};
 use super::encryption::Encryption;
+use super::features::{Identity, Placement, SourceExtension, SourceNic, Spot};
 use super::ids::VaultId;
+use super::not_carried::NotCarried;
 use super::provenance::{By, Fact};
 use super::time::TemplateSupport;
 
@@ -93,6 +95,22 @@ pub struct Restore {
     pub(crate) availability_set_id: Option<Fact<String>>,
     pub(crate) plan: Option<Plan>,
     pub(crate) trusted_launch: Option<TrustedLaunch>,
+    /// The source's managed identities: user-assigned re-attached, system-assigned enabled anew.
+    pub(crate) identity: Option<Identity>,
+    /// ADE's own managed identity (`securityProfile.encryptionIdentity`), one of `identity`'s.
+    pub(crate) encryption_identity: Option<Fact<String>>,
+    /// `priority`, `evictionPolicy` and `billingProfile.maxPrice`, when the source states them.
+    pub(crate) spot: Option<Spot>,
+    /// The source's extensions other than ADE: listed as not re-installed.
+    pub(crate) extensions: Vec<SourceExtension>,
+    /// Proximity placement group, dedicated host or group, capacity reservation, capabilities.
+    pub(crate) placement: Placement,
+    /// The source's fields the outputs do not carry, each with its reason (`not_carried`).
+    pub(crate) not_carried: Vec<NotCarried>,
+    /// The source's boot diagnostics storage account URI; `None`: managed storage.
+    pub(crate) boot_diagnostics_storage: Option<Fact<String>>,
+    /// The source's network interfaces; the new NIC stands in for the primary one.
+    pub(crate) nics: Vec<SourceNic>,
     /// From the source VM's id; the key vault must be in it.
     pub(crate) subscription: Option<String>,
     pub(crate) disks: Disks,

@@ -80,7 +80,7 @@ pub fn inputs(config: &str, info: Option<&str>, job: Option<&str>, overrides: Ov
         input::parse_json(&loaded(origin, text), what).expect("test input is JSON")
     };
     let config = Input {
-        raw: input::typed(
+        raw: input::config_blob(
             parse("config.json", config, "config blob"),
             "config.json",
             "c",

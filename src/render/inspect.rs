@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use crate::error::shown;
-use crate::model::{ade_extension, By, DiskKind, DiskSource, Encryption, Flavour, Restore};
+use crate::model::{ade_extension, By, DiskKind, DiskSource, Encryption, Flavour, OsType, Restore};
 
 use super::describe;
 use super::inspect_json::{arm_template, ArmTemplate};
@@ -82,6 +82,80 @@ pub fn human(r: &Restore) -> String {
             ),
             &"config: properties.securityProfile",
         );
+    }
+    if let Some(i) = &r.identity {
+        if i.system_assigned {
+            let old = i
+                .source_principal_id
+                .as_deref()
+                .map(|p| format!(" (the source's was {p})"))
+                .unwrap_or_default();
+            row(
+                "identity",
+                &format!("system-assigned: a NEW principal{old}; grant its roles and Key Vault access again"),
+                &i.by,
+            );
+        }
+        for id in &i.user_assigned {
+            row("identity", &format!("user-assigned {id}"), &i.by);
+        }
+        if let Some(e) = &r.encryption_identity {
+            row("  ADE identity", &e.value, &e.by);
+        }
+    }
+    if let Some(s) = &r.spot {
+        let mut v = s.priority.clone();
+        if let Some(e) = &s.eviction_policy {
+            v.push_str(&format!(", eviction {e}"));
+        }
+        match &s.max_price {
+            Some(p) if p.as_f64() == Some(-1.0) => {
+                v.push_str(", max price -1 (up to pay-as-you-go)")
+            }
+            Some(p) => v.push_str(&format!(", max price {p} USD/hour")),
+            None => {}
+        }
+        row("priority", &v, &s.by);
+    }
+    for e in &r.extensions {
+        let version = e
+            .version
+            .as_deref()
+            .map(|v| format!(" {v}"))
+            .unwrap_or_default();
+        let bginfo = if e.is_bginfo() && r.os.value == OsType::Windows {
+            " (the PowerShell script's New-AzVM installs BGInfo again, as the source had it)"
+        } else {
+            ""
+        };
+        row(
+            "extension",
+            &format!(
+                "{}/{}{version}: NOT re-installed{bginfo}",
+                e.publisher, e.kind
+            ),
+            &e.by,
+        );
+    }
+    let pl = &r.placement;
+    for (label, f) in [
+        ("placement group", &pl.proximity_placement_group),
+        ("dedicated host", &pl.host),
+        ("host group", &pl.host_group),
+        ("capacity resv.", &pl.capacity_reservation_group),
+        ("disk controller", &pl.disk_controller_type),
+    ] {
+        if let Some(f) = f {
+            row(label, &f.value, &f.by);
+        }
+    }
+    for (label, f) in [
+        ("ultra SSD", &pl.ultra_ssd),
+        ("hibernation", &pl.hibernation),
+    ] {
+        if let Some(f) = f {
+            row(label, if f.value { "enabled" } else { "disabled" }, &f.by);
+        }
     }
     row(
         "disks",
@@ -205,6 +279,25 @@ pub fn human(r: &Restore) -> String {
             "unknown",
             &"pass --job or --recovery-point-time",
         ),
+    }
+    for n in &r.nics {
+        let becomes = if n.primary {
+            "primary: the new VM's one new network interface stands in for it"
+        } else {
+            "NOT re-created: add a NIC in its network after deployment"
+        };
+        row("source NIC", &format!("{}  {becomes}", n.id), &n.by);
+    }
+    match &r.boot_diagnostics_storage {
+        Some(u) => row("boot diag.", &u.value, &u.by),
+        None => row(
+            "boot diag.",
+            "managed storage",
+            &"always on: the serial console needs it",
+        ),
+    }
+    for n in &r.not_carried {
+        row("not carried", n.field, &n.reason);
     }
     let verdict = match arm_template(r) {
         ArmTemplate::Allowed => "allowed",

@@ -79,6 +79,25 @@ pub struct Restore {
     /// Present when the source is a Trusted Launch VM.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trusted_launch: Option<TrustedLaunch>,
+    /// The source's managed identities, re-created on the new VM.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity: Option<Identity>,
+    /// `priority`, `evictionPolicy`, `billingProfile.maxPrice`, as the source states them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spot: Option<Spot>,
+    /// The source's extensions other than Azure Disk Encryption: NOT re-installed on the new VM.
+    pub extensions_not_reinstalled: Vec<SourceExtension>,
+    /// Proximity placement group, dedicated host or group, capacity reservation group,
+    /// capabilities and disk controller type, as the source had them; absent: none of them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub placement: Option<Placement>,
+    /// The storage account URI boot diagnostics write to, the source's; absent: managed storage.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub boot_diagnostics_storage_uri: Option<Fact<String>>,
+    /// The source's network interfaces and what each becomes.
+    pub source_network_interfaces: Vec<SourceNic>,
+    /// The source's fields that no output carries, each with the reason (issue 18).
+    pub not_carried: Vec<NotCarried>,
     /// The source VM's subscription; the key vault must be in it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription_id: Option<String>,
@@ -173,6 +192,103 @@ pub struct TrustedLaunch {
     pub secure_boot_enabled: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub v_tpm_enabled: Option<bool>,
+}
+
+/// The source's managed identities as the new VM gets them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Identity {
+    /// A system-assigned identity is enabled on the new VM: a NEW principal, to which role
+    /// assignments and Key Vault access policies must be granted again.
+    pub system_assigned: bool,
+    /// True exactly when `systemAssigned` is: the new VM's principal id is not the source's.
+    pub new_principal: bool,
+    /// The source's system-assigned principal id, when the config holds it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_principal_id: Option<String>,
+    /// User-assigned identities, re-attached by resource id.
+    pub user_assigned_identities: Vec<String>,
+    /// ADE's own managed identity (`securityProfile.encryptionIdentity`), one of the above.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encryption_identity: Option<Fact<String>>,
+    pub decided_by: Provenance,
+}
+
+/// Priority and Spot settings, carried as the source had them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Spot {
+    /// `Regular`, `Low` or `Spot`.
+    pub priority: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub eviction_policy: Option<String>,
+    /// US dollars per hour; -1: up to the pay-as-you-go price.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_price: Option<serde_json::Number>,
+    pub decided_by: Provenance,
+}
+
+/// An extension of the source that the new VM does not get again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceExtension {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub publisher: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `typeHandlerVersion`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    pub decided_by: Provenance,
+}
+
+/// Where the source ran and what it could do; each id is a deployment parameter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Placement {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proximity_placement_group_id: Option<Fact<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host_id: Option<Fact<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host_group_id: Option<Fact<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capacity_reservation_group_id: Option<Fact<String>>,
+    #[serde(rename = "ultraSSDEnabled", skip_serializing_if = "Option::is_none")]
+    pub ultra_ssd_enabled: Option<Fact<bool>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hibernation_enabled: Option<Fact<bool>>,
+    /// `SCSI` or `NVMe`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disk_controller_type: Option<Fact<String>>,
+}
+
+/// A field of the source's model that the outputs do not carry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NotCarried {
+    /// The field (or the object of fields) in Azure's spelling, `[]` for array elements.
+    pub field: String,
+    pub reason: String,
+}
+
+/// A network interface of the source VM.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceNic {
+    pub id: String,
+    pub primary: bool,
+    /// `newNetworkInterface`: the new VM's one new NIC stands in for it; `notRecreated`.
+    pub becomes: NicFate,
+    pub decided_by: Provenance,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum NicFate {
+    NewNetworkInterface,
+    NotRecreated,
 }
 
 /// The restored disks: all managed or all unmanaged (VHD blobs).
@@ -473,6 +589,14 @@ fn restore(r: &model::Restore) -> Restore {
         availability_set_id,
         plan,
         trusted_launch,
+        identity,
+        encryption_identity,
+        spot,
+        extensions,
+        placement,
+        not_carried,
+        boot_diagnostics_storage,
+        nics,
         subscription,
         disks,
         encryption,
@@ -500,6 +624,105 @@ fn restore(r: &model::Restore) -> Restore {
                 v_tpm_enabled: *vtpm,
             }
         }),
+        identity: identity.as_ref().map(|i| {
+            let model::Identity {
+                system_assigned,
+                user_assigned,
+                source_principal_id,
+                by,
+            } = i;
+            Identity {
+                system_assigned: *system_assigned,
+                new_principal: *system_assigned,
+                source_principal_id: source_principal_id.clone(),
+                user_assigned_identities: user_assigned.clone(),
+                encryption_identity: encryption_identity.as_ref().map(|f| fact(f, String::clone)),
+                decided_by: provenance(by),
+            }
+        }),
+        spot: spot.as_ref().map(|s| {
+            let model::Spot {
+                priority,
+                eviction_policy,
+                max_price,
+                by,
+            } = s;
+            Spot {
+                priority: priority.clone(),
+                eviction_policy: eviction_policy.clone(),
+                max_price: max_price.clone(),
+                decided_by: provenance(by),
+            }
+        }),
+        extensions_not_reinstalled: extensions
+            .iter()
+            .map(|e| {
+                let model::SourceExtension {
+                    name,
+                    publisher,
+                    kind,
+                    version,
+                    by,
+                } = e;
+                SourceExtension {
+                    name: name.clone(),
+                    publisher: publisher.clone(),
+                    kind: kind.clone(),
+                    version: version.clone(),
+                    decided_by: provenance(by),
+                }
+            })
+            .collect(),
+        placement: (!placement.is_empty()).then(|| {
+            let model::Placement {
+                proximity_placement_group,
+                host,
+                host_group,
+                capacity_reservation_group,
+                ultra_ssd,
+                hibernation,
+                disk_controller_type,
+            } = placement;
+            let id = |f: &Option<model::Fact<String>>| f.as_ref().map(|f| fact(f, String::clone));
+            Placement {
+                proximity_placement_group_id: id(proximity_placement_group),
+                host_id: id(host),
+                host_group_id: id(host_group),
+                capacity_reservation_group_id: id(capacity_reservation_group),
+                ultra_ssd_enabled: ultra_ssd.as_ref().map(|f| fact(f, |b| *b)),
+                hibernation_enabled: hibernation.as_ref().map(|f| fact(f, |b| *b)),
+                disk_controller_type: id(disk_controller_type),
+            }
+        }),
+        boot_diagnostics_storage_uri: boot_diagnostics_storage
+            .as_ref()
+            .map(|f| fact(f, String::clone)),
+        source_network_interfaces: nics
+            .iter()
+            .map(|n| {
+                let model::SourceNic { id, primary, by } = n;
+                SourceNic {
+                    id: id.clone(),
+                    primary: *primary,
+                    becomes: if *primary {
+                        NicFate::NewNetworkInterface
+                    } else {
+                        NicFate::NotRecreated
+                    },
+                    decided_by: provenance(by),
+                }
+            })
+            .collect(),
+        not_carried: not_carried
+            .iter()
+            .map(|n| {
+                let model::not_carried::NotCarried { field, reason } = n;
+                NotCarried {
+                    field: (*field).to_owned(),
+                    reason: (*reason).to_owned(),
+                }
+            })
+            .collect(),
         subscription_id: subscription.clone(),
         disks: self::disks(disks),
         encryption: self::encryption(encryption, os.value),

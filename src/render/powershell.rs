@@ -60,6 +60,36 @@ pub struct TrustedLaunchCtx {
     vtpm_off: bool,
 }
 
+/// `New-AzVMConfig`'s identity parameters (ExplicitIdentityParameterSet).
+#[derive(Serialize)]
+pub struct IdentityCtx {
+    /// `SystemAssigned`, `UserAssigned` or `SystemAssignedUserAssigned`.
+    kind: &'static str,
+    user_assigned: Vec<String>,
+    encryption_identity: Option<String>,
+    system_assigned: bool,
+}
+
+#[derive(Serialize)]
+pub struct SpotCtx {
+    priority: String,
+    eviction_policy: Option<String>,
+    /// The number's JSON text, passed as a literal that PowerShell binds to `[double]`.
+    max_price: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct PlacementCtx {
+    proximity_placement_group: Option<String>,
+    host: Option<String>,
+    host_group: Option<String>,
+    capacity_reservation_group: Option<String>,
+    /// `-EnableUltraSSD` / `-HibernationEnabled` are switches: given when the source had them on.
+    ultra_ssd: bool,
+    hibernation: bool,
+    disk_controller_type: Option<String>,
+}
+
 #[derive(Serialize)]
 pub struct TagCtx {
     key: String,
@@ -108,12 +138,21 @@ pub struct ScriptContext {
     zones: Vec<String>,
     tags: Vec<TagCtx>,
     windows: bool,
+    /// `New-AzVM -DisableBginfoExtension`: on Windows, unless the source had BGInfo.
+    no_bginfo: bool,
     /// Imports first, OS disk first; empty for a managed source.
     imports: Vec<ImportCtx>,
     plan: Option<PlanCtx>,
     /// The plan names its publisher and product, so its Marketplace terms can be checked.
     plan_terms: bool,
     trusted_launch: Option<TrustedLaunchCtx>,
+    identity: Option<IdentityCtx>,
+    /// `New-AzVMConfig`'s `-Priority`, `-EvictionPolicy`, `-MaxPrice` as the source had them.
+    spot: Option<SpotCtx>,
+    /// The source's boot diagnostics storage URI; `None`: managed storage.
+    boot_diagnostics_storage: Option<String>,
+    /// Placement ids (script parameters defaulting to the source's) and capabilities.
+    placement: PlacementCtx,
     os_disk: DiskCtx,
     data_disks: Vec<DiskCtx>,
     ade: Option<AdeCtx>,
@@ -253,6 +292,7 @@ pub fn context(r: &Restore) -> ScriptContext {
             })
             .collect(),
         windows: r.os.value == OsType::Windows,
+        no_bginfo: r.os.value == OsType::Windows && !r.extensions.iter().any(|e| e.is_bginfo()),
         imports,
         plan: r.plan.as_ref().map(|p| PlanCtx {
             name: p.name.clone(),
@@ -271,6 +311,31 @@ pub fn context(r: &Restore) -> ScriptContext {
             vtpm_on: t.vtpm == Some(true),
             vtpm_off: t.vtpm == Some(false),
         }),
+        identity: r.identity.as_ref().map(|i| IdentityCtx {
+            kind: i.ps_type(),
+            user_assigned: i.user_assigned.clone(),
+            encryption_identity: r.encryption_identity.as_ref().map(|f| f.value.clone()),
+            system_assigned: i.system_assigned,
+        }),
+        spot: r.spot.as_ref().map(|s| SpotCtx {
+            priority: s.priority.clone(),
+            eviction_policy: s.eviction_policy.clone(),
+            max_price: s.max_price.as_ref().map(ToString::to_string),
+        }),
+        boot_diagnostics_storage: r.boot_diagnostics_storage.as_ref().map(|f| f.value.clone()),
+        placement: {
+            let pl = &r.placement;
+            let v = |f: &Option<crate::model::Fact<String>>| f.as_ref().map(|f| f.value.clone());
+            PlacementCtx {
+                proximity_placement_group: v(&pl.proximity_placement_group),
+                host: v(&pl.host),
+                host_group: v(&pl.host_group),
+                capacity_reservation_group: v(&pl.capacity_reservation_group),
+                ultra_ssd: pl.ultra_ssd.as_ref().is_some_and(|f| f.value),
+                hibernation: pl.hibernation.as_ref().is_some_and(|f| f.value),
+                disk_controller_type: v(&pl.disk_controller_type),
+            }
+        },
         os_disk,
         data_disks,
         ade,

@@ -16,6 +16,7 @@ mod context;
 pub(super) mod deployable;
 pub(super) mod disks;
 pub(super) mod encryption;
+pub(super) mod features;
 pub(super) mod job_notes;
 pub(super) mod plan_and_security;
 pub(super) mod prepare;
@@ -44,6 +45,14 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
     refusals::unsupported_security(cfg, inputs.job.as_ref(), &mut p);
     let identity = identity(inputs, cfg, &mut p);
     let tags = tags(cfg, &mut p);
+    let managed_identity = features::identity(cfg, &mut p);
+    let encryption_identity = features::encryption_identity(cfg, managed_identity.as_ref(), &mut p);
+    let spot = features::spot(cfg, &mut p);
+    let extensions = features::extensions(cfg);
+    let placement = features::placement(cfg, &mut p);
+    let not_carried = crate::model::not_carried::present(&cfg.vm.fields);
+    let boot_diagnostics_storage = features::boot_diagnostics_storage(cfg, &mut p);
+    let nics = features::nics(cfg);
     let (os, disks) = disks::disks(cfg, inputs, &mut p);
     let subscription =
         subscription(cfg.vm, disks.as_ref()).or_else(|| backup_template::subscription(inputs));
@@ -84,6 +93,14 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
         network_security_group: backup_template::network_security_group(inputs),
     };
 
+    features::combinations(
+        identity.availability_set_id.as_ref(),
+        cfg.vm.zones.as_deref().unwrap_or_default(),
+        &placement,
+        spot.as_ref(),
+        &mut p,
+    );
+
     match (identity, os, disks, encryption) {
         (
             Identity {
@@ -110,6 +127,14 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
                 availability_set_id,
                 plan: plan_and_security::plan(cfg),
                 trusted_launch: plan_and_security::trusted_launch(cfg),
+                identity: managed_identity,
+                encryption_identity,
+                spot,
+                extensions,
+                placement,
+                not_carried,
+                boot_diagnostics_storage,
+                nics,
                 subscription,
                 disks,
                 encryption,
@@ -136,6 +161,19 @@ fn with_warnings(inputs: &Inputs, mut r: Restore) -> Restore {
     all.extend(backup_template::disagreements(&r, inputs));
     all.extend(deployable::warnings(&r));
     all.extend(job_notes::warnings(&r, inputs));
+    all.extend(features::warnings(r.identity.as_ref(), &r.nics));
+    let group = inputs
+        .config
+        .as_ref()
+        .and_then(|c| c.raw.properties.as_ref())
+        .and_then(|p| p.hostgroup.as_ref())
+        .and_then(|g| g.id.as_deref());
+    if let (Some(h), Some(g)) = (&r.placement.host, group) {
+        all.push(format!(
+            "warning: the source names both the dedicated host `{}` and its host group `{g}`; Azure takes one of them (ARM schema, hostGroup), so the host alone is carried: it places the VM in that group",
+            h.value
+        ));
+    }
     r.warnings = all;
     r
 }

@@ -65,8 +65,17 @@ pub struct TemplateContext {
     nsg: bool,
     /// The source's Marketplace plan (`name`, `publisher`, `product`, `promotionCode`).
     plan: Option<Value>,
-    /// Trusted Launch as the source had it.
+    /// Trusted Launch and ADE's encryption identity, as the source had them.
     security_profile: Option<Value>,
+    /// The source's managed identities (`type`, `userAssignedIdentities` keyed by id).
+    identity: Option<Value>,
+    /// `priority`, `evictionPolicy`, `billingProfile`, the placement ids (as parameters) and
+    /// `additionalCapabilities`: the VM's own properties, as the source's.
+    vm_properties: Map<String, Value>,
+    /// `storageProfile.diskControllerType`, as the source's.
+    disk_controller_type: Option<String>,
+    /// `bootDiagnostics` (always enabled), with the source's storage URI when it had one.
+    boot_diagnostics: Value,
     /// Disks the template creates from restored VHDs, OS disk first.
     imported_disks: Vec<ImportedDisk>,
     /// What the VM waits for: the network interface, then each imported disk.
@@ -121,7 +130,18 @@ pub fn contexts(r: &Restore) -> (TemplateContext, ParametersContext) {
         public_ip: r.network.public_ip,
         nsg: r.network.network_security_group.is_some(),
         plan: r.plan.as_ref().map(plan),
-        security_profile: r.trusted_launch.as_ref().map(security_profile),
+        security_profile: security_profile(r),
+        identity: r.identity.as_ref().map(identity),
+        vm_properties: vm_properties(r),
+        boot_diagnostics: match &r.boot_diagnostics_storage {
+            Some(u) => serde_json::json!({ "enabled": true, "storageUri": arm_literal(&u.value) }),
+            None => serde_json::json!({ "enabled": true }),
+        },
+        disk_controller_type: r
+            .placement
+            .disk_controller_type
+            .as_ref()
+            .map(|f| f.value.clone()),
         imported_disks,
         vm_depends_on,
         os_disk: resources::os_disk(r, ade.encryption_settings),
@@ -146,7 +166,86 @@ fn plan(p: &crate::model::Plan) -> Value {
     Value::Object(m)
 }
 
-fn security_profile(t: &crate::model::TrustedLaunch) -> Value {
+/// The VM properties carried as values (each only where the source states it), in the order the
+/// template writes them.
+fn vm_properties(r: &Restore) -> Map<String, Value> {
+    let mut m = Map::new();
+    if let Some(s) = &r.spot {
+        m.insert("priority".into(), Value::String(s.priority.clone()));
+        if let Some(e) = &s.eviction_policy {
+            m.insert("evictionPolicy".into(), Value::String(e.clone()));
+        }
+        if let Some(p) = &s.max_price {
+            m.insert(
+                "billingProfile".into(),
+                serde_json::json!({ "maxPrice": Value::Number(p.clone()) }),
+            );
+        }
+    }
+    let pl = &r.placement;
+    let id = |p: Param| serde_json::json!({ "id": p.expr() });
+    if pl.proximity_placement_group.is_some() {
+        m.insert(
+            "proximityPlacementGroup".into(),
+            id(Param::ProximityPlacementGroupId),
+        );
+    }
+    if pl.host.is_some() {
+        m.insert("host".into(), id(Param::HostId));
+    }
+    if pl.host_group.is_some() {
+        m.insert("hostGroup".into(), id(Param::HostGroupId));
+    }
+    if pl.capacity_reservation_group.is_some() {
+        m.insert(
+            "capacityReservation".into(),
+            serde_json::json!({ "capacityReservationGroup": id(Param::CapacityReservationGroupId) }),
+        );
+    }
+    let mut caps = Map::new();
+    if let Some(u) = &pl.ultra_ssd {
+        caps.insert("ultraSSDEnabled".into(), Value::Bool(u.value));
+    }
+    if let Some(h) = &pl.hibernation {
+        caps.insert("hibernationEnabled".into(), Value::Bool(h.value));
+    }
+    if !caps.is_empty() {
+        m.insert("additionalCapabilities".into(), Value::Object(caps));
+    }
+    m
+}
+
+/// ARM `identity`: the ids are the source's, escaped as literals (a key is evaluated too).
+fn identity(i: &crate::model::Identity) -> Value {
+    let mut m = Map::new();
+    m.insert("type".into(), Value::String(i.arm_type().into()));
+    if !i.user_assigned.is_empty() {
+        let ids = i
+            .user_assigned
+            .iter()
+            .map(|id| (arm_literal(id), Value::Object(Map::new())))
+            .collect();
+        m.insert("userAssignedIdentities".into(), Value::Object(ids));
+    }
+    Value::Object(m)
+}
+
+/// Trusted Launch and ADE's encryption identity, when the source had either.
+fn security_profile(r: &Restore) -> Option<Value> {
+    let mut sp = match &r.trusted_launch {
+        Some(t) => trusted_launch(t),
+        None => Map::new(),
+    };
+    if let Some(e) = &r.encryption_identity {
+        sp.insert(
+            "encryptionIdentity".into(),
+            serde_json::json!({ "userAssignedIdentityResourceId": arm_literal(&e.value) }),
+        );
+    }
+    (!sp.is_empty()).then_some(Value::Object(sp))
+}
+
+fn trusted_launch(t: &crate::model::TrustedLaunch) -> Map<String, Value> {
     let mut uefi = Map::new();
     if let Some(b) = t.secure_boot {
         uefi.insert("secureBootEnabled".into(), Value::Bool(b));
@@ -159,7 +258,7 @@ fn security_profile(t: &crate::model::TrustedLaunch) -> Value {
     if !uefi.is_empty() {
         sp.insert("uefiSettings".into(), Value::Object(uefi));
     }
-    Value::Object(sp)
+    sp
 }
 
 #[cfg(test)]

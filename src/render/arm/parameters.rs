@@ -36,6 +36,10 @@ pub(crate) enum Param {
     ForceUpdateTag,
     RestoredDisksResourceGroup,
     NetworkSecurityGroupId,
+    ProximityPlacementGroupId,
+    HostId,
+    HostGroupId,
+    CapacityReservationGroupId,
 }
 
 impl Param {
@@ -63,6 +67,10 @@ impl Param {
             Param::ForceUpdateTag => "forceUpdateTag",
             Param::RestoredDisksResourceGroup => "restoredDisksResourceGroup",
             Param::NetworkSecurityGroupId => "networkSecurityGroupId",
+            Param::ProximityPlacementGroupId => "proximityPlacementGroupId",
+            Param::HostId => "hostId",
+            Param::HostGroupId => "hostGroupId",
+            Param::CapacityReservationGroupId => "capacityReservationGroupId",
         }
     }
     /// `parameters('name')`, for use inside a larger expression.
@@ -150,6 +158,7 @@ pub(super) fn declare(r: &Restore) -> (Map<String, Value>, Map<String, Value>) {
         );
     }
     network(r, &mut ps);
+    placement(r, &mut ps);
     match &r.encryption {
         Encryption::Ade(a) => ade(a, &mut ps),
         Encryption::None { .. } => {}
@@ -329,6 +338,41 @@ fn network(r: &Restore, ps: &mut Params) {
             Some(&a.value),
         );
     }
+}
+
+/// Each placement id the source had: a parameter whose default is the source's.
+fn placement(r: &Restore, ps: &mut Params) {
+    let pl = &r.placement;
+    for (param, fact, what) in [
+        (
+            Param::ProximityPlacementGroupId,
+            &pl.proximity_placement_group,
+            "Resource id of the proximity placement group; the source VM's by default.",
+        ),
+        (
+            Param::HostId,
+            &pl.host,
+            "Resource id of the dedicated host; the source VM's by default.",
+        ),
+        (
+            Param::HostGroupId,
+            &pl.host_group,
+            "Resource id of the dedicated host group; the source VM's by default.",
+        ),
+        (
+            Param::CapacityReservationGroupId,
+            &pl.capacity_reservation_group,
+            "Resource id of the capacity reservation group; the source VM's by default.",
+        ),
+    ] {
+        if let Some(f) = fact {
+            ps.add(param, param_of(s(&f.value), what), Some(&f.value));
+        }
+    }
+}
+
+fn param_of(default: Option<Value>, description: &'static str) -> Parameter {
+    param("string", default, description)
 }
 
 fn ade(a: &Ade, ps: &mut Params) {
