@@ -126,6 +126,41 @@ pub enum Command {
         "    --job-id cfa8b622-e3c4-4d5b-ac0f-cd016c6ac607 --out out/app01"
     ))]
     Jobs(JobsArgs),
+    /// Print a shell completion script to stdout.
+    #[command(after_long_help = examples!(
+        "  # bash, for this user:"
+        "  restore-deploy completions bash > ~/.local/share/bash-completion/completions/restore-deploy"
+        ""
+        "  # PowerShell, for this session (add the line to $PROFILE to keep it):"
+        "  restore-deploy completions powershell | Out-String | Invoke-Expression"
+    ))]
+    Completions(CompletionsArgs),
+    /// Print a man page (roff) to stdout: the tool's, or one subcommand's.
+    #[command(after_long_help = examples!(
+        "  # Read it now:"
+        "  restore-deploy man | man -l -"
+        ""
+        "  # Install the pages for this user:"
+        "  restore-deploy man generate > ~/.local/share/man/man1/restore-deploy-generate.1"
+    ))]
+    Man(ManArgs),
+}
+
+/// `completions`: the shell to write a script for.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell the script is for.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+/// `man`: the page to print. A subcommand instead of a build step: `cargo install` installs no
+/// man pages, so the installed binary is the one place a page can always come from.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The subcommand whose page to print (restore-deploy-NAME(1)); default: restore-deploy(1).
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
 }
 
 /// Where the vault is and how Resource Manager is reached.

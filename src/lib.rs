@@ -43,5 +43,7 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()
         cli::Command::Inspect(a) => commands::inspect::run(a, out, err),
         cli::Command::Check(a) => commands::check::run(a, out),
         cli::Command::Jobs(a) => commands::jobs::run(a, out),
+        cli::Command::Completions(a) => commands::docs::completions(a, out),
+        cli::Command::Man(a) => commands::docs::man(a, out),
     }
 }

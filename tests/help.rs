@@ -11,8 +11,9 @@ use restore_deploy::cli::Cli;
 /// The subcommands that read one restore's inputs (a job source is required).
 const SUBCOMMANDS: [&str; 3] = ["generate", "inspect", "check"];
 
-/// Every subcommand with a help page: the restore commands and `jobs`, which lists a vault.
-const PAGES: [&str; 4] = ["generate", "inspect", "check", "jobs"];
+/// Every subcommand with a help page: the restore commands, `jobs`, which lists a vault, and the
+/// two that print the tool's own completions and man page.
+const PAGES: [&str; 6] = ["generate", "inspect", "check", "jobs", "completions", "man"];
 
 /// The command as a terminal of a fixed width would show it: with clap's `wrap_help` the text
 /// would otherwise follow the width of whatever terminal runs the tests.
@@ -159,7 +160,7 @@ fn a_config_or_a_job_is_the_one_required_source() {
 }
 
 /// The example command lines at the end of a page, continuation lines joined and split the way a
-/// shell would for these simple lines; a redirection ends the arguments.
+/// shell would for these simple lines; a redirection or a pipe ends the arguments.
 fn examples(cmd: &Command) -> Vec<Vec<String>> {
     let text = cmd
         .get_after_long_help()
@@ -183,7 +184,7 @@ fn examples(cmd: &Command) -> Vec<Vec<String>> {
         .map(|c| {
             c.split_whitespace()
                 .skip(1)
-                .take_while(|w| !w.starts_with('>'))
+                .take_while(|w| !w.starts_with('>') && *w != "|")
                 .map(|w| w.trim_matches('"').to_string())
                 .collect()
         })

@@ -10,6 +10,7 @@ mod bundle;
 mod cases;
 mod cli;
 mod data_coverage;
+mod docs;
 mod help;
 #[cfg(feature = "azure")]
 mod hostile_blob;

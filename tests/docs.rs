@@ -1,0 +1,110 @@
+//! `completions` and `man` are generated from the parser; these tests generate both for real and
+//! check that every subcommand and every option of every subcommand appears in them, so a flag
+//! added tomorrow cannot be missing from a user's shell or man page.
+
+use clap::{Command, CommandFactory, Parser};
+use restore_deploy::cli::Cli;
+
+fn run(args: &[&str]) -> (Result<(), restore_deploy::error::Errors>, String) {
+    let cli = Cli::try_parse_from(std::iter::once("restore-deploy").chain(args.iter().copied()))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let r = restore_deploy::run(cli, &mut out, &mut err);
+    (r, String::from_utf8(out).expect("utf-8"))
+}
+
+fn subcommands() -> Vec<Command> {
+    let mut root = Cli::command();
+    root.build();
+    root.get_subcommands().cloned().collect()
+}
+
+/// Every long option a subcommand takes, `help` included.
+fn longs(cmd: &Command) -> Vec<String> {
+    cmd.get_arguments()
+        .filter_map(|a| a.get_long().map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn completions_name_every_subcommand_and_option_in_every_shell() {
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let (r, script) = run(&["completions", shell]);
+        assert!(r.is_ok(), "{shell}: {r:?}");
+        let subs = subcommands();
+        assert!(subs.len() >= 6);
+        for sub in &subs {
+            assert!(
+                script.contains(sub.get_name()),
+                "{shell}: no `{}`",
+                sub.get_name()
+            );
+            for long in longs(sub) {
+                // fish spells a long option `-l NAME`; the others write it out.
+                let spelled = match shell {
+                    "fish" => format!("-l {long}"),
+                    _ => format!("--{long}"),
+                };
+                assert!(
+                    script.contains(&spelled),
+                    "{shell}: `{} --{long}` missing",
+                    sub.get_name()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn an_unknown_shell_is_a_usage_error() {
+    let e = Cli::try_parse_from(["restore-deploy", "completions", "tcsh"])
+        .err()
+        .expect("tcsh was accepted");
+    assert_eq!(e.exit_code(), 2);
+}
+
+/// roff escapes every `-` as `\-`.
+fn roff(s: &str) -> String {
+    s.replace('-', "\\-")
+}
+
+#[test]
+fn man_pages_name_every_subcommand_and_option() {
+    let (r, page) = run(&["man"]);
+    assert!(r.is_ok(), "{r:?}");
+    assert!(
+        page.starts_with(".ie") && page.contains(".TH restore-deploy 1"),
+        "{page}"
+    );
+    for sub in subcommands() {
+        let name = sub.get_name().to_string();
+        assert!(
+            page.contains(&roff(&format!("restore-deploy-{name}(1)"))),
+            "root page does not list {name}"
+        );
+        let (r, sub_page) = run(&["man", &name]);
+        assert!(r.is_ok(), "{r:?}");
+        assert!(
+            sub_page.contains(&format!(".TH restore-deploy-{name} 1")),
+            "{sub_page}"
+        );
+        assert!(sub_page.contains(&format!("restore-deploy {}", env!("CARGO_PKG_VERSION"))));
+        for long in longs(&sub) {
+            assert!(
+                sub_page.contains(&roff(&format!("--{long}"))),
+                "man restore-deploy-{name}: `--{long}` missing"
+            );
+        }
+    }
+}
+
+#[test]
+fn man_for_an_unknown_subcommand_names_the_real_ones() {
+    let (r, out) = run(&["man", "deploy"]);
+    let e = r.err().expect("`man deploy` succeeded").to_string();
+    assert!(out.is_empty());
+    assert!(
+        e.contains("error[Usage]") && e.contains("generate, inspect"),
+        "{e}"
+    );
+}
