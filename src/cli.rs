@@ -25,10 +25,35 @@ macro_rules! examples {
     };
 }
 
+/// `-V`: the version and the commit it was built from (build.rs; `unknown` outside a git checkout).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("RESTORE_DEPLOY_COMMIT"),
+    ")"
+);
+
+/// `--version`: also whether blob URLs and the vault can be read (the `azure` feature).
+#[cfg(feature = "azure")]
+pub const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("RESTORE_DEPLOY_COMMIT"),
+    ")\nblob and vault support (feature `azure`): built in"
+);
+#[cfg(not(feature = "azure"))]
+pub const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("RESTORE_DEPLOY_COMMIT"),
+    ")\nblob and vault support (feature `azure`): not built in; pass local files"
+);
+
 #[derive(Debug, Parser)]
 #[command(
     name = "restore-deploy",
-    version,
+    version = VERSION,
+    long_version = LONG_VERSION,
     about = "Turn an Azure Backup 'Restore disks' job of an ADE-encrypted VM into a correct ARM template or PowerShell script",
     long_about = None,
     after_long_help = examples!(

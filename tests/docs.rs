@@ -108,3 +108,56 @@ fn man_for_an_unknown_subcommand_names_the_real_ones() {
         "{e}"
     );
 }
+
+/// The build script itself, so its fallback is tested without a crate tarball.
+#[allow(dead_code)]
+#[path = "../build.rs"]
+mod build_script;
+
+/// `--version` names the commit this binary was built from and whether blob support is in it.
+#[test]
+fn version_names_the_commit_and_blob_support() {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let expected = std::env::var("RESTORE_DEPLOY_COMMIT")
+        .ok()
+        .filter(|c| !c.trim().is_empty())
+        .or_else(|| build_script::commit(repo))
+        .unwrap_or_else(|| "unknown".into());
+    let dir = tempfile::tempdir().expect("tmp");
+    let long = crate::support::spawn_in(dir.path(), &["--version".to_string()]);
+    assert_eq!(long.code, 0, "{}", long.stderr);
+    let first = format!(
+        "restore-deploy {} ({expected})\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    assert!(
+        long.stdout.starts_with(&first),
+        "{:?} vs {first:?}",
+        long.stdout
+    );
+    let built_in = long
+        .stdout
+        .contains("blob and vault support (feature `azure`): built in");
+    assert_eq!(built_in, cfg!(feature = "azure"), "{}", long.stdout);
+    let short = crate::support::spawn_in(dir.path(), &["-V".to_string()]);
+    assert_eq!(short.stdout, first);
+}
+
+/// Outside a git checkout (a crate tarball, a copied folder) the build names no commit rather
+/// than failing or naming a surrounding repository's.
+#[test]
+fn build_script_names_no_commit_outside_a_checkout() {
+    let dir = tempfile::tempdir().expect("tmp");
+    assert_eq!(build_script::commit(dir.path()), None);
+    // A folder inside a checkout that is not its top is not that checkout's crate.
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    assert_eq!(build_script::commit(&repo.join("src")), None);
+    if let Some(c) = build_script::commit(repo) {
+        let (hash, date) = c.split_once(' ').expect("hash and date");
+        assert!(
+            hash.len() >= 7 && hash.chars().all(|c| c.is_ascii_hexdigit()),
+            "{c}"
+        );
+        assert_eq!(date.len(), 10, "{c}");
+    }
+}
