@@ -18,10 +18,34 @@ const VAULT: &str = "Recovery Services vault (the job read from Azure Resource M
 
 /// Clap styles its own headings (bold, underlined) and leaves `after_long_help` as written, so
 /// the examples' heading carries the same escape codes; clap strips them when the output is not a
-/// terminal.
+/// terminal. Every long page then ends with the environment and the exit statuses, as `cargo
+/// --help` and `rg --help` do (README's "Exit status" says the same; tests/help.rs compares).
 macro_rules! examples {
     ($($line:literal)*) => {
-        concat!("\x1b[1m\x1b[4mExamples:\x1b[0m\n", $($line, "\n",)*)
+        concat!("\x1b[1m\x1b[4mExamples:\x1b[0m\n", $($line, "\n",)* "\n", footer!())
+    };
+}
+
+macro_rules! footer {
+    () => {
+        concat!(
+            "\x1b[1m\x1b[4mEnvironment:\x1b[0m\n",
+            "  AZURE_STORAGE_SAS_TOKEN             --sas: a SAS token for blob URLs built from the job\n",
+            "  AZURE_SUBSCRIPTION_ID               --subscription: the vault's subscription\n",
+            "  RESTORE_DEPLOY_MANAGEMENT_ENDPOINT  --management-endpoint: Resource Manager's endpoint\n",
+            "  AZURE_TENANT_ID, AZURE_CLIENT_ID    --auth client-secret, workload-identity, managed-identity\n",
+            "  AZURE_CLIENT_SECRET                 --auth client-secret: the service principal's secret\n",
+            "  AZURE_FEDERATED_TOKEN_FILE          --auth workload-identity: the projected token\n",
+            "  RESTORE_DEPLOY_BLOB_TIMEOUT         seconds (1 to 600, default 15) for one blob or vault read\n",
+            "  RESTORE_DEPLOY_LOCK_WAIT            seconds (1 to 600, default 10) --out waits for another run\n",
+            "\n",
+            "\x1b[1m\x1b[4mExit status:\x1b[0m\n",
+            "  0  done\n",
+            "  1  the input was rejected: invalid, unsupported, recovery point too old, stale files under\n",
+            "     --check, a failed check\n",
+            "  2  usage error\n",
+            "  3  the environment failed: file system, network, authentication\n",
+        )
     };
 }
 

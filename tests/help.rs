@@ -344,3 +344,59 @@ fn the_vault_is_another_job_source() {
     assert!(parse(&["inspect", "--jobs", "j", "--config-dir", "d", "--quiet"]).is_ok());
     assert!(parse(&["inspect", "--job", "j.json", "--config-dir", "d"]).is_err());
 }
+
+/// Every long page ends with the environment variables and the exit statuses: every variable an
+/// option reads (clap's `env`) or README names as `RESTORE_DEPLOY_*`, and README's exit-status
+/// table row for row, so the two cannot drift.
+#[test]
+fn every_long_page_ends_with_environment_and_exit_status() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README");
+    let flat = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let statuses: Vec<(String, String)> = readme
+        .split("## Exit status")
+        .nth(1)
+        .expect("README has an Exit status section")
+        .lines()
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            (cells.len() == 4 && cells[1].parse::<u8>().is_ok())
+                .then(|| (cells[1].to_string(), cells[2].replace('`', "")))
+        })
+        .collect();
+    assert_eq!(statuses.len(), 4, "{statuses:?}");
+    let mut vars: Vec<String> = readme
+        .split(|c: char| !(c.is_ascii_uppercase() || c == '_'))
+        .filter(|w| w.starts_with("RESTORE_DEPLOY_") && w.len() > "RESTORE_DEPLOY_".len())
+        .map(str::to_string)
+        .collect();
+    let pages: Vec<(String, Command)> = std::iter::once(("restore-deploy".to_string(), root()))
+        .chain(PAGES.iter().map(|n| (n.to_string(), sub(n))))
+        .collect();
+    for (name, cmd) in pages {
+        vars.extend(
+            cmd.get_arguments()
+                .filter_map(|a| a.get_env().map(|e| e.to_string_lossy().into_owned())),
+        );
+        let text = page(cmd.clone().render_long_help());
+        let (_, tail) = text
+            .split_once("\nEnvironment:\n")
+            .unwrap_or_else(|| panic!("`{name} --help` has no Environment section"));
+        let (env, exit) = tail
+            .split_once("\nExit status:\n")
+            .unwrap_or_else(|| panic!("`{name} --help` has no Exit status section"));
+        for var in &vars {
+            assert!(
+                env.contains(var.as_str()),
+                "`{name} --help` does not name {var}"
+            );
+        }
+        let exit = flat(exit);
+        for (status, meaning) in &statuses {
+            assert!(
+                exit.contains(&format!("{status} {meaning}")),
+                "`{name} --help` exit status {status}: {exit:?} lacks {meaning:?}"
+            );
+        }
+    }
+}
