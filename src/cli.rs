@@ -212,15 +212,22 @@ pub struct ManArgs {
     pub command: Option<String>,
 }
 
-/// Where the vault is and how Resource Manager is reached.
+/// Where the vault is and how Resource Manager is reached. `--vault-name` and `-g` are the
+/// Azure CLI's spellings (`az backup job list -g … --vault-name …`), so its commands paste as
+/// they are; likewise `--size`, `--vnet-name` and `-l` from `az vm create`.
 #[derive(Debug, Args)]
 #[command(next_help_heading = VAULT)]
 pub struct VaultArgs {
     /// The Recovery Services vault that ran the restore.
-    #[arg(long, value_name = "NAME", requires = "resource_group")]
+    #[arg(
+        long,
+        visible_alias = "vault-name",
+        value_name = "NAME",
+        requires = "resource_group"
+    )]
     pub vault: Option<String>,
     /// The vault's resource group.
-    #[arg(long, value_name = "GROUP", requires = "vault")]
+    #[arg(short = 'g', long, value_name = "GROUP", requires = "vault")]
     pub resource_group: Option<String>,
     /// The vault's subscription id; default with `--auth cli`: the Azure CLI's current one.
     #[arg(
@@ -436,13 +443,13 @@ pub struct DeployArgs {
     #[arg(long, value_name = "NAME")]
     pub vm_name: Option<String>,
     /// Azure region of the new VM; default: the source VM's region.
-    #[arg(long, value_name = "REGION")]
+    #[arg(short = 'l', long, value_name = "REGION")]
     pub location: Option<String>,
     /// VM size, e.g. `Standard_D2s_v3`; default: the source VM's size.
-    #[arg(long, value_name = "SIZE")]
+    #[arg(long, visible_alias = "size", value_name = "SIZE")]
     pub vm_size: Option<String>,
     /// Existing virtual network for the VM's network interface; without it, asked at deployment.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, visible_alias = "vnet-name", value_name = "NAME")]
     pub virtual_network: Option<String>,
     /// Resource group of the virtual network; default: the group the VM is deployed into.
     #[arg(long, value_name = "GROUP")]

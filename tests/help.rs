@@ -400,3 +400,80 @@ fn every_long_page_ends_with_environment_and_exit_status() {
         }
     }
 }
+
+/// The Azure CLI's spellings where the meaning is the same (`az backup job list -g … --vault-name
+/// …`, `az vm create --size … --vnet-name … -l …`) parse exactly as the long options.
+#[test]
+fn az_spellings_parse_as_the_long_options() {
+    let same = |az: &[&str], ours: &[&str]| {
+        let a = parse(az).unwrap_or_else(|e| panic!("{}: {e}", az.join(" ")));
+        let b = parse(ours).unwrap_or_else(|e| panic!("{}: {e}", ours.join(" ")));
+        assert_eq!(format!("{a:?}"), format!("{b:?}"), "{}", az.join(" "));
+    };
+    same(
+        &["jobs", "--vault-name", "rsv", "-g", "rg"],
+        &["jobs", "--vault", "rsv", "--resource-group", "rg"],
+    );
+    same(
+        &[
+            "generate",
+            "--format",
+            "arm",
+            "--job",
+            "j.json",
+            "--size",
+            "Standard_D2s_v3",
+            "--vnet-name",
+            "vnet-app",
+            "-l",
+            "westeurope",
+        ],
+        &[
+            "generate",
+            "--format",
+            "arm",
+            "--job",
+            "j.json",
+            "--vm-size",
+            "Standard_D2s_v3",
+            "--virtual-network",
+            "vnet-app",
+            "--location",
+            "westeurope",
+        ],
+    );
+    same(
+        &[
+            "inspect",
+            "--vault-name",
+            "rsv",
+            "-g",
+            "rg",
+            "--job-id",
+            "x",
+        ],
+        &[
+            "inspect",
+            "--vault",
+            "rsv",
+            "--resource-group",
+            "rg",
+            "--job-id",
+            "x",
+        ],
+    );
+    // The aliases are shown, so a reader of --help learns them.
+    let page = page(sub("generate").render_long_help());
+    for alias in [
+        "--vault-name",
+        "--size",
+        "--vnet-name",
+        "-g, --resource-group",
+        "-l, --location",
+    ] {
+        assert!(
+            page.contains(alias),
+            "generate --help does not show {alias}"
+        );
+    }
+}
