@@ -296,7 +296,7 @@ pub struct GenerateArgs {
     #[arg(long, requires = "many", help_heading = BATCH)]
     pub json: bool,
     /// With --vault and no --job-id: every completed VM disk-restore job of the last DURATION (`24h`, `7d`; at most 30 days), one folder per VM under --out, as --jobs does.
-    #[arg(long, value_name = "DURATION", requires_all = ["vault", "out"], conflicts_with_all = ["job_id", "config", "job", "encryption_info", "jobs", "vm_name"], help_heading = VAULT)]
+    #[arg(long, value_name = "DURATION", requires_all = ["vault", "out"], conflicts_with_all = ["job_id", "config", "job", "encryption_info", "jobs"], help_heading = VAULT)]
     pub since: Option<String>,
 }
 
@@ -372,8 +372,8 @@ pub struct SourceArgs {
 
 /// Many jobs in one run. `--jobs` stands in for `--config` and `--job` (it joins their required
 /// group on the pages that have it): each job names its own blobs, and the other source and
-/// deployment options apply to every job. `--vm-name` would give
-/// every restore the same name and folder, so it cannot be combined with `--jobs`.
+/// deployment options apply to every job. `--vm-name` would give every restore the same name,
+/// so with `--jobs` it must name each one from its source (`{source}-dr`): [`DeployArgs::many`].
 #[derive(Debug, Args)]
 #[command(next_help_heading = BATCH)]
 pub struct BatchArgs {
@@ -383,7 +383,7 @@ pub struct BatchArgs {
         value_name = "PATH",
         num_args = 1..,
         group = "sources",
-        conflicts_with_all = ["config", "job", "encryption_info", "vm_name"]
+        conflicts_with_all = ["config", "job", "encryption_info"]
     )]
     pub jobs: Vec<PathBuf>,
     /// With --jobs (or generate's --since): read the config and encryption-info blobs from DIR, by the blob names each job gives.
@@ -439,7 +439,7 @@ pub enum VolumeTypeArg {
 #[derive(Debug, Args)]
 #[command(next_help_heading = DEPLOYMENT)]
 pub struct DeployArgs {
-    /// Name of the new VM; without it, asked at deployment (never the source's: that would update the source VM where it still exists).
+    /// Name of the new VM; `{source}` stands for the source VM's name (required with --jobs/--since: `{source}-dr`); without it, asked at deployment (never the source's: that would update the source VM where it still exists).
     #[arg(long, value_name = "NAME")]
     pub vm_name: Option<String>,
     /// Azure region of the new VM; default: the source VM's region.
@@ -496,6 +496,24 @@ pub struct DeployArgs {
     /// Resource group of the restored managed disks; default: the job's `Target resource group`.
     #[arg(long, value_name = "GROUP")]
     pub disk_resource_group: Option<String>,
+}
+
+impl DeployArgs {
+    /// With many jobs (`--jobs`, `--since`) one literal `--vm-name` would give every new VM the
+    /// same name: only a name built from each source's (`{source}-dr`) is accepted there.
+    pub fn many(&self, many: bool) -> Result<(), crate::error::Error> {
+        use crate::model::SOURCE_PLACEHOLDER as P;
+        match &self.vm_name {
+            Some(n) if many && !n.contains(P) => Err(crate::error::Error::new(
+                crate::error::Code::Usage,
+                format!("`--vm-name {}` would give every job's VM the same name", crate::error::shown(n)),
+            )
+            .help(format!(
+                "put `{P}` (the source VM's name) in it, e.g. `--vm-name '{P}-dr'`, or leave it out to be asked at deployment"
+            ))),
+            _ => Ok(()),
+        }
+    }
 }
 
 // The CLI → model mapping lives beside the clap types, so the layers below never see clap and a

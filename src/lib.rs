@@ -32,6 +32,14 @@ pub use input::read::from_bytes as inputs_from_bytes;
 /// Run one command. Output goes to `out` (the product) and `err` (what to do next, warnings).
 pub fn run(cli: cli::Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), error::Errors> {
     match &cli.command {
+        cli::Command::Generate(a) => a
+            .deploy
+            .many(a.since.is_some() || !a.batch.jobs.is_empty())
+            .map_err(error::Errors::from)?,
+        cli::Command::Inspect(a) => a.deploy.many(!a.batch.jobs.is_empty())?,
+        _ => {}
+    }
+    match &cli.command {
         cli::Command::Generate(a) if a.since.is_some() => {
             commands::jobs::generate_window(a, out, err)
         }

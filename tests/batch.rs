@@ -441,6 +441,61 @@ fn jobs_needs_an_output_folder_and_refuses_check() {
     assert!(!d.root().join("o").exists());
 }
 
+/// `--vm-name '{source}-dr'` names every job's new VM after its source, so a drill's bundles
+/// deploy without hand edits; a literal name (every VM the same) is a usage error that writes
+/// nothing.
+#[test]
+fn vm_name_pattern_names_every_bundle_after_its_source() {
+    let d = drill(3);
+    let r = batch(
+        &d,
+        "o",
+        &["--config-dir", "blobs", "--vm-name", "{source}-dr"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for job in &d.jobs {
+        let p = d
+            .root()
+            .join("o")
+            .join(&job.vm)
+            .join("azuredeploy.parameters.json");
+        let params: Value =
+            serde_json::from_str(&std::fs::read_to_string(&p).expect("parameters")).expect("json");
+        assert_eq!(
+            params["parameters"]["virtualMachineName"]["value"],
+            format!("{}-dr", job.vm),
+            "{}",
+            p.display()
+        );
+    }
+    for literal in ["dr-vm", "{Source}-dr"] {
+        let r = batch(&d, "o2", &["--config-dir", "blobs", "--vm-name", literal]);
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(
+            r.stderr.contains("error[Usage]")
+                && r.stderr.contains("the same name")
+                && r.stderr.contains("--vm-name '{source}-dr'"),
+            "{}",
+            r.stderr
+        );
+        assert!(!d.root().join("o2").exists());
+    }
+    // `inspect --jobs` takes the same rule.
+    let r = run_in(
+        d.root(),
+        &s(&[
+            "inspect",
+            "--jobs",
+            "jobs",
+            "--config-dir",
+            "blobs",
+            "--vm-name",
+            "x",
+        ]),
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+}
+
 /// A batch killed at random moments (`kill -9`) leaves every folder under `--out` the old bundle or
 /// the new one, never a mix, and never a half-written file: the batch flushes its staged bundles
 /// once and renames each whole (`plan::batch`). The next complete run removes what the killed

@@ -158,7 +158,25 @@ fn identity(inputs: &Inputs, cfg: Config, p: &mut Problems) -> Identity {
     };
     let blank_flag = ov.vm_name.as_ref().is_some_and(|n| n.trim().is_empty());
     let flag = ov.vm_name.as_ref().filter(|_| !blank_flag);
-    let vm_name = flag.map(|n| Fact::new(n.clone(), By::Flag("--vm-name")));
+    // `{source}` becomes the source's name here, before any check of the name itself.
+    let source = vm.name.as_ref().filter(|n| !n.trim().is_empty());
+    let vm_name = match (flag, source) {
+        (Some(n), Some(s)) => Some(Fact::new(
+            n.replace(crate::model::SOURCE_PLACEHOLDER, s),
+            By::Flag("--vm-name"),
+        )),
+        (Some(n), None) if n.contains(crate::model::SOURCE_PLACEHOLDER) => {
+            p.add(
+                Code::MissingVmName,
+                "`--vm-name` uses `{source}`, but the config names no source VM",
+                cfg.origin,
+                Some("$.name".into()),
+                "pass the new VM's name in full, e.g. `--vm-name app01-dr`",
+            );
+            None
+        }
+        (n, _) => n.map(|n| Fact::new(n.clone(), By::Flag("--vm-name"))),
+    };
     // The source's own name says what is restored; the flag names it only when the config does not.
     let name = pick(None, "--vm-name", vm.name.as_ref(), "$.name").or_else(|| vm_name.clone());
     if blank_flag {
@@ -169,7 +187,8 @@ fn identity(inputs: &Inputs, cfg: Config, p: &mut Problems) -> Identity {
             None,
             "pass the new VM's name, e.g. `--vm-name app01-restored`",
         );
-    } else if name.is_none() {
+    } else if name.is_none() && !flag.is_some_and(|n| n.contains(crate::model::SOURCE_PLACEHOLDER))
+    {
         p.add(
             Code::MissingVmName,
             "the config names no VM",
@@ -341,6 +360,34 @@ mod tests {
             let e = build(&inputs(CONFIG_PLAIN, None, None, ov)).expect_err("blank");
             assert_eq!(e.0[0].code, Code::MissingVmName);
         }
+    }
+
+    #[test]
+    fn source_placeholder_is_the_source_name_before_any_check() {
+        let ov = |n: &str| Overrides {
+            vm_name: Some(n.into()),
+            ..Overrides::default()
+        };
+        let r = build(&inputs(CONFIG_PLAIN, None, None, ov("{source}-dr"))).expect("builds");
+        assert_eq!(r.vm_name.map(|f| f.value).as_deref(), Some("vm1-dr"));
+        let r = build(&inputs(
+            CONFIG_PLAIN,
+            None,
+            None,
+            ov("dr-{source}-{source}"),
+        ))
+        .expect("builds");
+        assert_eq!(r.vm_name.map(|f| f.value).as_deref(), Some("dr-vm1-vm1"));
+        // A config that names no source VM: one error, saying why.
+        let cfg = r#"{"properties": {"hardwareProfile": {"vmSize": "Standard_D2s_v3"}, "storageProfile": {"osDisk": {"osType": "Windows",
+            "managedDisk": {"id": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/disks/d"}}}}}"#;
+        let e = build(&inputs(cfg, None, None, ov("{source}-dr"))).expect_err("no source name");
+        let names: Vec<&Error> =
+            e.0.iter()
+                .filter(|e| e.code == Code::MissingVmName)
+                .collect();
+        assert_eq!(names.len(), 1, "{e}");
+        assert!(names[0].to_string().contains("uses `{source}`"), "{e}");
     }
 
     #[test]
