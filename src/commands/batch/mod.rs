@@ -43,15 +43,13 @@ pub fn generate_from(
             "`--jobs` writes one folder per VM and needs `--out DIR`",
         ));
     };
-    if a.check {
-        return Err(usage(
-            "`--check` compares one bundle; it cannot be combined with `--jobs`",
-        ));
-    }
     let started = Instant::now();
     let work = Work::Bundle(a.format);
     let (jobs, done) = prepare(&a.sources, &a.deploy, &a.batch, work, preloaded)?;
     let mut rows = claim_folders(&jobs, done, root);
+    if a.check {
+        return check_all(a, rows, out, err, started);
+    }
     // Every bundle in one sweep: staged, flushed once, then swapped in (`plan::write_all`).
     let (index, bundles): (Vec<usize>, Vec<(String, crate::plan::Plan)>) = rows
         .iter_mut()
@@ -82,6 +80,46 @@ pub fn generate_from(
     let rows: Vec<Row> = rows.into_iter().map(|(r, _)| r).collect();
     elapsed(err, &a.batch, started);
     finish(&rows, "written", out, err, a.json, |_| None)
+}
+
+/// `--check --jobs`: every job's folder compared with what this run would write, nothing
+/// written. The diffs go to stdout, each under its folder, then the summary; a stale or missing
+/// bundle is that job's `StaleOutput` (exit 1), as for one bundle.
+fn check_all(
+    a: &GenerateArgs,
+    mut rows: Vec<(Row, Option<crate::plan::Plan>)>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    started: Instant,
+) -> Result<(), Errors> {
+    let mut diffs = String::new();
+    for (row, plan) in &mut rows {
+        let (Ok(()), Some(folder), Some(plan)) = (&row.outcome, row.folder.clone(), plan.take())
+        else {
+            continue;
+        };
+        match crate::plan::check(&plan, &folder) {
+            Ok(None) => {}
+            Ok(Some(diff)) => {
+                if !a.json {
+                    let shown: Vec<String> = diff.split('\n').map(shown).collect();
+                    diffs.push_str(&format!("== {}\n{}\n", folder.display(), shown.join("\n")));
+                }
+                row.outcome = Err(Error::new(
+                    Code::StaleOutput,
+                    format!("the files in `{}` differ from what restore-deploy generates", folder.display()),
+                )
+                .source(row.job.clone())
+                .help("run the same command without `--check` to update them, then review and commit the change")
+                .into());
+            }
+            Err(e) => row.outcome = Err(e.into()),
+        }
+    }
+    super::emit(out, &diffs)?;
+    let rows: Vec<Row> = rows.into_iter().map(|(r, _)| r).collect();
+    elapsed(err, &a.batch, started);
+    finish(&rows, "up to date", out, err, a.json, |_| None)
 }
 
 pub fn inspect(a: &InspectArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Errors> {
