@@ -502,7 +502,7 @@ impl DeployArgs {
     /// With many jobs (`--jobs`, `--since`) one literal `--vm-name` would give every new VM the
     /// same name: only a name built from each source's (`{source}-dr`) is accepted there.
     pub fn many(&self, many: bool) -> Result<(), crate::error::Error> {
-        use crate::model::SOURCE_PLACEHOLDER as P;
+        use crate::overrides::SOURCE_PLACEHOLDER as P;
         match &self.vm_name {
             Some(n) if many && !n.contains(P) => Err(crate::error::Error::new(
                 crate::error::Code::Usage,

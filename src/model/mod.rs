@@ -48,9 +48,6 @@ pub mod time;
 pub use crate::overrides::{AdeChoice, Overrides};
 pub(crate) use ade_extension::ade_extension;
 pub use build::build;
-
-/// In `--vm-name`, the source VM's name (`{source}-dr`): replaced before the name is checked.
-pub const SOURCE_PLACEHOLDER: &str = "{source}";
 pub(crate) use build::classic_set;
 pub(crate) use disk::{AtRisk, Disk, DiskKind, DiskSource, Disks, OsType};
 pub(crate) use disk_identity::ManagedDisk;

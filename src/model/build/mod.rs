@@ -162,10 +162,10 @@ fn identity(inputs: &Inputs, cfg: Config, p: &mut Problems) -> Identity {
     let source = vm.name.as_ref().filter(|n| !n.trim().is_empty());
     let vm_name = match (flag, source) {
         (Some(n), Some(s)) => Some(Fact::new(
-            n.replace(crate::model::SOURCE_PLACEHOLDER, s),
+            n.replace(crate::overrides::SOURCE_PLACEHOLDER, s),
             By::Flag("--vm-name"),
         )),
-        (Some(n), None) if n.contains(crate::model::SOURCE_PLACEHOLDER) => {
+        (Some(n), None) if n.contains(crate::overrides::SOURCE_PLACEHOLDER) => {
             p.add(
                 Code::MissingVmName,
                 "`--vm-name` uses `{source}`, but the config names no source VM",
@@ -187,7 +187,8 @@ fn identity(inputs: &Inputs, cfg: Config, p: &mut Problems) -> Identity {
             None,
             "pass the new VM's name, e.g. `--vm-name app01-restored`",
         );
-    } else if name.is_none() && !flag.is_some_and(|n| n.contains(crate::model::SOURCE_PLACEHOLDER))
+    } else if name.is_none()
+        && !flag.is_some_and(|n| n.contains(crate::overrides::SOURCE_PLACEHOLDER))
     {
         p.add(
             Code::MissingVmName,
