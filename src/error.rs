@@ -118,6 +118,7 @@ codes! {
     RecoveryVaultForeignHost => Environment, "the management endpoint sent a link to another host; no request was made to it: check `--management-endpoint`";
     RecoveryVaultFailed => Environment, "retry; if it persists, export the job with `az backup job show` and pass it with `--job`";
     Internal => Environment, "this is a bug in restore-deploy; please report it with the command line you ran";
+    WrongInputKind => Rejected, "pass the file with the flag named above";
 }
 
 impl Code {

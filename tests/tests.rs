@@ -22,3 +22,4 @@ mod support;
 mod validation;
 #[cfg(feature = "azure")]
 mod vault;
+mod wrong_slot;

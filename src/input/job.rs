@@ -240,7 +240,7 @@ fn state(job: &RawJob) -> Result<()> {
 }
 
 /// The property bag, wherever the shape puts it.
-fn find_bag(doc: &Value) -> Option<(&Map<String, Value>, String)> {
+pub(crate) fn find_bag(doc: &Value) -> Option<(&Map<String, Value>, String)> {
     let root = doc.as_object()?;
     let props = root.get("properties").and_then(Value::as_object);
     if let Some(bag) = props

@@ -11,6 +11,7 @@ mod decode;
 pub(crate) mod encinfo;
 pub mod job;
 pub(crate) mod read;
+pub mod sniff;
 mod strict;
 pub(crate) mod template;
 
@@ -100,6 +101,15 @@ pub fn parse_json(loaded: &Loaded, what: &str) -> Result<Value> {
             serde_json::error::Category::Data => Code::DuplicateKey,
             _ => Code::InvalidJson,
         };
+        if let Some(format) = sniff::other_az_output(&text).filter(|_| code == Code::InvalidJson) {
+            return Error::new(
+                Code::WrongInputKind,
+                format!("the {what} is `az` output in {format}, not JSON"),
+            )
+            .source(&loaded.origin)
+            .doing(&doing)
+            .help("run the `az` command again with `-o json` (your default output format is not JSON: `az config get core.output`)");
+        }
         Error::new(code, format!("the {what} is not valid JSON"))
             .source(&loaded.origin)
             .doing(&doing)
