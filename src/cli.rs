@@ -38,6 +38,7 @@ macro_rules! footer {
             "  AZURE_FEDERATED_TOKEN_FILE          --auth workload-identity: the projected token\n",
             "  RESTORE_DEPLOY_BLOB_TIMEOUT         seconds (1 to 600, default 15) for one blob or vault read\n",
             "  RESTORE_DEPLOY_LOCK_WAIT            seconds (1 to 600, default 10) --out waits for another run\n",
+            "  NO_COLOR                            set (not empty): no colour with --color auto\n",
             "\n",
             "\x1b[1m\x1b[4mExit status:\x1b[0m\n",
             "  0  done\n",
@@ -102,6 +103,15 @@ pub const LONG_VERSION: &str = concat!(
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// When to colour errors, warnings, help and --check diffs: on a terminal without NO_COLOR (auto), always, never.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "WHEN",
+        default_value = "auto"
+    )]
+    pub color: crate::paint::Choice,
 }
 
 #[derive(Debug, Subcommand)]
@@ -298,6 +308,9 @@ pub struct GenerateArgs {
     /// With --vault and no --job-id: every completed VM disk-restore job of the last DURATION (`24h`, `7d`; at most 30 days), one folder per VM under --out, as --jobs does.
     #[arg(long, value_name = "DURATION", requires_all = ["vault", "out"], conflicts_with_all = ["job_id", "config", "job", "encryption_info", "jobs"], help_heading = VAULT)]
     pub since: Option<String>,
+    /// Colour the `--check` diff: set by `run` from the root's `--color` and standard output.
+    #[arg(skip)]
+    pub paint_diff: bool,
 }
 
 // `many`: the options that run many jobs (here only `--jobs`; `generate` also has `--since`),

@@ -19,6 +19,7 @@ pub mod format;
 pub mod input;
 pub mod model;
 pub mod overrides;
+pub mod paint;
 pub mod plan;
 pub mod quote;
 pub mod render;
@@ -31,6 +32,10 @@ pub use input::read::from_bytes as inputs_from_bytes;
 
 /// Run one command. Output goes to `out` (the product) and `err` (what to do next, warnings).
 pub fn run(cli: cli::Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), error::Errors> {
+    let mut cli = cli;
+    if let cli::Command::Generate(a) = &mut cli.command {
+        a.paint_diff = paint::stdout(cli.color);
+    }
     match &cli.command {
         cli::Command::Generate(a) => a
             .deploy

@@ -274,3 +274,76 @@ fn a_document_of_millions_of_values_is_refused() {
         r.stderr
     );
 }
+
+/// `--color`: labels and the `--check` diff are styled only when asked (`always`) or on a
+/// terminal; a pipe, `never`, and `NO_COLOR` (for `auto`) get plain text, and the product is
+/// never styled. Clap's own usage errors follow the same choice.
+#[test]
+fn color_follows_the_flag_and_no_color_and_never_touches_the_product() {
+    use std::ffi::OsStr;
+    let fx = fixture("valid", "managed-bek-kek-aad-windows");
+    let laid = lay_out(&fx);
+    let dir = laid.dir.path();
+    let mut wrote = s(&["generate", "--format", "arm", "--out", "out"]);
+    wrote.extend(laid.source_args.clone());
+    assert_eq!(run_in(dir, &wrote).code, 0);
+    let p = dir.join("out/azuredeploy.json");
+    let edited = std::fs::read_to_string(&p)
+        .expect("read")
+        .replace("\"1.1\"", "\"9.9\"");
+    std::fs::write(&p, edited).expect("edit");
+    let mut check = wrote.clone();
+    check.push("--check".into());
+    let with = |extra: &[&str], env: &[(&str, &OsStr)]| {
+        let mut a = check.clone();
+        a.extend(s(extra));
+        crate::support::run::spawn_with(dir, &a, env)
+    };
+    let red_label = "\x1b[1m\x1b[31merror[StaleOutput]:\x1b[0m";
+    let no_color: &[(&str, &OsStr)] = &[("NO_COLOR", OsStr::new("1"))];
+    // Into a pipe: plain, whatever NO_COLOR says.
+    for (extra, env) in [
+        (&[][..], &[][..]),
+        (&["--color", "never"], &[]),
+        (&["--color=auto"], no_color),
+    ] {
+        let r = with(extra, env);
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        assert!(
+            !r.stderr.contains('\x1b') && !r.stdout.contains('\x1b'),
+            "{extra:?}: {:?}",
+            r.stderr
+        );
+        assert!(r.stderr.contains("error[StaleOutput]:"));
+    }
+    // `always` wins over a pipe and over NO_COLOR, as in cargo.
+    for env in [&[][..], no_color] {
+        let r = with(&["--color", "always"], env);
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        assert!(r.stderr.contains(red_label), "{:?}", r.stderr);
+        assert!(
+            r.stdout
+                .contains("\x1b[31m-        \"typeHandlerVersion\": \"9.9\",\x1b[0m")
+                || r.stdout
+                    .contains("\x1b[31m-        \"typeHandlerVersion\": \"9.9\"\x1b[0m"),
+            "{:?}",
+            r.stdout
+        );
+    }
+    // The product itself is never styled, even with `always`.
+    let mut to_stdout = s(&["--color", "always", "generate", "--format", "arm"]);
+    to_stdout.extend(laid.source_args.clone());
+    let r = crate::support::spawn_in(dir, &to_stdout);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!r.stdout.contains('\x1b'), "the template was styled");
+    // Clap's usage errors follow the flag too.
+    let r = crate::support::spawn_in(dir, &s(&["--color", "always", "inspect"]));
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.starts_with("\x1b[1m\x1b[31merror:"),
+        "{:?}",
+        r.stderr
+    );
+    let r = crate::support::spawn_in(dir, &s(&["--color", "never", "inspect"]));
+    assert!(!r.stderr.contains('\x1b'), "{:?}", r.stderr);
+}

@@ -116,7 +116,7 @@ fn check_all(
             Err(e) => row.outcome = Err(e.into()),
         }
     }
-    super::emit(out, &diffs)?;
+    super::emit(out, &crate::paint::diff(&diffs, a.paint_diff))?;
     let rows: Vec<Row> = rows.into_iter().map(|(r, _)| r).collect();
     elapsed(err, &a.batch, started);
     finish(&rows, "up to date", out, err, a.json, |_| None)
