@@ -477,3 +477,54 @@ fn az_spellings_parse_as_the_long_options() {
         );
     }
 }
+
+/// Every `restore-deploy` command in README's install, first-restore and Windows sections parses
+/// as printed (shell `\` and PowerShell backtick continuations joined).
+#[test]
+fn readme_walkthrough_commands_parse() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README");
+    let mut parsed = 0;
+    for section in ["## Install", "## Your first real restore", "## On Windows / PowerShell"] {
+        let body = readme
+            .split(section)
+            .nth(1)
+            .unwrap_or_else(|| panic!("README has no `{section}`"))
+            .split("\n## ")
+            .next()
+            .unwrap_or_default();
+        let mut in_code = false;
+        let mut current: Option<String> = None;
+        for line in body.lines().map(str::trim) {
+            if line.starts_with("```") {
+                in_code = !in_code;
+                continue;
+            }
+            if !in_code {
+                continue;
+            }
+            let line = match current.take() {
+                Some(open) => format!("{open} {line}"),
+                None if line.starts_with("restore-deploy ") => line.to_string(),
+                None => continue,
+            };
+            match line.strip_suffix('\\').or_else(|| line.strip_suffix('`')) {
+                Some(open) => current = Some(open.trim_end().to_string()),
+                None => {
+                    let args: Vec<String> = line
+                        .split_whitespace()
+                        .skip(1)
+                        .take_while(|w| !w.starts_with('>') && *w != "|" && *w != "#")
+                        .map(|w| w.trim_matches(|c| c == '"' || c == '\'').to_string())
+                        .collect();
+                    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+                    if let Err(e) = parse(&refs) {
+                        panic!("README's `{line}` does not parse: {e}");
+                    }
+                    parsed += 1;
+                }
+            }
+        }
+    }
+    assert!(parsed >= 6, "only {parsed} commands found");
+}
