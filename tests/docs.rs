@@ -58,8 +58,7 @@ fn completions_name_every_subcommand_and_option_in_every_shell() {
 #[test]
 fn an_unknown_shell_is_a_usage_error() {
     let e = Cli::try_parse_from(["restore-deploy", "completions", "tcsh"])
-        .err()
-        .expect("tcsh was accepted");
+        .expect_err("tcsh was accepted");
     assert_eq!(e.exit_code(), 2);
 }
 
@@ -101,7 +100,7 @@ fn man_pages_name_every_subcommand_and_option() {
 #[test]
 fn man_for_an_unknown_subcommand_names_the_real_ones() {
     let (r, out) = run(&["man", "deploy"]);
-    let e = r.err().expect("`man deploy` succeeded").to_string();
+    let e = r.expect_err("`man deploy` succeeded").to_string();
     assert!(out.is_empty());
     assert!(
         e.contains("error[Usage]") && e.contains("generate, inspect"),

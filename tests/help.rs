@@ -485,7 +485,11 @@ fn readme_walkthrough_commands_parse() {
     let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
         .expect("README");
     let mut parsed = 0;
-    for section in ["## Install", "## Your first real restore", "## On Windows / PowerShell"] {
+    for section in [
+        "## Install",
+        "## Your first real restore",
+        "## On Windows / PowerShell",
+    ] {
         let body = readme
             .split(section)
             .nth(1)
