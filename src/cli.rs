@@ -359,7 +359,7 @@ pub struct SourceArgs {
     /// Azure Backup's own template of the restore (`azuredeploy<job id>.json`): restored disk ids, source network and NSG.
     #[arg(long, value_name = "SRC")]
     pub template: Option<String>,
-    /// Recovery point time, RFC 3339 or `M/d/yyyy h:mm:ss AM|PM` (UTC); default: the job's.
+    /// Recovery point time: RFC 3339, a date (`2024-03-01`), or `M/d/yyyy h:mm:ss AM|PM`; without an offset it is UTC; default: the job's.
     #[arg(long, value_name = "TIME")]
     pub recovery_point_time: Option<String>,
     /// Endpoint for the blobs the job names (emulators, sovereign clouds); default: the job's.
@@ -473,8 +473,8 @@ pub struct DeployArgs {
     /// Create a Standard static public IP for the VM; by default it gets none.
     #[arg(long, overrides_with = "no_public_ip")]
     pub public_ip: bool,
-    /// Do not create a public IP (the default; kept so older command lines still work).
-    #[arg(long, overrides_with = "public_ip")]
+    /// Do not create a public IP (the default; kept, hidden, so older command lines still work).
+    #[arg(long, overrides_with = "public_ip", hide = true)]
     pub no_public_ip: bool,
     /// Resource id of the availability set to join; default: the source VM's, if it had one.
     #[arg(long, value_name = "ID")]

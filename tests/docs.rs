@@ -19,9 +19,11 @@ fn subcommands() -> Vec<Command> {
     root.get_subcommands().cloned().collect()
 }
 
-/// Every long option a subcommand takes, `help` included.
+/// Every long option a subcommand shows, `help` included (a hidden, deprecated one is left out
+/// of completions and pages alike).
 fn longs(cmd: &Command) -> Vec<String> {
     cmd.get_arguments()
+        .filter(|a| !a.is_hide_set())
         .filter_map(|a| a.get_long().map(str::to_string))
         .collect()
 }

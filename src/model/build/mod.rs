@@ -364,6 +364,25 @@ mod tests {
     }
 
     #[test]
+    fn the_source_name_as_the_new_name_is_warned_about() {
+        let ov = |n: &str| Overrides {
+            vm_name: Some(n.into()),
+            ..Overrides::default()
+        };
+        let warned = |n: &str| {
+            build(&inputs(CONFIG_PLAIN, None, None, ov(n)))
+                .expect("builds")
+                .warnings
+                .iter()
+                .any(|w| w.contains("is the source VM's own name"))
+        };
+        assert!(warned("vm1") && warned("VM1"));
+        assert!(!warned("vm1-restored") && !warned("{source}-dr"));
+        // `{source}` alone is the source's name too.
+        assert!(warned("{source}"));
+    }
+
+    #[test]
     fn source_placeholder_is_the_source_name_before_any_check() {
         let ov = |n: &str| Overrides {
             vm_name: Some(n.into()),

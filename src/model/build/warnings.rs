@@ -22,6 +22,15 @@ pub(super) fn warnings(r: &Restore, inputs: &Inputs) -> Vec<String> {
             }
         }
     }
+    // The source's own name: deployed where the source VM still exists, ARM would update it.
+    if let Some(n) = r.vm_name.as_ref() {
+        if !r.name.by.is_flag() && n.value.eq_ignore_ascii_case(&r.name.value) {
+            out.push(format!(
+                "warning: `--vm-name {}` is the source VM's own name: deployed into a resource group where the source VM still exists, it would update that VM instead of creating one; pick another name, e.g. `--vm-name {}-restored`",
+                n.value, r.name.value
+            ));
+        }
+    }
     if let Some(missing) = &inputs.template_missing {
         out.push(format!(
             "warning: the job's template (its `Template Blob Uri`) {missing}: the network is not taken from it; pass `--virtual-network`, `--virtual-network-resource-group` and `--subnet`, or `--template`"
