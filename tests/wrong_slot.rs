@@ -142,14 +142,14 @@ fn files() -> Vec<File> {
         File {
             name: "job.yaml",
             bytes: as_yaml.into_bytes(),
-            is: "is `az` output in YAML, not JSON",
+            is: "`az` output in YAML, not JSON",
             belongs: "`-o json`",
             own: None,
         },
         File {
             name: "job.tsv",
             bytes: tsv.into_bytes(),
-            is: "is `az` output in TSV, not JSON",
+            is: "`az` output in TSV, not JSON",
             belongs: "`-o json`",
             own: None,
         },
@@ -256,4 +256,21 @@ fn other_broken_files_keep_their_own_error() {
             r.stderr
         );
     }
+}
+
+/// "the restore job's details are", not "is" (newcomer row 38).
+#[test]
+fn a_broken_job_reads_as_english() {
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(dir.path().join("cut.json"), &JOB[..JOB.len() / 2]).expect("write");
+    let r = run_in(
+        dir.path(),
+        &["inspect".into(), "--job".into(), "cut.json".into()],
+    );
+    assert!(
+        r.stderr
+            .contains("the restore job's details are not valid JSON"),
+        "{}",
+        r.stderr
+    );
 }

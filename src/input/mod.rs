@@ -104,13 +104,13 @@ pub fn parse_json(loaded: &Loaded, what: &str) -> Result<Value> {
         if let Some(format) = sniff::other_az_output(&text).filter(|_| code == Code::InvalidJson) {
             return Error::new(
                 Code::WrongInputKind,
-                format!("the {what} is `az` output in {format}, not JSON"),
+                format!("the {what} {} `az` output in {format}, not JSON", verb(what)),
             )
             .source(&loaded.origin)
             .doing(&doing)
             .help("run the `az` command again with `-o json` (your default output format is not JSON: `az config get core.output`)");
         }
-        Error::new(code, format!("the {what} is not valid JSON"))
+        Error::new(code, format!("the {what} {} not valid JSON", verb(what)))
             .source(&loaded.origin)
             .doing(&doing)
             .at(format!("line {}, column {}", e.line(), e.column()))
@@ -120,6 +120,15 @@ pub fn parse_json(loaded: &Loaded, what: &str) -> Result<Value> {
             ))
     })?;
     normalize(value, "$").map_err(|e| e.in_source(&loaded.origin, &doing))
+}
+
+/// "the restore job's details are", "the config blob is".
+fn verb(what: &str) -> &'static str {
+    if what.ends_with("details") {
+        "are"
+    } else {
+        "is"
+    }
 }
 
 /// Deserialize normalised JSON into a raw type, reporting the JSON path of a mismatch.
