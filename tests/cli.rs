@@ -347,3 +347,42 @@ fn color_follows_the_flag_and_no_color_and_never_touches_the_product() {
     let r = crate::support::spawn_in(dir, &s(&["--color", "never", "inspect"]));
     assert!(!r.stderr.contains('\x1b'), "{:?}", r.stderr);
 }
+
+/// Next steps name only what this run wrote (newcomer rows 3, 11, 26): to stdout there is no
+/// parameters file or `prepare.ps1`, so the steps say how to get them and put the missing
+/// parameters on the deploy line; with `--out` and `prepare.ps1` (which checks the keys) the
+/// checklist does not ask for that check again.
+#[test]
+fn next_steps_are_true_to_what_was_written() {
+    let fx = fixture("valid", "managed-bek-kek-noaad-windows");
+    let laid = lay_out(&fx);
+    let r = run_in(
+        laid.dir.path(),
+        &laid.args(&["generate", "--format", "arm"]),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let steps = r.stderr.split("next steps:").nth(1).expect("next steps");
+    assert!(steps.starts_with("\n  1. save this template as azuredeploy.json; this run wrote no azuredeploy.parameters.json and prepare.ps1"), "{steps}");
+    assert!(
+        steps.contains("run it again with `--out DIR` to get them"),
+        "{steps}"
+    );
+    for absent in [
+        "review ",
+        "& 'prepare.ps1'",
+        "@azuredeploy.parameters.json",
+        "TemplateParameterFile",
+        "  0.",
+    ] {
+        assert!(!steps.contains(absent), "{absent:?} in {steps}");
+    }
+    // With --out: prepare.ps1 checks the keys, so the checklist does not.
+    let r = run_in(
+        laid.dir.path(),
+        &laid.args(&["generate", "--format", "arm", "--out", "o"]),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("prepare.ps1"), "{}", r.stderr);
+    assert!(!r.stderr.contains("still exist"), "{}", r.stderr);
+    assert!(!r.stderr.contains("(and the KEK)"), "{}", r.stderr);
+}

@@ -52,7 +52,7 @@ impl Output for PowerShell {
             s.push_str("     the Azure AD client secret is asked for as a secure string\n");
         }
         s.push_str(&import_note(r, "<VMName>"));
-        s.push_str(&checks(r));
+        s.push_str(&checks(r, crate::render::prepare::steps(r).is_some()));
         s.push_str(cleanup_step(r));
         s
     }
