@@ -385,4 +385,20 @@ fn next_steps_are_true_to_what_was_written() {
     assert!(r.stderr.contains("prepare.ps1"), "{}", r.stderr);
     assert!(!r.stderr.contains("still exist"), "{}", r.stderr);
     assert!(!r.stderr.contains("(and the KEK)"), "{}", r.stderr);
+    // PowerShell to stdout: numbered from 1, and the script run as `./restore-vm.ps1`.
+    let r = run_in(
+        laid.dir.path(),
+        &laid.args(&["generate", "--format", "powershell"]),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let steps = r.stderr.split("next steps:").nth(1).expect("next steps");
+    assert!(
+        steps.starts_with("\n  1. save this script as restore-vm.ps1\n"),
+        "{steps}"
+    );
+    assert!(steps.contains("  3. run: & './restore-vm.ps1'"), "{steps}");
+    assert!(
+        !steps.contains("<subscription of the restored disks>"),
+        "{steps}"
+    );
 }
