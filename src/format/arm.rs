@@ -166,9 +166,19 @@ impl Output for Arm {
             ),
             _ => String::new(),
         };
+        // The restored disks' group is known for managed disks: deploying there needs no move
+        // (any group in their region and subscription works too).
+        let (group_az, group_ps, which) = match r.home_resource_group() {
+            Some(g) => (
+                crate::quote::bash(g),
+                crate::quote::powershell(g),
+                " (here the restored disks' group; another group in their region works too)",
+            ),
+            None => ("<group>".to_owned(), "<group>".to_owned(), ""),
+        };
         if dir.is_some() {
             s.push_str(&format!(
-                "  {step}. deploy it into the resource group for the new VM{how}:\n       az deployment group create --resource-group <group> --template-file {t} --parameters {p}\n     or, in Azure PowerShell:\n       New-AzResourceGroupDeployment -ResourceGroupName <group> -TemplateFile {pt} -TemplateParameterFile {pp}\n",
+                "  {step}. deploy it into the resource group for the new VM{which}{how}:\n       az deployment group create --resource-group {group_az} --template-file {t} --parameters {p}\n     or, in Azure PowerShell:\n       New-AzResourceGroupDeployment -ResourceGroupName {group_ps} -TemplateFile {pt} -TemplateParameterFile {pp}\n",
                 t = crate::quote::bash(&path(TEMPLATE)),
                 p = crate::quote::bash(&format!("@{}", path(PARAMETERS))),
                 pt = crate::quote::powershell(&path(TEMPLATE)),
@@ -184,7 +194,7 @@ impl Output for Arm {
                 format!(" --parameters{az}")
             };
             s.push_str(&format!(
-                "  {step}. deploy it into the resource group for the new VM{how}:\n       az deployment group create --resource-group <group> --template-file {t}{az}\n     or, in Azure PowerShell:\n       New-AzResourceGroupDeployment -ResourceGroupName <group> -TemplateFile {pt}{ps}\n",
+                "  {step}. deploy it into the resource group for the new VM{which}{how}:\n       az deployment group create --resource-group {group_az} --template-file {t}{az}\n     or, in Azure PowerShell:\n       New-AzResourceGroupDeployment -ResourceGroupName {group_ps} -TemplateFile {pt}{ps}\n",
                 t = crate::quote::bash(&path(TEMPLATE)),
                 pt = crate::quote::powershell(&path(TEMPLATE)),
             ));
