@@ -139,6 +139,17 @@ fn import_note(r: &Restore, vm: &str) -> String {
 /// `articles/virtual-machines/windows/disk-encryption-overview-aad.md` @a18807c4, networking).
 fn placement_notes(r: &Restore) -> String {
     let mut s = String::new();
+    // The source's NIC is never reused (newcomer row 36): said once, with what to look at.
+    let nsg = match &r.network.network_security_group {
+        Some(n) => format!(
+            " and the source NIC's network security group `{}`",
+            crate::error::shown(&n.value)
+        ),
+        None => " and no network security group of its own".to_owned(),
+    };
+    s.push_str(&format!(
+        "     the VM gets a new network interface with a dynamic private IP{nsg}; the source VM's NIC is not reused: check the IP address, the NSG rules and the DNS records the VM needs\n"
+    ));
     if let Some((group, set)) = crate::model::classic_set(r) {
         s.push_str(&format!(
             "     the availability set `{set}` held VMs on VHDs: unless it was migrated it is Classic and refuses the new VM on managed disks; convert it (Update-AzAvailabilitySet -AvailabilitySet (Get-AzAvailabilitySet -ResourceGroupName {} -Name {}) -Sku Aligned) or generate again with --no-availability-set\n",
