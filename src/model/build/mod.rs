@@ -159,7 +159,17 @@ fn identity(inputs: &Inputs, cfg: Config, p: &mut Problems) -> Identity {
     let blank_flag = ov.vm_name.as_ref().is_some_and(|n| n.trim().is_empty());
     let flag = ov.vm_name.as_ref().filter(|_| !blank_flag);
     // `{source}` becomes the source's name here, before any check of the name itself.
-    let source = vm.name.as_ref().filter(|n| !n.trim().is_empty());
+    // The config's name, else the job's (a real managed restore's config names no VM).
+    let from_job = inputs
+        .job
+        .as_ref()
+        .and_then(|j| j.raw.source_vm.as_ref())
+        .map(|l| &l.value);
+    let source = vm
+        .name
+        .as_ref()
+        .filter(|n| !n.trim().is_empty())
+        .or(from_job);
     let vm_name = match (flag, source) {
         (Some(n), Some(s)) => Some(Fact::new(
             n.replace(crate::overrides::SOURCE_PLACEHOLDER, s),
@@ -168,7 +178,7 @@ fn identity(inputs: &Inputs, cfg: Config, p: &mut Problems) -> Identity {
         (Some(n), None) if n.contains(crate::overrides::SOURCE_PLACEHOLDER) => {
             p.add(
                 Code::MissingVmName,
-                "`--vm-name` uses `{source}`, but the config names no source VM",
+                "`--vm-name` uses `{source}`, but neither the config nor the job names the source VM",
                 cfg.origin,
                 Some("$.name".into()),
                 "pass the new VM's name in full, e.g. `--vm-name app01-dr`",
@@ -398,6 +408,14 @@ mod tests {
         ))
         .expect("builds");
         assert_eq!(r.vm_name.map(|f| f.value).as_deref(), Some("dr-vm1-vm1"));
+        // A config that names no VM (as a real managed restore's): the job's source VM.
+        let nameless = CONFIG_PLAIN.replacen(r#""name": "vm1", "#, "", 1);
+        assert_ne!(nameless, CONFIG_PLAIN);
+        let job = r#"{"id": "/subscriptions/s/resourceGroups/g/providers/Microsoft.RecoveryServices/vaults/v/backupJobs/j",
+            "properties": {"entityFriendlyName": "app01", "status": "Completed", "operation": "Restore",
+            "extendedInfo": {"propertyBag": {"Job Type": "Recover disks", "Target resource group": "rg"}}}}"#;
+        let r = build(&inputs(&nameless, None, Some(job), ov("{source}-dr"))).expect("builds");
+        assert_eq!(r.vm_name.map(|f| f.value).as_deref(), Some("app01-dr"));
         // A config that names no source VM: one error, saying why.
         let cfg = r#"{"properties": {"hardwareProfile": {"vmSize": "Standard_D2s_v3"}, "storageProfile": {"osDisk": {"osType": "Windows",
             "managedDisk": {"id": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/disks/d"}}}}}"#;
