@@ -503,8 +503,8 @@ pub struct DeployArgs {
     /// Before the deployment, restore the BEK secret and KEK from the encryption-info blob when they no longer exist (needs --target-key-vault).
     #[arg(long, requires = "target_key_vault", help_heading = KEYS)]
     pub restore_keys: bool,
-    /// Resource id of the key vault to restore them into (the VM's subscription and region).
-    #[arg(long, value_name = "ID", requires = "restore_keys", help_heading = KEYS)]
+    /// Resource id of the key vault to restore them into (the VM's subscription and region); alone it implies --restore-keys.
+    #[arg(long, visible_alias = "restore-keys-into", value_name = "ID", help_heading = KEYS)]
     pub target_key_vault: Option<String>,
     /// Resource group of the restored managed disks; default: the job's `Target resource group`.
     #[arg(long, value_name = "GROUP")]
@@ -591,7 +591,8 @@ pub fn overrides(s: &SourceArgs, d: &DeployArgs) -> crate::model::Overrides {
             VolumeTypeArg::Os => VolumeType::Os,
         }),
         recovery_point_time: s.recovery_point_time.clone(),
-        restore_keys: d.restore_keys,
+        // One flag says it all: `--restore-keys-into <vault id>` (or `--target-key-vault`).
+        restore_keys: d.restore_keys || d.target_key_vault.is_some(),
         target_key_vault: d.target_key_vault.clone(),
         disk_resource_group: d.disk_resource_group.clone(),
     }

@@ -532,3 +532,39 @@ fn readme_walkthrough_commands_parse() {
     }
     assert!(parsed >= 6, "only {parsed} commands found");
 }
+
+/// `--restore-keys-into <vault id>` says in one flag what `--restore-keys --target-key-vault`
+/// says in two (newcomer row 21); `--restore-keys` alone still needs the vault.
+#[test]
+fn restore_keys_into_is_one_flag_for_the_pair() {
+    let id = "/subscriptions/3f2a8c1e-5b7d-4e9a-8c6f-1d2e3f4a5b6c/resourceGroups/rg-keys/providers/Microsoft.KeyVault/vaults/kv-dr";
+    let overrides = |extra: &[&str]| {
+        let cli = parse(
+            &[
+                &["generate", "--format", "arm", "--job", "j.json"][..],
+                extra,
+            ]
+            .concat(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let restore_deploy::cli::Command::Generate(a) = cli.command else {
+            panic!("not generate")
+        };
+        let o = restore_deploy::cli::overrides(&a.sources, &a.deploy);
+        (o.restore_keys, o.target_key_vault)
+    };
+    let both = overrides(&["--restore-keys", "--target-key-vault", id]);
+    assert_eq!(both, (true, Some(id.to_string())));
+    assert_eq!(overrides(&["--restore-keys-into", id]), both);
+    assert_eq!(overrides(&["--target-key-vault", id]), both);
+    assert_eq!(overrides(&[]), (false, None));
+    assert!(parse(&[
+        "generate",
+        "--format",
+        "arm",
+        "--job",
+        "j.json",
+        "--restore-keys"
+    ])
+    .is_err());
+}
