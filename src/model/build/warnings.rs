@@ -55,7 +55,9 @@ pub(super) fn warnings(r: &Restore, inputs: &Inputs) -> Vec<String> {
         && r.disks.kind() == DiskKind::Managed
         && !r.prepare.at_risk.is_empty()
     {
-        out.push("warning: Azure Backup does not restore the ADE settings onto the disks of a VM with more than 16 disks or a disk over 4,097 GB: stamp the OS disk's encryption settings (New-AzDiskUpdateConfig, EncryptionSettingsVersion 1.1, Update-AzDisk) before deploying".to_owned());
+        // `prepare.ps1` / `restore-vm.ps1` stamp it (the secret URL it needs is required for
+        // this case): only a template deployed on its own needs the manual step (row 34).
+        out.push("warning: Azure Backup does not restore the ADE settings onto the disks of a VM with more than 16 disks or a disk over 4,097 GB: prepare.ps1 (ARM with --out) and restore-vm.ps1 stamp the OS disk's encryption settings before the VM is created, so no manual step is needed; only a template deployed without prepare.ps1 needs them stamped by hand first (New-AzDiskUpdateConfig, EncryptionSettingsVersion 1.1, Update-AzDisk)".to_owned());
     }
     // Azure requires the availability set in the VM's resource group.
     if let Some(a) = &r.availability_set_id {
