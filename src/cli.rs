@@ -331,6 +331,9 @@ pub struct InspectArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
+    /// The output the checks are for: the recovery point date rule applies to `arm` only.
+    #[arg(long, value_enum, default_value = "arm")]
+    pub format: Format,
     #[command(flatten)]
     pub sources: SourceArgs,
     #[command(flatten)]

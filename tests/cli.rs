@@ -402,3 +402,32 @@ fn next_steps_are_true_to_what_was_written() {
         "{steps}"
     );
 }
+
+/// `check --format powershell` leaves out the ARM-only date rule (newcomer row 6): a recovery
+/// point before 2017-04-26 fails `check` (for ARM, the default) and passes it for PowerShell.
+#[test]
+fn check_takes_the_format_its_date_rule_is_for() {
+    let fx = fixture("valid", "managed-bek-kek-aad-windows");
+    let laid = lay_out(&fx);
+    let old = ["--recovery-point-time", "2016-01-01"];
+    let mut arm = laid.args(&["check"]);
+    arm.extend(s(&old));
+    let r = run_in(laid.dir.path(), &arm);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("error[RecoveryPointBeforeTemplateSupport]"),
+        "{}",
+        r.stderr
+    );
+    let mut ps = laid.args(&["check", "--format", "powershell"]);
+    ps.extend(s(&old));
+    let r = run_in(laid.dir.path(), &ps);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("a PowerShell script takes any recovery point"),
+        "{}",
+        r.stdout
+    );
+}
