@@ -171,6 +171,14 @@ pub enum Command {
         "  restore-deploy check --config config.json --job job.json --encryption-info encinfo.json \\"
         "    --key-vault-id /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<kv>"
     ))]
+    // The network options change nothing `check` verifies: accepted (a generate line pastes as
+    // it is) but not listed on its page.
+    #[command(
+        mut_arg("virtual_network", |a| a.hide(true)),
+        mut_arg("virtual_network_resource_group", |a| a.hide(true)),
+        mut_arg("subnet", |a| a.hide(true)),
+        mut_arg("public_ip", |a| a.hide(true))
+    )]
     Check(CheckArgs),
     /// List a Recovery Services vault's VM disk-restore jobs, newest first.
     #[command(after_long_help = examples!(

@@ -568,3 +568,20 @@ fn restore_keys_into_is_one_flag_for_the_pair() {
     ])
     .is_err());
 }
+
+/// `check --help` lists only what changes its verdict (newcomer row 22): the network options are
+/// accepted, so a `generate` line pastes as it is, but not shown.
+#[test]
+fn check_does_not_list_the_network_options() {
+    let page = page(sub("check").render_long_help());
+    for hidden in [
+        "--subnet",
+        "--virtual-network",
+        "--public-ip",
+        "--no-public-ip",
+    ] {
+        assert!(!page.contains(hidden), "check --help lists {hidden}");
+    }
+    assert!(page.contains("--vm-name") && page.contains("--key-vault-id"));
+    assert!(parse(&["check", "--job", "j.json", "--subnet", "s", "--public-ip"]).is_ok());
+}
