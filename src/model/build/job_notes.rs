@@ -35,7 +35,7 @@ pub(super) fn warnings(r: &Restore, inputs: &Inputs) -> Vec<String> {
         if let (Some(blob), None, true) = (
             j.raw.encryption_info_blob_name.as_deref(),
             &inputs.encryption_info,
-            matches!(r.encryption, crate::model::Encryption::Ade(_)),
+            matches!(r.encryption, crate::model::encryption::Encryption::Ade(_)),
         ) {
             out.push(format!(
                 "warning: the job names the encryption-info blob `{blob}`, which this run did not read: pass it with `--encryption-info` so that the keys can be restored from it (`--restore-keys-into <vault id>`) if they no longer exist"
