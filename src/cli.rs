@@ -97,6 +97,10 @@ pub const LONG_VERSION: &str = concat!(
         "    --vm-name app01-restored --out out/app01 --key-vault-id \\"
         "    /subscriptions/3f2a8c1e-5b7d-4e9a-8c6f-1d2e3f4a5b6c/resourceGroups/rg-keys/providers/Microsoft.KeyVault/vaults/kv-contoso-prod"
         ""
+        "  # Your own restore: the job saved with `az backup job show ... --output json > job.json`,"
+        "  # its blobs read from the staging account with your `az login`:"
+        "  restore-deploy generate --format arm --job job.json --vm-name app01-restored --out out/app01"
+        ""
         "  Each command's --help ends with more examples."
     )
 )]
