@@ -431,3 +431,47 @@ fn check_takes_the_format_its_date_rule_is_for() {
         r.stdout
     );
 }
+
+/// `inspect` shows what it found even when the restore cannot be built (newcomer row 5): the
+/// facts read, the missing ones marked `missing`, and the evidence that the VM is encrypted;
+/// the errors still go to stderr with exit 1, and `--json` keeps its one failure object.
+#[test]
+fn inspect_shows_what_it_found_when_something_is_missing() {
+    // The bundled restore without its encryption-info blob and key vault id: the job still
+    // names the blob, so the VM is encrypted and its key references are missing.
+    let ex = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/app01-restore");
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut args = s(&["inspect", "--vm-name", "app01-restored", "--config"]);
+    args.push(ex.join("config-app01.json").display().to_string());
+    args.push("--job".into());
+    args.push(ex.join("job.json").display().to_string());
+    let r = run_in(dir.path(), &args);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("error[IncompleteKeyReference]"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stdout
+            .starts_with("found (the restore could not be built"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("  os               Windows\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("  encrypted        yes: ")
+            && r.stdout.contains("Encryption Info Blob Name"),
+        "{}",
+        r.stdout
+    );
+    args.push("--json".into());
+    let r = run_in(dir.path(), &args);
+    assert_eq!(r.code, 1);
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).expect("one JSON document");
+    assert!(doc["errors"].is_array(), "{}", r.stdout);
+}
