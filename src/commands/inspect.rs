@@ -90,45 +90,6 @@ impl Write for Watched<'_> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::error::{Code, Error};
-
-    fn fails(_: &mut dyn Write) -> Result<(), Errors> {
-        Err(Error::new(Code::InvalidLun, "bad lun")
-            .source("c.json")
-            .into())
-    }
-
-    #[test]
-    fn a_failure_in_json_mode_is_one_json_object_and_the_same_error() {
-        let mut out = Vec::new();
-        let e = json_errors(Some(JsonMode::Document), &mut out, fails).expect_err("fails");
-        assert_eq!(e.exit_code(), 1);
-        let v: serde_json::Value = serde_json::from_slice(&out).expect("one JSON object");
-        assert_eq!(v["schemaVersion"], 1);
-        assert_eq!(v["errors"][0]["code"], "InvalidLun");
-        assert_eq!(v["errors"][0]["source"], "c.json");
-
-        let mut out = Vec::new();
-        let _ = json_errors(None, &mut out, fails);
-        assert!(out.is_empty(), "text mode prints errors on stderr only");
-
-        // Lines already printed (a batch's rows) are the answer: nothing is added after them.
-        let mut out = Vec::new();
-        let mut lines = Vec::new();
-        let _ = json_errors(Some(JsonMode::Lines), &mut lines, fails);
-        assert!(lines.ends_with(b"}\n") && lines.iter().filter(|b| **b == b'\n').count() == 1);
-
-        let _ = json_errors(Some(JsonMode::Lines), &mut out, |o| {
-            let _ = o.write_all(b"{}\n");
-            fails(o)
-        });
-        assert_eq!(out, b"{}\n");
-    }
-}
-
 /// What the inputs say, read without validation, for a restore that could not be built: each
 /// fact or `missing`, and what says the VM is encrypted. Values from the inputs are shown with
 /// control characters escaped.
@@ -215,4 +176,43 @@ fn found(inputs: &crate::input::Inputs) -> String {
         or_missing(inputs.recovery_point_time().map(|t| t.raw().to_owned())),
     );
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::{Code, Error};
+
+    fn fails(_: &mut dyn Write) -> Result<(), Errors> {
+        Err(Error::new(Code::InvalidLun, "bad lun")
+            .source("c.json")
+            .into())
+    }
+
+    #[test]
+    fn a_failure_in_json_mode_is_one_json_object_and_the_same_error() {
+        let mut out = Vec::new();
+        let e = json_errors(Some(JsonMode::Document), &mut out, fails).expect_err("fails");
+        assert_eq!(e.exit_code(), 1);
+        let v: serde_json::Value = serde_json::from_slice(&out).expect("one JSON object");
+        assert_eq!(v["schemaVersion"], 1);
+        assert_eq!(v["errors"][0]["code"], "InvalidLun");
+        assert_eq!(v["errors"][0]["source"], "c.json");
+
+        let mut out = Vec::new();
+        let _ = json_errors(None, &mut out, fails);
+        assert!(out.is_empty(), "text mode prints errors on stderr only");
+
+        // Lines already printed (a batch's rows) are the answer: nothing is added after them.
+        let mut out = Vec::new();
+        let mut lines = Vec::new();
+        let _ = json_errors(Some(JsonMode::Lines), &mut lines, fails);
+        assert!(lines.ends_with(b"}\n") && lines.iter().filter(|b| **b == b'\n').count() == 1);
+
+        let _ = json_errors(Some(JsonMode::Lines), &mut out, |o| {
+            let _ = o.write_all(b"{}\n");
+            fails(o)
+        });
+        assert_eq!(out, b"{}\n");
+    }
 }
