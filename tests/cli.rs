@@ -475,3 +475,34 @@ fn inspect_shows_what_it_found_when_something_is_missing() {
     let doc: serde_json::Value = serde_json::from_str(&r.stdout).expect("one JSON document");
     assert!(doc["errors"].is_array(), "{}", r.stdout);
 }
+
+/// An id or URL that is almost right gets the `az` command that prints the right one, filled in
+/// with the vault and object it names (newcomer row 25).
+#[test]
+fn almost_right_key_references_get_the_command_that_prints_the_right_one() {
+    let ex = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/app01-restore");
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut args = s(&["check", "--vm-name", "app01-restored", "--config"]);
+    args.push(ex.join("config-app01.json").display().to_string());
+    args.push("--job".into());
+    args.push(ex.join("job.json").display().to_string());
+    args.extend(s(&[
+        "--key-vault-id",
+        "kv-new",
+        "--secret-url",
+        "https://kv-contoso-prod.vault.azure.net/secrets/bek1",
+    ]));
+    let r = run_in(dir.path(), &args);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("`az keyvault show --name 'kv-new' --query id --output tsv` prints it"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("`az keyvault secret show --vault-name 'kv-contoso-prod' --name 'bek1' --query id --output tsv` prints it"),
+        "{}",
+        r.stderr
+    );
+}
