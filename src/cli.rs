@@ -18,17 +18,67 @@ const VAULT: &str = "Recovery Services vault (the job read from Azure Resource M
 
 /// Clap styles its own headings (bold, underlined) and leaves `after_long_help` as written, so
 /// the examples' heading carries the same escape codes; clap strips them when the output is not a
-/// terminal.
+/// terminal. Every long page then ends with the environment and the exit statuses, as `cargo
+/// --help` and `rg --help` do (README's "Exit status" says the same; tests/help.rs compares).
 macro_rules! examples {
     ($($line:literal)*) => {
-        concat!("\x1b[1m\x1b[4mExamples:\x1b[0m\n", $($line, "\n",)*)
+        concat!("\x1b[1m\x1b[4mExamples:\x1b[0m\n", $($line, "\n",)* "\n", footer!())
     };
 }
+
+macro_rules! footer {
+    () => {
+        concat!(
+            "\x1b[1m\x1b[4mEnvironment:\x1b[0m\n",
+            "  AZURE_STORAGE_SAS_TOKEN             --sas: a SAS token for blob URLs built from the job\n",
+            "  AZURE_SUBSCRIPTION_ID               --subscription: the vault's subscription\n",
+            "  RESTORE_DEPLOY_MANAGEMENT_ENDPOINT  --management-endpoint: Resource Manager's endpoint\n",
+            "  AZURE_TENANT_ID, AZURE_CLIENT_ID    --auth client-secret, workload-identity, managed-identity\n",
+            "  AZURE_CLIENT_SECRET                 --auth client-secret: the service principal's secret\n",
+            "  AZURE_FEDERATED_TOKEN_FILE          --auth workload-identity: the projected token\n",
+            "  RESTORE_DEPLOY_BLOB_TIMEOUT         seconds (1 to 600, default 15) for one blob or vault read\n",
+            "  RESTORE_DEPLOY_LOCK_WAIT            seconds (1 to 600, default 10) --out waits for another run\n",
+            "  NO_COLOR                            set (not empty): no colour with --color auto\n",
+            "\n",
+            "\x1b[1m\x1b[4mExit status:\x1b[0m\n",
+            "  0  done\n",
+            "  1  the input was rejected: invalid, unsupported, recovery point too old, stale files under\n",
+            "     --check, a failed check\n",
+            "  2  usage error\n",
+            "  3  the environment failed: file system, network, authentication\n",
+        )
+    };
+}
+
+/// `-V`: the version and the commit it was built from (build.rs; `unknown` outside a git checkout).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("RESTORE_DEPLOY_COMMIT"),
+    ")"
+);
+
+/// `--version`: also whether blob URLs and the vault can be read (the `azure` feature).
+#[cfg(feature = "azure")]
+pub const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("RESTORE_DEPLOY_COMMIT"),
+    ")\nblob and vault support (feature `azure`): built in"
+);
+#[cfg(not(feature = "azure"))]
+pub const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("RESTORE_DEPLOY_COMMIT"),
+    ")\nblob and vault support (feature `azure`): not built in; pass local files"
+);
 
 #[derive(Debug, Parser)]
 #[command(
     name = "restore-deploy",
-    version,
+    version = VERSION,
+    long_version = LONG_VERSION,
     about = "Turn an Azure Backup 'Restore disks' job of an ADE-encrypted VM into a correct ARM template or PowerShell script",
     long_about = None,
     after_long_help = examples!(
@@ -47,12 +97,25 @@ macro_rules! examples {
         "    --vm-name app01-restored --out out/app01 --key-vault-id \\"
         "    /subscriptions/3f2a8c1e-5b7d-4e9a-8c6f-1d2e3f4a5b6c/resourceGroups/rg-keys/providers/Microsoft.KeyVault/vaults/kv-contoso-prod"
         ""
+        "  # Your own restore: the job saved with `az backup job show ... --output json > job.json`,"
+        "  # its blobs read from the staging account with your `az login`:"
+        "  restore-deploy generate --format arm --job job.json --vm-name app01-restored --out out/app01"
+        ""
         "  Each command's --help ends with more examples."
     )
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// When to colour errors, warnings, help and --check diffs: on a terminal without NO_COLOR (auto), always, never.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "WHEN",
+        default_value = "auto"
+    )]
+    pub color: crate::paint::Choice,
 }
 
 #[derive(Debug, Subcommand)]
@@ -112,6 +175,14 @@ pub enum Command {
         "  restore-deploy check --config config.json --job job.json --encryption-info encinfo.json \\"
         "    --key-vault-id /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<kv>"
     ))]
+    // The network options change nothing `check` verifies: accepted (a generate line pastes as
+    // it is) but not listed on its page.
+    #[command(
+        mut_arg("virtual_network", |a| a.hide(true)),
+        mut_arg("virtual_network_resource_group", |a| a.hide(true)),
+        mut_arg("subnet", |a| a.hide(true)),
+        mut_arg("public_ip", |a| a.hide(true))
+    )]
     Check(CheckArgs),
     /// List a Recovery Services vault's VM disk-restore jobs, newest first.
     #[command(after_long_help = examples!(
@@ -126,17 +197,59 @@ pub enum Command {
         "    --job-id cfa8b622-e3c4-4d5b-ac0f-cd016c6ac607 --out out/app01"
     ))]
     Jobs(JobsArgs),
+    /// Print a shell completion script to stdout.
+    #[command(after_long_help = examples!(
+        "  # bash, for this user:"
+        "  restore-deploy completions bash > ~/.local/share/bash-completion/completions/restore-deploy"
+        ""
+        "  # PowerShell, for this session (add the line to $PROFILE to keep it):"
+        "  restore-deploy completions powershell | Out-String | Invoke-Expression"
+    ))]
+    Completions(CompletionsArgs),
+    /// Print a man page (roff) to stdout: the tool's, or one subcommand's.
+    #[command(after_long_help = examples!(
+        "  # Read it now:"
+        "  restore-deploy man | man -l -"
+        ""
+        "  # Install the pages for this user:"
+        "  restore-deploy man generate > ~/.local/share/man/man1/restore-deploy-generate.1"
+    ))]
+    Man(ManArgs),
 }
 
-/// Where the vault is and how Resource Manager is reached.
+/// `completions`: the shell to write a script for.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell the script is for.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+/// `man`: the page to print. A subcommand instead of a build step: `cargo install` installs no
+/// man pages, so the installed binary is the one place a page can always come from.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The subcommand whose page to print (restore-deploy-NAME(1)); default: restore-deploy(1).
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
+}
+
+/// Where the vault is and how Resource Manager is reached. `--vault-name` and `-g` are the
+/// Azure CLI's spellings (`az backup job list -g … --vault-name …`), so its commands paste as
+/// they are; likewise `--size`, `--vnet-name` and `-l` from `az vm create`.
 #[derive(Debug, Args)]
 #[command(next_help_heading = VAULT)]
 pub struct VaultArgs {
     /// The Recovery Services vault that ran the restore.
-    #[arg(long, value_name = "NAME", requires = "resource_group")]
+    #[arg(
+        long,
+        visible_alias = "vault-name",
+        value_name = "NAME",
+        requires = "resource_group"
+    )]
     pub vault: Option<String>,
     /// The vault's resource group.
-    #[arg(long, value_name = "GROUP", requires = "vault")]
+    #[arg(short = 'g', long, value_name = "GROUP", requires = "vault")]
     pub resource_group: Option<String>,
     /// The vault's subscription id; default with `--auth cli`: the Azure CLI's current one.
     #[arg(
@@ -205,8 +318,11 @@ pub struct GenerateArgs {
     #[arg(long, requires = "many", help_heading = BATCH)]
     pub json: bool,
     /// With --vault and no --job-id: every completed VM disk-restore job of the last DURATION (`24h`, `7d`; at most 30 days), one folder per VM under --out, as --jobs does.
-    #[arg(long, value_name = "DURATION", requires_all = ["vault", "out"], conflicts_with_all = ["job_id", "config", "job", "encryption_info", "jobs", "vm_name", "secret_url", "key_url"], help_heading = VAULT)]
+    #[arg(long, value_name = "DURATION", requires_all = ["vault", "out"], conflicts_with_all = ["job_id", "config", "job", "encryption_info", "jobs", "secret_url", "key_url"], help_heading = VAULT)]
     pub since: Option<String>,
+    /// Colour the `--check` diff: set by `run` from the root's `--color` and standard output.
+    #[arg(skip)]
+    pub paint_diff: bool,
 }
 
 // `many`: the options that run many jobs (here only `--jobs`; `generate` also has `--since`),
@@ -227,6 +343,9 @@ pub struct InspectArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
+    /// The output the checks are for: the recovery point date rule applies to `arm` only.
+    #[arg(long, value_enum, default_value = "arm")]
+    pub format: Format,
     #[command(flatten)]
     pub sources: SourceArgs,
     #[command(flatten)]
@@ -255,7 +374,7 @@ pub struct SourceArgs {
     /// Azure Backup's own template of the restore (`azuredeploy<job id>.json`): restored disk ids, source network and NSG.
     #[arg(long, value_name = "SRC")]
     pub template: Option<String>,
-    /// Recovery point time, RFC 3339 or `M/d/yyyy h:mm:ss AM|PM` (UTC); default: the job's.
+    /// Recovery point time: RFC 3339, a date (`2024-03-01`), or `M/d/yyyy h:mm:ss AM|PM`; without an offset it is UTC; default: the job's.
     #[arg(long, value_name = "TIME")]
     pub recovery_point_time: Option<String>,
     /// Endpoint for the blobs the job names (emulators, sovereign clouds); default: the job's.
@@ -281,8 +400,8 @@ pub struct SourceArgs {
 
 /// Many jobs in one run. `--jobs` stands in for `--config` and `--job` (it joins their required
 /// group on the pages that have it): each job names its own blobs, and the other source and
-/// deployment options apply to every job. `--vm-name` would give
-/// every restore the same name and folder, so it cannot be combined with `--jobs`.
+/// deployment options apply to every job. `--vm-name` would give every restore the same name,
+/// so with `--jobs` it must name each one from its source (`{source}-dr`): [`DeployArgs::many`].
 #[derive(Debug, Args)]
 #[command(next_help_heading = BATCH)]
 pub struct BatchArgs {
@@ -292,7 +411,7 @@ pub struct BatchArgs {
         value_name = "PATH",
         num_args = 1..,
         group = "sources",
-        conflicts_with_all = ["config", "job", "encryption_info", "vm_name", "secret_url", "key_url"]
+        conflicts_with_all = ["config", "job", "encryption_info", "secret_url", "key_url"]
     )]
     pub jobs: Vec<PathBuf>,
     /// With --jobs (or generate's --since): read the config and encryption-info blobs from DIR, by the blob names each job gives.
@@ -348,17 +467,17 @@ pub enum VolumeTypeArg {
 #[derive(Debug, Args)]
 #[command(next_help_heading = DEPLOYMENT)]
 pub struct DeployArgs {
-    /// Name of the new VM; without it, asked at deployment (never the source's: that would update the source VM where it still exists).
+    /// Name of the new VM; `{source}` stands for the source VM's name (required with --jobs/--since: `{source}-dr`); without it, asked at deployment (never the source's: that would update the source VM where it still exists).
     #[arg(long, value_name = "NAME")]
     pub vm_name: Option<String>,
     /// Azure region of the new VM; default: the source VM's region.
-    #[arg(long, value_name = "REGION")]
+    #[arg(short = 'l', long, value_name = "REGION")]
     pub location: Option<String>,
     /// VM size, e.g. `Standard_D2s_v3`; default: the source VM's size.
-    #[arg(long, value_name = "SIZE")]
+    #[arg(long, visible_alias = "size", value_name = "SIZE")]
     pub vm_size: Option<String>,
     /// Existing virtual network for the VM's network interface; without it, asked at deployment.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, visible_alias = "vnet-name", value_name = "NAME")]
     pub virtual_network: Option<String>,
     /// Resource group of the virtual network; default: the group the VM is deployed into.
     #[arg(long, value_name = "GROUP")]
@@ -369,8 +488,8 @@ pub struct DeployArgs {
     /// Create a Standard static public IP for the VM; by default it gets none.
     #[arg(long, overrides_with = "no_public_ip")]
     pub public_ip: bool,
-    /// Do not create a public IP (the default; kept so older command lines still work).
-    #[arg(long, overrides_with = "public_ip")]
+    /// Do not create a public IP (the default; kept, hidden, so older command lines still work).
+    #[arg(long, overrides_with = "public_ip", hide = true)]
     pub no_public_ip: bool,
     /// Resource id of the availability set to join; default: the source VM's, if it had one.
     #[arg(long, value_name = "ID")]
@@ -399,12 +518,30 @@ pub struct DeployArgs {
     /// Before the deployment, restore the BEK secret and KEK from the encryption-info blob when they no longer exist (needs --target-key-vault).
     #[arg(long, requires = "target_key_vault", help_heading = KEYS)]
     pub restore_keys: bool,
-    /// Resource id of the key vault to restore them into (the VM's subscription and region).
-    #[arg(long, value_name = "ID", requires = "restore_keys", help_heading = KEYS)]
+    /// Resource id of the key vault to restore them into (the VM's subscription and region); alone it implies --restore-keys.
+    #[arg(long, visible_alias = "restore-keys-into", value_name = "ID", help_heading = KEYS)]
     pub target_key_vault: Option<String>,
     /// Resource group of the restored managed disks; default: the job's `Target resource group`.
     #[arg(long, value_name = "GROUP")]
     pub disk_resource_group: Option<String>,
+}
+
+impl DeployArgs {
+    /// With many jobs (`--jobs`, `--since`) one literal `--vm-name` would give every new VM the
+    /// same name: only a name built from each source's (`{source}-dr`) is accepted there.
+    pub fn many(&self, many: bool) -> Result<(), crate::error::Error> {
+        use crate::overrides::SOURCE_PLACEHOLDER as P;
+        match &self.vm_name {
+            Some(n) if many && !n.contains(P) => Err(crate::error::Error::new(
+                crate::error::Code::Usage,
+                format!("`--vm-name {}` would give every job's VM the same name", crate::error::shown(n)),
+            )
+            .help(format!(
+                "put `{P}` (the source VM's name) in it, e.g. `--vm-name '{P}-dr'`, or leave it out to be asked at deployment"
+            ))),
+            _ => Ok(()),
+        }
+    }
 }
 
 // The CLI → model mapping lives beside the clap types, so the layers below never see clap and a
@@ -469,7 +606,8 @@ pub fn overrides(s: &SourceArgs, d: &DeployArgs) -> crate::model::Overrides {
             VolumeTypeArg::Os => VolumeType::Os,
         }),
         recovery_point_time: s.recovery_point_time.clone(),
-        restore_keys: d.restore_keys,
+        // One flag says it all: `--restore-keys-into <vault id>` (or `--target-key-vault`).
+        restore_keys: d.restore_keys || d.target_key_vault.is_some(),
         target_key_vault: d.target_key_vault.clone(),
         disk_resource_group: d.disk_resource_group.clone(),
     }

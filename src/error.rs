@@ -88,12 +88,12 @@ codes! {
     InvalidKeyUrl => Rejected, "a key URL looks like `https://<vault>.vault.azure.net/keys/<name>/<version>`";
     KeyUrlNotHttps => Rejected, "Key Vault URLs are https";
     KeyUrlHasPort => Rejected, "Key Vault URLs carry no port";
-    KeyUrlNotVersioned => Rejected, "give the versioned URL (`.../<name>/<version>`)";
-    InvalidVaultId => Rejected, "a vault id looks like `/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<name>`";
+    KeyUrlNotVersioned => Rejected, "give the versioned URL (`.../<name>/<version>`): `az keyvault secret show --vault-name <vault> --name <name> --query id --output tsv` prints a secret's, `az keyvault key show --vault-name <vault> --name <name> --query key.kid --output tsv` a key's";
+    InvalidVaultId => Rejected, "a vault id looks like `/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<name>`: `az keyvault show --name <name> --query id --output tsv` prints it";
     UrlVaultMismatch => Rejected, "the URL must point at the vault its `sourceVault.id` names";
     VaultSubscriptionMismatch => Rejected, "ADE needs the key vault in the VM's subscription";
     TargetVaultInAnotherSubscription => Rejected, "pass `--target-key-vault` with a key vault in the VM's subscription and geography: Key Vault restores a backup nowhere else";
-    InvalidRecoveryPointTime => Rejected, "give `--recovery-point-time` as RFC 3339 (`2019-12-25T22:07:11Z`)";
+    InvalidRecoveryPointTime => Rejected, "give `--recovery-point-time` as RFC 3339 (`2019-12-25T22:07:11Z`) or a date (`2019-12-25`, UTC)";
     RecoveryPointTimeUnknown => Rejected, "pass `--job` or `--recovery-point-time`";
     RecoveryPointBeforeTemplateSupport => Rejected, "use `--format powershell`";
     DuplicateOutputFolder => Rejected, "remove the duplicate job, or restore one of them on its own with `--vm-name`";
@@ -122,6 +122,7 @@ codes! {
     UnsafeOutputFolder => Environment, "remove the link (or entry) at the folder named, or choose another `--out`; nothing it points to was changed";
     NotARegularFile => Environment, "name a regular file (a FIFO, device or socket is never read or written), or remove the entry named";
     ConflictingPlacement => Rejected, "keep one of the two placements Azure refuses together (the message names them)";
+    WrongInputKind => Rejected, "pass the file with the flag named above";
 }
 
 impl Code {

@@ -19,6 +19,7 @@ pub mod format;
 pub mod input;
 pub mod model;
 pub mod overrides;
+pub mod paint;
 pub mod plan;
 pub mod quote;
 pub mod render;
@@ -31,6 +32,18 @@ pub use input::read::from_bytes as inputs_from_bytes;
 
 /// Run one command. Output goes to `out` (the product) and `err` (what to do next, warnings).
 pub fn run(cli: cli::Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), error::Errors> {
+    let mut cli = cli;
+    if let cli::Command::Generate(a) = &mut cli.command {
+        a.paint_diff = paint::stdout(cli.color);
+    }
+    match &cli.command {
+        cli::Command::Generate(a) => a
+            .deploy
+            .many(a.since.is_some() || !a.batch.jobs.is_empty())
+            .map_err(error::Errors::from)?,
+        cli::Command::Inspect(a) => a.deploy.many(!a.batch.jobs.is_empty())?,
+        _ => {}
+    }
     match &cli.command {
         cli::Command::Generate(a) if a.since.is_some() => {
             commands::jobs::generate_window(a, out, err)
@@ -43,5 +56,7 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()
         cli::Command::Inspect(a) => commands::inspect::run(a, out, err),
         cli::Command::Check(a) => commands::check::run(a, out),
         cli::Command::Jobs(a) => commands::jobs::run(a, out),
+        cli::Command::Completions(a) => commands::docs::completions(a, out),
+        cli::Command::Man(a) => commands::docs::man(a, out),
     }
 }

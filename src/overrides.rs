@@ -4,6 +4,10 @@
 
 use serde::Serialize;
 
+/// In `--vm-name`, the source VM's name (`{source}-dr`): the model replaces it before the name is
+/// checked.
+pub const SOURCE_PLACEHOLDER: &str = "{source}";
+
 /// Encryption choice from `--ade`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum AdeChoice {

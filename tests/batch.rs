@@ -410,14 +410,11 @@ fn inspect_prints_one_json_object_per_job() {
 }
 
 #[test]
-fn jobs_needs_an_output_folder_and_refuses_check() {
+fn jobs_needs_an_output_folder() {
     let d = drill(2);
     for (extra, says) in [
         (&["--jobs", "jobs"][..], "needs `--out DIR`"),
-        (
-            &["--jobs", "jobs", "--out", "o", "--check"],
-            "cannot be combined",
-        ),
+        (&["--jobs", "jobs", "--check"], "--out <DIR>"),
     ] {
         let mut args = s(&["generate", "--format", "arm"]);
         args.extend(s(extra));
@@ -439,6 +436,122 @@ fn jobs_needs_an_output_folder_and_refuses_check() {
         r.stderr
     );
     assert!(!d.root().join("o").exists());
+}
+
+/// `--check --jobs`: every job's folder compared, nothing written; a stale or missing bundle is
+/// that job's `StaleOutput` (exit 1, as for one bundle) with its diff under its folder, and the
+/// summary says which are up to date.
+#[test]
+fn check_with_jobs_compares_every_folder_and_writes_nothing() {
+    let d = drill(3);
+    let r = batch(&d, "o", &["--config-dir", "blobs"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = batch(&d, "o", &["--config-dir", "blobs", "--check"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("3 jobs: 3 up to date"), "{}", r.stdout);
+    let edited = d
+        .root()
+        .join("o")
+        .join(&d.jobs[1].vm)
+        .join("azuredeploy.json");
+    let text = std::fs::read_to_string(&edited).expect("template");
+    std::fs::write(
+        &edited,
+        text.replacen("\"apiVersion\"", "\"apiversion\"", 1),
+    )
+    .expect("edit");
+    let gone = d.root().join("o").join(&d.jobs[2].vm);
+    std::fs::remove_dir_all(&gone).expect("remove");
+    let r = batch(&d, "o", &["--config-dir", "blobs", "--check"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("3 jobs: 1 up to date, 2 stale"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("-      \"apiversion\": ")
+            && r.stdout.contains(&format!("== o/{}\n", d.jobs[1].vm))
+            && r.stdout.contains(&format!("== o/{}\n", d.jobs[2].vm)),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stderr.contains("error[StaleOutput]"), "{}", r.stderr);
+    assert!(!r.stderr.contains("FileSystem"), "{}", r.stderr);
+    // Nothing was written: the edit stays, the removed bundle stays removed.
+    assert!(std::fs::read_to_string(&edited)
+        .expect("template")
+        .contains("\"apiversion\""));
+    assert!(!gone.exists());
+    // JSON lines say the same per job.
+    let r = batch(&d, "o", &["--config-dir", "blobs", "--check", "--json"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let results: Vec<String> = r
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("json line")["result"].to_string())
+        .collect();
+    assert_eq!(
+        results,
+        ["\"up to date\"", "\"stale\"", "\"stale\""],
+        "{}",
+        r.stdout
+    );
+}
+
+/// `--vm-name '{source}-dr'` names every job's new VM after its source, so a drill's bundles
+/// deploy without hand edits; a literal name (every VM the same) is a usage error that writes
+/// nothing.
+#[test]
+fn vm_name_pattern_names_every_bundle_after_its_source() {
+    let d = drill(3);
+    let r = batch(
+        &d,
+        "o",
+        &["--config-dir", "blobs", "--vm-name", "{source}-dr"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for job in &d.jobs {
+        let p = d
+            .root()
+            .join("o")
+            .join(&job.vm)
+            .join("azuredeploy.parameters.json");
+        let params: Value =
+            serde_json::from_str(&std::fs::read_to_string(&p).expect("parameters")).expect("json");
+        assert_eq!(
+            params["parameters"]["virtualMachineName"]["value"],
+            format!("{}-dr", job.vm),
+            "{}",
+            p.display()
+        );
+    }
+    for literal in ["dr-vm", "{Source}-dr"] {
+        let r = batch(&d, "o2", &["--config-dir", "blobs", "--vm-name", literal]);
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(
+            r.stderr.contains("error[Usage]")
+                && r.stderr.contains("the same name")
+                && r.stderr.contains("--vm-name '{source}-dr'"),
+            "{}",
+            r.stderr
+        );
+        assert!(!d.root().join("o2").exists());
+    }
+    // `inspect --jobs` takes the same rule.
+    let r = run_in(
+        d.root(),
+        &s(&[
+            "inspect",
+            "--jobs",
+            "jobs",
+            "--config-dir",
+            "blobs",
+            "--vm-name",
+            "x",
+        ]),
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
 }
 
 /// A batch killed at random moments (`kill -9`) leaves every folder under `--out` the old bundle or

@@ -443,3 +443,41 @@ fn job_template_blob_uri_is_read_with_the_config_or_said_missing() {
     );
     no_signature_anywhere(&found, &sas);
 }
+
+/// The innermost cause is shown under the SDK's own message (newcomer row 12): a refused
+/// connection says "Connection refused", and a missing Azure CLI says so, not only "retry policy
+/// expired" / "non-transport error". Neither needs Azurite.
+#[test]
+fn blob_failures_show_their_innermost_cause() {
+    let port = {
+        let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let url = format!("http://127.0.0.1:{port}/devstoreaccount1/c/config.json?sv=2020&sig=abc");
+    let r = run_in(dir.path(), &s(&["inspect", "--config", &url]));
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("error[BlobUnreachable]"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("caused by: Connection refused"),
+        "{}",
+        r.stderr
+    );
+    // `--auth cli` with no `az` anywhere on PATH.
+    let r = spawn_with(
+        dir.path(),
+        &s(&[
+            "inspect",
+            "--config",
+            "https://acct.blob.core.windows.net/c/config.json",
+        ]),
+        &[("PATH", OsStr::new("/nonexistent"))],
+    );
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("error[BlobCredential]"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("caused by: az not found on PATH"),
+        "{}",
+        r.stderr
+    );
+}

@@ -416,6 +416,234 @@ fn the_job_does_not_choose_the_cloud() {
     assert!(
         r.stderr
             .contains("--blob-endpoint https://strestorestaging01.blob.core.chinacloudapi.cn"),
+
+/// `--color`: labels and the `--check` diff are styled only when asked (`always`) or on a
+/// terminal; a pipe, `never`, and `NO_COLOR` (for `auto`) get plain text, and the product is
+/// never styled. Clap's own usage errors follow the same choice.
+#[test]
+fn color_follows_the_flag_and_no_color_and_never_touches_the_product() {
+    use std::ffi::OsStr;
+    let fx = fixture("valid", "managed-bek-kek-aad-windows");
+    let laid = lay_out(&fx);
+    let dir = laid.dir.path();
+    let mut wrote = s(&["generate", "--format", "arm", "--out", "out"]);
+    wrote.extend(laid.source_args.clone());
+    assert_eq!(run_in(dir, &wrote).code, 0);
+    let p = dir.join("out/azuredeploy.json");
+    let edited = std::fs::read_to_string(&p)
+        .expect("read")
+        .replace("\"1.1\"", "\"9.9\"");
+    std::fs::write(&p, edited).expect("edit");
+    let mut check = wrote.clone();
+    check.push("--check".into());
+    let with = |extra: &[&str], env: &[(&str, &OsStr)]| {
+        let mut a = check.clone();
+        a.extend(s(extra));
+        crate::support::run::spawn_with(dir, &a, env)
+    };
+    let red_label = "\x1b[1m\x1b[31merror[StaleOutput]:\x1b[0m";
+    let no_color: &[(&str, &OsStr)] = &[("NO_COLOR", OsStr::new("1"))];
+    // Into a pipe: plain, whatever NO_COLOR says.
+    for (extra, env) in [
+        (&[][..], &[][..]),
+        (&["--color", "never"], &[]),
+        (&["--color=auto"], no_color),
+    ] {
+        let r = with(extra, env);
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        assert!(
+            !r.stderr.contains('\x1b') && !r.stdout.contains('\x1b'),
+            "{extra:?}: {:?}",
+            r.stderr
+        );
+        assert!(r.stderr.contains("error[StaleOutput]:"));
+    }
+    // `always` wins over a pipe and over NO_COLOR, as in cargo.
+    for env in [&[][..], no_color] {
+        let r = with(&["--color", "always"], env);
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        assert!(r.stderr.contains(red_label), "{:?}", r.stderr);
+        assert!(
+            r.stdout
+                .contains("\x1b[31m-        \"typeHandlerVersion\": \"9.9\",\x1b[0m")
+                || r.stdout
+                    .contains("\x1b[31m-        \"typeHandlerVersion\": \"9.9\"\x1b[0m"),
+            "{:?}",
+            r.stdout
+        );
+    }
+    // The product itself is never styled, even with `always`.
+    let mut to_stdout = s(&["--color", "always", "generate", "--format", "arm"]);
+    to_stdout.extend(laid.source_args.clone());
+    let r = crate::support::spawn_in(dir, &to_stdout);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!r.stdout.contains('\x1b'), "the template was styled");
+    // Clap's usage errors follow the flag too.
+    let r = crate::support::spawn_in(dir, &s(&["--color", "always", "inspect"]));
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.starts_with("\x1b[1m\x1b[31merror:"),
+        "{:?}",
+        r.stderr
+    );
+    let r = crate::support::spawn_in(dir, &s(&["--color", "never", "inspect"]));
+    assert!(!r.stderr.contains('\x1b'), "{:?}", r.stderr);
+}
+
+/// Next steps name only what this run wrote (newcomer rows 3, 11, 26): to stdout there is no
+/// parameters file or `prepare.ps1`, so the steps say how to get them and put the missing
+/// parameters on the deploy line; with `--out` and `prepare.ps1` (which checks the keys) the
+/// checklist does not ask for that check again.
+#[test]
+fn next_steps_are_true_to_what_was_written() {
+    let fx = fixture("valid", "managed-bek-kek-noaad-windows");
+    let laid = lay_out(&fx);
+    let r = run_in(
+        laid.dir.path(),
+        &laid.args(&["generate", "--format", "arm"]),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let steps = r.stderr.split("next steps:").nth(1).expect("next steps");
+    assert!(steps.starts_with("\n  1. save this template as azuredeploy.json; this run wrote no azuredeploy.parameters.json and prepare.ps1"), "{steps}");
+    assert!(
+        steps.contains("run it again with `--out DIR` to get them"),
+        "{steps}"
+    );
+    for absent in [
+        "review ",
+        "& 'prepare.ps1'",
+        "@azuredeploy.parameters.json",
+        "TemplateParameterFile",
+        "  0.",
+    ] {
+        assert!(!steps.contains(absent), "{absent:?} in {steps}");
+    }
+    // With --out: prepare.ps1 checks the keys, so the checklist does not.
+    let r = run_in(
+        laid.dir.path(),
+        &laid.args(&["generate", "--format", "arm", "--out", "o"]),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("prepare.ps1"), "{}", r.stderr);
+    assert!(!r.stderr.contains("still exist"), "{}", r.stderr);
+    assert!(!r.stderr.contains("(and the KEK)"), "{}", r.stderr);
+    // PowerShell to stdout: numbered from 1, and the script run as `./restore-vm.ps1`.
+    let r = run_in(
+        laid.dir.path(),
+        &laid.args(&["generate", "--format", "powershell"]),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let steps = r.stderr.split("next steps:").nth(1).expect("next steps");
+    assert!(
+        steps.starts_with("\n  1. save this script as restore-vm.ps1\n"),
+        "{steps}"
+    );
+    assert!(steps.contains("  3. run: & './restore-vm.ps1'"), "{steps}");
+    assert!(
+        !steps.contains("<subscription of the restored disks>"),
+        "{steps}"
+    );
+}
+
+/// `check --format powershell` leaves out the ARM-only date rule (newcomer row 6): a recovery
+/// point before 2017-04-26 fails `check` (for ARM, the default) and passes it for PowerShell.
+#[test]
+fn check_takes_the_format_its_date_rule_is_for() {
+    let fx = fixture("valid", "managed-bek-kek-aad-windows");
+    let laid = lay_out(&fx);
+    let old = ["--recovery-point-time", "2016-01-01"];
+    let mut arm = laid.args(&["check"]);
+    arm.extend(s(&old));
+    let r = run_in(laid.dir.path(), &arm);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("error[RecoveryPointBeforeTemplateSupport]"),
+        "{}",
+        r.stderr
+    );
+    let mut ps = laid.args(&["check", "--format", "powershell"]);
+    ps.extend(s(&old));
+    let r = run_in(laid.dir.path(), &ps);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("a PowerShell script takes any recovery point"),
+        "{}",
+        r.stdout
+    );
+}
+
+/// `inspect` shows what it found even when the restore cannot be built (newcomer row 5): the
+/// facts read, the missing ones marked `missing`, and the evidence that the VM is encrypted;
+/// the errors still go to stderr with exit 1, and `--json` keeps its one failure object.
+#[test]
+fn inspect_shows_what_it_found_when_something_is_missing() {
+    // The bundled restore without its encryption-info blob and key vault id: the job still
+    // names the blob, so the VM is encrypted and its key references are missing.
+    let ex = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/app01-restore");
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut args = s(&["inspect", "--vm-name", "app01-restored", "--config"]);
+    args.push(ex.join("config-app01.json").display().to_string());
+    args.push("--job".into());
+    args.push(ex.join("job.json").display().to_string());
+    let r = run_in(dir.path(), &args);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("error[IncompleteKeyReference]"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stdout
+            .starts_with("found (the restore could not be built"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("  os               Windows\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("  encrypted        yes: ")
+            && r.stdout.contains("Encryption Info Blob Name"),
+        "{}",
+        r.stdout
+    );
+    args.push("--json".into());
+    let r = run_in(dir.path(), &args);
+    assert_eq!(r.code, 1);
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).expect("one JSON document");
+    assert!(doc["errors"].is_array(), "{}", r.stdout);
+}
+
+/// An id or URL that is almost right gets the `az` command that prints the right one, filled in
+/// with the vault and object it names (newcomer row 25).
+#[test]
+fn almost_right_key_references_get_the_command_that_prints_the_right_one() {
+    let ex = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/app01-restore");
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut args = s(&["check", "--vm-name", "app01-restored", "--config"]);
+    args.push(ex.join("config-app01.json").display().to_string());
+    args.push("--job".into());
+    args.push(ex.join("job.json").display().to_string());
+    args.extend(s(&[
+        "--key-vault-id",
+        "kv-new",
+        "--secret-url",
+        "https://kv-contoso-prod.vault.azure.net/secrets/bek1",
+    ]));
+    let r = run_in(dir.path(), &args);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("`az keyvault show --name 'kv-new' --query id --output tsv` prints it"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("`az keyvault secret show --vault-name 'kv-contoso-prod' --name 'bek1' --query id --output tsv` prints it"),
         "{}",
         r.stderr
     );

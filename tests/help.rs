@@ -11,8 +11,9 @@ use restore_deploy::cli::Cli;
 /// The subcommands that read one restore's inputs (a job source is required).
 const SUBCOMMANDS: [&str; 3] = ["generate", "inspect", "check"];
 
-/// Every subcommand with a help page: the restore commands and `jobs`, which lists a vault.
-const PAGES: [&str; 4] = ["generate", "inspect", "check", "jobs"];
+/// Every subcommand with a help page: the restore commands, `jobs`, which lists a vault, and the
+/// two that print the tool's own completions and man page.
+const PAGES: [&str; 6] = ["generate", "inspect", "check", "jobs", "completions", "man"];
 
 /// The command as a terminal of a fixed width would show it: with clap's `wrap_help` the text
 /// would otherwise follow the width of whatever terminal runs the tests.
@@ -159,7 +160,7 @@ fn a_config_or_a_job_is_the_one_required_source() {
 }
 
 /// The example command lines at the end of a page, continuation lines joined and split the way a
-/// shell would for these simple lines; a redirection ends the arguments.
+/// shell would for these simple lines; a redirection or a pipe ends the arguments.
 fn examples(cmd: &Command) -> Vec<Vec<String>> {
     let text = cmd
         .get_after_long_help()
@@ -183,7 +184,7 @@ fn examples(cmd: &Command) -> Vec<Vec<String>> {
         .map(|c| {
             c.split_whitespace()
                 .skip(1)
-                .take_while(|w| !w.starts_with('>'))
+                .take_while(|w| !w.starts_with('>') && *w != "|")
                 .map(|w| w.trim_matches('"').to_string())
                 .collect()
         })
@@ -342,4 +343,245 @@ fn the_vault_is_another_job_source() {
     assert!(gen(&["--job", "j.json", "--quiet"]).is_err());
     assert!(parse(&["inspect", "--jobs", "j", "--config-dir", "d", "--quiet"]).is_ok());
     assert!(parse(&["inspect", "--job", "j.json", "--config-dir", "d"]).is_err());
+}
+
+/// Every long page ends with the environment variables and the exit statuses: every variable an
+/// option reads (clap's `env`) or README names as `RESTORE_DEPLOY_*`, and README's exit-status
+/// table row for row, so the two cannot drift.
+#[test]
+fn every_long_page_ends_with_environment_and_exit_status() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README");
+    let flat = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let statuses: Vec<(String, String)> = readme
+        .split("## Exit status")
+        .nth(1)
+        .expect("README has an Exit status section")
+        .lines()
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            (cells.len() == 4 && cells[1].parse::<u8>().is_ok())
+                .then(|| (cells[1].to_string(), cells[2].replace('`', "")))
+        })
+        .collect();
+    assert_eq!(statuses.len(), 4, "{statuses:?}");
+    let mut vars: Vec<String> = readme
+        .split(|c: char| !(c.is_ascii_uppercase() || c == '_'))
+        .filter(|w| w.starts_with("RESTORE_DEPLOY_") && w.len() > "RESTORE_DEPLOY_".len())
+        .map(str::to_string)
+        .collect();
+    let pages: Vec<(String, Command)> = std::iter::once(("restore-deploy".to_string(), root()))
+        .chain(PAGES.iter().map(|n| (n.to_string(), sub(n))))
+        .collect();
+    for (name, cmd) in pages {
+        vars.extend(
+            cmd.get_arguments()
+                .filter_map(|a| a.get_env().map(|e| e.to_string_lossy().into_owned())),
+        );
+        let text = page(cmd.clone().render_long_help());
+        let (_, tail) = text
+            .split_once("\nEnvironment:\n")
+            .unwrap_or_else(|| panic!("`{name} --help` has no Environment section"));
+        let (env, exit) = tail
+            .split_once("\nExit status:\n")
+            .unwrap_or_else(|| panic!("`{name} --help` has no Exit status section"));
+        for var in &vars {
+            assert!(
+                env.contains(var.as_str()),
+                "`{name} --help` does not name {var}"
+            );
+        }
+        let exit = flat(exit);
+        for (status, meaning) in &statuses {
+            assert!(
+                exit.contains(&format!("{status} {meaning}")),
+                "`{name} --help` exit status {status}: {exit:?} lacks {meaning:?}"
+            );
+        }
+    }
+}
+
+/// The Azure CLI's spellings where the meaning is the same (`az backup job list -g … --vault-name
+/// …`, `az vm create --size … --vnet-name … -l …`) parse exactly as the long options.
+#[test]
+fn az_spellings_parse_as_the_long_options() {
+    let same = |az: &[&str], ours: &[&str]| {
+        let a = parse(az).unwrap_or_else(|e| panic!("{}: {e}", az.join(" ")));
+        let b = parse(ours).unwrap_or_else(|e| panic!("{}: {e}", ours.join(" ")));
+        assert_eq!(format!("{a:?}"), format!("{b:?}"), "{}", az.join(" "));
+    };
+    same(
+        &["jobs", "--vault-name", "rsv", "-g", "rg"],
+        &["jobs", "--vault", "rsv", "--resource-group", "rg"],
+    );
+    same(
+        &[
+            "generate",
+            "--format",
+            "arm",
+            "--job",
+            "j.json",
+            "--size",
+            "Standard_D2s_v3",
+            "--vnet-name",
+            "vnet-app",
+            "-l",
+            "westeurope",
+        ],
+        &[
+            "generate",
+            "--format",
+            "arm",
+            "--job",
+            "j.json",
+            "--vm-size",
+            "Standard_D2s_v3",
+            "--virtual-network",
+            "vnet-app",
+            "--location",
+            "westeurope",
+        ],
+    );
+    same(
+        &[
+            "inspect",
+            "--vault-name",
+            "rsv",
+            "-g",
+            "rg",
+            "--job-id",
+            "x",
+        ],
+        &[
+            "inspect",
+            "--vault",
+            "rsv",
+            "--resource-group",
+            "rg",
+            "--job-id",
+            "x",
+        ],
+    );
+    // The aliases are shown, so a reader of --help learns them.
+    let page = page(sub("generate").render_long_help());
+    for alias in [
+        "--vault-name",
+        "--size",
+        "--vnet-name",
+        "-g, --resource-group",
+        "-l, --location",
+    ] {
+        assert!(
+            page.contains(alias),
+            "generate --help does not show {alias}"
+        );
+    }
+}
+
+/// Every `restore-deploy` command in README's install, first-restore and Windows sections parses
+/// as printed (shell `\` and PowerShell backtick continuations joined).
+#[test]
+fn readme_walkthrough_commands_parse() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README");
+    let mut parsed = 0;
+    for section in [
+        "## Install",
+        "## Your first real restore",
+        "## On Windows / PowerShell",
+    ] {
+        let body = readme
+            .split(section)
+            .nth(1)
+            .unwrap_or_else(|| panic!("README has no `{section}`"))
+            .split("\n## ")
+            .next()
+            .unwrap_or_default();
+        let mut in_code = false;
+        let mut current: Option<String> = None;
+        for line in body.lines().map(str::trim) {
+            if line.starts_with("```") {
+                in_code = !in_code;
+                continue;
+            }
+            if !in_code {
+                continue;
+            }
+            let line = match current.take() {
+                Some(open) => format!("{open} {line}"),
+                None if line.starts_with("restore-deploy ") => line.to_string(),
+                None => continue,
+            };
+            match line.strip_suffix('\\').or_else(|| line.strip_suffix('`')) {
+                Some(open) => current = Some(open.trim_end().to_string()),
+                None => {
+                    let args: Vec<String> = line
+                        .split_whitespace()
+                        .skip(1)
+                        .take_while(|w| !w.starts_with('>') && *w != "|" && *w != "#")
+                        .map(|w| w.trim_matches(|c| c == '"' || c == '\'').to_string())
+                        .collect();
+                    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+                    if let Err(e) = parse(&refs) {
+                        panic!("README's `{line}` does not parse: {e}");
+                    }
+                    parsed += 1;
+                }
+            }
+        }
+    }
+    assert!(parsed >= 6, "only {parsed} commands found");
+}
+
+/// `--restore-keys-into <vault id>` says in one flag what `--restore-keys --target-key-vault`
+/// says in two (newcomer row 21); `--restore-keys` alone still needs the vault.
+#[test]
+fn restore_keys_into_is_one_flag_for_the_pair() {
+    let id = "/subscriptions/3f2a8c1e-5b7d-4e9a-8c6f-1d2e3f4a5b6c/resourceGroups/rg-keys/providers/Microsoft.KeyVault/vaults/kv-dr";
+    let overrides = |extra: &[&str]| {
+        let cli = parse(
+            &[
+                &["generate", "--format", "arm", "--job", "j.json"][..],
+                extra,
+            ]
+            .concat(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let restore_deploy::cli::Command::Generate(a) = cli.command else {
+            panic!("not generate")
+        };
+        let o = restore_deploy::cli::overrides(&a.sources, &a.deploy);
+        (o.restore_keys, o.target_key_vault)
+    };
+    let both = overrides(&["--restore-keys", "--target-key-vault", id]);
+    assert_eq!(both, (true, Some(id.to_string())));
+    assert_eq!(overrides(&["--restore-keys-into", id]), both);
+    assert_eq!(overrides(&["--target-key-vault", id]), both);
+    assert_eq!(overrides(&[]), (false, None));
+    assert!(parse(&[
+        "generate",
+        "--format",
+        "arm",
+        "--job",
+        "j.json",
+        "--restore-keys"
+    ])
+    .is_err());
+}
+
+/// `check --help` lists only what changes its verdict (newcomer row 22): the network options are
+/// accepted, so a `generate` line pastes as it is, but not shown.
+#[test]
+fn check_does_not_list_the_network_options() {
+    let page = page(sub("check").render_long_help());
+    for hidden in [
+        "--subnet",
+        "--virtual-network",
+        "--public-ip",
+        "--no-public-ip",
+    ] {
+        assert!(!page.contains(hidden), "check --help lists {hidden}");
+    }
+    assert!(page.contains("--vm-name") && page.contains("--key-vault-id"));
+    assert!(parse(&["check", "--job", "j.json", "--subnet", "s", "--public-ip"]).is_ok());
 }

@@ -12,6 +12,7 @@ mod cli;
 mod data_coverage;
 mod fixture_sources;
 mod fields;
+mod docs;
 mod help;
 #[cfg(feature = "azure")]
 mod hostile_blob;
@@ -23,3 +24,4 @@ mod support;
 mod validation;
 #[cfg(feature = "azure")]
 mod vault;
+mod wrong_slot;

@@ -13,21 +13,30 @@ pub fn run(a: &CheckArgs, out: &mut dyn Write) -> Result<(), Errors> {
     let inputs = super::read(&a.sources, &a.deploy)?;
     match crate::model::build(&inputs) {
         Ok(r) => {
-            template_allowed(r.recovery_point.as_ref())
-                .map_err(|e| e.doing("checking the recovery point for `--format arm`"))?;
+            let arm = a.format == crate::cli::Format::Arm;
+            if arm {
+                template_allowed(r.recovery_point.as_ref())
+                    .map_err(|e| e.doing("checking the recovery point for `--format arm`"))?;
+            }
+            let date = if arm {
+                "the recovery point time allows an ARM template"
+            } else {
+                "a PowerShell script takes any recovery point"
+            };
             let what = match &r.encryption {
-                Encryption::None { .. } => "the VM is not encrypted; the recovery point time allows an ARM template",
-                Encryption::Ade(_) => "the key references are well-formed, versioned https URLs in vaults of the VM's subscription, and the recovery point time allows an ARM template",
+                Encryption::None { .. } => format!("the VM is not encrypted; {date}"),
+                Encryption::Ade(_) => format!("the key references are well-formed, versioned https URLs in vaults of the VM's subscription, and {date}"),
             };
             super::emit(out, &format!("ok: {what}\n")).map(|_| ())
         }
         Err(mut errors) => {
             // The model refused the input before reaching the date; add the date rule's verdict
             // from the raw time so one run lists every problem.
-            if !errors
-                .0
-                .iter()
-                .any(|e| e.code == Code::InvalidRecoveryPointTime)
+            if a.format == crate::cli::Format::Arm
+                && !errors
+                    .0
+                    .iter()
+                    .any(|e| e.code == Code::InvalidRecoveryPointTime)
             {
                 let at = match inputs.recovery_point_time().map(|t| time::parse(t.raw())) {
                     Some(Ok(t)) => Some(t),
@@ -41,7 +50,7 @@ pub fn run(a: &CheckArgs, out: &mut dyn Write) -> Result<(), Errors> {
                             "the recovery point time is unknown",
                         )
                         .help(
-                            "pass `--job` or `--recovery-point-time` (needed for `--format arm`)",
+                            "pass `--job` or `--recovery-point-time` (needed for `--format arm`), or check with `--format powershell`",
                         ),
                     ),
                     TemplateSupport::Before => errors.0.push(
@@ -49,7 +58,7 @@ pub fn run(a: &CheckArgs, out: &mut dyn Write) -> Result<(), Errors> {
                             Code::RecoveryPointBeforeTemplateSupport,
                             "the recovery point is before 2017-04-26: no ARM template",
                         )
-                        .help("use `--format powershell`"),
+                        .help("use `--format powershell` (and `check --format powershell`)"),
                     ),
                     TemplateSupport::FirstDay | TemplateSupport::Supported => {}
                 }

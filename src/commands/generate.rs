@@ -27,7 +27,7 @@ pub fn run(a: &GenerateArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
                 // The files on disk may hold anything (a tampered or hostile file): the diff goes
                 // to a terminal, so each line is shown with its hazards escaped.
                 let shown: Vec<String> = diff.split('\n').map(crate::error::shown).collect();
-                emit(out, &shown.join("\n"))?;
+                emit(out, &crate::paint::diff(&shown.join("\n"), a.paint_diff))?;
                 Err(Error::new(Code::StaleOutput, format!("the files in `{}` differ from what restore-deploy generates", dir.display()))
                     .help("run the same command without `--check` to update them, then review and commit the change")
                     .into())

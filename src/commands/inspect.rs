@@ -24,7 +24,17 @@ pub fn run(a: &InspectArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<
 }
 
 fn one(a: &InspectArgs, out: &mut dyn Write) -> Result<(), Errors> {
-    let (_, restore) = super::load(&a.sources, &a.deploy)?;
+    let inputs = super::read(&a.sources, &a.deploy)?;
+    let restore = match crate::model::build(&inputs) {
+        Ok(r) => r,
+        // The diagnostic command shows what it found even when the restore cannot be built
+        // (newcomer row 5): the facts read, the missing ones marked, the evidence of encryption.
+        Err(e) if !a.json => {
+            let _ = super::emit(out, &found(&inputs));
+            return Err(e);
+        }
+        Err(e) => return Err(e),
+    };
     let text = if a.json {
         render::inspect::json(&restore)?
     } else {
@@ -78,6 +88,94 @@ impl Write for Watched<'_> {
     fn flush(&mut self) -> std::io::Result<()> {
         self.inner.flush()
     }
+}
+
+/// What the inputs say, read without validation, for a restore that could not be built: each
+/// fact or `missing`, and what says the VM is encrypted. Values from the inputs are shown with
+/// control characters escaped.
+fn found(inputs: &crate::input::Inputs) -> String {
+    use crate::error::shown;
+    let config = inputs.config.as_ref().map(|c| &c.raw);
+    let props = config.and_then(|c| c.properties.as_ref());
+    let storage = props.and_then(|p| p.storageprofile.as_ref());
+    let os = storage.and_then(|s| s.osdisk.as_ref());
+    let job = inputs.job.as_ref().map(|j| &j.raw);
+    let or_missing = |v: Option<String>| v.map_or_else(|| "missing".to_owned(), |v| shown(&v));
+    let mut s = String::from(
+        "found (the restore could not be built; the errors on stderr say what to add):\n",
+    );
+    let mut line = |k: &str, v: String| s.push_str(&format!("  {k:<16} {v}\n"));
+    line(
+        "source VM",
+        or_missing(config.and_then(|c| c.name.clone()).or_else(|| {
+            job.and_then(|j| j.source_vm.as_ref())
+                .map(|l| l.value.clone())
+        })),
+    );
+    line(
+        "location",
+        or_missing(config.and_then(|c| c.location.clone())),
+    );
+    line(
+        "size",
+        or_missing(
+            props
+                .and_then(|p| p.hardwareprofile.as_ref())
+                .and_then(|h| h.vmsize.clone()),
+        ),
+    );
+    line("os", or_missing(os.and_then(|d| d.ostype.clone())));
+    let data = storage
+        .and_then(|s| s.datadisks.as_ref())
+        .map_or(0, Vec::len);
+    line(
+        "disks",
+        match os {
+            Some(d) => format!(
+                "OS disk {}, {data} data disk(s)",
+                d.name
+                    .as_deref()
+                    .filter(|n| !n.is_empty())
+                    .map_or_else(|| "(unnamed)".to_owned(), |n| format!("`{}`", shown(n)))
+            ),
+            None => "missing (no OS disk)".to_owned(),
+        },
+    );
+    let mut evidence = Vec::new();
+    if os.is_some_and(|d| d.encryptionsettings.is_some()) {
+        evidence.push("the config's OS disk has encryptionSettings".to_owned());
+    }
+    let ade = config
+        .and_then(|c| c.resources.as_ref())
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r.properties.as_ref()?.kind.clone())
+        .find(|k| k.to_ascii_lowercase().starts_with("azurediskencryption"));
+    if let Some(k) = ade {
+        evidence.push(format!("the config lists the `{}` extension", shown(&k)));
+    }
+    if let Some(b) = job.and_then(|j| j.encryption_info_blob_name.as_deref()) {
+        evidence.push(format!(
+            "the job names the encryption-info blob `{}` (its `Encryption Info Blob Name`)",
+            shown(b)
+        ));
+    }
+    if inputs.encryption_info.is_some() {
+        evidence.push("an encryption-info blob was given".to_owned());
+    }
+    line(
+        "encrypted",
+        if evidence.is_empty() {
+            "no evidence of Azure Disk Encryption".to_owned()
+        } else {
+            format!("yes: {}", evidence.join("; "))
+        },
+    );
+    line(
+        "recovery point",
+        or_missing(inputs.recovery_point_time().map(|t| t.raw().to_owned())),
+    );
+    s
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 pub mod batch;
 pub mod check;
+pub mod docs;
 pub mod generate;
 pub mod inspect;
 pub mod jobs;

@@ -123,41 +123,82 @@ impl Output for Arm {
         let path = |name| shown_path(dir, name);
         let missing = missing_params(r, "virtualMachineName", "virtualNetwork", "subnet");
         let mut s = String::from("next steps:\n");
+        let mut step = 1;
+        let prepare = render::prepare::steps(r).is_some();
+        // Standard output holds only the template: the steps say so, and name no file this run
+        // did not write (newcomer rows 3 and 26).
         if dir.is_none() {
-            s.push_str(&format!("  0. save this template as {TEMPLATE} (use `--out DIR` to also get {PARAMETERS})\n"));
-        }
-        if missing.is_empty() {
-            s.push_str(&format!("  1. review {}\n", path(PARAMETERS)));
-        } else {
+            let others = if prepare {
+                format!("{PARAMETERS} and {PREPARE} (the key checks and disk stamping to run before deploying)")
+            } else {
+                PARAMETERS.to_string()
+            };
             s.push_str(&format!(
-                "  1. give a value to {} (in {}, or on the command line)\n",
-                super::listed(&missing),
-                path(PARAMETERS)
+                "  {step}. save this template as {TEMPLATE}; this run wrote no {others}: run it again with `--out DIR` to get them\n"
             ));
+            step += 1;
         }
-        let mut step = 2;
-        if render::prepare::steps(r).is_some() {
+        if dir.is_some() {
+            if missing.is_empty() {
+                s.push_str(&format!("  {step}. review {}\n", path(PARAMETERS)));
+            } else {
+                s.push_str(&format!(
+                    "  {step}. give a value to {} (in {}, or on the command line: `--parameters {}`)\n",
+                    super::listed(&missing),
+                    path(PARAMETERS),
+                    missing.iter().map(|m| format!("{m}=<{m}>")).collect::<Vec<_>>().join(" ")
+                ));
+            }
+            step += 1;
+        }
+        if prepare && dir.is_some() {
             s.push_str(&format!(
-                "  2. run & {} signed in (Connect-AzAccount): {}; it prints the deploy command to use\n",
+                "  {step}. run & {} signed in (Connect-AzAccount): {}; it prints the deploy command to use\n",
                 crate::quote::powershell(&path(PREPARE)),
                 prepare_does(r)
             ));
-            step = 3;
+            step += 1;
         }
-        let how = match &r.prepare.restore_keys {
-            Some(_) => format!(
+        let how = match (&r.prepare.restore_keys, dir) {
+            (Some(_), Some(_)) => format!(
                 " with the command {} prints, which adds the key references it found or restored to",
                 path(PREPARE)
             ),
-            None => String::new(),
+            _ => String::new(),
         };
-        s.push_str(&format!(
-            "  {step}. deploy it into the resource group for the new VM{how}:\n       az deployment group create --resource-group <group> --template-file {t} --parameters {p}\n     or, in Azure PowerShell:\n       New-AzResourceGroupDeployment -ResourceGroupName <group> -TemplateFile {pt} -TemplateParameterFile {pp}\n",
-            t = crate::quote::bash(&path(TEMPLATE)),
-            p = crate::quote::bash(&format!("@{}", path(PARAMETERS))),
-            pt = crate::quote::powershell(&path(TEMPLATE)),
-            pp = crate::quote::powershell(&path(PARAMETERS)),
-        ));
+        // The restored disks' group is known for managed disks: deploying there needs no move
+        // (any group in their region and subscription works too).
+        let (group_az, group_ps, which) = match r.home_resource_group() {
+            Some(g) => (
+                crate::quote::bash(g),
+                crate::quote::powershell(g),
+                " (here the restored disks' group; another group in their region works too)",
+            ),
+            None => ("<group>".to_owned(), "<group>".to_owned(), ""),
+        };
+        if dir.is_some() {
+            s.push_str(&format!(
+                "  {step}. deploy it into the resource group for the new VM{which}{how}:\n       az deployment group create --resource-group {group_az} --template-file {t} --parameters {p}\n     or, in Azure PowerShell:\n       New-AzResourceGroupDeployment -ResourceGroupName {group_ps} -TemplateFile {pt} -TemplateParameterFile {pp}\n",
+                t = crate::quote::bash(&path(TEMPLATE)),
+                p = crate::quote::bash(&format!("@{}", path(PARAMETERS))),
+                pt = crate::quote::powershell(&path(TEMPLATE)),
+                pp = crate::quote::powershell(&path(PARAMETERS)),
+            ));
+        } else {
+            // No parameters file: the values the template has no default for go on the line.
+            let az: String = missing.iter().map(|m| format!(" {m}=<{m}>")).collect();
+            let ps: String = missing.iter().map(|m| format!(" -{m} <{m}>")).collect();
+            let az = if az.is_empty() {
+                String::new()
+            } else {
+                format!(" --parameters{az}")
+            };
+            s.push_str(&format!(
+                "  {step}. deploy it into the resource group for the new VM{which}{how}:\n       az deployment group create --resource-group {group_az} --template-file {t}{az}\n     or, in Azure PowerShell:\n       New-AzResourceGroupDeployment -ResourceGroupName {group_ps} -TemplateFile {pt}{ps}\n",
+                t = crate::quote::bash(&path(TEMPLATE)),
+                pt = crate::quote::powershell(&path(TEMPLATE)),
+            ));
+        }
         if r.encryption.is_aad() {
             s.push_str(
                 "     aadClientSecret is asked for at deployment; it is never written to a file\n",
@@ -173,7 +214,7 @@ impl Output for Arm {
                 None => "       from the resource group in vhdStorageAccountResourceGroup: give the storage account's group if it is not the deployment's\n".to_owned(),
             });
         }
-        s.push_str(&checks(r));
+        s.push_str(&checks(r, prepare && dir.is_some()));
         s.push_str(&super::identity_steps(r, "<group>", "<virtualMachineName>"));
         s.push_str(&super::extension_steps(r));
         s.push_str(cleanup_step(r));

@@ -74,11 +74,22 @@ fn missing_params<'a>(r: &Restore, name: &'a str, vnet: &'a str, subnet: &'a str
 }
 
 /// What an encrypted restore needs before it can deploy, whatever the format: without these the
-/// deployment is refused, or the extension cannot reach the keys.
-fn prerequisites(r: &Restore) -> &'static str {
-    match r.encryption {
-        crate::model::Encryption::Ade(_) => "  before deploying, check that:\n     you may deploy from the key vault (Microsoft.KeyVault/vaults/deploy/action, e.g. as Owner or Contributor on it)\n     the vault is enabled for disk encryption (Set-AzKeyVaultAccessPolicy -EnabledForDiskEncryption, or az keyvault update --enabled-for-disk-encryption true)\n     the BEK secret (and the KEK) still exist in the vault; if not, restore them from the encryption-info blob first\n",
-        crate::model::Encryption::None { .. } => "",
+/// deployment is refused, or the extension cannot reach the keys. The keys' existence is listed
+/// only when nothing this run wrote checks it (`prepare.ps1`, `restore-vm.ps1`) and it is not
+/// being restored (`--restore-keys`); the KEK only when there is one.
+fn prerequisites(r: &Restore, script_checks_keys: bool) -> String {
+    match &r.encryption {
+        crate::model::Encryption::Ade(a) => {
+            let mut s = String::from("  before deploying, check that:\n     you may deploy from the key vault (Microsoft.KeyVault/vaults/deploy/action, e.g. as Owner or Contributor on it)\n     the vault is enabled for disk encryption (Set-AzKeyVaultAccessPolicy -EnabledForDiskEncryption, or az keyvault update --enabled-for-disk-encryption true)\n");
+            if !script_checks_keys && r.prepare.restore_keys.is_none() {
+                s.push_str(match a.kek {
+                    Some(_) => "     the BEK secret and the KEK still exist in the vault; if not, restore them from the encryption-info blob first (generate again with `--restore-keys --target-key-vault <vault id>`)\n",
+                    None => "     the BEK secret still exists in the vault; if not, restore it from the encryption-info blob first (generate again with `--restore-keys --target-key-vault <vault id>`)\n",
+                });
+            }
+            s
+        }
+        crate::model::Encryption::None { .. } => String::new(),
     }
 }
 
@@ -128,6 +139,17 @@ fn import_note(r: &Restore, vm: &str) -> String {
 /// `articles/virtual-machines/windows/disk-encryption-overview-aad.md` @a18807c4, networking).
 fn placement_notes(r: &Restore) -> String {
     let mut s = String::new();
+    // The source's NIC is never reused (newcomer row 36): said once, with what to look at.
+    let nsg = match &r.network.network_security_group {
+        Some(n) => format!(
+            " and the source NIC's network security group `{}`",
+            crate::error::shown(&n.value)
+        ),
+        None => " and no network security group of its own".to_owned(),
+    };
+    s.push_str(&format!(
+        "     the VM gets a new network interface with a dynamic private IP{nsg}; the source VM's NIC is not reused: check the IP address, the NSG rules and the DNS records the VM needs\n"
+    ));
     if let Some((group, set)) = crate::model::classic_set(r) {
         s.push_str(&format!(
             "     the availability set `{set}` held VMs on VHDs: unless it was migrated it is Classic and refuses the new VM on managed disks; convert it (Update-AzAvailabilitySet -AvailabilitySet (Get-AzAvailabilitySet -ResourceGroupName {} -Name {}) -Sku Aligned) or generate again with --no-availability-set\n",
@@ -142,11 +164,11 @@ fn placement_notes(r: &Restore) -> String {
 }
 
 /// The "before deploying, check that" list: the key vault's prerequisites and the placement notes.
-fn checks(r: &Restore) -> String {
-    let pre = prerequisites(r);
+fn checks(r: &Restore, script_checks_keys: bool) -> String {
+    let pre = prerequisites(r, script_checks_keys);
     let notes = placement_notes(r);
     match (pre.is_empty(), notes.is_empty()) {
-        (_, true) => pre.to_owned(),
+        (_, true) => pre,
         (true, false) => format!("  before deploying, check that:\n{notes}"),
         (false, false) => format!("{pre}{notes}"),
     }

@@ -40,19 +40,44 @@ impl Output for PowerShell {
 
     fn next_steps(&self, r: &Restore, dir: Option<&Path>) -> String {
         let mut s = String::from("next steps:\n");
+        let mut step = 1;
         if dir.is_none() {
-            s.push_str(&format!("  0. save this script as {SCRIPT}\n"));
+            s.push_str(&format!("  {step}. save this script as {SCRIPT}\n"));
+            step += 1;
         }
-        let args: String = missing_params(r, "-VMName", "-VirtualNetworkName", "-SubnetName")
+        let mut args: String = missing_params(r, "-VMName", "-VirtualNetworkName", "-SubnetName")
             .iter()
             .map(|m| format!(" {m} <name>"))
             .collect();
-        s.push_str(&format!("  1. sign in: Connect-AzAccount; Set-AzContext -Subscription <subscription of the restored disks>\n  2. run: & {}{args}\n", crate::quote::powershell(&shown_path(dir, SCRIPT))));
+        // The script asks for the blob when restore-deploy read it from a local file (a path
+        // here means nothing where the script runs): the command says so.
+        if r.prepare
+            .restore_keys
+            .as_ref()
+            .is_some_and(|k| k.encryption_info.is_none())
+        {
+            args.push_str(" -EncryptionInfo <the encryption-info blob: file or blob URL>");
+        }
+        // PowerShell runs a script in the current folder only as `./name`.
+        let script = match dir {
+            Some(_) => shown_path(dir, SCRIPT),
+            None => format!("./{SCRIPT}"),
+        };
+        let subscription = r.subscription.as_deref().map_or_else(
+            || "<subscription of the restored disks>".to_owned(),
+            crate::quote::powershell,
+        );
+        s.push_str(&format!(
+            "  {step}. sign in: Connect-AzAccount; Set-AzContext -Subscription {}\n  {}. run: & {}{args}\n",
+            subscription,
+            step + 1,
+            crate::quote::powershell(&script)
+        ));
         if r.encryption.is_aad() {
             s.push_str("     the Azure AD client secret is asked for as a secure string\n");
         }
         s.push_str(&import_note(r, "<VMName>"));
-        s.push_str(&checks(r));
+        s.push_str(&checks(r, crate::render::prepare::steps(r).is_some()));
         s.push_str(&super::identity_steps(r, "<ResourceGroupName>", "<VMName>"));
         s.push_str(&super::extension_steps(r));
         s.push_str(cleanup_step(r));

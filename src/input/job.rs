@@ -32,6 +32,10 @@ pub struct RawJob {
     /// The job's state outside the bag (`properties.status`, or PowerShell's `Status`), when the
     /// shape carries it. Only a completed job passes; `CompletedWithWarnings` is said.
     pub(crate) status: Option<Located>,
+    /// The source VM's name outside the bag (`properties.entityFriendlyName` of the job
+    /// resource, or PowerShell's `WorkloadName`): what `{source}` in `--vm-name` stands for when
+    /// the config names no VM, as a real managed restore's does not.
+    pub(crate) source_vm: Option<Located>,
 }
 
 /// A value read outside the property bag, with its JSON path for messages.
@@ -112,6 +116,8 @@ pub fn parse(doc: &Value, origin: &str) -> Result<RawJob> {
         job_type: next(),
         target_resource_group: next(),
         status: outside(doc, &bag_path, "status", "status"),
+        source_vm: outside(doc, &bag_path, "entityfriendlyname", "entityFriendlyName")
+            .or_else(|| outside(doc, &bag_path, "workloadname", "WorkloadName")),
         bag_path,
     };
     kind(doc, &job).map_err(|e| e.source(origin).doing(doing))?;
@@ -240,7 +246,7 @@ fn state(job: &RawJob) -> Result<()> {
 }
 
 /// The property bag, wherever the shape puts it.
-fn find_bag(doc: &Value) -> Option<(&Map<String, Value>, String)> {
+pub(crate) fn find_bag(doc: &Value) -> Option<(&Map<String, Value>, String)> {
     let root = doc.as_object()?;
     let props = root.get("properties").and_then(Value::as_object);
     if let Some(bag) = props
@@ -299,6 +305,28 @@ mod tests {
 
     fn parse_doc(v: Value) -> Result<RawJob> {
         parse(&normalize(v, "$")?, "test")
+    }
+
+    /// The real recorded `Recover disks` job (tests/data/PROVENANCE.md) names its source VM
+    /// outside the bag, at `properties.entityFriendlyName`.
+    #[test]
+    fn the_source_vm_is_read_from_the_job_resource() {
+        let doc: Value = serde_json::from_str(include_str!(
+            "../../tests/data/recorded/job-restore-disks-msi.json"
+        ))
+        .expect("recorded job");
+        let j = parse_doc(doc).expect("a restore job");
+        let vm = j.source_vm.expect("the source VM");
+        assert_eq!(
+            (vm.value.as_str(), vm.path.as_str()),
+            ("hiagavm", "$.properties.entityFriendlyName")
+        );
+        // The bare property bag names no source VM.
+        let bag = parse_doc(
+            serde_json::json!({"Config Blob Uri": "https://a.blob.core.windows.net/c/config.json"}),
+        )
+        .expect("bag");
+        assert!(bag.source_vm.is_none());
     }
 
     #[test]

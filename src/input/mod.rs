@@ -11,6 +11,7 @@ mod decode;
 pub(crate) mod encinfo;
 pub mod job;
 pub(crate) mod read;
+pub mod sniff;
 mod strict;
 pub(crate) mod template;
 
@@ -100,7 +101,16 @@ pub fn parse_json(loaded: &Loaded, what: &str) -> Result<Value> {
             serde_json::error::Category::Data => Code::DuplicateKey,
             _ => Code::InvalidJson,
         };
-        Error::new(code, format!("the {what} is not valid JSON"))
+        if let Some(format) = sniff::other_az_output(&text).filter(|_| code == Code::InvalidJson) {
+            return Error::new(
+                Code::WrongInputKind,
+                format!("the {what} {} `az` output in {format}, not JSON", verb(what)),
+            )
+            .source(&loaded.origin)
+            .doing(&doing)
+            .help("run the `az` command again with `-o json` (your default output format is not JSON: `az config get core.output`)");
+        }
+        Error::new(code, format!("the {what} {} not valid JSON", verb(what)))
             .source(&loaded.origin)
             .doing(&doing)
             .at(format!("line {}, column {}", e.line(), e.column()))
@@ -124,6 +134,15 @@ pub(crate) fn config_blob(value: Value, origin: &str, what: &str) -> Result<conf
     let mut vm: config::RawVm = typed(value, origin, what)?;
     vm.fields = fields;
     Ok(vm)
+}
+
+/// "the restore job's details are", "the config blob is".
+fn verb(what: &str) -> &'static str {
+    if what.ends_with("details") {
+        "are"
+    } else {
+        "is"
+    }
 }
 
 /// Deserialize normalised JSON into a raw type, reporting the JSON path of a mismatch.

@@ -177,6 +177,7 @@ fn beside(config: &std::path::Path, job: &Input<super::job::RawJob>) -> Option<s
 /// Azure Backup's own template of the restore, parsed like the other blobs.
 pub fn parse_template(loaded: &Loaded) -> Result<Input<super::template::RawTemplate>, Errors> {
     let doc = super::parse_json(loaded, "Azure Backup's template")?;
+    super::sniff::check(&doc, super::sniff::Slot::Template, &loaded.origin)?;
     Ok(Input {
         raw: super::typed(doc, &loaded.origin, "Azure Backup's template")?,
         origin: loaded.origin.clone(),
@@ -196,6 +197,7 @@ pub fn from_bytes(
 
 pub fn parse_job(loaded: &Loaded) -> Result<Input<super::job::RawJob>, Errors> {
     let doc = super::parse_json(loaded, "restore job's details")?;
+    super::sniff::check(&doc, super::sniff::Slot::Job, &loaded.origin)?;
     Ok(Input {
         raw: super::job::parse(&doc, &loaded.origin)?,
         origin: loaded.origin.clone(),
@@ -210,6 +212,7 @@ pub fn parse(
     overrides: Overrides,
 ) -> Result<Inputs, Errors> {
     let doc = super::parse_json(config, "config blob")?;
+    super::sniff::check(&doc, super::sniff::Slot::Config, &config.origin)?;
     let config = Input {
         raw: super::config_blob(doc, &config.origin, "config blob")?,
         origin: config.origin.clone(),
@@ -217,6 +220,7 @@ pub fn parse(
     let encryption_info = match encryption_info {
         Some(loaded) => {
             let doc = super::parse_json(loaded, "encryption-info blob")?;
+            super::sniff::check(&doc, super::sniff::Slot::EncryptionInfo, &loaded.origin)?;
             // The blob holds key material: a type error's detail could quote it, so only the
             // path is reported.
             let raw =

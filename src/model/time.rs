@@ -54,9 +54,21 @@ pub fn parse(raw: &str) -> Result<DateTime<Utc>, String> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(t.with_timezone(&Utc));
     }
-    parse_us(s).ok_or_else(|| {
-        format!("`{raw}` is neither RFC 3339 (`2019-12-25T22:07:11Z`) nor `M/d/yyyy h:mm:ss AM|PM`")
+    parse_us(s).or_else(|| parse_utc(s)).ok_or_else(|| {
+        format!("`{raw}` is neither RFC 3339 (`2019-12-25T22:07:11Z`), a date (`2019-12-25`), nor `M/d/yyyy h:mm:ss AM|PM`")
     })
+}
+
+/// `2019-12-25` (midnight) or `2019-12-25T22:07:11` / `2019-12-25 22:07:11`: no offset, so UTC,
+/// as the job's own times are. Only the day matters for the 2017-04-26 rule.
+fn parse_utc(s: &str) -> Option<DateTime<Utc>> {
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Some(Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0)?));
+    }
+    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
+        .iter()
+        .find_map(|f| chrono::NaiveDateTime::parse_from_str(s, f).ok())
+        .map(|t| Utc.from_utc_datetime(&t))
 }
 
 /// `12/25/2019 10:07:11 PM`: what the job's property bag holds (en-US, no zone).
@@ -140,6 +152,28 @@ mod tests {
             TemplateSupport::of(at("2017-04-27T00:00:00Z")),
             TemplateSupport::Supported
         );
+    }
+
+    #[test]
+    fn a_date_alone_or_a_time_without_offset_is_utc() {
+        let rfc = |s: &str| parse(s).expect(s).to_rfc3339();
+        assert_eq!(rfc("2024-03-01"), "2024-03-01T00:00:00+00:00");
+        assert_eq!(rfc("2024-03-01T10:15:00"), "2024-03-01T10:15:00+00:00");
+        assert_eq!(
+            rfc("2024-03-01 10:15:00.5"),
+            "2024-03-01T10:15:00.500+00:00"
+        );
+        assert_eq!(
+            TemplateSupport::of(Some(parse("2017-04-25").expect("date"))),
+            TemplateSupport::Before
+        );
+        assert_eq!(
+            TemplateSupport::of(Some(parse("2017-04-26").expect("date"))),
+            TemplateSupport::FirstDay
+        );
+        for s in ["2024-02-30", "2024-3-1x", "2024-03-01T25:00:00"] {
+            assert!(parse(s).is_err(), "{s}");
+        }
     }
 
     #[test]

@@ -239,7 +239,20 @@ fn sdk_error(
         (ErrorKind::Connection | ErrorKind::Io, _) => (Code::BlobUnreachable, "cannot connect to the blob endpoint".to_owned(), "check the URL or `--blob-endpoint`, and that this machine can reach the storage account".to_owned()),
         _ => (Code::BlobFailed, "the download failed".to_owned(), "run the command again; the cause is below".to_owned()),
     };
-    fail(code, msg).cause(cause).help(help)
+    // The SDK's outer message ("retry policy expired…") hides what went wrong: the innermost
+    // one ("Connection refused", "failed to lookup address", "az not found on PATH") is shown
+    // under it.
+    let mut innermost = None;
+    let mut inner = std::error::Error::source(e);
+    while let Some(s) = inner {
+        innermost = Some(scrub(&s.to_string()));
+        inner = s.source();
+    }
+    let mut err = fail(code, msg).cause(cause.clone());
+    if let Some(m) = innermost.filter(|m| !m.trim().is_empty() && !cause.contains(m.as_str())) {
+        err = err.cause(m);
+    }
+    err.help(help)
 }
 
 pub(super) fn credential(auth: Auth) -> azure_core::Result<Arc<dyn TokenCredential>> {

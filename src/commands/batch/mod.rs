@@ -45,11 +45,6 @@ pub fn generate_from(
             "`--jobs` writes one folder per VM and needs `--out DIR`",
         ));
     };
-    if a.check {
-        return Err(usage(
-            "`--check` compares one bundle; it cannot be combined with `--jobs`",
-        ));
-    }
     let started = Instant::now();
     let work = Work::Bundle(a.format);
     // The batch is opened first (`--out` created and locked, its staging folder made), so each
@@ -58,6 +53,26 @@ pub fn generate_from(
     // job is known (`plan::Batch::finish`), so two jobs claiming one folder are still both
     // refused, and the batch's one flush still precedes every rename.
     let jobs = job_files(&a.batch, preloaded)?;
+    if a.check {
+        // Nothing is written: no batch is opened, each bundle stays in memory to be compared.
+        let done = prepare(
+            jobs.clone(),
+            &a.sources,
+            &a.deploy,
+            &a.batch,
+            work,
+            preloaded,
+            None,
+        );
+        let rows = claim_folders(&jobs, done, root)
+            .into_iter()
+            .map(|(row, product)| match product {
+                Some(Product::Bundle(plan)) => (row, Some(plan)),
+                _ => (row, None),
+            })
+            .collect();
+        return check_all(a, rows, out, err, started);
+    }
     let batch = crate::plan::Batch::open(root);
     let stage = |i: usize, mut d: Done| -> Result<Done, Errors> {
         let Product::Bundle(plan) = d.product else {
@@ -81,7 +96,7 @@ pub fn generate_from(
     let staged: Vec<crate::plan::Staged> = rows
         .iter_mut()
         .filter_map(|(row, s)| match (&row.outcome, s.take()) {
-            (Ok(()), Some(s)) => Some(s),
+            (Ok(()), Some(Product::Staged(s))) => Some(s),
             _ => None,
         })
         .collect();
@@ -99,6 +114,46 @@ pub fn generate_from(
     let rows: Vec<Row> = rows.into_iter().map(|(r, _)| r).collect();
     elapsed(err, &a.batch, started);
     finish(&rows, "written", out, err, a.json, |_| None)
+}
+
+/// `--check --jobs`: every job's folder compared with what this run would write, nothing
+/// written. The diffs go to stdout, each under its folder, then the summary; a stale or missing
+/// bundle is that job's `StaleOutput` (exit 1), as for one bundle.
+fn check_all(
+    a: &GenerateArgs,
+    mut rows: Vec<(Row, Option<crate::plan::Plan>)>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    started: Instant,
+) -> Result<(), Errors> {
+    let mut diffs = String::new();
+    for (row, plan) in &mut rows {
+        let (Ok(()), Some(folder), Some(plan)) = (&row.outcome, row.folder.clone(), plan.take())
+        else {
+            continue;
+        };
+        match crate::plan::check(&plan, &folder) {
+            Ok(None) => {}
+            Ok(Some(diff)) => {
+                if !a.json {
+                    let shown: Vec<String> = diff.split('\n').map(shown).collect();
+                    diffs.push_str(&format!("== {}\n{}\n", folder.display(), shown.join("\n")));
+                }
+                row.outcome = Err(Error::new(
+                    Code::StaleOutput,
+                    format!("the files in `{}` differ from what restore-deploy generates", folder.display()),
+                )
+                .source(row.job.clone())
+                .help("run the same command without `--check` to update them, then review and commit the change")
+                .into());
+            }
+            Err(e) => row.outcome = Err(e.into()),
+        }
+    }
+    super::emit(out, &crate::paint::diff(&diffs, a.paint_diff))?;
+    let rows: Vec<Row> = rows.into_iter().map(|(r, _)| r).collect();
+    elapsed(err, &a.batch, started);
+    finish(&rows, "up to date", out, err, a.json, |_| None)
 }
 
 pub fn inspect(a: &InspectArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Errors> {
@@ -255,16 +310,12 @@ fn claim_folders(
     jobs: &[PathBuf],
     done: Vec<Result<Done, Errors>>,
     root: &Path,
-) -> Vec<(Row, Option<crate::plan::Staged>)> {
-    let mut rows: Vec<(Row, Option<crate::plan::Staged>)> = jobs
+) -> Vec<(Row, Option<Product>)> {
+    let mut rows: Vec<(Row, Option<Product>)> = jobs
         .iter()
         .zip(done)
         .map(|(path, d)| {
-            let (mut row, product) = row(path, d);
-            let plan = match product {
-                Some(Product::Staged(s)) => Some(s),
-                _ => None,
-            };
+            let (mut row, plan) = row(path, d);
             if let (Ok(()), Some(vm)) = (&row.outcome, &row.vm) {
                 match job::folder_name(vm) {
                     Ok(name) => row.folder = Some(root.join(name)),

@@ -37,11 +37,15 @@ impl Row {
     }
 
     pub fn result(&self, success: &'static str) -> &'static str {
-        match self.code().map(Code::exit) {
+        match self.code().map(|c| (c, c.exit())) {
             None => success,
-            Some(Exit::Rejected) => "rejected",
-            Some(Exit::Usage) => "refused",
-            Some(Exit::Environment) => "failed",
+            // `--check --jobs`: a bundle that is out of date is neither bad input nor a failure.
+            Some((Code::StaleOutput, _)) => "stale",
+            Some((_, e)) => match e {
+                Exit::Rejected => "rejected",
+                Exit::Usage => "refused",
+                Exit::Environment => "failed",
+            },
         }
     }
 }
@@ -99,7 +103,7 @@ pub fn totals(rows: &[Row], success: &'static str) -> String {
             None => counts.push((word, 1)),
         }
     }
-    let order = [success, "rejected", "refused", "failed"];
+    let order = [success, "stale", "rejected", "refused", "failed"];
     counts.sort_by_key(|(w, _)| order.iter().position(|o| o == w));
     let parts: Vec<String> = counts.iter().map(|(w, n)| format!("{n} {w}")).collect();
     format!(

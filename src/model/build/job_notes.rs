@@ -31,6 +31,16 @@ pub(super) fn warnings(r: &Restore, inputs: &Inputs) -> Vec<String> {
                 s.value, s.path
             ));
         }
+        // The job names the blob the keys can be restored from, and it was not read (row 4).
+        if let (Some(blob), None, true) = (
+            j.raw.encryption_info_blob_name.as_deref(),
+            &inputs.encryption_info,
+            matches!(r.encryption, crate::model::encryption::Encryption::Ade(_)),
+        ) {
+            out.push(format!(
+                "warning: the job names the encryption-info blob `{blob}`, which this run did not read: pass it with `--encryption-info` so that the keys can be restored from it (`--restore-keys-into <vault id>`) if they no longer exist"
+            ));
+        }
         if let Some((uri_blob, name)) = disagreeing_names(&j.raw) {
             out.push(format!(
                 "warning: the job's `Config Blob Uri` names `{uri_blob}` but its `Config Blob Name` names `{name}`: check that `--config` is the config blob of this restore"
@@ -75,8 +85,47 @@ fn disagreeing_names(job: &crate::input::job::RawJob) -> Option<(String, String)
 
 #[cfg(test)]
 mod tests {
-    use crate::model::test_inputs::{inputs, CONFIG_PLAIN};
+    use crate::model::test_inputs::{config, extension, inputs, CONFIG_PLAIN, KV, SECRET};
     use crate::model::{build, Overrides};
+
+    /// The job names an encryption-info blob this run did not read: the warning says what it
+    /// would add (newcomer row 4).
+    #[test]
+    fn an_unread_encryption_info_blob_is_said() {
+        let cfg = config(
+            "Windows",
+            "",
+            &extension("AzureDiskEncryption", "2.2", r#""VolumeType": "All""#),
+        );
+        let job = r#"{"Config Blob Name": "config-vm1-1.json", "Recovery point time ": "3/1/2024 10:15:00 AM",
+            "Encryption Info Blob Name": "encryptioninfo-vm1-1.json", "Target resource group": "rg"}"#;
+        // The references given by hand: the run succeeds without the blob.
+        let ov = Overrides {
+            secret_url: Some(SECRET.into()),
+            key_vault_id: Some(KV.into()),
+            ..Overrides::default()
+        };
+        let r = build(&inputs(&cfg, None, Some(job), ov)).expect("builds");
+        assert!(
+            r.warnings.iter().any(|w| w
+                .contains("`encryptioninfo-vm1-1.json`, which this run did not read")
+                && w.contains("--encryption-info")),
+            "{:?}",
+            r.warnings
+        );
+        // With the blob read, nothing is said.
+        let info = r#"{"OsDiskKeyAndSecretDetails": {"SecretUrl": "https://kv1.vault.azure.net/secrets/bek/0123"}}"#;
+        let ov = Overrides {
+            key_vault_id: Some(KV.into()),
+            ..Overrides::default()
+        };
+        let r = build(&inputs(&cfg, Some(info), Some(job), ov)).expect("builds with the blob");
+        assert!(
+            !r.warnings.iter().any(|w| w.contains("did not read")),
+            "{:?}",
+            r.warnings
+        );
+    }
 
     #[test]
     fn completed_with_warnings_and_disagreeing_names_are_said() {

@@ -196,7 +196,35 @@ fn identity(inputs: &Inputs, cfg: Config, p: &mut Problems) -> Identity {
     };
     let blank_flag = ov.vm_name.as_ref().is_some_and(|n| n.trim().is_empty());
     let flag = ov.vm_name.as_ref().filter(|_| !blank_flag);
-    let vm_name = flag.map(|n| Fact::new(n.clone(), By::Flag("--vm-name")));
+    // `{source}` becomes the source's name here, before any check of the name itself.
+    // The config's name, else the job's (a real managed restore's config names no VM).
+    let from_job = inputs
+        .job
+        .as_ref()
+        .and_then(|j| j.raw.source_vm.as_ref())
+        .map(|l| &l.value);
+    let source = vm
+        .name
+        .as_ref()
+        .filter(|n| !n.trim().is_empty())
+        .or(from_job);
+    let vm_name = match (flag, source) {
+        (Some(n), Some(s)) => Some(Fact::new(
+            n.replace(crate::overrides::SOURCE_PLACEHOLDER, s),
+            By::Flag("--vm-name"),
+        )),
+        (Some(n), None) if n.contains(crate::overrides::SOURCE_PLACEHOLDER) => {
+            p.add(
+                Code::MissingVmName,
+                "`--vm-name` uses `{source}`, but neither the config nor the job names the source VM",
+                cfg.origin,
+                Some("$.name".into()),
+                "pass the new VM's name in full, e.g. `--vm-name app01-dr`",
+            );
+            None
+        }
+        (n, _) => n.map(|n| Fact::new(n.clone(), By::Flag("--vm-name"))),
+    };
     // The source's own name says what is restored; the flag names it only when the config does not.
     let name = pick(None, "--vm-name", vm.name.as_ref(), "$.name").or_else(|| vm_name.clone());
     if blank_flag {
@@ -208,7 +236,8 @@ fn identity(inputs: &Inputs, cfg: Config, p: &mut Problems) -> Identity {
             "pass the new VM's name, e.g. `--vm-name app01-restored`",
         );
     } else if let Some(Err(b)) = vm_name.as_ref().map(|n| ids::vm_name(&n.value)) {
-        // The new VM's name: the deployment gives it to the VM resource, so Azure's rule holds.
+        // The new VM's name (after `{source}` is replaced): the deployment gives it to the VM
+        // resource, so Azure's rule holds.
         p.add(
             b.code,
             b.message,
@@ -217,7 +246,10 @@ fn identity(inputs: &Inputs, cfg: Config, p: &mut Problems) -> Identity {
             "pass `--vm-name` with a name Azure allows, e.g. `--vm-name app01-restored`",
         );
     }
-    if !blank_flag && name.is_none() {
+    if !blank_flag
+        && name.is_none()
+        && !flag.is_some_and(|n| n.contains(crate::overrides::SOURCE_PLACEHOLDER))
+    {
         p.add(
             Code::MissingVmName,
             "the config names no VM",
@@ -389,6 +421,61 @@ mod tests {
             let e = build(&inputs(CONFIG_PLAIN, None, None, ov)).expect_err("blank");
             assert_eq!(e.0[0].code, Code::MissingVmName);
         }
+    }
+
+    #[test]
+    fn the_source_name_as_the_new_name_is_warned_about() {
+        let ov = |n: &str| Overrides {
+            vm_name: Some(n.into()),
+            ..Overrides::default()
+        };
+        let warned = |n: &str| {
+            build(&inputs(CONFIG_PLAIN, None, None, ov(n)))
+                .expect("builds")
+                .warnings
+                .iter()
+                .any(|w| w.contains("is the source VM's own name"))
+        };
+        assert!(warned("vm1") && warned("VM1"));
+        assert!(!warned("vm1-restored") && !warned("{source}-dr"));
+        // `{source}` alone is the source's name too.
+        assert!(warned("{source}"));
+    }
+
+    #[test]
+    fn source_placeholder_is_the_source_name_before_any_check() {
+        let ov = |n: &str| Overrides {
+            vm_name: Some(n.into()),
+            ..Overrides::default()
+        };
+        let r = build(&inputs(CONFIG_PLAIN, None, None, ov("{source}-dr"))).expect("builds");
+        assert_eq!(r.vm_name.map(|f| f.value).as_deref(), Some("vm1-dr"));
+        let r = build(&inputs(
+            CONFIG_PLAIN,
+            None,
+            None,
+            ov("dr-{source}-{source}"),
+        ))
+        .expect("builds");
+        assert_eq!(r.vm_name.map(|f| f.value).as_deref(), Some("dr-vm1-vm1"));
+        // A config that names no VM (as a real managed restore's): the job's source VM.
+        let nameless = CONFIG_PLAIN.replacen(r#""name": "vm1", "#, "", 1);
+        assert_ne!(nameless, CONFIG_PLAIN);
+        let job = r#"{"id": "/subscriptions/s/resourceGroups/g/providers/Microsoft.RecoveryServices/vaults/v/backupJobs/j",
+            "properties": {"entityFriendlyName": "app01", "status": "Completed", "operation": "Restore",
+            "extendedInfo": {"propertyBag": {"Job Type": "Recover disks", "Target resource group": "rg"}}}}"#;
+        let r = build(&inputs(&nameless, None, Some(job), ov("{source}-dr"))).expect("builds");
+        assert_eq!(r.vm_name.map(|f| f.value).as_deref(), Some("app01-dr"));
+        // A config that names no source VM: one error, saying why.
+        let cfg = r#"{"properties": {"hardwareProfile": {"vmSize": "Standard_D2s_v3"}, "storageProfile": {"osDisk": {"osType": "Windows",
+            "managedDisk": {"id": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/disks/d"}}}}}"#;
+        let e = build(&inputs(cfg, None, None, ov("{source}-dr"))).expect_err("no source name");
+        let names: Vec<&Error> =
+            e.0.iter()
+                .filter(|e| e.code == Code::MissingVmName)
+                .collect();
+        assert_eq!(names.len(), 1, "{e}");
+        assert!(names[0].to_string().contains("uses `{source}`"), "{e}");
     }
 
     #[test]

@@ -24,6 +24,15 @@ pub(super) fn warnings(r: &Restore, inputs: &Inputs) -> Vec<String> {
             }
         }
     }
+    // The source's own name: deployed where the source VM still exists, ARM would update it.
+    if let Some(n) = r.vm_name.as_ref() {
+        if !r.name.by.is_flag() && n.value.eq_ignore_ascii_case(&r.name.value) {
+            out.push(format!(
+                "warning: `--vm-name {}` is the source VM's own name: deployed into a resource group where the source VM still exists, it would update that VM instead of creating one; pick another name, e.g. `--vm-name {}-restored`",
+                n.value, r.name.value
+            ));
+        }
+    }
     if let Some(missing) = &inputs.template_missing {
         out.push(format!(
             "warning: the job's template (its `Template Blob Uri`) {missing}: the network is not taken from it; pass `--virtual-network`, `--virtual-network-resource-group` and `--subnet`, or `--template`"
@@ -48,7 +57,9 @@ pub(super) fn warnings(r: &Restore, inputs: &Inputs) -> Vec<String> {
         && r.disks.kind() == DiskKind::Managed
         && !r.prepare.at_risk.is_empty()
     {
-        out.push(format!("warning: Azure Backup does not restore the ADE settings onto the disks of a VM with more than {MAX_DISKS_WITH_ADE_SETTINGS} disks or a disk over {MAX_DISK_GB_WITH_ADE_SETTINGS} GB: stamp the OS disk's encryption settings (New-AzDiskUpdateConfig, EncryptionSettingsVersion 1.1, Update-AzDisk) before deploying"));
+        // `prepare.ps1` / `restore-vm.ps1` stamp it (the secret URL it needs is required for
+        // this case): only a template deployed on its own needs the manual step (row 34).
+        out.push(format!("warning: Azure Backup does not restore the ADE settings onto the disks of a VM with more than {MAX_DISKS_WITH_ADE_SETTINGS} disks or a disk over {MAX_DISK_GB_WITH_ADE_SETTINGS} GB: prepare.ps1 (ARM with --out) and restore-vm.ps1 stamp the OS disk's encryption settings before the VM is created, so no manual step is needed; only a template deployed without prepare.ps1 needs them stamped by hand first (New-AzDiskUpdateConfig, EncryptionSettingsVersion 1.1, Update-AzDisk)"));
     }
     // Azure requires the availability set in the VM's resource group.
     if let Some(a) = &r.availability_set_id {

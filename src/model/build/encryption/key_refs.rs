@@ -151,20 +151,47 @@ fn url_fact(
         Ok(u) => Some(Fact::new(u, c.by)),
         Err(breaches) => {
             for b in breaches {
-                p.add(
-                    b.code,
-                    b.message,
-                    c.by.origin(),
-                    c.by.path(),
-                    format!(
-                        "pass `{flag}` with the {}'s full versioned https URL",
-                        kind.noun()
-                    ),
+                let mut help = format!(
+                    "pass `{flag}` with the {}'s full versioned https URL",
+                    kind.noun()
                 );
+                // An unversioned URL names its vault and object: the command that prints the
+                // versioned one, filled in (newcomer row 25).
+                if b.code == Code::KeyUrlNotVersioned {
+                    if let Some(cmd) = versioned_url_command(&c.value, kind) {
+                        help.push_str(&format!("; `{cmd}` prints it"));
+                    }
+                }
+                p.add(b.code, b.message, c.by.origin(), c.by.path(), help);
             }
             None
         }
     }
+}
+
+/// `az keyvault secret show …` / `az keyvault key show …` for the vault and object an
+/// unversioned URL names.
+fn versioned_url_command(raw: &str, kind: VaultObject) -> Option<String> {
+    let url = url::Url::parse(raw).ok()?;
+    let vault = url.host_str()?.split('.').next()?.to_owned();
+    let name = url
+        .path_segments()?
+        .nth(1)
+        .filter(|n| !n.is_empty())?
+        .to_owned();
+    let q = crate::quote::bash;
+    Some(match kind {
+        VaultObject::Secret => format!(
+            "az keyvault secret show --vault-name {} --name {} --query id --output tsv",
+            q(&vault),
+            q(&name)
+        ),
+        VaultObject::Key => format!(
+            "az keyvault key show --vault-name {} --name {} --query key.kid --output tsv",
+            q(&vault),
+            q(&name)
+        ),
+    })
 }
 
 fn vault_fact(
@@ -186,7 +213,15 @@ fn vault_fact(
                 b.message,
                 c.by.origin(),
                 c.by.path(),
-                format!("pass `{flag}` with the vault's ARM resource id"),
+                // A bare name is the usual mistake: the command that prints its id.
+                if c.value.contains('/') || c.value.trim().is_empty() {
+                    format!("pass `{flag}` with the vault's ARM resource id (`az keyvault show --name <vault> --query id --output tsv` prints it)")
+                } else {
+                    format!(
+                        "pass `{flag}` with the vault's ARM resource id: `az keyvault show --name {} --query id --output tsv` prints it",
+                        crate::quote::bash(&c.value)
+                    )
+                },
             );
             None
         }
