@@ -416,6 +416,10 @@ fn the_job_does_not_choose_the_cloud() {
     assert!(
         r.stderr
             .contains("--blob-endpoint https://strestorestaging01.blob.core.chinacloudapi.cn"),
+        "{}",
+        r.stderr
+    );
+}
 
 /// `--color`: labels and the `--check` diff are styled only when asked (`always`) or on a
 /// terminal; a pipe, `never`, and `NO_COLOR` (for `auto`) get plain text, and the product is

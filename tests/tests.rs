@@ -10,9 +10,9 @@ mod bundle;
 mod cases;
 mod cli;
 mod data_coverage;
-mod fixture_sources;
-mod fields;
 mod docs;
+mod fields;
+mod fixture_sources;
 mod help;
 #[cfg(feature = "azure")]
 mod hostile_blob;
