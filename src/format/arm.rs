@@ -215,7 +215,12 @@ impl Output for Arm {
             });
         }
         s.push_str(&checks(r, prepare && dir.is_some()));
-        s.push_str(&super::identity_steps(r, "<group>", "<virtualMachineName>"));
+        // Names Azure allows hold no quote, so one quoted word serves both shells.
+        let vm = r.vm_name.as_ref().map_or_else(
+            || "<virtualMachineName>".to_owned(),
+            |n| crate::quote::bash(&n.value),
+        );
+        s.push_str(&super::identity_steps(r, &group_az, &vm));
         s.push_str(&super::extension_steps(r));
         s.push_str(cleanup_step(r));
         s
