@@ -652,3 +652,30 @@ fn almost_right_key_references_get_the_command_that_prints_the_right_one() {
         r.stderr
     );
 }
+
+/// A real managed restore's config names neither the VM nor its disks by id, but keeps its NIC
+/// ids: the source NIC's subscription is the VM's, so a key vault in another subscription is
+/// still caught without Backup's template (it was silently skipped).
+#[test]
+fn the_source_nic_tells_the_vms_subscription_when_nothing_else_does() {
+    let mut fx = fixture("valid", "real-shape-managed-bek-aad-linux");
+    let other = "0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e";
+    let vault = &mut fx["config"]["properties.storageProfile"]["osDisk"]["encryptionSettings"]
+        ["diskEncryptionKey"]["sourceVault"]["id"];
+    let moved = vault
+        .as_str()
+        .expect("the fixture's key vault id")
+        .replace("3f2a8c1e-5b7d-4e9a-8c6f-1d2e3f4a5b6c", other);
+    *vault = serde_json::Value::String(moved);
+    assert!(fx.get("template").is_none(), "no template: the NIC alone must tell");
+    let laid = lay_out(&fx);
+    for command in ["check", "inspect"] {
+        let r = run_in(laid.path(), &laid.args(&[command]));
+        assert_eq!(r.code, 1, "{command}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("error[VaultSubscriptionMismatch]") && r.stderr.contains(other),
+            "{command}: {}",
+            r.stderr
+        );
+    }
+}

@@ -54,8 +54,16 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
     let boot_diagnostics_storage = features::boot_diagnostics_storage(cfg, &mut p);
     let nics = features::nics(cfg);
     let (os, disks) = disks::disks(cfg, inputs, &mut p);
-    let subscription =
-        subscription(cfg.vm, disks.as_ref()).or_else(|| backup_template::subscription(inputs));
+    // The VM's subscription: its id, a managed disk's id, Backup's template, else the source's
+    // primary NIC (a real managed restore's config names neither the VM nor its disks by id, but
+    // keeps the NIC ids, and Azure attaches a VM only to NICs of its own subscription).
+    let subscription = subscription(cfg.vm, disks.as_ref())
+        .or_else(|| backup_template::subscription(inputs))
+        .or_else(|| {
+            nics.iter()
+                .find(|n| n.primary)
+                .and_then(|n| ArmId::subscription_of(&n.id))
+        });
     let managed = disks
         .as_ref()
         .is_some_and(|d| d.kind() == DiskKind::Managed);
