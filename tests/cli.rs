@@ -667,7 +667,10 @@ fn the_source_nic_tells_the_vms_subscription_when_nothing_else_does() {
         .expect("the fixture's key vault id")
         .replace("3f2a8c1e-5b7d-4e9a-8c6f-1d2e3f4a5b6c", other);
     *vault = serde_json::Value::String(moved);
-    assert!(fx.get("template").is_none(), "no template: the NIC alone must tell");
+    assert!(
+        fx.get("template").is_none(),
+        "no template: the NIC alone must tell"
+    );
     let laid = lay_out(&fx);
     for command in ["check", "inspect"] {
         let r = run_in(laid.path(), &laid.args(&[command]));

@@ -48,6 +48,30 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/powershell/restore-vm.ps1.hbs"),
     ),
     (
+        "powershell/restore-vm/params",
+        include_str!("../../templates/powershell/restore-vm/params.ps1.hbs"),
+    ),
+    (
+        "powershell/restore-vm/checks",
+        include_str!("../../templates/powershell/restore-vm/checks.ps1.hbs"),
+    ),
+    (
+        "powershell/restore-vm/config",
+        include_str!("../../templates/powershell/restore-vm/config.ps1.hbs"),
+    ),
+    (
+        "powershell/restore-vm/disks",
+        include_str!("../../templates/powershell/restore-vm/disks.ps1.hbs"),
+    ),
+    (
+        "powershell/restore-vm/attach-and-network",
+        include_str!("../../templates/powershell/restore-vm/attach-and-network.ps1.hbs"),
+    ),
+    (
+        "powershell/restore-vm/vm-and-extension",
+        include_str!("../../templates/powershell/restore-vm/vm-and-extension.ps1.hbs"),
+    ),
+    (
         PREPARE_SCRIPT,
         include_str!("../../templates/prepare/prepare.ps1.hbs"),
     ),
@@ -103,11 +127,7 @@ pub fn registry(names: &[&str]) -> Result<Arc<Handlebars<'static>>, Error> {
     let key = TEMPLATES
         .iter()
         .enumerate()
-        .filter(|(_, (n, _))| {
-            names
-                .iter()
-                .any(|m| *n == *m || n.strip_prefix(*m).is_some_and(|rest| rest.starts_with('/')))
-        })
+        .filter(|(_, (n, _))| names.iter().any(|m| *n == *m || is_partial_of(n, m)))
         .fold(0u64, |k, (i, _)| k | 1 << i);
     // A panic elsewhere while the lock was held leaves only complete entries behind.
     let mut cache = CACHE
@@ -119,6 +139,18 @@ pub fn registry(names: &[&str]) -> Result<Arc<Handlebars<'static>>, Error> {
     let hb = Arc::new(compile(key)?);
     cache.push((key, Arc::clone(&hb)));
     Ok(hb)
+}
+
+/// `prepare/steps/vault` is a partial of `prepare/steps`, `powershell/restore-vm/params` of
+/// `powershell/restore-vm.ps1`: named under the template, without its extension.
+fn is_partial_of(name: &str, template: &str) -> bool {
+    let file = template.rsplit('/').next().unwrap_or(template);
+    let base = match file.rfind('.') {
+        Some(dot) => &template[..template.len() - (file.len() - dot)],
+        None => template,
+    };
+    name.strip_prefix(base)
+        .is_some_and(|rest| rest.starts_with('/'))
 }
 
 fn compile(key: u64) -> Result<Handlebars<'static>, Error> {
@@ -345,6 +377,23 @@ pub fn clean_json(name: &str, s: &str) -> Result<String, Error> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn partials_come_with_their_template_and_templates_stay_small() {
+        assert!(is_partial_of("prepare/steps/vault", PREPARE_STEPS));
+        assert!(is_partial_of("powershell/restore-vm/params", PS_SCRIPT));
+        assert!(!is_partial_of("prepare/stepsx/vault", PREPARE_STEPS));
+        assert!(!is_partial_of(ARM_PARAMETERS, ARM_TEMPLATE));
+        // Compile time grows with the square of one template's size (handlebars counts each
+        // element's line and column from the template's start): keep each in pieces.
+        for (name, src) in TEMPLATES {
+            assert!(
+                src.len() <= 8 * 1024,
+                "{name} is {} bytes: split it into partials named under it",
+                src.len()
+            );
+        }
+    }
     use super::*;
 
     #[test]
@@ -396,6 +445,7 @@ mod tests {
                     || inner.starts_with('/')
                     || inner.starts_with('!')
                     || inner.starts_with("> prepare/")
+                    || inner.starts_with("> powershell/")
                     || inner == "else"
                     || inner.starts_with("json ")
                     || inner.starts_with("ps ")
