@@ -220,8 +220,12 @@ pub const NOT_CARRIED: &[NotCarried] = &[
 
 /// Whether `entry` (Azure spelling) covers `field` (any case): the same path, or a path below it.
 pub fn covers(entry: &str, field: &str) -> bool {
-    let (e, f) = (entry.to_ascii_lowercase(), field.to_ascii_lowercase());
-    f == e || (f.starts_with(&e) && matches!(f.as_bytes()[e.len()], b'.' | b'['))
+    // Byte-wise, without allocating: a config lists hundreds of fields and each is compared with
+    // every entry (this was most of an `inspect`'s CPU with lower-cased copies).
+    let (e, f) = (entry.as_bytes(), field.as_bytes());
+    f.len() >= e.len()
+        && f[..e.len()].eq_ignore_ascii_case(e)
+        && (f.len() == e.len() || matches!(f[e.len()], b'.' | b'['))
 }
 
 /// What decides `field`: `Ok(entry)` of [`CARRIED`], `Err(Some(entry))` of [`NOT_CARRIED`], or
@@ -245,9 +249,14 @@ pub fn decide(field: &str) -> Result<&'static str, Option<&'static NotCarried>> 
 /// The entries of [`NOT_CARRIED`] that the given fields (a config's, as the input layer lists
 /// them) fall under, in table order.
 pub fn present(fields: &[String]) -> Vec<NotCarried> {
+    // Each field decided once, then the table walked in its order.
+    let hit: Vec<&NotCarried> = fields
+        .iter()
+        .filter_map(|f| decide(f).err().flatten())
+        .collect();
     NOT_CARRIED
         .iter()
-        .filter(|n| fields.iter().any(|f| decide(f) == Err(Some(n))))
+        .filter(|n| hit.iter().any(|h| std::ptr::eq(*h, *n)))
         .copied()
         .collect()
 }
