@@ -197,16 +197,21 @@ def render(job_path, blobs, out):
     info = {}
     if b.get("encryption info blob name"):
         with open(os.path.join(blobs, b["encryption info blob name"]), "rb") as f:
-            info = decode(f.read()).get("OsDiskKeyAndSecretDetails", {})
+            info = decode(f.read()).get("OsDiskKeyAndSecretDetails") or {}
     storage = get(config, "properties", "storageProfile") or get(config, "storageProfile")
     os_disk = storage["osDisk"]
     settings = {}
-    for ext in config.get("resources", []):
+    for ext in config.get("resources") or []:
         settings = get(ext, "properties", "settings") or get(ext, "settings") or settings
     vault = settings.get("KeyVaultResourceId", "")
     j = json.dumps
+    # A disk by id, or (the real managed shape) by name in the job's target resource group.
+    def disk_id(d):
+        if (d.get("managedDisk") or {}).get("id"):
+            return d["managedDisk"]["id"]
+        return "[resourceId(parameters('restoredDisksResourceGroup'), 'Microsoft.Compute/disks', '%s')]" % d["name"]
     values = {
-        "description": j("%s VM, managed disks, %d data disks" % (os_disk["osType"], len(storage.get("dataDisks", [])))),
+        "description": j("%s VM, managed disks, %d data disks" % (os_disk["osType"], len(storage.get("dataDisks") or []))),
         "vm_name": j(config["name"]),
         "location": j(config["location"]),
         "vm_size": j((get(config, "properties", "hardwareProfile") or get(config, "hardwareProfile"))["vmSize"]),
@@ -215,13 +220,13 @@ def render(job_path, blobs, out):
         "key_url": j(info.get("KeyUrl", settings.get("KeyEncryptionKeyURL", ""))),
         "kek_vault_id": j(settings.get("KekVaultResourceId", vault)),
         "volume_type": j(settings.get("VolumeType", "All")),
-        "tags": j(config.get("tags", {})),
+        "tags": j(config.get("tags") or {}),
         "os_type": j(os_disk["osType"]),
         "os_caching": j(os_disk.get("caching", "ReadWrite")),
-        "os_disk_id": j(os_disk["managedDisk"]["id"]),
+        "os_disk_id": j(disk_id(os_disk)),
         "data_disks": ", ".join(
-            DATA_DISK.substitute(lun=d["lun"], caching=j(d.get("caching", "None")), size=d.get("diskSizeGB", 0), id=j(d["managedDisk"]["id"]))
-            for d in storage.get("dataDisks", [])
+            DATA_DISK.substitute(lun=d["lun"], caching=j(d.get("caching", "None")), size=d.get("diskSizeGB") or 0, id=j(disk_id(d)))
+            for d in storage.get("dataDisks") or []
         ),
     }
     folder = os.path.join(out, config["name"])

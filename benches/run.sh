@@ -81,7 +81,10 @@ with open("blobs.txt", "w") as names:
 open("container", "w").write(container)
 PY
 container=$(cat container)
-one=(--job jobs/vm0000.json --config blobs/config-vm0000.json --encryption-info blobs/encryptioninfo-vm0000.json)
+# The example's blobs name no key vault id (the real shape's encryption settings sit on the
+# restored disks): one vault for every encrypted job, as README's set-up command passes it.
+kv=(--key-vault-id /subscriptions/3f2a8c1e-5b7d-4e9a-8c6f-1d2e3f4a5b6c/resourceGroups/rg-keys/providers/Microsoft.KeyVault/vaults/kv-contoso-prod)
+one=(--job jobs/vm0000.json --config blobs/config-vm0000.json --encryption-info blobs/encryptioninfo-vm0000.json "${kv[@]}")
 
 # Peak RSS in KiB of one run.
 rss() { /usr/bin/time -f %M -o rss.txt "$@" >/dev/null 2>&1 || true; tail -1 rss.txt; }
@@ -89,7 +92,7 @@ rss() { /usr/bin/time -f %M -o rss.txt "$@" >/dev/null 2>&1 || true; tail -1 rss
 calls() { strace -f -c -o strace.txt "$@" >/dev/null 2>&1 || true; awk '$1 ~ /^[0-9.]+$/ && $NF != "total" { print $NF, $4 }' strace.txt; }
 
 echo "== 1. local drill" >&2
-"$bin" generate --format arm --jobs jobs --config-dir blobs --out out --quiet --concurrency "$conc" >/dev/null
+"$bin" generate --format arm --jobs jobs --config-dir blobs --out out --quiet --concurrency "$conc" "${kv[@]}" >/dev/null 2>first-run.err
 python3 "$repo/benches/peer.py" jobs blobs out-py
 files() { (cd "$1" && find . -type f | sort); }
 diff <(files out) <(files out-py) >/dev/null || { echo "the peer does not write the same files:" >&2; diff <(files out) <(files out-py) | head -5 >&2; exit 1; }
@@ -100,15 +103,15 @@ cp -r out ref
 same() { diff -r "$1" "$2" >/dev/null || { echo "$3 wrote other files than the first local run:" >&2; diff -r "$1" "$2" | head -5 >&2; exit 1; }; }
 hyperfine -N --warmup 1 --runs "$runs" --export-json local.json \
   -n "restore-deploy --jobs" --prepare "rm -rf out" \
-  "$bin generate --format arm --jobs jobs --config-dir blobs --out out --quiet --concurrency $conc" \
+  "$bin generate --format arm --jobs jobs --config-dir blobs --out out --quiet --concurrency $conc ${kv[*]}" \
   -n "python peer" --prepare "rm -rf out-py" \
   "python3 $repo/benches/peer.py jobs blobs out-py" >/dev/null
 same ref out "the measured local batch"
 rm -rf out out-py
-rss_batch=$(rss "$bin" generate --format arm --jobs jobs --config-dir blobs --out out --quiet --concurrency "$conc")
+rss_batch=$(rss "$bin" generate --format arm --jobs jobs --config-dir blobs --out out --quiet --concurrency "$conc" "${kv[@]}")
 rss_peer=$(rss python3 "$repo/benches/peer.py" jobs blobs out-py)
 rm -rf out
-calls "$bin" generate --format arm --jobs jobs --config-dir blobs --out out --quiet --concurrency "$conc" > calls-batch.txt
+calls "$bin" generate --format arm --jobs jobs --config-dir blobs --out out --quiet --concurrency "$conc" "${kv[@]}" > calls-batch.txt
 
 echo "== 2. one job" >&2
 hyperfine -N --warmup 20 --runs $((runs * 30)) --export-json single.json \
@@ -152,12 +155,12 @@ awk -v base="$endpoint/$container/" -v sas="$sas" '{ print "url = \"" base $0 "?
 blobs=$(wc -l < blobs.txt)
 hyperfine -N --warmup 1 --runs "$runs" --export-json blob.json \
   -n "restore-deploy --jobs (Azurite)" --prepare "rm -rf out-blob" \
-  "$bin generate --format arm --jobs jobs --blob-endpoint $endpoint --sas $sas --out out-blob --quiet --concurrency $conc" \
+  "$bin generate --format arm --jobs jobs --blob-endpoint $endpoint --sas $sas --out out-blob --quiet --concurrency $conc ${kv[*]}" \
   -n "curl, $blobs blobs" --prepare true \
   "curl -sf --parallel --parallel-max $conc -K curl.cfg" >/dev/null
 same ref out-blob "the measured Azurite batch"
 rm -rf out-blob
-rss_blob=$(rss "$bin" generate --format arm --jobs jobs --blob-endpoint "$endpoint" --sas "$sas" --out out-blob --quiet --concurrency "$conc")
+rss_blob=$(rss "$bin" generate --format arm --jobs jobs --blob-endpoint "$endpoint" --sas "$sas" --out out-blob --quiet --concurrency "$conc" "${kv[@]}")
 rss_curl=$(rss curl -sf --parallel --parallel-max "$conc" -K curl.cfg)
 
 python3 - "$n" "$rss_batch" "$rss_peer" "$rss_cat" "$rss_stdout" "$rss_out" "$rss_blob" "$rss_curl" <<'PY'
