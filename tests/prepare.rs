@@ -250,3 +250,40 @@ fn restore_vm_resumes_a_run_that_created_the_vm() {
         "G9: an import takes the VHD's size"
     );
 }
+
+/// G7, G8 on the ARM path: before the deployment imports a VHD source's disks, `prepare.ps1`
+/// finds the staging account in the group the deployment will name and stops unless it is in
+/// the VM's region (a VHD is imported only in its account's region); the deployment is then given
+/// the group it checked. A managed source has no such step.
+#[test]
+fn prepare_checks_the_staging_account_before_a_vhd_import() {
+    let p = generated("unmanaged-bek-kek-noaad-windows", "arm", "prepare.ps1");
+    let find = line_of(
+        &p,
+        "$stagingAccount = Get-AzResource -ResourceGroupName $VhdStorageAccountResourceGroup -Name 'strestorestaging01'",
+    );
+    let region = line_of(
+        &p,
+        "if (($stagingAccount.Location -replace '\\s', '') -ne ($Location -replace '\\s', '')) {",
+    );
+    let throw_at = line_of(
+        &p,
+        "a VHD is imported only in its storage account''s region",
+    );
+    let passed = line_of(
+        &p,
+        "'vhdStorageAccountResourceGroup' = $VhdStorageAccountResourceGroup",
+    );
+    let deploy = line_of(&p, "Write-Host 'ready. Deploy with the Azure CLI:'");
+    assert!(find < region && region < throw_at && throw_at < deploy && passed < deploy);
+    assert!(p.contains("[string] $VhdStorageAccountResourceGroup = 'rg-restore-target'"));
+    assert!(
+        p.starts_with("#Requires -Modules")
+            && p.lines().next().is_some_and(|l| l.contains("Az.Resources"))
+    );
+    let managed = generated("real-shape-managed-bek-noaad-windows", "arm", "prepare.ps1");
+    assert!(
+        !managed.contains("$stagingAccount"),
+        "a managed source has no staging account"
+    );
+}

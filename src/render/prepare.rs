@@ -22,6 +22,7 @@ pub struct ArmNames {
     kek_url: &'static str,
     kek_vault_id: &'static str,
     restored_disks_group: &'static str,
+    vhd_storage_account_group: &'static str,
 }
 
 pub const ARM_NAMES: ArmNames = ArmNames {
@@ -30,6 +31,7 @@ pub const ARM_NAMES: ArmNames = ArmNames {
     kek_url: Param::KeyEncryptionKeyUrl.name(),
     kek_vault_id: Param::KekVaultResourceId.name(),
     restored_disks_group: Param::RestoredDisksResourceGroup.name(),
+    vhd_storage_account_group: Param::VhdStorageAccountResourceGroup.name(),
 };
 
 #[derive(Serialize)]
@@ -91,6 +93,16 @@ pub struct ScriptCtx {
     template_file: &'static str,
     parameters_file: &'static str,
     steps: StepsCtx,
+    /// VHD sources (G7, G8): the staging account the template imports from, checked to exist in
+    /// its group and to sit in the VM's region before the deployment.
+    staging: Option<StagingCtx>,
+}
+
+#[derive(Serialize)]
+pub struct StagingCtx {
+    account: String,
+    /// The job's `Target resource group`; asked for when no job names it.
+    group: Option<String>,
 }
 
 /// The steps of an encrypted restore; `None` when nothing has to happen before the deployment.
@@ -165,7 +177,23 @@ pub fn script(
         template_file,
         parameters_file,
         steps,
+        staging: staging(r),
     })
+}
+
+/// The staging account of a VHD source: every VHD of a restore is in the job's account (issue 17,
+/// A3), so the OS disk's names it.
+fn staging(r: &Restore) -> Option<StagingCtx> {
+    match &r.disks.os().source {
+        DiskSource::Vhd { uri } => Some(StagingCtx {
+            account: uri.storage_account().to_owned(),
+            group: r
+                .vhd_storage_account_group
+                .as_ref()
+                .map(|g| g.value.clone()),
+        }),
+        DiskSource::Managed { .. } => None,
+    }
 }
 
 #[cfg(test)]

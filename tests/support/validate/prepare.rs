@@ -49,7 +49,8 @@ pub const PREPARE_COMMANDS: &[&str] = &[
 ];
 
 /// Commands `prepare.ps1` may run: its steps, and the two it shares with the VM script.
-const PREPARE_SCRIPT_EXTRA: &[&str] = &["Set-StrictMode", "Write-Verbose"];
+/// `Get-AzResource` reads a VHD source's staging account (issue 16, G7 and G8).
+const PREPARE_SCRIPT_EXTRA: &[&str] = &["Set-StrictMode", "Write-Verbose", "Get-AzResource"];
 
 /// `prepare.ps1` carries only some of a fixture's values (key references, the OS disk, the VM's
 /// name): each value it carries must sit inside a literal, and none may reach code; a value it
