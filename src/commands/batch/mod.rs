@@ -53,28 +53,12 @@ pub fn generate_from(
     // job is known (`plan::Batch::finish`), so two jobs claiming one folder are still both
     // refused, and the batch's one flush still precedes every rename.
     let jobs = job_files(&a.batch, preloaded)?;
-    if a.check {
-        // Nothing is written: no batch is opened, each bundle stays in memory to be compared.
-        let done = prepare(
-            jobs.clone(),
-            &a.sources,
-            &a.deploy,
-            &a.batch,
-            work,
-            preloaded,
-            None,
-        );
-        let rows = claim_folders(&jobs, done, root)
-            .into_iter()
-            .map(|(row, product)| match product {
-                Some(Product::Bundle(plan)) => (row, Some(plan)),
-                _ => (row, None),
-            })
-            .collect();
-        return check_all(a, rows, out, err, started);
-    }
-    let batch = crate::plan::Batch::open(root);
+    // `--check` writes nothing: no batch is opened, and each bundle stays in memory to be compared.
+    let batch = (!a.check).then(|| crate::plan::Batch::open(root));
     let stage = |i: usize, mut d: Done| -> Result<Done, Errors> {
+        let Some(batch) = &batch else {
+            return Ok(d);
+        };
         let Product::Bundle(plan) = d.product else {
             return Ok(d);
         };
@@ -93,6 +77,16 @@ pub fn generate_from(
         Some(&stage),
     );
     let mut rows = claim_folders(&jobs, done, root);
+    let Some(batch) = batch else {
+        let rows = rows
+            .into_iter()
+            .map(|(row, product)| match product {
+                Some(Product::Bundle(plan)) => (row, Some(plan)),
+                _ => (row, None),
+            })
+            .collect();
+        return check_all(a, rows, out, err, started);
+    };
     let staged: Vec<crate::plan::Staged> = rows
         .iter_mut()
         .filter_map(|(row, s)| match (&row.outcome, s.take()) {
