@@ -499,3 +499,93 @@ fn mutated_prepare_scripts_are_rejected() {
         );
     }
 }
+
+static UNCHECKED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// The imports of every fixture, with the line each must be checked before: `restore-vm.ps1`'s
+/// `New-AzDiskConfig -CreateOption 'Import'` lines (the account from its `-SourceUri`), and for
+/// an ARM template that imports, the line where `prepare.ps1` prints the deploy command.
+fn imports(g: &Generated) -> Vec<(String, &str, String, usize)> {
+    let mut out = Vec::new();
+    for (i, l) in g.script().lines().enumerate() {
+        if l.contains("New-AzDiskConfig") && l.contains("-CreateOption 'Import'") {
+            let account = l
+                .split("-SourceUri 'https://")
+                .nth(1)
+                .and_then(|u| u.split('.').next())
+                .expect("an import names its VHD URL");
+            out.push(("restore-vm.ps1".into(), g.script(), account.into(), i + 1));
+        }
+    }
+    let Some(template) = g.arm_file("azuredeploy.json") else {
+        return out;
+    };
+    let t: Value = serde_json::from_str(template).expect("json");
+    let accounts: Vec<String> = t["resources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| r["properties"]["creationData"]["createOption"] == "Import")
+        .filter_map(|r| {
+            let id = r["properties"]["creationData"]["storageAccountId"].as_str()?;
+            Some(id.rsplit('\'').nth(1)?.to_owned())
+        })
+        .collect();
+    // An unencrypted VHD source's bundle has no prepare.ps1, so nothing checks its imports: a
+    // gap the closing note names, counted so that it cannot grow unseen.
+    let Some(prepare) = g.arm_file("prepare.ps1") else {
+        if !accounts.is_empty() {
+            UNCHECKED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        return out;
+    };
+    for account in accounts {
+        let deploy = prepare
+            .lines()
+            .position(|l| l.starts_with("Write-Host 'ready."))
+            .expect("prepare.ps1 prints the deploy command")
+            + 1;
+        out.push(("prepare.ps1".into(), prepare, account, deploy));
+    }
+    out
+}
+
+/// G7, G8 as a class: every VHD import of every fixture, in either format, follows a read of its
+/// staging account that stops when it is missing or outside the VM's region; and the rule bites
+/// on the real scripts with the region check or the read taken out.
+#[test]
+fn every_vhd_import_follows_a_check_of_its_staging_account() {
+    use crate::support::validate::staging::check_region_checked_before;
+    let mut checked = 0;
+    for g in GENERATED.iter() {
+        for (file, script, account, act) in imports(g) {
+            if let Err(e) = check_region_checked_before(script, &account, act) {
+                panic!("{}: {file}: {e}", g.name);
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 16, "{checked} imports checked");
+    let unchecked = UNCHECKED.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(
+        unchecked <= 2,
+        "{unchecked} ARM bundles import VHDs with no prepare.ps1 to check the staging account"
+    );
+    let g = GENERATED
+        .iter()
+        .find(|g| g.name == "unmanaged-bek-kek-noaad-windows")
+        .expect("fixture");
+    for (file, script, account, act) in imports(g) {
+        for (cut, why) in [(".Location -replace", "region"), ("Get-AzResource", "read")] {
+            let mutated: String = script
+                .lines()
+                .map(|l| if l.contains(cut) { "" } else { l })
+                .collect::<Vec<_>>()
+                .join("\n");
+            assert!(
+                check_region_checked_before(&mutated, &account, act).is_err(),
+                "{file} without its {why} check passes"
+            );
+        }
+    }
+}

@@ -10,6 +10,7 @@ pub mod idempotence;
 pub mod powershell;
 pub mod prepare;
 pub mod printed;
+pub mod staging;
 
 use std::path::{Path, PathBuf};
 
