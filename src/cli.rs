@@ -181,6 +181,8 @@ pub enum Command {
         mut_arg("virtual_network", |a| a.hide(true)),
         mut_arg("virtual_network_resource_group", |a| a.hide(true)),
         mut_arg("subnet", |a| a.hide(true)),
+        mut_arg("nic_subnet", |a| a.hide(true)),
+        mut_arg("reuse_source_nics", |a| a.hide(true)),
         mut_arg("public_ip", |a| a.hide(true))
     )]
     Check(CheckArgs),
@@ -485,6 +487,12 @@ pub struct DeployArgs {
     /// Subnet of the virtual network; without it, asked at deployment.
     #[arg(long, value_name = "NAME")]
     pub subnet: Option<String>,
+    /// The subnet of one NIC, by its index in `inspect`'s list (0: the primary); repeatable. The others take --subnet.
+    #[arg(long, value_name = "INDEX=SUBNET_ID")]
+    pub nic_subnet: Vec<String>,
+    /// DR drill: attach the source VM's own NICs by id instead of creating new ones; the scripts first check that each exists and that no VM holds it.
+    #[arg(long)]
+    pub reuse_source_nics: bool,
     /// Create a Standard static public IP for the VM; by default it gets none.
     #[arg(long, overrides_with = "no_public_ip")]
     pub public_ip: bool,
@@ -583,6 +591,8 @@ pub fn overrides(s: &SourceArgs, d: &DeployArgs) -> crate::model::Overrides {
         virtual_network: d.virtual_network.clone(),
         virtual_network_resource_group: d.virtual_network_resource_group.clone(),
         subnet: d.subnet.clone(),
+        nic_subnets: d.nic_subnet.clone(),
+        reuse_source_nics: d.reuse_source_nics,
         public_ip: match (d.public_ip, d.no_public_ip) {
             (_, true) => Some(false),
             (true, _) => Some(true),

@@ -158,6 +158,62 @@ pub struct ScriptContext {
     ade: Option<AdeCtx>,
     /// The steps before `New-AzVM`: preflight, OS disk re-stamp, key restore.
     prepare: Option<super::prepare::StepsCtx>,
+    /// The new NICs, primary first (empty when the source's are reused).
+    nics: Vec<NicCtx>,
+    /// `--reuse-source-nics`: the source NIC ids, checked (`prepare/nics`) then attached.
+    source_nics: Vec<String>,
+}
+
+/// One new NIC of the script.
+#[derive(Serialize)]
+pub struct NicCtx {
+    /// Its place on the new VM, as `inspect` numbers it.
+    index: usize,
+    primary: bool,
+    /// Appended to `$NetworkInterfaceName` (`''` for the primary, `-1`, `-2`... for the others).
+    suffix: String,
+    /// The script parameter that holds its subnet id (`Nic1SubnetId`), when it has one: every NIC
+    /// after the primary, and the primary when `--nic-subnet 0=` moves it. Empty: the network's.
+    subnet_param: Option<String>,
+    /// Its default: the `--nic-subnet` id, or empty (the network's subnet).
+    subnet_id: String,
+    accelerated_networking: bool,
+    ip_forwarding: bool,
+    /// The primary carries the public IP, when asked for, and Backup's template's NSG.
+    public_ip: bool,
+    nsg: bool,
+}
+
+fn nic_ctxs(r: &Restore) -> Vec<NicCtx> {
+    if r.reuse_source_nics {
+        return Vec::new();
+    }
+    let count = r.nics.len().max(1);
+    (0..count)
+        .map(|i| {
+            let n = r.nics.get(i);
+            let own = i > 0 || n.is_some_and(|n| n.subnet_id.is_some());
+            let on = |f: Option<&crate::model::Fact<bool>>| f.is_some_and(|f| f.value);
+            NicCtx {
+                index: i,
+                primary: i == 0,
+                suffix: if i == 0 {
+                    String::new()
+                } else {
+                    format!("-{i}")
+                },
+                subnet_param: own.then(|| format!("Nic{i}SubnetId")),
+                subnet_id: n
+                    .and_then(|n| n.subnet_id.as_ref())
+                    .map(|f| f.value.clone())
+                    .unwrap_or_default(),
+                accelerated_networking: on(n.and_then(|n| n.accelerated_networking.as_ref())),
+                ip_forwarding: on(n.and_then(|n| n.ip_forwarding.as_ref())),
+                public_ip: i == 0 && r.network.public_ip,
+                nsg: i == 0 && r.network.network_security_group.is_some(),
+            }
+        })
+        .collect()
 }
 
 fn disk_ctx(d: &crate::model::Disk, lun: Option<u8>) -> DiskCtx {
@@ -264,6 +320,8 @@ pub fn context(r: &Restore) -> ScriptContext {
         })
         .collect();
     ScriptContext {
+        nics: nic_ctxs(r),
+        source_nics: super::prepare::source_nics(r),
         description: super::describe::case(r),
         network_security_group: r
             .network
