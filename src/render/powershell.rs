@@ -162,6 +162,8 @@ pub struct ScriptContext {
     nics: Vec<NicCtx>,
     /// `--reuse-source-nics`: the source NIC ids, checked (`prepare/nics`) then attached.
     source_nics: Vec<String>,
+    /// `-NicSubnetIds` is declared: more than one NIC, or `--nic-subnet` moved the primary.
+    nic_subnet_ids: bool,
 }
 
 /// One new NIC of the script.
@@ -172,10 +174,7 @@ pub struct NicCtx {
     primary: bool,
     /// Appended to `$NetworkInterfaceName` (`''` for the primary, `-1`, `-2`... for the others).
     suffix: String,
-    /// The script parameter that holds its subnet id (`Nic1SubnetId`), when it has one: every NIC
-    /// after the primary, and the primary when `--nic-subnet 0=` moves it. Empty: the network's.
-    subnet_param: Option<String>,
-    /// Its default: the `--nic-subnet` id, or empty (the network's subnet).
+    /// Its entry in `-NicSubnetIds`: the `--nic-subnet` id, or empty (the network's subnet).
     subnet_id: String,
     accelerated_networking: bool,
     ip_forwarding: bool,
@@ -192,7 +191,6 @@ fn nic_ctxs(r: &Restore) -> Vec<NicCtx> {
     (0..count)
         .map(|i| {
             let n = r.nics.get(i);
-            let own = i > 0 || n.is_some_and(|n| n.subnet_id.is_some());
             let on = |f: Option<&crate::model::Fact<bool>>| f.is_some_and(|f| f.value);
             NicCtx {
                 index: i,
@@ -202,7 +200,6 @@ fn nic_ctxs(r: &Restore) -> Vec<NicCtx> {
                 } else {
                     format!("-{i}")
                 },
-                subnet_param: own.then(|| format!("Nic{i}SubnetId")),
                 subnet_id: n
                     .and_then(|n| n.subnet_id.as_ref())
                     .map(|f| f.value.clone())
@@ -319,8 +316,10 @@ pub fn context(r: &Restore) -> ScriptContext {
             })
         })
         .collect();
+    let nics = nic_ctxs(r);
     ScriptContext {
-        nics: nic_ctxs(r),
+        nic_subnet_ids: nics.len() > 1 || nics.iter().any(|n| !n.subnet_id.is_empty()),
+        nics,
         source_nics: super::prepare::source_nics(r),
         description: super::describe::case(r),
         network_security_group: r

@@ -889,8 +889,13 @@ mod boot_tests {
 
 #[cfg(test)]
 mod nic_tests {
+    use crate::error::Code;
     use crate::model::test_inputs::{inputs, CONFIG_PLAIN};
     use crate::model::{build, Overrides};
+
+    const N: &str =
+        "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/networkInterfaces";
+    const SUBNET: &str = "/subscriptions/3f2a8c1e-5b7d-4e9a-8c6f-1d2e3f4a5b6c/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/snet-b";
 
     fn with(extra: &str) -> String {
         let cfg = CONFIG_PLAIN.trim_end();
@@ -898,15 +903,20 @@ mod nic_tests {
         format!("{}, {extra}}}", &cfg[..cut])
     }
 
+    fn two() -> String {
+        with(&format!(
+            r#""properties.networkProfile": {{"networkInterfaces": [{{"id": "{N}/a"}}, {{"id": "{N}/b", "properties.primary": true}}]}}"#
+        ))
+    }
+
     #[test]
-    fn every_source_nic_is_listed_with_one_primary_in_both_spellings() {
-        let n = "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/networkInterfaces";
+    fn every_source_nic_is_rebuilt_primary_first_in_both_spellings_without_a_warning() {
         for extra in [
             format!(
-                r#""properties.networkProfile": {{"networkInterfaces": [{{"id": "{n}/a"}}, {{"id": "{n}/b", "properties.primary": true}}]}}"#
+                r#""properties.networkProfile": {{"networkInterfaces": [{{"id": "{N}/a"}}, {{"id": "{N}/b", "properties.primary": true}}]}}"#
             ),
             format!(
-                r#""properties": {{"networkProfile": {{"networkInterfaces": [{{"id": "{n}/a", "properties": {{"primary": false}}}}, {{"id": "{n}/b", "properties": {{"primary": true}}}}]}}}}"#
+                r#""properties": {{"networkProfile": {{"networkInterfaces": [{{"id": "{N}/a", "properties": {{"primary": false}}}}, {{"id": "{N}/b", "properties": {{"primary": true}}}}]}}}}"#
             ),
         ] {
             let r = build(&inputs(&with(&extra), None, None, Overrides::default())).expect(&extra);
@@ -915,20 +925,123 @@ mod nic_tests {
                 .iter()
                 .map(|x| (x.id.rsplit('/').next().unwrap_or(""), x.primary))
                 .collect();
-            assert_eq!(got, [("a", false), ("b", true)]);
-            assert!(r
-                .warnings
-                .iter()
-                .any(|w| w.contains("2 network interfaces")));
+            assert_eq!(got, [("b", true), ("a", false)], "the primary first");
+            assert!(
+                r.nics.iter().all(|n| n.accelerated_networking.is_none()),
+                "a plain reference states no flag"
+            );
+            assert!(
+                !r.warnings.iter().any(|w| w.contains("not re-created")),
+                "{:?}",
+                r.warnings
+            );
         }
         let none_marked = with(&format!(
-            r#""properties.networkProfile": {{"networkInterfaces": [{{"id": "{n}/a"}}, {{"id": "{n}/b"}}]}}"#
+            r#""properties.networkProfile": {{"networkInterfaces": [{{"id": "{N}/a"}}, {{"id": "{N}/b"}}]}}"#
         ));
         let r = build(&inputs(&none_marked, None, None, Overrides::default())).expect("ok");
         assert_eq!(r.nics.iter().filter(|x| x.primary).count(), 1);
         assert!(
-            r.nics[0].primary,
+            r.nics[0].primary && r.nics[0].id.ends_with("/a"),
             "Azure takes the first when none is marked"
         );
+    }
+
+    #[test]
+    fn flags_come_from_the_nic_configuration_by_name_else_by_position() {
+        let by_name = with(&format!(
+            r#""properties": {{"networkProfile": {{"networkInterfaces": [{{"id": "{N}/a"}}, {{"id": "{N}/b"}}],
+               "networkInterfaceConfigurations": [
+                 {{"name": "b", "properties": {{"enableAcceleratedNetworking": true, "enableIPForwarding": false, "ipConfigurations": []}}}},
+                 {{"name": "a", "properties": {{"primary": true, "enableAcceleratedNetworking": false, "enableIPForwarding": true, "ipConfigurations": []}}}}]}}}}"#
+        ));
+        let r = build(&inputs(&by_name, None, None, Overrides::default())).expect("valid");
+        let got: Vec<(&str, bool, Option<bool>, Option<bool>)> = r
+            .nics
+            .iter()
+            .map(|n| {
+                (
+                    n.id.rsplit('/').next().unwrap_or(""),
+                    n.primary,
+                    n.accelerated_networking.as_ref().map(|f| f.value),
+                    n.ip_forwarding.as_ref().map(|f| f.value),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("a", true, Some(false), Some(true)),
+                ("b", false, Some(true), Some(false))
+            ],
+            "matched by name; the configuration's primary decides when the reference is silent"
+        );
+        let by_position = by_name
+            .replace(r#""name": "b""#, r#""name": "x""#)
+            .replace(r#""name": "a""#, r#""name": "y""#);
+        let r = build(&inputs(&by_position, None, None, Overrides::default())).expect("valid");
+        let got: Vec<(&str, Option<bool>)> = r
+            .nics
+            .iter()
+            .map(|n| {
+                (
+                    n.id.rsplit('/').next().unwrap_or(""),
+                    n.accelerated_networking.as_ref().map(|f| f.value),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [("b", Some(false)), ("a", Some(true))],
+            "same count: the configuration at the reference's position (the second's says primary)"
+        );
+    }
+
+    #[test]
+    fn nic_subnet_moves_one_nic_and_bad_ones_are_refused_with_their_code() {
+        let ov = |args: &[&str], reuse: bool, public_ip: Option<bool>| Overrides {
+            nic_subnets: args.iter().map(|s| (*s).to_owned()).collect(),
+            reuse_source_nics: reuse,
+            public_ip,
+            ..Overrides::default()
+        };
+        let r = build(&inputs(
+            &two(),
+            None,
+            None,
+            ov(&[&format!("1={SUBNET}")], false, None),
+        ))
+        .expect("valid");
+        assert!(r.nics[0].subnet_id.is_none());
+        assert_eq!(
+            r.nics[1].subnet_id.as_ref().map(|f| f.value.as_str()),
+            Some(SUBNET)
+        );
+        for (args, what) in [
+            (vec![format!("2={SUBNET}")], "out of range"),
+            (vec![format!("1={SUBNET}"), format!("1={SUBNET}")], "twice"),
+            (vec!["1=/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/virtualNetworks/v".to_owned()], "not a subnet"),
+            (vec![SUBNET.to_owned()], "no index"),
+            (vec![format!("x={SUBNET}")], "not a number"),
+        ] {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let e = build(&inputs(&two(), None, None, ov(&args, false, None))).expect_err(what);
+            assert_eq!(e.0[0].code, Code::InvalidNicSubnet, "{what}");
+        }
+        let r = build(&inputs(&two(), None, None, ov(&[], true, None))).expect("reuse");
+        assert!(r.reuse_source_nics);
+        for (o, what) in [
+            (
+                ov(&[&format!("1={SUBNET}")], true, None),
+                "with --nic-subnet",
+            ),
+            (ov(&[], true, Some(true)), "with --public-ip"),
+        ] {
+            let e = build(&inputs(&two(), None, None, o)).expect_err(what);
+            assert_eq!(e.0[0].code, Code::ConflictingNicOptions, "{what}");
+        }
+        let e = build(&inputs(CONFIG_PLAIN, None, None, ov(&[], true, None)))
+            .expect_err("nothing to reuse");
+        assert_eq!(e.0[0].code, Code::ConflictingNicOptions);
     }
 }
