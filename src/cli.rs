@@ -484,13 +484,13 @@ pub struct DeployArgs {
     /// Resource group of the virtual network; default: the group the VM is deployed into.
     #[arg(long, value_name = "GROUP")]
     pub virtual_network_resource_group: Option<String>,
-    /// Subnet of the virtual network; without it, asked at deployment.
+    /// Subnet of the virtual network, for every new NIC unless --nic-subnet moves it; without it, asked at deployment.
     #[arg(long, value_name = "NAME")]
     pub subnet: Option<String>,
     /// The subnet of one NIC, by its index in `inspect`'s list (0: the primary); repeatable. The others take --subnet.
     #[arg(long, value_name = "INDEX=SUBNET_ID")]
     pub nic_subnet: Vec<String>,
-    /// DR drill: attach the source VM's own NICs by id instead of creating new ones; the scripts first check that each exists and that no VM holds it.
+    /// DR drill: attach the source VM's own NICs by id instead of creating new ones; the scripts first check that each exists and that no other VM holds it.
     #[arg(long)]
     pub reuse_source_nics: bool,
     /// Create a Standard static public IP for the VM; by default it gets none.

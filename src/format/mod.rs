@@ -143,8 +143,11 @@ fn placement_notes(r: &Restore) -> String {
     // New NICs unless the source's are reused (newcomer row 36): said once, with what to look at.
     if r.reuse_source_nics {
         s.push_str(&format!(
-            "     the VM takes the source VM's {} network interface(s) by id (--reuse-source-nics), with their IP addresses, NSGs and DNS settings; the script stops unless each exists and no other VM holds it\n",
-            r.nics.len()
+            "     the VM takes the source VM's {} by id (--reuse-source-nics), with their IP addresses, NSGs and DNS settings; the script stops unless each exists and no other VM holds it\n",
+            match r.nics.len() {
+                1 => "network interface".to_owned(),
+                n => format!("{n} network interfaces"),
+            }
         ));
     } else {
         let nsg = match &r.network.network_security_group {

@@ -303,11 +303,16 @@ pub fn human(r: &Restore) -> String {
                 Some(f) => format!("{what} {}", if f.value { "on" } else { "off" }),
                 None => format!("{what} Azure's default (off; the config does not say)"),
             };
-            format!(
-                "new NIC in {subnet}, {}, {}",
-                flag(&n.accelerated_networking, "accelerated networking"),
-                flag(&n.ip_forwarding, "IP forwarding")
-            )
+            match (&n.accelerated_networking, &n.ip_forwarding) {
+                (None, None) => format!(
+                    "new NIC in {subnet}; accelerated networking and IP forwarding Azure's default (off): the config states neither"
+                ),
+                (a, f) => format!(
+                    "new NIC in {subnet}, {}, {}",
+                    flag(a, "accelerated networking"),
+                    flag(f, "IP forwarding")
+                ),
+            }
         };
         row(
             "source NIC",

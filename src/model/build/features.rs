@@ -566,10 +566,22 @@ fn nic_options(nics: &mut [SourceNic], ov: &crate::overrides::Overrides, p: &mut
         let count = nics.len();
         match nics.get_mut(index) {
             None => bad(
-                format!("`--nic-subnet {arg}`: the source VM has {count} network interface{}, numbered 0 to {}", if count == 1 { "" } else { "s" }, count.saturating_sub(1)),
+                format!(
+                    "`--nic-subnet {arg}`: the source VM has {}",
+                    match count {
+                        0 => "no network interface".to_owned(),
+                        1 => "one network interface, index 0 (the primary)".to_owned(),
+                        n => format!(
+                            "{n} network interfaces, indexes 0 (the primary) to {}",
+                            n - 1
+                        ),
+                    }
+                ),
                 p,
             ),
-            Some(n) if n.subnet_id.is_some() => bad(format!("`--nic-subnet` names NIC {index} twice"), p),
+            Some(n) if n.subnet_id.is_some() => {
+                bad(format!("`--nic-subnet` names NIC {index} twice"), p)
+            }
             Some(n) => n.subnet_id = Some(Fact::new(id.to_owned(), By::Flag("--nic-subnet"))),
         }
     }
