@@ -96,15 +96,21 @@ struct Parameter {
 
 #[derive(Serialize)]
 struct ParamMeta {
-    description: &'static str,
+    description: std::borrow::Cow<'static, str>,
 }
 
-fn param(kind: &'static str, default: Option<Value>, description: &'static str) -> Parameter {
+fn param(
+    kind: &'static str,
+    default: Option<Value>,
+    description: impl Into<std::borrow::Cow<'static, str>>,
+) -> Parameter {
     Parameter {
         kind,
         default_value: default,
         allowed_values: None,
-        metadata: ParamMeta { description },
+        metadata: ParamMeta {
+            description: description.into(),
+        },
     }
 }
 
@@ -356,7 +362,7 @@ fn nic_subnets(r: &Restore, ps: &mut Params) {
                     || expr(&format!("[{}]", super::nics::default_subnet_expr())),
                     s,
                 ),
-                "Resource id of the subnet of this network interface (its index in `restore-deploy inspect`); the VM's subnet by default, or `--nic-subnet`.",
+                format!("Resource id of the subnet of network interface {i} (its index in `restore-deploy inspect`; 0 is the primary); the `subnet` parameter's by default, or `--nic-subnet`."),
             ),
             id,
         );
