@@ -287,7 +287,8 @@ pub fn human(r: &Restore) -> String {
             i.to_string()
         };
         let becomes = if r.reuse_source_nics {
-            "reused by id (--reuse-source-nics), once the script finds that no other VM holds it".to_owned()
+            "reused by id (--reuse-source-nics), once the script finds that no other VM holds it"
+                .to_owned()
         } else {
             let subnet = match &n.subnet_id {
                 Some(s) => format!("subnet {} (--nic-subnet)", s.value),

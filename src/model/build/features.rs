@@ -590,6 +590,11 @@ fn nic_options(nics: &mut [SourceNic], ov: &crate::overrides::Overrides, p: &mut
             Some("the config names no network interface of the source VM to reuse")
         } else if !ov.nic_subnets.is_empty() {
             Some("`--nic-subnet` places new NICs; a reused source NIC keeps its own subnet")
+        } else if ov.subnet.is_some()
+            || ov.virtual_network.is_some()
+            || ov.virtual_network_resource_group.is_some()
+        {
+            Some("`--virtual-network`, `--virtual-network-resource-group` and `--subnet` place new NICs; a reused source NIC keeps its own network")
         } else if ov.public_ip == Some(true) {
             Some("`--public-ip` puts a new address on a new NIC; a reused source NIC keeps its own")
         } else {
@@ -1048,6 +1053,13 @@ mod nic_tests {
                 "with --nic-subnet",
             ),
             (ov(&[], true, Some(true)), "with --public-ip"),
+            (
+                Overrides {
+                    subnet: Some("snet-app".into()),
+                    ..ov(&[], true, None)
+                },
+                "with --subnet",
+            ),
         ] {
             let e = build(&inputs(&two(), None, None, o)).expect_err(what);
             assert_eq!(e.0[0].code, Code::ConflictingNicOptions, "{what}");
