@@ -181,6 +181,8 @@ pub enum Command {
         mut_arg("virtual_network", |a| a.hide(true)),
         mut_arg("virtual_network_resource_group", |a| a.hide(true)),
         mut_arg("subnet", |a| a.hide(true)),
+        mut_arg("nic_subnet", |a| a.hide(true)),
+        mut_arg("reuse_source_nics", |a| a.hide(true)),
         mut_arg("public_ip", |a| a.hide(true))
     )]
     Check(CheckArgs),
@@ -318,7 +320,7 @@ pub struct GenerateArgs {
     #[arg(long, requires = "many", help_heading = BATCH)]
     pub json: bool,
     /// With --vault and no --job-id: every completed VM disk-restore job of the last DURATION (`24h`, `7d`; at most 30 days), one folder per VM under --out, as --jobs does.
-    #[arg(long, value_name = "DURATION", requires_all = ["vault", "out"], conflicts_with_all = ["job_id", "config", "job", "encryption_info", "jobs", "secret_url", "key_url"], help_heading = VAULT)]
+    #[arg(long, value_name = "DURATION", requires_all = ["vault", "out"], conflicts_with_all = ["job_id", "config", "job", "encryption_info", "jobs", "secret_url", "key_url", "nic_subnet"], help_heading = VAULT)]
     pub since: Option<String>,
     /// Colour the `--check` diff: set by `run` from the root's `--color` and standard output.
     #[arg(skip)]
@@ -411,7 +413,7 @@ pub struct BatchArgs {
         value_name = "PATH",
         num_args = 1..,
         group = "sources",
-        conflicts_with_all = ["config", "job", "encryption_info", "secret_url", "key_url"]
+        conflicts_with_all = ["config", "job", "encryption_info", "secret_url", "key_url", "nic_subnet"]
     )]
     pub jobs: Vec<PathBuf>,
     /// With --jobs (or generate's --since): read the config and encryption-info blobs from DIR, by the blob names each job gives.
@@ -482,9 +484,15 @@ pub struct DeployArgs {
     /// Resource group of the virtual network; default: the group the VM is deployed into.
     #[arg(long, value_name = "GROUP")]
     pub virtual_network_resource_group: Option<String>,
-    /// Subnet of the virtual network; without it, asked at deployment.
+    /// Subnet of the virtual network, for every new NIC unless --nic-subnet moves it; without it, asked at deployment.
     #[arg(long, value_name = "NAME")]
     pub subnet: Option<String>,
+    /// The subnet of one NIC, by its index in `inspect`'s list (0: the primary); repeatable. The others take --subnet. One VM's NICs: not with --jobs or --since.
+    #[arg(long, value_name = "INDEX=SUBNET_ID")]
+    pub nic_subnet: Vec<String>,
+    /// DR drill: attach the source VM's own NICs by id instead of creating new ones; the scripts first check that each exists and that no other VM holds it.
+    #[arg(long)]
+    pub reuse_source_nics: bool,
     /// Create a Standard static public IP for the VM; by default it gets none.
     #[arg(long, overrides_with = "no_public_ip")]
     pub public_ip: bool,
@@ -583,6 +591,8 @@ pub fn overrides(s: &SourceArgs, d: &DeployArgs) -> crate::model::Overrides {
         virtual_network: d.virtual_network.clone(),
         virtual_network_resource_group: d.virtual_network_resource_group.clone(),
         subnet: d.subnet.clone(),
+        nic_subnets: d.nic_subnet.clone(),
+        reuse_source_nics: d.reuse_source_nics,
         public_ip: match (d.public_ip, d.no_public_ip) {
             (_, true) => Some(false),
             (true, _) => Some(true),

@@ -123,6 +123,8 @@ codes! {
     NotARegularFile => Environment, "name a regular file (a FIFO, device or socket is never read or written), or remove the entry named";
     ConflictingPlacement => Rejected, "keep one of the two placements Azure refuses together (the message names them)";
     WrongInputKind => Rejected, "pass the file with the flag named above";
+    InvalidNicSubnet => Usage, "give `--nic-subnet <index>=<subnet resource id>`, each index once, 0 for the primary NIC";
+    ConflictingNicOptions => Usage, "`--reuse-source-nics` attaches the source NICs as they are: drop it, or drop the option that changes a new NIC";
 }
 
 impl Code {

@@ -43,6 +43,11 @@ pub struct Overrides {
     pub restore_keys: bool,
     /// `--target-key-vault`: the vault they are restored into.
     pub target_key_vault: Option<String>,
+    /// `--nic-subnet <index>=<subnet id>`, as typed: checked by the model against the source's
+    /// NICs (index 0 the primary).
+    pub nic_subnets: Vec<String>,
+    /// `--reuse-source-nics`: attach the source NICs by id instead of creating new ones.
+    pub reuse_source_nics: bool,
     /// `--disk-resource-group`: where the restored managed disks are, when no job says it.
     pub disk_resource_group: Option<String>,
 }

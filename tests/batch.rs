@@ -1115,13 +1115,19 @@ fn a_fifo_planted_at_a_lock_path_is_refused_at_once() {
 }
 
 /// J23: one VM's key references cannot apply to a batch: `--secret-url` and `--key-url` with
-/// `--jobs` (or with the vault batch `--since`) are a usage error, and nothing is written.
+/// `--jobs` (or with the vault batch `--since`) are a usage error, and nothing is written; nor can
+/// one VM's NIC indexes (`--nic-subnet`, issue 18).
 #[test]
 fn one_vms_key_urls_are_a_usage_error_with_many_jobs() {
     let d = drill(2);
     let secret = "https://kv-contoso-prod.vault.azure.net/secrets/ONE-BEK-FOR-ALL/1";
     let key = "https://kv-contoso-prod.vault.azure.net/keys/ONE-KEK/1";
-    for (flag, url) in [("--secret-url", secret), ("--key-url", key)] {
+    let subnet = "1=/subscriptions/3f2a8c1e-5b7d-4e9a-8c6f-1d2e3f4a5b6c/resourceGroups/rg-app/providers/Microsoft.Network/virtualNetworks/vnet-app/subnets/snet-b";
+    for (flag, url) in [
+        ("--secret-url", secret),
+        ("--key-url", key),
+        ("--nic-subnet", subnet),
+    ] {
         for many in [
             &["--jobs", "jobs", "--config-dir", "blobs"][..],
             &["--vault", "rsv", "--resource-group", "rg", "--since", "24h"][..],

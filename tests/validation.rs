@@ -589,3 +589,106 @@ fn every_vhd_import_follows_a_check_of_its_staging_account() {
         }
     }
 }
+
+/// The existing NICs of every fixture each format attaches, with the line each must be checked
+/// before: `restore-vm.ps1`'s `Add-AzVMNetworkInterface -Id '<id>'` lines, and for a template that
+/// references a NIC by id (not a resource it creates), the line where `prepare.ps1` prints the
+/// deploy command. A template that does so without `prepare.ps1` is an error of its own.
+fn existing_nics(g: &Generated) -> Result<Vec<(String, &str, String, usize)>, String> {
+    let mut out = Vec::new();
+    for (i, l) in g.script().lines().enumerate() {
+        if let Some(id) = l
+            .split("Add-AzVMNetworkInterface -VM $vm -Id '")
+            .nth(1)
+            .and_then(|r| r.split('\'').next())
+        {
+            out.push(("restore-vm.ps1".into(), g.script(), id.to_owned(), i + 1));
+        }
+    }
+    let Some(template) = g.arm_file("azuredeploy.json") else {
+        return Ok(out);
+    };
+    let t: Value = serde_json::from_str(template).expect("json");
+    let ids: Vec<String> = t["resources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| r["type"] == "Microsoft.Compute/virtualMachines")
+        .flat_map(|r| {
+            r["properties"]["networkProfile"]["networkInterfaces"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter_map(|n| n["id"].as_str().map(str::to_owned))
+        .filter(|id| !id.starts_with('['))
+        .collect();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let prepare = g.arm_file("prepare.ps1").ok_or(
+        "the template attaches existing NICs and the bundle has no prepare.ps1 to check them",
+    )?;
+    let deploy = prepare
+        .lines()
+        .position(|l| l.starts_with("Write-Host 'ready."))
+        .expect("prepare.ps1 prints the deploy command")
+        + 1;
+    for id in ids {
+        out.push(("prepare.ps1".into(), prepare, id, deploy));
+    }
+    Ok(out)
+}
+
+/// Issue 18 item 2 as a class: every existing NIC either format attaches, of every fixture, follows
+/// a read that stops when it is missing or another VM holds it; and the rule bites on the real
+/// scripts with the holder check or the read taken out.
+#[test]
+fn every_reused_nic_follows_a_check_that_no_vm_holds_it() {
+    use crate::support::validate::nics::check_nic_free_before;
+    let mut checked = 0;
+    for g in GENERATED.iter() {
+        let nics = existing_nics(g).unwrap_or_else(|e| panic!("{}: {e}", g.name));
+        for (file, script, id, act) in nics {
+            if let Err(e) = check_nic_free_before(script, &id, act) {
+                panic!("{}: {file}: {e}", g.name);
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 4, "{checked} reused NICs checked");
+    let g = GENERATED
+        .iter()
+        .find(|g| g.name == "reuse-source-nics-managed-bek-noaad-windows")
+        .expect("fixture");
+    let nics = existing_nics(g).expect("checked");
+    assert!(
+        nics.iter().any(|n| n.0 == "prepare.ps1") && nics.iter().any(|n| n.0 == "restore-vm.ps1")
+    );
+    for (file, script, id, act) in nics {
+        for (from, to, why) in [
+            (
+                "throw ('network interface {0} is attached",
+                "Write-Warning ('network interface {0} is attached",
+                "holder",
+            ),
+            (
+                "Get-AzResource -ResourceId $sourceNicId",
+                "Get-AzResource -Name $sourceNicId",
+                "read",
+            ),
+            (
+                "throw ('network interface {0} could not be read",
+                "Write-Warning ('network interface {0} could not be read",
+                "missing",
+            ),
+        ] {
+            assert!(script.contains(from), "{file}: `{from}` not found");
+            let mutated = script.replacen(from, to, 1);
+            assert!(
+                check_nic_free_before(&mutated, &id, act).is_err(),
+                "{file} without its {why} check passes"
+            );
+        }
+    }
+}

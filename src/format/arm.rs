@@ -72,6 +72,15 @@ impl Output for Arm {
             TemplateSupport::FirstDay => vec!["warning: the recovery point is from 2017-04-26 itself; Azure's guide says templates work for points created *after* that day. If the deployment fails, use `--format powershell`.".to_owned()],
             _ => Vec::new(),
         };
+        // The check that no other VM holds a reused source NIC runs in `prepare.ps1`: a bundle
+        // without one could attach a NIC unchecked.
+        if r.reuse_source_nics && render::prepare::script(r, TEMPLATE, PARAMETERS).is_none() {
+            return Err(Error::new(
+                crate::error::Code::ConflictingNicOptions,
+                "`--reuse-source-nics` with `--format arm` needs prepare.ps1 to check that no other VM holds each source NIC, and this restore's bundle has none (only an encrypted restore whose BEK secret URL is known gets one)",
+            )
+            .help("use `--format powershell`, whose script checks the NICs before attaching them, or drop `--reuse-source-nics` to create new NICs"));
+        }
         w.extend(r.warnings.iter().cloned());
         Ok(w)
     }
@@ -107,6 +116,7 @@ impl Output for Arm {
                         render::PREPARE_STEPS,
                         render::PREPARE_PARAMS,
                         render::PREPARE_LITERALS,
+                        render::PREPARE_NICS,
                     ])?,
                     render::PREPARE_SCRIPT,
                     &ctx,

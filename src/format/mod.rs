@@ -64,10 +64,11 @@ fn missing_params<'a>(r: &Restore, name: &'a str, vnet: &'a str, subnet: &'a str
     if r.vm_name.is_none() {
         missing.push(name);
     }
-    if r.network.virtual_network.is_none() {
+    // Reused source NICs keep their own network.
+    if r.network.virtual_network.is_none() && !r.reuse_source_nics {
         missing.push(vnet);
     }
-    if r.network.subnet.is_none() {
+    if r.network.subnet.is_none() && !r.reuse_source_nics {
         missing.push(subnet);
     }
     missing
@@ -139,17 +140,31 @@ fn import_note(r: &Restore, vm: &str) -> String {
 /// `articles/virtual-machines/windows/disk-encryption-overview-aad.md` @a18807c4, networking).
 fn placement_notes(r: &Restore) -> String {
     let mut s = String::new();
-    // The source's NIC is never reused (newcomer row 36): said once, with what to look at.
-    let nsg = match &r.network.network_security_group {
-        Some(n) => format!(
-            " and the source NIC's network security group `{}`",
-            crate::error::shown(&n.value)
-        ),
-        None => " and no network security group of its own".to_owned(),
-    };
-    s.push_str(&format!(
-        "     the VM gets a new network interface with a dynamic private IP{nsg}; the source VM's NIC is not reused: check the IP address, the NSG rules and the DNS records the VM needs\n"
-    ));
+    // New NICs unless the source's are reused (newcomer row 36): said once, with what to look at.
+    if r.reuse_source_nics {
+        s.push_str(&format!(
+            "     the VM takes the source VM's {} by id (--reuse-source-nics), with their IP addresses, NSGs and DNS settings; the script stops unless each exists and no other VM holds it\n",
+            match r.nics.len() {
+                1 => "network interface".to_owned(),
+                n => format!("{n} network interfaces"),
+            }
+        ));
+    } else {
+        let nsg = match &r.network.network_security_group {
+            Some(n) => format!(
+                " and the source NIC's network security group `{}`",
+                crate::error::shown(&n.value)
+            ),
+            None => " and no network security group of its own".to_owned(),
+        };
+        let count = match r.nics.len() {
+            0 | 1 => "a new network interface".to_owned(),
+            n => format!("{n} new network interfaces, one per source NIC (primary first),"),
+        };
+        s.push_str(&format!(
+            "     the VM gets {count} with a dynamic private IP{nsg}; the source VM's NICs are not reused: check the IP addresses, the NSG rules and the DNS records the VM needs\n"
+        ));
+    }
     if let Some((group, set)) = crate::model::classic_set(r) {
         s.push_str(&format!(
             "     the availability set `{set}` held VMs on VHDs: unless it was migrated it is Classic and refuses the new VM on managed disks; convert it (Update-AzAvailabilitySet -AvailabilitySet (Get-AzAvailabilitySet -ResourceGroupName {} -Name {}) -Sku Aligned) or generate again with --no-availability-set\n",

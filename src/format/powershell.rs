@@ -29,6 +29,7 @@ impl Output for PowerShell {
             render::PREPARE_STEPS,
             render::PREPARE_PARAMS,
             render::PREPARE_LITERALS,
+            render::PREPARE_NICS,
         ])?;
         let ctx = render::powershell::context(r);
         let text = render::clean_text(&render::render(&hb, render::PS_SCRIPT, &ctx)?);

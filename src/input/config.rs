@@ -133,6 +133,24 @@ pub struct RawBootDiagnostics {
 #[derive(Debug, Default, Deserialize)]
 pub struct RawNetworkProfile {
     pub networkinterfaces: Option<Vec<RawNicReference>>,
+    /// The NIC configurations of a VM whose NICs Compute created (`networkApiVersion` set): the
+    /// only place the VM model states a NIC's accelerated networking and IP forwarding.
+    pub networkinterfaceconfigurations: Option<Vec<RawNicConfiguration>>,
+}
+
+/// `networkProfile.networkInterfaceConfigurations[]` (ARM schema
+/// `VirtualMachineNetworkInterfaceConfiguration`): its name and the flags carried.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawNicConfiguration {
+    pub name: Option<String>,
+    pub properties: Option<RawNicConfigurationProperties>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RawNicConfigurationProperties {
+    pub primary: Option<bool>,
+    pub enableacceleratednetworking: Option<bool>,
+    pub enableipforwarding: Option<bool>,
 }
 
 /// A NIC reference of the VM: its id, and `properties.primary` (a flattened config blob writes

@@ -96,14 +96,26 @@ impl Placement {
     }
 }
 
-/// A network interface of the source VM, as its config names it. The new VM gets one new NIC in
-/// the chosen subnet in place of the primary one; any other is not re-created (said by
-/// `inspect` and a warning).
+/// A network interface of the source VM, as its config names it, and what it becomes: a new NIC
+/// (in the default subnet, or the one `--nic-subnet` gives its index) with the source's
+/// accelerated networking and IP forwarding where the config states them, or, with
+/// `--reuse-source-nics`, the source NIC itself, attached by id once the script has checked that
+/// no VM holds it. The model lists them primary first: that order is the new VM's and the index
+/// `--nic-subnet` takes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SourceNic {
     pub id: String,
-    /// The source's primary NIC: the one the new NIC stands in for (the only one, or the one
-    /// marked `primary`, or else the first, as Azure takes the first when none is marked).
+    /// The source's primary NIC (the only one, or the one marked `primary`, or else the first,
+    /// as Azure takes the first when none is marked); the new VM's primary.
     pub primary: bool,
+    /// `networkInterfaceConfigurations[].properties.enableAcceleratedNetworking`; `None`: the
+    /// config does not say (a plain `networkInterfaces[]` reference holds only the id), so the
+    /// new NIC gets Azure's default (off).
+    pub accelerated_networking: Option<Fact<bool>>,
+    /// `networkInterfaceConfigurations[].properties.enableIPForwarding`, likewise.
+    pub ip_forwarding: Option<Fact<bool>>,
+    /// `--nic-subnet <index>=<subnet id>`: the subnet of this NIC's new NIC; `None`: the one
+    /// subnet every NIC takes by default (`--subnet`, or the source's).
+    pub subnet_id: Option<Fact<String>>,
     pub by: By,
 }

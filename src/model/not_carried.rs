@@ -42,6 +42,14 @@ pub const CARRIED: &[&str] = &[
     "properties.additionalCapabilities",
     "properties.diagnosticsProfile.bootDiagnostics",
     "properties.storageProfile.diskControllerType",
+    // Every NIC: a new one per source NIC, primary first, with the flags the config states, or
+    // the source NIC itself by id (`--reuse-source-nics`).
+    "properties.networkProfile.networkInterfaces[].id",
+    "properties.networkProfile.networkInterfaces[].properties.primary",
+    "properties.networkProfile.networkInterfaceConfigurations[].name",
+    "properties.networkProfile.networkInterfaceConfigurations[].properties.primary",
+    "properties.networkProfile.networkInterfaceConfigurations[].properties.enableAcceleratedNetworking",
+    "properties.networkProfile.networkInterfaceConfigurations[].properties.enableIPForwarding",
     "properties.storageProfile.osDisk.name",
     "properties.storageProfile.osDisk.osType",
     "properties.storageProfile.osDisk.caching",
@@ -146,7 +154,19 @@ pub const NOT_CARRIED: &[NotCarried] = &[
     },
     NotCarried {
         field: "properties.networkProfile",
-        reason: "the new VM gets one new network interface in the chosen subnet, in place of the primary one; inspect lists each source NIC and what it becomes",
+        reason: "each source NIC becomes a new NIC in the chosen subnet (or is reused by id with --reuse-source-nics); inspect lists each and what it becomes",
+    },
+    NotCarried {
+        field: "properties.networkProfile.networkInterfaces[].properties.deleteOption",
+        reason: "Azure's default for a NIC reference (Detach): the NICs outlive the VM",
+    },
+    NotCarried {
+        field: "properties.networkProfile.networkApiVersion",
+        reason: "the outputs create the NICs as Microsoft.Network resources, not through Compute's NIC configurations",
+    },
+    NotCarried {
+        field: "properties.networkProfile.networkInterfaceConfigurations",
+        reason: "of a NIC configuration only its primary flag, accelerated networking and IP forwarding are carried: a new NIC gets a dynamic private IP in the chosen subnet, without the source's IP configurations, DNS settings or NSG; --reuse-source-nics keeps them all",
     },
     NotCarried {
         field: "properties.hardwareProfile.vmSizeProperties",

@@ -109,8 +109,10 @@ pub struct Restore {
     pub(crate) not_carried: Vec<NotCarried>,
     /// The source's boot diagnostics storage account URI; `None`: managed storage.
     pub(crate) boot_diagnostics_storage: Option<Fact<String>>,
-    /// The source's network interfaces; the new NIC stands in for the primary one.
+    /// The source's network interfaces, primary first: each rebuilt as a new NIC, or reused.
     pub(crate) nics: Vec<SourceNic>,
+    /// `--reuse-source-nics`: the new VM takes the source NICs by id (checked free first).
+    pub(crate) reuse_source_nics: bool,
     /// From the source VM's id; the key vault must be in it.
     pub(crate) subscription: Option<String>,
     pub(crate) disks: Disks,

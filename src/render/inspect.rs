@@ -280,13 +280,46 @@ pub fn human(r: &Restore) -> String {
             &"pass --job or --recovery-point-time",
         ),
     }
-    for n in &r.nics {
-        let becomes = if n.primary {
-            "primary: the new VM's one new network interface stands in for it"
+    for (i, n) in r.nics.iter().enumerate() {
+        let place = if n.primary {
+            format!("{i} (primary)")
         } else {
-            "NOT re-created: add a NIC in its network after deployment"
+            i.to_string()
         };
-        row("source NIC", &format!("{}  {becomes}", n.id), &n.by);
+        let becomes = if r.reuse_source_nics {
+            "reused by id (--reuse-source-nics), once the script finds that no other VM holds it"
+                .to_owned()
+        } else {
+            let subnet = match &n.subnet_id {
+                Some(s) => format!("subnet {} (--nic-subnet)", s.value),
+                None => format!(
+                    "subnet {}",
+                    r.network
+                        .subnet
+                        .as_deref()
+                        .unwrap_or("(asked at deployment)")
+                ),
+            };
+            let flag = |f: &Option<crate::model::Fact<bool>>, what: &str| match f {
+                Some(f) => format!("{what} {}", if f.value { "on" } else { "off" }),
+                None => format!("{what} Azure's default (off; the config does not say)"),
+            };
+            match (&n.accelerated_networking, &n.ip_forwarding) {
+                (None, None) => format!(
+                    "new NIC in {subnet}; accelerated networking and IP forwarding Azure's default (off): the config states neither"
+                ),
+                (a, f) => format!(
+                    "new NIC in {subnet}, {}, {}",
+                    flag(a, "accelerated networking"),
+                    flag(f, "IP forwarding")
+                ),
+            }
+        };
+        row(
+            "source NIC",
+            &format!("{place}: {}  {becomes}", n.id),
+            &n.by,
+        );
     }
     match &r.boot_diagnostics_storage {
         Some(u) => row("boot diag.", &u.value, &u.by),

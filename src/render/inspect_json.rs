@@ -279,8 +279,21 @@ pub struct NotCarried {
 pub struct SourceNic {
     pub id: String,
     pub primary: bool,
-    /// `newNetworkInterface`: the new VM's one new NIC stands in for it; `notRecreated`.
+    /// Its place on the new VM (0: the primary), the index `--nic-subnet` takes.
+    pub index: usize,
+    /// `newNetworkInterface`: a new NIC stands in for it; `reused`: attached by id
+    /// (`--reuse-source-nics`).
     pub becomes: NicFate,
+    /// The new NIC's subnet when `--nic-subnet` gives one; absent: the network's subnet (or,
+    /// reused, the NIC's own).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subnet_id: Option<Fact<String>>,
+    /// The source's flag, where the config states it (its `networkInterfaceConfigurations`);
+    /// absent: Azure's default (off) on a new NIC.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accelerated_networking: Option<Fact<bool>>,
+    #[serde(rename = "ipForwarding", skip_serializing_if = "Option::is_none")]
+    pub ip_forwarding: Option<Fact<bool>>,
     pub decided_by: Provenance,
 }
 
@@ -288,7 +301,7 @@ pub struct SourceNic {
 #[serde(rename_all = "camelCase")]
 pub enum NicFate {
     NewNetworkInterface,
-    NotRecreated,
+    Reused,
 }
 
 /// The restored disks: all managed or all unmanaged (VHD blobs).
@@ -597,6 +610,7 @@ fn restore(r: &model::Restore) -> Restore {
         not_carried,
         boot_diagnostics_storage,
         nics,
+        reuse_source_nics,
         subscription,
         disks,
         encryption,
@@ -699,16 +713,30 @@ fn restore(r: &model::Restore) -> Restore {
             .map(|f| fact(f, String::clone)),
         source_network_interfaces: nics
             .iter()
-            .map(|n| {
-                let model::SourceNic { id, primary, by } = n;
+            .enumerate()
+            .map(|(index, n)| {
+                let model::SourceNic {
+                    id,
+                    primary,
+                    accelerated_networking,
+                    ip_forwarding,
+                    subnet_id,
+                    by,
+                } = n;
                 SourceNic {
                     id: id.clone(),
                     primary: *primary,
-                    becomes: if *primary {
-                        NicFate::NewNetworkInterface
+                    index,
+                    becomes: if *reuse_source_nics {
+                        NicFate::Reused
                     } else {
-                        NicFate::NotRecreated
+                        NicFate::NewNetworkInterface
                     },
+                    subnet_id: subnet_id.as_ref().map(|f| fact(f, String::clone)),
+                    accelerated_networking: accelerated_networking
+                        .as_ref()
+                        .map(|f| fact(f, |b| *b)),
+                    ip_forwarding: ip_forwarding.as_ref().map(|f| fact(f, |b| *b)),
                     decided_by: provenance(by),
                 }
             })

@@ -32,6 +32,8 @@ pub const PREPARE_STEPS: &str = "prepare/steps";
 pub const PREPARE_PARAMS: &str = "prepare/params";
 /// The quoting of values in the commands both scripts print for a person to paste.
 pub const PREPARE_LITERALS: &str = "prepare/literals";
+/// The check before `--reuse-source-nics` attaches the source NICs, in both scripts.
+pub const PREPARE_NICS: &str = "prepare/nics";
 
 /// At most 64 (a set is a bit mask over this list; `templates_resolve` checks it).
 pub const TEMPLATES: &[(&str, &str)] = &[
@@ -110,6 +112,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     (
         PREPARE_LITERALS,
         include_str!("../../templates/prepare/literals.ps1.hbs"),
+    ),
+    (
+        PREPARE_NICS,
+        include_str!("../../templates/prepare/nics.ps1.hbs"),
     ),
 ];
 
@@ -406,6 +412,7 @@ mod tests {
             PREPARE_STEPS,
             PREPARE_PARAMS,
             PREPARE_LITERALS,
+            PREPARE_NICS,
         ];
         assert!(TEMPLATES.len() <= 64, "a template set is a 64-bit mask");
         let hb = registry(&all).expect("templates compile");

@@ -158,6 +158,59 @@ pub struct ScriptContext {
     ade: Option<AdeCtx>,
     /// The steps before `New-AzVM`: preflight, OS disk re-stamp, key restore.
     prepare: Option<super::prepare::StepsCtx>,
+    /// The new NICs, primary first (empty when the source's are reused).
+    nics: Vec<NicCtx>,
+    /// `--reuse-source-nics`: the source NIC ids, checked (`prepare/nics`) then attached.
+    source_nics: Vec<String>,
+    /// `-NicSubnetIds` is declared: more than one NIC, or `--nic-subnet` moved the primary.
+    nic_subnet_ids: bool,
+}
+
+/// One new NIC of the script.
+#[derive(Serialize)]
+pub struct NicCtx {
+    /// Its place on the new VM, as `inspect` numbers it.
+    index: usize,
+    primary: bool,
+    /// Appended to `$NetworkInterfaceName` (`''` for the primary, `-1`, `-2`... for the others).
+    suffix: String,
+    /// Its entry in `-NicSubnetIds`: the `--nic-subnet` id, or empty (the network's subnet).
+    subnet_id: String,
+    accelerated_networking: bool,
+    ip_forwarding: bool,
+    /// The primary carries the public IP, when asked for, and Backup's template's NSG.
+    public_ip: bool,
+    nsg: bool,
+}
+
+fn nic_ctxs(r: &Restore) -> Vec<NicCtx> {
+    if r.reuse_source_nics {
+        return Vec::new();
+    }
+    let count = r.nics.len().max(1);
+    (0..count)
+        .map(|i| {
+            let n = r.nics.get(i);
+            let on = |f: Option<&crate::model::Fact<bool>>| f.is_some_and(|f| f.value);
+            NicCtx {
+                index: i,
+                primary: i == 0,
+                suffix: if i == 0 {
+                    String::new()
+                } else {
+                    format!("-{i}")
+                },
+                subnet_id: n
+                    .and_then(|n| n.subnet_id.as_ref())
+                    .map(|f| f.value.clone())
+                    .unwrap_or_default(),
+                accelerated_networking: on(n.and_then(|n| n.accelerated_networking.as_ref())),
+                ip_forwarding: on(n.and_then(|n| n.ip_forwarding.as_ref())),
+                public_ip: i == 0 && r.network.public_ip,
+                nsg: i == 0 && r.network.network_security_group.is_some(),
+            }
+        })
+        .collect()
 }
 
 fn disk_ctx(d: &crate::model::Disk, lun: Option<u8>) -> DiskCtx {
@@ -263,7 +316,11 @@ pub fn context(r: &Restore) -> ScriptContext {
             })
         })
         .collect();
+    let nics = nic_ctxs(r);
     ScriptContext {
+        nic_subnet_ids: nics.len() > 1 || nics.iter().any(|n| !n.subnet_id.is_empty()),
+        nics,
+        source_nics: super::prepare::source_nics(r),
         description: super::describe::case(r),
         network_security_group: r
             .network

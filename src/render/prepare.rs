@@ -96,6 +96,22 @@ pub struct ScriptCtx {
     /// VHD sources (G7, G8): the staging account the template imports from, checked to exist in
     /// its group and to sit in the VM's region before the deployment.
     staging: Option<StagingCtx>,
+    /// `--reuse-source-nics`: the source NIC ids the template attaches, each checked to exist
+    /// and to be held by no other VM (`prepare/nics`).
+    source_nics: Vec<String>,
+    /// That check declares `-VMName` (the re-stamp does when it runs).
+    nic_vm_param: bool,
+    /// The new VM's name (`--vm-name`, or empty): the one VM that may hold a reused NIC.
+    nic_vm_name: String,
+}
+
+/// The source NIC ids `--reuse-source-nics` attaches, for the check before it (empty without it).
+pub fn source_nics(r: &Restore) -> Vec<String> {
+    if r.reuse_source_nics {
+        r.nics.iter().map(|n| n.id.clone()).collect()
+    } else {
+        Vec::new()
+    }
 }
 
 #[derive(Serialize)]
@@ -165,6 +181,13 @@ pub fn script(
         Encryption::None { .. } => return None,
     };
     let resource_group = r.home_resource_group().map(str::to_owned);
+    let source_nics = source_nics(r);
+    let nic_vm_param = !source_nics.is_empty() && steps.restamp.is_none();
+    let nic_vm_name = r
+        .vm_name
+        .as_ref()
+        .map(|f| f.value.clone())
+        .unwrap_or_default();
     Some(ScriptCtx {
         description: super::describe::case(r),
         resource_group,
@@ -178,6 +201,9 @@ pub fn script(
         parameters_file,
         steps,
         staging: staging(r),
+        source_nics,
+        nic_vm_param,
+        nic_vm_name,
     })
 }
 

@@ -5,7 +5,7 @@ use super::context::{Config, Problems};
 use crate::error::Code;
 use crate::model::ade_extension::AdeExtension;
 use crate::model::features::{Identity, Placement, SourceExtension, SourceNic, Spot};
-use crate::model::provenance::Fact;
+use crate::model::provenance::{By, Fact};
 
 const IDENTITY: &str = "$.identity";
 pub(super) const ENCRYPTION_IDENTITY: &str =
@@ -419,27 +419,93 @@ pub(super) fn boot_diagnostics_storage(cfg: Config, p: &mut Problems) -> Option<
     Some(Fact::new(uri, cfg.by(BOOT_URI)))
 }
 
-/// The source's network interfaces, in its order; exactly one is primary.
-pub(super) fn nics(cfg: Config) -> Vec<SourceNic> {
-    let list = cfg
+const NIC_REFS: &str = "$.properties.networkProfile.networkInterfaces";
+const NIC_CONFIGS: &str = "$.properties.networkProfile.networkInterfaceConfigurations";
+
+/// A subnet's resource id: `/subscriptions/<id>/resourceGroups/<group>/providers/
+/// Microsoft.Network/virtualNetworks/<vnet>/subnets/<name>`.
+fn is_subnet_id(id: &str) -> bool {
+    let segs: Vec<&str> = id.split('/').collect();
+    segs.len() == 11
+        && segs[0].is_empty()
+        && segs[1].eq_ignore_ascii_case("subscriptions")
+        && segs[3].eq_ignore_ascii_case("resourceGroups")
+        && segs[5].eq_ignore_ascii_case("providers")
+        && segs[6].eq_ignore_ascii_case("Microsoft.Network")
+        && segs[7].eq_ignore_ascii_case("virtualNetworks")
+        && segs[9].eq_ignore_ascii_case("subnets")
+        && segs
+            .iter()
+            .skip(1)
+            .all(|s| !s.trim().is_empty() && !s.contains(|c: char| c.is_control() || c == '\''))
+}
+
+/// The source's network interfaces, primary first, then the others in the source's order (the
+/// new VM's order, and the index `--nic-subnet` takes); exactly one is primary. Each takes its
+/// flags from the NIC configuration of the same name (the NIC id's last segment), else from the
+/// configuration at its position when the config lists as many of each.
+pub(super) fn nics(
+    cfg: Config,
+    ov: &crate::overrides::Overrides,
+    p: &mut Problems,
+) -> Vec<SourceNic> {
+    let profile = cfg
         .vm
         .properties
         .as_ref()
-        .and_then(|p| p.networkprofile.as_ref())
-        .and_then(|n| n.networkinterfaces.as_ref());
-    let mut nics: Vec<SourceNic> = list
+        .and_then(|p| p.networkprofile.as_ref());
+    let list = profile.and_then(|n| n.networkinterfaces.as_ref());
+    let configs: &[crate::input::config::RawNicConfiguration] = profile
+        .and_then(|n| n.networkinterfaceconfigurations.as_deref())
+        .unwrap_or_default();
+    let refs: Vec<(usize, &crate::input::config::RawNicReference, String)> = list
         .into_iter()
         .flatten()
         .enumerate()
         .filter_map(|(i, n)| {
             let id = n.id.clone().filter(|s| !s.trim().is_empty())?;
-            Some(SourceNic {
-                id,
-                primary: n.properties.as_ref().and_then(|p| p.primary) == Some(true),
-                by: cfg.by(format!(
-                    "$.properties.networkProfile.networkInterfaces[{i}]"
-                )),
-            })
+            Some((i, n, id))
+        })
+        .collect();
+    let same_count = refs.len() == configs.len();
+    let mut nics: Vec<SourceNic> = refs
+        .iter()
+        .enumerate()
+        .map(|(k, (i, n, id))| {
+            let name = id.rsplit('/').next().unwrap_or_default();
+            let by_name = configs.iter().position(|c| {
+                c.name
+                    .as_deref()
+                    .is_some_and(|c| c.eq_ignore_ascii_case(name))
+            });
+            let at = by_name.or(same_count.then_some(k));
+            let conf = at.and_then(|j| Some((j, configs.get(j)?.properties.as_ref()?)));
+            let flag =
+                |get: fn(&crate::input::config::RawNicConfigurationProperties) -> Option<bool>,
+                 field: &str| {
+                    conf.and_then(|(j, c)| {
+                        get(c).map(|v| {
+                            Fact::new(v, cfg.by(format!("{NIC_CONFIGS}[{j}].properties.{field}")))
+                        })
+                    })
+                };
+            // A reference that does not say takes its configuration's `primary`.
+            let primary = n
+                .properties
+                .as_ref()
+                .and_then(|p| p.primary)
+                .or_else(|| conf.and_then(|(_, c)| c.primary));
+            SourceNic {
+                id: id.clone(),
+                primary: primary == Some(true),
+                accelerated_networking: flag(
+                    |c| c.enableacceleratednetworking,
+                    "enableAcceleratedNetworking",
+                ),
+                ip_forwarding: flag(|c| c.enableipforwarding, "enableIPForwarding"),
+                subnet_id: None,
+                by: cfg.by(format!("{NIC_REFS}[{i}]")),
+            }
         })
         .collect();
     if !nics.iter().any(|n| n.primary) {
@@ -454,19 +520,102 @@ pub(super) fn nics(cfg: Config) -> Vec<SourceNic> {
         seen |= n.primary;
         n.primary &= !was;
     }
+    // The primary first (a stable sort keeps the others in the source's order).
+    nics.sort_by_key(|n| !n.primary);
+    nic_options(&mut nics, ov, p);
     nics
 }
 
-/// What every format warns of: a system-assigned identity (the new VM's is a new principal),
-/// and NICs beyond the primary one (not re-created).
-pub(super) fn warnings(identity: Option<&Identity>, nics: &[SourceNic]) -> Vec<String> {
-    let mut out = Vec::new();
-    if nics.len() > 1 {
-        out.push(format!(
-            "warning: the source VM had {} network interfaces; the new VM gets one new network interface in the chosen subnet, in place of the primary one: the others are not re-created (inspect lists them); add them after deployment (New-AzNetworkInterface, then Add-AzVMNetworkInterface and Update-AzVM with the VM stopped)",
-            nics.len()
-        ));
+/// `--nic-subnet <index>=<subnet id>` and `--reuse-source-nics`, checked against the source's
+/// NICs: an index names one of them (0 the primary), once; the id is a subnet's; reused NICs
+/// keep their own subnets and public addresses, so neither option goes with reuse.
+fn nic_options(nics: &mut [SourceNic], ov: &crate::overrides::Overrides, p: &mut Problems) {
+    const HELP: &str = "give `--nic-subnet <index>=<subnet resource id>`, index 0 for the primary NIC and 1.. for the others in the order `restore-deploy inspect` lists them, each index once, the id as /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>";
+    let bad = |msg: String, p: &mut Problems| {
+        p.add(
+            Code::InvalidNicSubnet,
+            msg,
+            None,
+            Some("--nic-subnet".into()),
+            HELP,
+        );
+    };
+    for arg in &ov.nic_subnets {
+        let Some((index, id)) = arg.split_once('=') else {
+            bad(
+                format!("`--nic-subnet {arg}` is not <index>=<subnet resource id>"),
+                p,
+            );
+            continue;
+        };
+        let Ok(index) = index.trim().parse::<usize>() else {
+            bad(
+                format!("`--nic-subnet {arg}`: `{index}` is not a NIC index (0, 1, ...)"),
+                p,
+            );
+            continue;
+        };
+        let id = id.trim();
+        if !is_subnet_id(id) {
+            bad(
+                format!("`--nic-subnet {arg}`: `{id}` is not a subnet's resource id"),
+                p,
+            );
+            continue;
+        }
+        let count = nics.len();
+        match nics.get_mut(index) {
+            None => bad(
+                format!(
+                    "`--nic-subnet {arg}`: the source VM has {}",
+                    match count {
+                        0 => "no network interface".to_owned(),
+                        1 => "one network interface, index 0 (the primary)".to_owned(),
+                        n => format!(
+                            "{n} network interfaces, indexes 0 (the primary) to {}",
+                            n - 1
+                        ),
+                    }
+                ),
+                p,
+            ),
+            Some(n) if n.subnet_id.is_some() => {
+                bad(format!("`--nic-subnet` names NIC {index} twice"), p)
+            }
+            Some(n) => n.subnet_id = Some(Fact::new(id.to_owned(), By::Flag("--nic-subnet"))),
+        }
     }
+    if ov.reuse_source_nics {
+        let conflict = if nics.is_empty() {
+            Some("the config names no network interface of the source VM to reuse")
+        } else if !ov.nic_subnets.is_empty() {
+            Some("`--nic-subnet` places new NICs; a reused source NIC keeps its own subnet")
+        } else if ov.subnet.is_some()
+            || ov.virtual_network.is_some()
+            || ov.virtual_network_resource_group.is_some()
+        {
+            Some("`--virtual-network`, `--virtual-network-resource-group` and `--subnet` place new NICs; a reused source NIC keeps its own network")
+        } else if ov.public_ip == Some(true) {
+            Some("`--public-ip` puts a new address on a new NIC; a reused source NIC keeps its own")
+        } else {
+            None
+        };
+        if let Some(why) = conflict {
+            p.add(
+                Code::ConflictingNicOptions,
+                format!("`--reuse-source-nics`: {why}"),
+                None,
+                Some("--reuse-source-nics".into()),
+                "drop `--reuse-source-nics` to create new NICs, or drop the other option",
+            );
+        }
+    }
+}
+
+/// What every format warns of: a system-assigned identity (the new VM's is a new principal).
+/// Every source NIC is rebuilt (or reused), so NICs need no warning.
+pub(super) fn warnings(identity: Option<&Identity>) -> Vec<String> {
+    let mut out = Vec::new();
     out.extend(match identity {
         Some(i) if i.system_assigned => vec![format!(
             "warning: the source VM had a system-assigned managed identity{}: the new VM gets a NEW principal, so role assignments and Key Vault access policies that named the old one do not apply to it; grant them again to the new principal after deployment (the next steps give the commands)",
@@ -757,8 +906,13 @@ mod boot_tests {
 
 #[cfg(test)]
 mod nic_tests {
+    use crate::error::Code;
     use crate::model::test_inputs::{inputs, CONFIG_PLAIN};
     use crate::model::{build, Overrides};
+
+    const N: &str =
+        "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/networkInterfaces";
+    const SUBNET: &str = "/subscriptions/3f2a8c1e-5b7d-4e9a-8c6f-1d2e3f4a5b6c/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/snet-b";
 
     fn with(extra: &str) -> String {
         let cfg = CONFIG_PLAIN.trim_end();
@@ -766,15 +920,20 @@ mod nic_tests {
         format!("{}, {extra}}}", &cfg[..cut])
     }
 
+    fn two() -> String {
+        with(&format!(
+            r#""properties.networkProfile": {{"networkInterfaces": [{{"id": "{N}/a"}}, {{"id": "{N}/b", "properties.primary": true}}]}}"#
+        ))
+    }
+
     #[test]
-    fn every_source_nic_is_listed_with_one_primary_in_both_spellings() {
-        let n = "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/networkInterfaces";
+    fn every_source_nic_is_rebuilt_primary_first_in_both_spellings_without_a_warning() {
         for extra in [
             format!(
-                r#""properties.networkProfile": {{"networkInterfaces": [{{"id": "{n}/a"}}, {{"id": "{n}/b", "properties.primary": true}}]}}"#
+                r#""properties.networkProfile": {{"networkInterfaces": [{{"id": "{N}/a"}}, {{"id": "{N}/b", "properties.primary": true}}]}}"#
             ),
             format!(
-                r#""properties": {{"networkProfile": {{"networkInterfaces": [{{"id": "{n}/a", "properties": {{"primary": false}}}}, {{"id": "{n}/b", "properties": {{"primary": true}}}}]}}}}"#
+                r#""properties": {{"networkProfile": {{"networkInterfaces": [{{"id": "{N}/a", "properties": {{"primary": false}}}}, {{"id": "{N}/b", "properties": {{"primary": true}}}}]}}}}"#
             ),
         ] {
             let r = build(&inputs(&with(&extra), None, None, Overrides::default())).expect(&extra);
@@ -783,20 +942,130 @@ mod nic_tests {
                 .iter()
                 .map(|x| (x.id.rsplit('/').next().unwrap_or(""), x.primary))
                 .collect();
-            assert_eq!(got, [("a", false), ("b", true)]);
-            assert!(r
-                .warnings
-                .iter()
-                .any(|w| w.contains("2 network interfaces")));
+            assert_eq!(got, [("b", true), ("a", false)], "the primary first");
+            assert!(
+                r.nics.iter().all(|n| n.accelerated_networking.is_none()),
+                "a plain reference states no flag"
+            );
+            assert!(
+                !r.warnings.iter().any(|w| w.contains("not re-created")),
+                "{:?}",
+                r.warnings
+            );
         }
         let none_marked = with(&format!(
-            r#""properties.networkProfile": {{"networkInterfaces": [{{"id": "{n}/a"}}, {{"id": "{n}/b"}}]}}"#
+            r#""properties.networkProfile": {{"networkInterfaces": [{{"id": "{N}/a"}}, {{"id": "{N}/b"}}]}}"#
         ));
         let r = build(&inputs(&none_marked, None, None, Overrides::default())).expect("ok");
         assert_eq!(r.nics.iter().filter(|x| x.primary).count(), 1);
         assert!(
-            r.nics[0].primary,
+            r.nics[0].primary && r.nics[0].id.ends_with("/a"),
             "Azure takes the first when none is marked"
         );
+    }
+
+    #[test]
+    fn flags_come_from_the_nic_configuration_by_name_else_by_position() {
+        let by_name = with(&format!(
+            r#""properties": {{"networkProfile": {{"networkInterfaces": [{{"id": "{N}/a"}}, {{"id": "{N}/b"}}],
+               "networkInterfaceConfigurations": [
+                 {{"name": "b", "properties": {{"enableAcceleratedNetworking": true, "enableIPForwarding": false, "ipConfigurations": []}}}},
+                 {{"name": "a", "properties": {{"primary": true, "enableAcceleratedNetworking": false, "enableIPForwarding": true, "ipConfigurations": []}}}}]}}}}"#
+        ));
+        let r = build(&inputs(&by_name, None, None, Overrides::default())).expect("valid");
+        let got: Vec<(&str, bool, Option<bool>, Option<bool>)> = r
+            .nics
+            .iter()
+            .map(|n| {
+                (
+                    n.id.rsplit('/').next().unwrap_or(""),
+                    n.primary,
+                    n.accelerated_networking.as_ref().map(|f| f.value),
+                    n.ip_forwarding.as_ref().map(|f| f.value),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("a", true, Some(false), Some(true)),
+                ("b", false, Some(true), Some(false))
+            ],
+            "matched by name; the configuration's primary decides when the reference is silent"
+        );
+        let by_position = by_name
+            .replace(r#""name": "b""#, r#""name": "x""#)
+            .replace(r#""name": "a""#, r#""name": "y""#);
+        let r = build(&inputs(&by_position, None, None, Overrides::default())).expect("valid");
+        let got: Vec<(&str, Option<bool>)> = r
+            .nics
+            .iter()
+            .map(|n| {
+                (
+                    n.id.rsplit('/').next().unwrap_or(""),
+                    n.accelerated_networking.as_ref().map(|f| f.value),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [("b", Some(false)), ("a", Some(true))],
+            "same count: the configuration at the reference's position (the second's says primary)"
+        );
+    }
+
+    #[test]
+    fn nic_subnet_moves_one_nic_and_bad_ones_are_refused_with_their_code() {
+        let ov = |args: &[&str], reuse: bool, public_ip: Option<bool>| Overrides {
+            nic_subnets: args.iter().map(|s| (*s).to_owned()).collect(),
+            reuse_source_nics: reuse,
+            public_ip,
+            ..Overrides::default()
+        };
+        let r = build(&inputs(
+            &two(),
+            None,
+            None,
+            ov(&[&format!("1={SUBNET}")], false, None),
+        ))
+        .expect("valid");
+        assert!(r.nics[0].subnet_id.is_none());
+        assert_eq!(
+            r.nics[1].subnet_id.as_ref().map(|f| f.value.as_str()),
+            Some(SUBNET)
+        );
+        for (args, what) in [
+            (vec![format!("2={SUBNET}")], "out of range"),
+            (vec![format!("1={SUBNET}"), format!("1={SUBNET}")], "twice"),
+            (vec!["1=/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/virtualNetworks/v".to_owned()], "not a subnet"),
+            (vec![SUBNET.to_owned()], "no index"),
+            (vec![format!("x={SUBNET}")], "not a number"),
+        ] {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let e = build(&inputs(&two(), None, None, ov(&args, false, None))).expect_err(what);
+            assert_eq!(e.0[0].code, Code::InvalidNicSubnet, "{what}");
+        }
+        let r = build(&inputs(&two(), None, None, ov(&[], true, None))).expect("reuse");
+        assert!(r.reuse_source_nics);
+        for (o, what) in [
+            (
+                ov(&[&format!("1={SUBNET}")], true, None),
+                "with --nic-subnet",
+            ),
+            (ov(&[], true, Some(true)), "with --public-ip"),
+            (
+                Overrides {
+                    subnet: Some("snet-app".into()),
+                    ..ov(&[], true, None)
+                },
+                "with --subnet",
+            ),
+        ] {
+            let e = build(&inputs(&two(), None, None, o)).expect_err(what);
+            assert_eq!(e.0[0].code, Code::ConflictingNicOptions, "{what}");
+        }
+        let e = build(&inputs(CONFIG_PLAIN, None, None, ov(&[], true, None)))
+            .expect_err("nothing to reuse");
+        assert_eq!(e.0[0].code, Code::ConflictingNicOptions);
     }
 }

@@ -52,7 +52,7 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
     let placement = features::placement(cfg, &mut p);
     let not_carried = crate::model::not_carried::present(&cfg.vm.fields);
     let boot_diagnostics_storage = features::boot_diagnostics_storage(cfg, &mut p);
-    let nics = features::nics(cfg);
+    let nics = features::nics(cfg, &inputs.overrides, &mut p);
     let (os, disks) = disks::disks(cfg, inputs, &mut p);
     // The VM's subscription: its id, a managed disk's id, Backup's template, else the source's
     // primary NIC (a real managed restore's config names neither the VM nor its disks by id, but
@@ -143,6 +143,7 @@ pub fn build(inputs: &Inputs) -> Result<Restore, Errors> {
                 not_carried,
                 boot_diagnostics_storage,
                 nics,
+                reuse_source_nics: inputs.overrides.reuse_source_nics,
                 subscription,
                 disks,
                 encryption,
@@ -169,7 +170,7 @@ fn with_warnings(inputs: &Inputs, mut r: Restore) -> Restore {
     all.extend(backup_template::disagreements(&r, inputs));
     all.extend(deployable::warnings(&r));
     all.extend(job_notes::warnings(&r, inputs));
-    all.extend(features::warnings(r.identity.as_ref(), &r.nics));
+    all.extend(features::warnings(r.identity.as_ref()));
     let group = inputs
         .config
         .as_ref()

@@ -4,6 +4,7 @@
 //! builds the disks and the ADE extension.
 
 mod imported;
+mod nics;
 mod parameters;
 mod resources;
 
@@ -61,8 +62,10 @@ pub struct TemplateContext {
     license_type: Option<ArmLiteral>,
     availability_set: bool,
     public_ip: bool,
-    /// The source NIC's network security group is a parameter (from Backup's template).
-    nsg: bool,
+    /// The new NICs, primary first (none when the source's are reused).
+    nics: Vec<nics::NicJson>,
+    /// The VM's `networkProfile.networkInterfaces`.
+    network_interfaces: Vec<Value>,
     /// The source's Marketplace plan (`name`, `publisher`, `product`, `promotionCode`).
     plan: Option<Value>,
     /// Trusted Launch and ADE's encryption identity, as the source had them.
@@ -78,7 +81,7 @@ pub struct TemplateContext {
     boot_diagnostics: Value,
     /// Disks the template creates from restored VHDs, OS disk first.
     imported_disks: Vec<ImportedDisk>,
-    /// What the VM waits for: the network interface, then each imported disk.
+    /// What the VM waits for: the new network interfaces, then each imported disk.
     vm_depends_on: Vec<String>,
     os_disk: OsDiskJson,
     data_disks: Vec<DataDiskJson>,
@@ -103,10 +106,7 @@ pub fn contexts(r: &Restore) -> (TemplateContext, ParametersContext) {
         .map(|(k, v)| (arm_literal(k), Value::String(arm_literal(v))))
         .collect();
     let imported_disks = imported::imported_disks(r);
-    let mut vm_depends_on = vec![format!(
-        "[resourceId('Microsoft.Network/networkInterfaces', {})]",
-        parameters::Param::NetworkInterfaceName.call()
-    )];
+    let mut vm_depends_on = nics::depends_on(r);
     if !imported_disks.is_empty() {
         vm_depends_on.push(imported::disk_id(None));
         vm_depends_on.extend(
@@ -128,7 +128,8 @@ pub fn contexts(r: &Restore) -> (TemplateContext, ParametersContext) {
         license_type: r.license_type.as_deref().map(lit),
         availability_set: r.availability_set_id.is_some(),
         public_ip: r.network.public_ip,
-        nsg: r.network.network_security_group.is_some(),
+        nics: nics::new_nics(r),
+        network_interfaces: nics::references(r),
         plan: r.plan.as_ref().map(plan),
         security_profile: security_profile(r),
         identity: r.identity.as_ref().map(identity),

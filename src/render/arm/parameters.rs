@@ -96,15 +96,21 @@ struct Parameter {
 
 #[derive(Serialize)]
 struct ParamMeta {
-    description: &'static str,
+    description: std::borrow::Cow<'static, str>,
 }
 
-fn param(kind: &'static str, default: Option<Value>, description: &'static str) -> Parameter {
+fn param(
+    kind: &'static str,
+    default: Option<Value>,
+    description: impl Into<std::borrow::Cow<'static, str>>,
+) -> Parameter {
     Parameter {
         kind,
         default_value: default,
         allowed_values: None,
-        metadata: ParamMeta { description },
+        metadata: ParamMeta {
+            description: description.into(),
+        },
     }
 }
 
@@ -127,7 +133,10 @@ struct Params {
 
 impl Params {
     fn add(&mut self, param: Param, p: Parameter, value: Option<&str>) {
-        let name = param.name();
+        self.add_named(param.name(), p, value);
+    }
+    /// A parameter whose name is built (one per NIC: `nic<i>SubnetId`).
+    fn add_named(&mut self, name: &str, p: Parameter, value: Option<&str>) {
         self.declared.insert(
             name.to_owned(),
             serde_json::to_value(p).unwrap_or(Value::Null),
@@ -256,6 +265,11 @@ fn imported(r: &Restore, ps: &mut Params) {
 
 fn network(r: &Restore, ps: &mut Params) {
     let net = &r.network;
+    if r.reuse_source_nics {
+        // The source NICs keep their own network: nothing to ask for.
+        availability_set(r, ps);
+        return;
+    }
     ps.add(
         Param::VirtualNetwork,
         param(
@@ -290,6 +304,7 @@ fn network(r: &Restore, ps: &mut Params) {
         ),
         net.subnet.as_deref(),
     );
+    nic_subnets(r, ps);
     ps.add(
         Param::NetworkInterfaceName,
         param(
@@ -298,7 +313,7 @@ fn network(r: &Restore, ps: &mut Params) {
                 "[format('{{0}}-restored-nic', {})]",
                 Param::VirtualMachineName.call()
             )),
-            "Name of the new network interface.",
+            "Name of the new (primary) network interface; the others are named <it>-1, <it>-2, ...",
         ),
         None,
     );
@@ -327,6 +342,34 @@ fn network(r: &Restore, ps: &mut Params) {
             None,
         );
     }
+    availability_set(r, ps);
+}
+
+/// A subnet parameter per NIC that does not take the network's: each after the primary (the
+/// network's subnet by default, or its `--nic-subnet`), and the primary when `--nic-subnet 0=`
+/// moves it.
+fn nic_subnets(r: &Restore, ps: &mut Params) {
+    for (i, n) in r.nics.iter().enumerate() {
+        if !super::nics::has_subnet_param(r, i) {
+            continue;
+        }
+        let id = n.subnet_id.as_ref().map(|f| f.value.as_str());
+        ps.add_named(
+            &super::nics::subnet_param(i),
+            param(
+                "string",
+                id.map_or_else(
+                    || expr(&format!("[{}]", super::nics::default_subnet_expr())),
+                    s,
+                ),
+                format!("Resource id of the subnet of network interface {i} (its index in `restore-deploy inspect`; 0 is the primary); the `subnet` parameter's by default, or `--nic-subnet`."),
+            ),
+            id,
+        );
+    }
+}
+
+fn availability_set(r: &Restore, ps: &mut Params) {
     if let Some(a) = &r.availability_set_id {
         ps.add(
             Param::AvailabilitySetId,

@@ -7,6 +7,7 @@ pub mod arm_schema;
 pub mod az_help;
 pub mod coverage;
 pub mod idempotence;
+pub mod nics;
 pub mod powershell;
 pub mod prepare;
 pub mod printed;
