@@ -14,9 +14,9 @@ use crate::render;
 
 pub struct Arm;
 
-const TEMPLATE: &str = "azuredeploy.json";
-const PARAMETERS: &str = "azuredeploy.parameters.json";
-const PREPARE: &str = "prepare.ps1";
+pub(crate) const TEMPLATE: &str = "azuredeploy.json";
+pub(crate) const PARAMETERS: &str = "azuredeploy.parameters.json";
+pub(crate) const PREPARE: &str = "prepare.ps1";
 
 /// The date rule as an error the operator can act on. `None` recovery point: the time is unknown.
 pub(crate) fn template_allowed(rp: Option<&Fact<RecoveryPoint>>) -> Result<TemplateSupport, Error> {

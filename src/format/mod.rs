@@ -4,6 +4,7 @@
 //! every part of it is written.
 
 pub mod arm;
+pub mod batch;
 pub mod powershell;
 
 use std::path::Path;

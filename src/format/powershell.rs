@@ -11,7 +11,7 @@ use crate::render;
 
 pub struct PowerShell;
 
-const SCRIPT: &str = "restore-vm.ps1";
+pub(crate) const SCRIPT: &str = "restore-vm.ps1";
 
 impl Output for PowerShell {
     fn preflight(&self, r: &Restore) -> Result<Vec<String>, Error> {

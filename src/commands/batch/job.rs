@@ -46,24 +46,32 @@ pub struct Done {
     pub case: String,
     pub warnings: Vec<String>,
     pub product: Product,
+    /// What the bundle asks of the operator, for the batch's next steps (bundles only).
+    pub steps: Option<crate::format::batch::BundleSteps>,
 }
 
 pub fn run(path: &Path, shared: &Shared) -> Result<Done, Errors> {
     let inputs = read(path, shared)?;
     let restore = crate::model::build(&inputs)?;
-    let (warnings, product) = match shared.work {
+    let (warnings, product, steps) = match shared.work {
         Work::Bundle(format) => {
             let output = crate::format::output(format);
             let warnings = output.preflight(&restore)?;
-            (warnings, Product::Bundle(output.plan(&restore)?))
+            (
+                warnings,
+                Product::Bundle(output.plan(&restore)?),
+                Some(crate::format::batch::bundle_steps(&restore, format)),
+            )
         }
         Work::Inspection { json: true } => (
             Vec::new(),
             Product::Inspection(crate::render::inspect::json(&restore)?),
+            None,
         ),
         Work::Inspection { json: false } => (
             Vec::new(),
             Product::Inspection(crate::render::inspect::human(&restore)),
+            None,
         ),
     };
     Ok(Done {
@@ -71,6 +79,7 @@ pub fn run(path: &Path, shared: &Shared) -> Result<Done, Errors> {
         case: crate::render::describe::slug(&restore),
         warnings,
         product,
+        steps,
     })
 }
 
