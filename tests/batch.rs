@@ -1429,4 +1429,21 @@ fn a_batch_says_each_outcome_in_one_word_and_ends_with_its_next_steps() {
     let r = batch(&d, "out2", &["--config-dir", "blobs", "--quiet"]);
     assert_eq!(r.code, 3, "{}", r.stderr);
     assert!(!r.stderr.contains("next steps for"), "{}", r.stderr);
+    // `--json` lines carry the same words, and each error's `caused by:` lines as `causes`.
+    let r = batch(&d, "out3", &["--config-dir", "blobs", "--json"]);
+    let lines = json_rows(&r.stdout);
+    for (line, (_, word)) in lines.iter().zip(&rows) {
+        assert_eq!(line["result"], *word, "{line}");
+        crate::inspect_json::assert_job_line(line);
+    }
+    let causes = lines[3]["errors"][0]["causes"].as_array().expect("causes");
+    assert!(!causes.is_empty(), "{}", lines[3]);
+    for c in causes {
+        let c = c.as_str().expect("a cause");
+        assert!(
+            r.stderr.contains(&format!("caused by: {c}")),
+            "{c}\n{}",
+            r.stderr
+        );
+    }
 }

@@ -616,10 +616,38 @@ fn inspect_shows_what_it_found_when_something_is_missing() {
         r.stdout
     );
     args.push("--json".into());
+    let text = r;
     let r = run_in(dir.path(), &args);
     assert_eq!(r.code, 1);
+    assert_eq!(r.stderr, text.stderr, "--json changed stderr");
     let doc: serde_json::Value = serde_json::from_str(&r.stdout).expect("one JSON document");
-    assert!(doc["errors"].is_array(), "{}", r.stdout);
+    crate::inspect_json::assert_document(&doc, "failure");
+    assert_eq!(
+        doc["errors"][0]["code"], "IncompleteKeyReference",
+        "{}",
+        r.stdout
+    );
+    // The same facts as the text, with the evidence for "encrypted".
+    let found = &doc["found"];
+    assert_eq!(found["osType"], "Windows", "{}", r.stdout);
+    assert_eq!(found["encrypted"], true, "{}", r.stdout);
+    assert!(
+        found["encryptionEvidence"]
+            .as_array()
+            .is_some_and(|e| e.iter().any(|x| x
+                .as_str()
+                .is_some_and(|x| x.contains("Encryption Info Blob Name")))),
+        "{}",
+        r.stdout
+    );
+    // The real managed-restore config names no VM, and this job no source VM: said missing.
+    assert_eq!(
+        found["missing"],
+        serde_json::json!(["sourceVmName"]),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(found["location"], "westeurope", "{}", r.stdout);
 }
 
 /// An id or URL that is almost right gets the `az` command that prints the right one, filled in

@@ -365,9 +365,6 @@ mod tests {
             &NotWritten { files: false, ..nw },
         );
         assert!(!s.contains("--jobs"), "{s}");
-        assert!(
-            s.contains("run it again with `--format powershell`"),
-            "{s}"
-        );
+        assert!(s.contains("run it again with `--format powershell`"), "{s}");
     }
 }
