@@ -58,6 +58,22 @@ fn shown_path(dir: Option<&Path>, name: &str) -> String {
     }
 }
 
+/// ` -EncryptionInfo <file>` for a script that restores keys from an encryption-info blob it
+/// has no URL of: the file the operator gave (the script reads it only if a key or secret must
+/// be restored, and stops asking for it then if it is not given), or a placeholder.
+fn encryption_info_arg(r: &Restore) -> String {
+    match &r.prepare.restore_keys {
+        Some(k) if k.encryption_info.is_none() => match &k.encryption_info_file {
+            Some(f) => format!(
+                " -EncryptionInfo {}",
+                crate::quote::powershell(&crate::error::shown(f))
+            ),
+            None => " -EncryptionInfo <the encryption-info blob: file or blob URL>".to_owned(),
+        },
+        _ => String::new(),
+    }
+}
+
 /// Parameters the operator must still give: the new VM's name (never defaulted to the source's)
 /// and the network (the source VM's is not carried over).
 fn missing_params<'a>(r: &Restore, name: &'a str, vnet: &'a str, subnet: &'a str) -> Vec<&'a str> {

@@ -1005,6 +1005,8 @@ fn prepare(p: &model::Prepare) -> Prepare {
             let model::KeyRestore {
                 target,
                 encryption_info,
+                // The operator's own path, for the next steps only: not part of the contract.
+                encryption_info_file: _,
                 machine_name,
             } = k;
             RestoreKeys {

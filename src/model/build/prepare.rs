@@ -60,6 +60,11 @@ pub(super) fn prepare(
                 .encryption_info
                 .as_ref()
                 .and_then(|i| blob_url(&i.origin)),
+            encryption_info_file: inputs
+                .encryption_info
+                .as_ref()
+                .filter(|i| blob_url(&i.origin).is_none() && i.origin != "-")
+                .map(|i| i.origin.clone()),
             machine_name: inputs
                 .config
                 .as_ref()
