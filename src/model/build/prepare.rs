@@ -100,16 +100,27 @@ fn target(
         );
         return None;
     }
-    let vault = match VaultId::parse(raw) {
-        Ok(v) => v,
-        Err(b) => {
-            p.add(
-                b.code,
-                b.message,
-                None,
-                None,
-                "pass `--target-key-vault /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<name>`",
-            );
+    let vault = match (VaultId::parse(raw), known_vault(raw, encryption)) {
+        (Ok(v), _) => v,
+        // A bare name of a vault the restore already names by id (the source's key vault or
+        // KEK vault: restoring deleted keys into their own vault) is that vault (newcomer
+        // row 25); any other name's group is not known here.
+        (Err(_), Some(v)) => v,
+        (Err(b), None) => {
+            let bare = !raw.contains('/') && !raw.trim().is_empty();
+            let help = if bare {
+                format!(
+                    "pass `--target-key-vault` with the vault's resource id: `az keyvault show --name {}{} --query id --output tsv` prints it",
+                    crate::quote::bash(raw),
+                    subscription.map_or_else(String::new, |s| format!(
+                        " --subscription {}",
+                        crate::quote::bash(s)
+                    ))
+                )
+            } else {
+                "pass `--target-key-vault /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<name>`".to_owned()
+            };
+            p.add(b.code, b.message, None, None, help);
             return None;
         }
     };
@@ -150,6 +161,18 @@ fn target(
         }
         _ => Some(vault),
     }
+}
+
+/// The vault the restore names by id (its key vault, its KEK's vault) whose name is `raw`.
+fn known_vault(raw: &str, encryption: Option<&Encryption>) -> Option<VaultId> {
+    let Some(Encryption::Ade(ade)) = encryption else {
+        return None;
+    };
+    let name = raw.trim();
+    std::iter::once(&ade.key_vault.value)
+        .chain(ade.kek.as_ref().map(|k| &k.vault.value))
+        .find(|v| v.name().eq_ignore_ascii_case(name))
+        .cloned()
 }
 
 /// What Azure would refuse in a vault id the operator typed: a subscription that is not a GUID,
