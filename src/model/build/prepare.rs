@@ -244,8 +244,20 @@ mod tests {
     #[test]
     fn a_malformed_target_is_refused() {
         let cfg = config("Windows", &settings(SECRET, KV, None), "");
-        let e = build(&inputs(&cfg, None, None, restore_keys("kv1"))).expect_err("bad id");
+        let e = build(&inputs(&cfg, None, None, restore_keys("kv-other"))).expect_err("bad id");
         assert_eq!(e.0[0].code, Code::InvalidVaultId);
+        assert!(
+            e.0[0].help.as_deref().is_some_and(|h| h.contains(
+                "az keyvault show --name 'kv-other' --subscription '3f2a8c1e-5b7d-4e9a-8c6f-1d2e3f4a5b6c'"
+            )),
+            "{e}"
+        );
+        // The name of the vault the restore names by id is that vault (newcomer row 25).
+        let r = build(&inputs(&cfg, None, None, restore_keys("KV1"))).expect("the known vault");
+        assert_eq!(
+            r.prepare.restore_keys.map(|k| k.target.as_str().to_owned()),
+            Some(KV.to_owned())
+        );
     }
 
     /// K1: an id the parser reads yet Azure cannot have is refused at generation, not when the
