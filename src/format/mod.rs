@@ -45,6 +45,18 @@ pub(crate) fn every_name() -> &'static [&'static str] {
     &EVERY_NAME
 }
 
+/// The format whose files are all of `names` (another format's bundle found by `--check`), as
+/// `--format` spells it.
+pub(crate) fn format_of(names: &[&str]) -> Option<&'static str> {
+    <Format as clap::ValueEnum>::value_variants()
+        .iter()
+        .find(|f| names.iter().all(|n| output(**f).file_names().contains(n)))
+        .map(|f| match f {
+            Format::Arm => "arm",
+            Format::Powershell => "powershell",
+        })
+}
+
 /// The files of one format (the fuzz targets and property tests call this).
 pub fn plan(r: &Restore, format: Format) -> Result<Plan, Error> {
     output(format).plan(r)
