@@ -281,11 +281,27 @@ pub struct JobsArgs {
     #[arg(long, value_name = "DURATION", default_value = "7d")]
     pub since: String,
     /// Print JSON lines instead of a table.
-    #[arg(long)]
+    #[arg(long, default_value_if("output", "json", "true"))]
     pub json: bool,
+    /// `-o json` / `--output json`, as az spells it: the same as --json.
+    #[arg(
+        short = 'o',
+        long,
+        value_enum,
+        value_name = "FORMAT",
+        hide_short_help = true
+    )]
+    pub output: Option<OutputArg>,
     /// Entra ID credential for Resource Manager.
     #[arg(long, value_enum, default_value = "cli")]
     pub auth: AuthArg,
+}
+
+/// `--output`'s values: only az's `json`, which means what `--json` means (az's `table`, `tsv`
+/// and `yaml` have no counterpart here, so they are refused rather than taken for text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputArg {
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -315,8 +331,11 @@ pub struct GenerateArgs {
     #[command(flatten)]
     pub batch: BatchArgs,
     /// With --jobs or --since: print the summary as JSON lines instead of a table.
-    #[arg(long, requires = "many", help_heading = BATCH)]
+    #[arg(long, requires = "many", default_value_if("output", "json", "true"), help_heading = BATCH)]
     pub json: bool,
+    /// `-o json` / `--output json`, as az spells it: the same as --json.
+    #[arg(short = 'o', long, value_enum, value_name = "FORMAT", requires = "many", hide_short_help = true, help_heading = BATCH)]
+    pub output: Option<OutputArg>,
     /// With --vault and no --job-id: every completed VM disk-restore job of the last DURATION (`24h`, `7d`; at most 30 days), one folder per VM under --out, as --jobs does.
     #[arg(long, value_name = "DURATION", requires_all = ["vault", "out"], conflicts_with_all = ["job_id", "config", "job", "encryption_info", "jobs", "secret_url", "key_url"], help_heading = VAULT)]
     pub since: Option<String>,
@@ -331,8 +350,17 @@ pub struct GenerateArgs {
 #[command(group(ArgGroup::new("many").multiple(true).args(["jobs"])))]
 pub struct InspectArgs {
     /// Print the inspection as JSON instead of text.
-    #[arg(long)]
+    #[arg(long, default_value_if("output", "json", "true"))]
     pub json: bool,
+    /// `-o json` / `--output json`, as az spells it: the same as --json.
+    #[arg(
+        short = 'o',
+        long,
+        value_enum,
+        value_name = "FORMAT",
+        hide_short_help = true
+    )]
+    pub output: Option<OutputArg>,
     #[command(flatten)]
     pub sources: SourceArgs,
     #[command(flatten)]
