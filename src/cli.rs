@@ -402,7 +402,7 @@ pub struct SourceArgs {
     /// Azure Backup's own template of the restore (`azuredeploy<job id>.json`): restored disk ids, source network and NSG.
     #[arg(long, value_name = "SRC")]
     pub template: Option<String>,
-    /// Recovery point time: RFC 3339, a date (`2024-03-01`), or `M/d/yyyy h:mm:ss AM|PM`; without an offset it is UTC; default: the job's.
+    /// Recovery point time: RFC 3339, a date (`2024-03-01`), `M/d/yyyy h:mm:ss AM|PM` or `d.M.yyyy HH:mm:ss`; without an offset it is UTC; default: the job's.
     #[arg(long, value_name = "TIME")]
     pub recovery_point_time: Option<String>,
     /// Endpoint for the blobs the job names (emulators, sovereign clouds); default: the job's.
