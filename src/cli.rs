@@ -453,7 +453,7 @@ pub struct BatchArgs {
         value_parser = clap::value_parser!(u16).range(1..=256)
     )]
     pub concurrency: u16,
-    /// With --jobs (or generate's --since): no progress bar on stderr (it is shown only on a terminal anyway).
+    /// With --jobs (or generate's --since): no progress bar (shown only on a terminal anyway), timing or batch next steps on stderr.
     #[arg(long, requires = "many")]
     pub quiet: bool,
 }
