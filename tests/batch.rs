@@ -1447,3 +1447,37 @@ fn a_batch_says_each_outcome_in_one_word_and_ends_with_its_next_steps() {
         );
     }
 }
+
+/// Newcomer row 9: `inspect --jobs` (text) prints the summary table after the inspections, as
+/// `generate --jobs` does (its last line pointed at a summary that was not printed).
+#[test]
+fn inspect_jobs_text_ends_with_its_summary_table() {
+    let d = drill(3);
+    std::fs::write(d.root().join(&d.jobs[1].file), "{\"Config Blob Name\": ").expect("not JSON");
+    let mut args = s(&["inspect", "--jobs", "jobs", "--config-dir", "blobs"]);
+    args.extend(d.shared.clone());
+    let r = run_in(d.root(), &args);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(
+        lines.last().copied(),
+        Some("3 jobs: 2 inspected, 1 rejected"),
+        "{}",
+        r.stdout
+    );
+    let head = lines
+        .iter()
+        .position(|l| l.starts_with("JOB ") && l.contains("RESULT"))
+        .expect("a summary table");
+    assert!(
+        lines[head + 2].contains(&d.jobs[1].file) && lines[head + 2].contains("rejected"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stderr
+            .contains("1 of 3 jobs were not inspected: 1 rejected"),
+        "{}",
+        r.stderr
+    );
+}

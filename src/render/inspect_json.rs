@@ -1103,7 +1103,11 @@ mod tests {
         assert_eq!(
             v,
             serde_json::json!({"code": "InvalidLun", "message": "bad", "source": "c.json",
-                "location": "$.x", "help": Code::InvalidLun.default_help()})
+                "location": "$.x", "causes": [], "help": Code::InvalidLun.default_help()})
         );
+        // stderr's `caused by:` lines, outermost first (newcomer row 30).
+        let e = e.cause("outer").cause("inner");
+        let v = serde_json::to_value(ErrorObject::from(&e)).expect("serializes");
+        assert_eq!(v["causes"], serde_json::json!(["outer", "inner"]));
     }
 }
