@@ -1362,6 +1362,18 @@ fn a_batch_says_each_outcome_in_one_word_and_ends_with_its_next_steps() {
         "{}",
         r.stdout
     );
+    // The job too old for a template was read: its VM and case are shown (row 30).
+    let old_row = r
+        .stdout
+        .lines()
+        .find(|l| l.starts_with(d.jobs[2].file.as_str()))
+        .expect("the old job's row");
+    assert!(
+        old_row.contains(&format!(" {} ", d.jobs[2].vm))
+            && old_row.contains("RecoveryPointBeforeTemplateSupport")
+            && !old_row.contains(" - "),
+        "{old_row}"
+    );
     // Each job's errors are headed by the word its row says.
     for (job, word) in &rows {
         let head = format!("job `{job}` ({word}):");

@@ -268,7 +268,15 @@ fn prepare(
         },
         |i, d| {
             let d = d.unwrap_or_else(|| Err(panicked()));
-            if let Err(e) = &d {
+            let failed = match &d {
+                Err(e) => Some(e),
+                Ok(Done {
+                    product: Product::Refused(e),
+                    ..
+                }) => Some(e),
+                Ok(_) => None,
+            };
+            if let Some(e) = failed {
                 unsuccessful.push(summary::word(e));
                 bar.set_message(summary::counted(unsuccessful.iter().copied(), ""));
             }
@@ -389,6 +397,24 @@ fn claim_folders(
 fn row(path: &Path, d: Result<Done, Errors>) -> (Row, Option<Product>) {
     let job = path.display().to_string();
     match d {
+        // Read and validated, then refused by the command: its VM and case are shown.
+        Ok(Done {
+            vm,
+            case,
+            product: Product::Refused(e),
+            ..
+        }) => (
+            Row {
+                job,
+                vm: Some(vm),
+                case: Some(case),
+                folder: None,
+                warnings: Vec::new(),
+                outcome: Err(e),
+                steps: None,
+            },
+            None,
+        ),
         Ok(d) => (
             Row {
                 job,
