@@ -283,11 +283,27 @@ pub struct JobsArgs {
     #[arg(long, value_name = "DURATION", default_value = "7d")]
     pub since: String,
     /// Print JSON lines instead of a table.
-    #[arg(long)]
+    #[arg(long, default_value_if("output", "json", "true"))]
     pub json: bool,
+    /// `-o json` / `--output json`, as az spells it: the same as --json.
+    #[arg(
+        short = 'o',
+        long,
+        value_enum,
+        value_name = "FORMAT",
+        hide_short_help = true
+    )]
+    pub output: Option<OutputArg>,
     /// Entra ID credential for Resource Manager.
     #[arg(long, value_enum, default_value = "cli")]
     pub auth: AuthArg,
+}
+
+/// `--output`'s values: only az's `json`, which means what `--json` means (az's `table`, `tsv`
+/// and `yaml` have no counterpart here, so they are refused rather than taken for text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputArg {
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -317,8 +333,11 @@ pub struct GenerateArgs {
     #[command(flatten)]
     pub batch: BatchArgs,
     /// With --jobs or --since: print the summary as JSON lines instead of a table.
-    #[arg(long, requires = "many", help_heading = BATCH)]
+    #[arg(long, requires = "many", default_value_if("output", "json", "true"), help_heading = BATCH)]
     pub json: bool,
+    /// `-o json` / `--output json`, as az spells it: the same as --json.
+    #[arg(short = 'o', long, value_enum, value_name = "FORMAT", requires = "many", hide_short_help = true, help_heading = BATCH)]
+    pub output: Option<OutputArg>,
     /// With --vault and no --job-id: every completed VM disk-restore job of the last DURATION (`24h`, `7d`; at most 30 days), one folder per VM under --out, as --jobs does.
     #[arg(long, value_name = "DURATION", requires_all = ["vault", "out"], conflicts_with_all = ["job_id", "config", "job", "encryption_info", "jobs", "secret_url", "key_url", "nic_subnet"], help_heading = VAULT)]
     pub since: Option<String>,
@@ -333,8 +352,17 @@ pub struct GenerateArgs {
 #[command(group(ArgGroup::new("many").multiple(true).args(["jobs"])))]
 pub struct InspectArgs {
     /// Print the inspection as JSON instead of text.
-    #[arg(long)]
+    #[arg(long, default_value_if("output", "json", "true"))]
     pub json: bool,
+    /// `-o json` / `--output json`, as az spells it: the same as --json.
+    #[arg(
+        short = 'o',
+        long,
+        value_enum,
+        value_name = "FORMAT",
+        hide_short_help = true
+    )]
+    pub output: Option<OutputArg>,
     #[command(flatten)]
     pub sources: SourceArgs,
     #[command(flatten)]
@@ -376,7 +404,7 @@ pub struct SourceArgs {
     /// Azure Backup's own template of the restore (`azuredeploy<job id>.json`): restored disk ids, source network and NSG.
     #[arg(long, value_name = "SRC")]
     pub template: Option<String>,
-    /// Recovery point time: RFC 3339, a date (`2024-03-01`), or `M/d/yyyy h:mm:ss AM|PM`; without an offset it is UTC; default: the job's.
+    /// Recovery point time: RFC 3339, a date (`2024-03-01`), `M/d/yyyy h:mm:ss AM|PM` or `d.M.yyyy HH:mm:ss`; without an offset it is UTC; default: the job's.
     #[arg(long, value_name = "TIME")]
     pub recovery_point_time: Option<String>,
     /// Endpoint for the blobs the job names (emulators, sovereign clouds); default: the job's.
@@ -427,7 +455,7 @@ pub struct BatchArgs {
         value_parser = clap::value_parser!(u16).range(1..=256)
     )]
     pub concurrency: u16,
-    /// With --jobs (or generate's --since): no progress bar on stderr (it is shown only on a terminal anyway).
+    /// With --jobs (or generate's --since): no progress bar (shown only on a terminal anyway), timing or batch next steps on stderr.
     #[arg(long, requires = "many")]
     pub quiet: bool,
 }

@@ -1325,3 +1325,177 @@ fn a_refused_job_makes_the_batch_exit_2() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("jobs were not written"), "{}", r.stderr);
 }
+
+/// Newcomer rows 8, 9, 30 and 38: a batch with a rejected job (not JSON), a job too old for a
+/// template and a failed one (its config blob gone) says each outcome in one word everywhere:
+/// each job's errors on stderr are headed by its summary `RESULT`, and the last line counts the
+/// jobs not written in the summary's own words (not four rejections as a `FileSystem` failure).
+/// It then ends with one next-steps block for every bundle written, said once with `<vm>`, and
+/// a command that reruns only the jobs that were not written (the old one with
+/// `--format powershell`); `--quiet` leaves the block out.
+#[test]
+fn a_batch_says_each_outcome_in_one_word_and_ends_with_its_next_steps() {
+    let n = kinds().len();
+    let d = drill(n);
+    std::fs::write(d.root().join(&d.jobs[1].file), "{\"Config Blob Name\": ").expect("not JSON");
+    let old = d.root().join(&d.jobs[2].file);
+    let mut job: Value =
+        serde_json::from_str(&std::fs::read_to_string(&old).expect("job")).expect("json");
+    set(
+        bag_mut(&mut job).expect("bag"),
+        "recovery point time",
+        "4/25/2016 11:59:59 PM".to_owned(),
+    );
+    std::fs::write(&old, serde_json::to_string(&job).expect("json")).expect("old job");
+    std::fs::remove_file(d.root().join("blobs").join(&d.jobs[3].blobs[0].0)).expect("rm config");
+    let r = batch(&d, "out", &["--config-dir", "blobs"]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    let rows: Vec<(&str, &str)> = r
+        .stdout
+        .lines()
+        .skip(1)
+        .filter(|l| l.starts_with("jobs/"))
+        .map(|l| {
+            let cells: Vec<&str> = l.split_whitespace().collect();
+            (cells[0], cells[cells.len() - 2])
+        })
+        .collect();
+    assert_eq!(rows.len(), n, "{}", r.stdout);
+    let result = |i: usize| rows[i].1;
+    assert_eq!(
+        [result(1), result(2), result(3)],
+        ["rejected", "rejected", "failed"],
+        "{}",
+        r.stdout
+    );
+    // The job too old for a template was read: its VM and case are shown (row 30).
+    let old_row = r
+        .stdout
+        .lines()
+        .find(|l| l.starts_with(d.jobs[2].file.as_str()))
+        .expect("the old job's row");
+    assert!(
+        old_row.contains(&format!(" {} ", d.jobs[2].vm))
+            && old_row.contains("RecoveryPointBeforeTemplateSupport")
+            && !old_row.contains(" - "),
+        "{old_row}"
+    );
+    // Each job's errors are headed by the word its row says.
+    for (job, word) in &rows {
+        let head = format!("job `{job}` ({word}):");
+        assert_eq!(
+            r.stderr.contains(&head),
+            *word != "written",
+            "{head}\n{}",
+            r.stderr
+        );
+    }
+    // The totals and the last line count in the same words.
+    let totals = r.stdout.lines().last().expect("totals");
+    let not_written: Vec<&str> = totals
+        .split(": ")
+        .nth(1)
+        .expect("counts")
+        .split(", ")
+        .filter(|c| !c.ends_with(" written"))
+        .collect();
+    let written = rows.iter().filter(|(_, w)| *w == "written").count();
+    let last = format!(
+        "error[FileSystem]: {} of {n} jobs were not written: {}",
+        n - written,
+        not_written.join(", ")
+    );
+    assert!(r.stderr.contains(&last), "{last}\n{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("`FileSystem` is the most severe code (`failed`"),
+        "{}",
+        r.stderr
+    );
+    // One next-steps block, for the bundles written, each path with `<vm>`.
+    let head = format!("next steps for the {written} bundles written, each in out/<vm>");
+    assert_eq!(
+        r.stderr.matches("next steps for").count(),
+        1,
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains(&head), "{head}\n{}", r.stderr);
+    assert!(
+        r.stderr.contains("'out/<vm>/azuredeploy.json'")
+            && r.stderr.contains("& 'out/<vm>/prepare.ps1'"),
+        "{}",
+        r.stderr
+    );
+    // The reruns: the old job as a script, the others once fixed; only their files named.
+    let old_job = &d.jobs[2].file;
+    assert!(
+        r.stderr.contains(&format!(
+            "restore-deploy generate --format powershell --jobs '{old_job}' --out 'out'"
+        )),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains(&format!(
+            "restore-deploy generate --format arm --jobs '{}' '{}' --out 'out'",
+            d.jobs[1].file, d.jobs[3].file
+        )),
+        "{}",
+        r.stderr
+    );
+    let r = batch(&d, "out2", &["--config-dir", "blobs", "--quiet"]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(!r.stderr.contains("next steps for"), "{}", r.stderr);
+    // `--json` lines carry the same words, and each error's `caused by:` lines as `causes`.
+    let r = batch(&d, "out3", &["--config-dir", "blobs", "--json"]);
+    let lines = json_rows(&r.stdout);
+    for (line, (_, word)) in lines.iter().zip(&rows) {
+        assert_eq!(line["result"], *word, "{line}");
+        crate::inspect_json::assert_job_line(line);
+    }
+    let causes = lines[3]["errors"][0]["causes"].as_array().expect("causes");
+    assert!(!causes.is_empty(), "{}", lines[3]);
+    for c in causes {
+        let c = c.as_str().expect("a cause");
+        assert!(
+            r.stderr.contains(&format!("caused by: {c}")),
+            "{c}\n{}",
+            r.stderr
+        );
+    }
+}
+
+/// Newcomer row 9: `inspect --jobs` (text) prints the summary table after the inspections, as
+/// `generate --jobs` does (its last line pointed at a summary that was not printed).
+#[test]
+fn inspect_jobs_text_ends_with_its_summary_table() {
+    let d = drill(3);
+    std::fs::write(d.root().join(&d.jobs[1].file), "{\"Config Blob Name\": ").expect("not JSON");
+    let mut args = s(&["inspect", "--jobs", "jobs", "--config-dir", "blobs"]);
+    args.extend(d.shared.clone());
+    let r = run_in(d.root(), &args);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(
+        lines.last().copied(),
+        Some("3 jobs: 2 inspected, 1 rejected"),
+        "{}",
+        r.stdout
+    );
+    let head = lines
+        .iter()
+        .position(|l| l.starts_with("JOB ") && l.contains("RESULT"))
+        .expect("a summary table");
+    assert!(
+        lines[head + 2].contains(&d.jobs[1].file) && lines[head + 2].contains("rejected"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stderr
+            .contains("1 of 3 jobs were not inspected: 1 rejected"),
+        "{}",
+        r.stderr
+    );
+}

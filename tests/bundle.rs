@@ -490,6 +490,26 @@ fn check_reports_the_other_formats_files() {
     assert!(out.contains("chk/restore-vm.ps1 (on disk)"), "{out}");
 }
 
+/// Newcomer row 28: a folder that holds only the other format's bundle gets one line naming
+/// that format and its files, not a diff deleting each and another creating this format's; a
+/// folder with both formats' files still gets the diffs.
+#[test]
+fn check_of_the_other_formats_bundle_says_so_in_one_line() {
+    let s = scratch();
+    let at = s.path();
+    ok(at, "powershell", "OLD", "ps");
+    let o = run(at, "arm", "OLD", "ps", &["--check"]);
+    let (out, err) = (text(&o.stdout), text(&o.stderr));
+    assert_eq!(o.status.code(), Some(1), "{out}{err}");
+    assert!(err.contains("error[StaleOutput]"), "{err}");
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(
+        out.contains("holds another format's bundle (`--format powershell`): restore-vm.ps1, and none of this run's azuredeploy.json, azuredeploy.parameters.json"),
+        "{out}"
+    );
+    assert!(!out.contains("(on disk)"), "{out}");
+}
+
 #[test]
 fn check_names_unknown_entries_without_printing_them() {
     let out = check_after(|_, chk| {

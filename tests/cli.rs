@@ -616,10 +616,38 @@ fn inspect_shows_what_it_found_when_something_is_missing() {
         r.stdout
     );
     args.push("--json".into());
+    let text = r;
     let r = run_in(dir.path(), &args);
     assert_eq!(r.code, 1);
+    assert_eq!(r.stderr, text.stderr, "--json changed stderr");
     let doc: serde_json::Value = serde_json::from_str(&r.stdout).expect("one JSON document");
-    assert!(doc["errors"].is_array(), "{}", r.stdout);
+    crate::inspect_json::assert_document(&doc, "failure");
+    assert_eq!(
+        doc["errors"][0]["code"], "IncompleteKeyReference",
+        "{}",
+        r.stdout
+    );
+    // The same facts as the text, with the evidence for "encrypted".
+    let found = &doc["found"];
+    assert_eq!(found["osType"], "Windows", "{}", r.stdout);
+    assert_eq!(found["encrypted"], true, "{}", r.stdout);
+    assert!(
+        found["encryptionEvidence"]
+            .as_array()
+            .is_some_and(|e| e.iter().any(|x| x
+                .as_str()
+                .is_some_and(|x| x.contains("Encryption Info Blob Name")))),
+        "{}",
+        r.stdout
+    );
+    // The real managed-restore config names no VM, and this job no source VM: said missing.
+    assert_eq!(
+        found["missing"],
+        serde_json::json!(["sourceVmName"]),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(found["location"], "westeurope", "{}", r.stdout);
 }
 
 /// An id or URL that is almost right gets the `az` command that prints the right one, filled in
@@ -642,7 +670,7 @@ fn almost_right_key_references_get_the_command_that_prints_the_right_one() {
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(
         r.stderr
-            .contains("`az keyvault show --name 'kv-new' --query id --output tsv` prints it"),
+            .contains("`az keyvault show --name 'kv-new' --subscription '3f2a8c1e-5b7d-4e9a-8c6f-1d2e3f4a5b6c' --query id --output tsv` prints it"),
         "{}",
         r.stderr
     );
@@ -650,6 +678,54 @@ fn almost_right_key_references_get_the_command_that_prints_the_right_one() {
         r.stderr.contains("`az keyvault secret show --vault-name 'kv-contoso-prod' --name 'bek1' --query id --output tsv` prints it"),
         "{}",
         r.stderr
+    );
+}
+
+/// Newcomer row 25: `--target-key-vault` takes a bare vault name when the restore already names
+/// that vault by id (restoring deleted keys into their own vault; any case), and writes the
+/// same bundle as with the id; another name, whose group nothing gives, gets the `az` command
+/// that prints its id, in the VM's subscription.
+#[test]
+fn a_bare_target_vault_name_is_the_vault_the_restore_names_or_gets_its_command() {
+    let ex = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/app01-restore");
+    let dir = tempfile::tempdir().expect("tmp");
+    let kv = "/subscriptions/3f2a8c1e-5b7d-4e9a-8c6f-1d2e3f4a5b6c/resourceGroups/rg-keys/providers/Microsoft.KeyVault/vaults/kv-contoso-prod";
+    let run = |target: &str, out: &str| {
+        let mut args = s(&["generate", "--format", "arm", "--vm-name", "app01-restored"]);
+        for (flag, file) in [
+            ("--config", "config-app01.json"),
+            ("--job", "job.json"),
+            ("--encryption-info", "encryption-info.json"),
+        ] {
+            args.push(flag.into());
+            args.push(ex.join(file).display().to_string());
+        }
+        args.extend(s(&[
+            "--key-vault-id",
+            kv,
+            "--restore-keys",
+            "--target-key-vault",
+            target,
+            "--out",
+            out,
+        ]));
+        run_in(dir.path(), &args)
+    };
+    let by_id = run(kv, "by-id");
+    assert_eq!(by_id.code, 0, "{}", by_id.stderr);
+    let by_name = run("KV-Contoso-Prod", "by-name");
+    assert_eq!(by_name.code, 0, "{}", by_name.stderr);
+    let prepare = |out: &str| {
+        std::fs::read_to_string(dir.path().join(out).join("prepare.ps1")).expect("prepare.ps1")
+    };
+    assert_eq!(prepare("by-id"), prepare("by-name"));
+    let other = run("kv-new", "other");
+    assert_eq!(other.code, 1, "{}", other.stderr);
+    assert!(
+        other.stderr.contains("error[InvalidVaultId]")
+            && other.stderr.contains("`az keyvault show --name 'kv-new' --subscription '3f2a8c1e-5b7d-4e9a-8c6f-1d2e3f4a5b6c' --query id --output tsv` prints it"),
+        "{}",
+        other.stderr
     );
 }
 

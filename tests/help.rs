@@ -585,3 +585,51 @@ fn check_does_not_list_the_network_options() {
     assert!(page.contains("--vm-name") && page.contains("--key-vault-id"));
     assert!(parse(&["check", "--job", "j.json", "--subnet", "s", "--public-ip"]).is_ok());
 }
+
+/// Newcomer row 20: `-o json` / `--output json` (`--output=json`, `-ojson`), as az spells it,
+/// means `--json` wherever `--json` is taken, with the same rules (`generate` only with
+/// `--jobs` or `--since`); az's other outputs have no counterpart and are refused, never taken
+/// for the default text.
+#[test]
+fn output_json_is_the_same_as_json() {
+    use restore_deploy::cli::Command as C;
+    let json = |args: &[&str]| match parse(args).map(|c| c.command) {
+        Ok(C::Inspect(a)) => Some(a.json),
+        Ok(C::Generate(a)) => Some(a.json),
+        Ok(C::Jobs(a)) => Some(a.json),
+        Ok(_) => None,
+        Err(e) => panic!("{args:?}: {e}"),
+    };
+    for o in [
+        &["-o", "json"][..],
+        &["--output", "json"],
+        &["--output=json"],
+        &["-ojson"],
+    ] {
+        let with = |base: &[&'static str]| -> Vec<&'static str> { [base, o].concat() };
+        assert_eq!(
+            json(&with(&["inspect", "--job", "j.json"])),
+            Some(true),
+            "{o:?}"
+        );
+        assert_eq!(
+            json(&with(&[
+                "generate", "--format", "arm", "--jobs", "j", "--out", "o"
+            ])),
+            Some(true),
+            "{o:?}"
+        );
+        assert_eq!(
+            json(&with(&["jobs", "--vault", "v", "-g", "rg"])),
+            Some(true),
+            "{o:?}"
+        );
+        // One job's generate has no JSON output: refused as `--json` is.
+        assert!(parse(&with(&["generate", "--format", "arm", "--job", "j.json"])).is_err());
+    }
+    assert_eq!(json(&["inspect", "--job", "j.json"]), Some(false));
+    for other in ["table", "tsv", "yaml", "jsonc"] {
+        let e = parse(&["inspect", "--job", "j.json", "-o", other]).expect_err(other);
+        assert_eq!(e.kind(), ErrorKind::InvalidValue, "{other}");
+    }
+}

@@ -71,6 +71,7 @@ pub fn assert_job_line(line: &Value) {
 #[test]
 fn a_failed_inspection_prints_its_errors_as_json() {
     let mut failures = 0;
+    let mut with_found = 0;
     for (name, fx) in support::fixtures("invalid") {
         let laid = lay_out(&fx);
         let text = run_in(laid.path(), &laid.args(&["inspect"]));
@@ -89,6 +90,28 @@ fn a_failed_inspection_prints_its_errors_as_json() {
         }
         failures += 1;
         assert_document(&doc, "failure");
+        // Inputs that were read carry what they gave (newcomer row 5); a fact is present or
+        // named missing, never both.
+        if let Some(found) = doc.get("found") {
+            with_found += 1;
+            for key in found["missing"].as_array().expect("missing") {
+                let key = key.as_str().expect("a key");
+                assert!(
+                    found.get(key).is_none(),
+                    "{name}: {key} both found and missing"
+                );
+            }
+            assert_eq!(
+                found["encrypted"].as_bool(),
+                Some(
+                    !found["encryptionEvidence"]
+                        .as_array()
+                        .expect("evidence")
+                        .is_empty()
+                ),
+                "{name}"
+            );
+        }
         let on_stdout: Vec<&str> = doc["errors"]
             .as_array()
             .expect("errors")
@@ -106,6 +129,41 @@ fn a_failed_inspection_prints_its_errors_as_json() {
         failures >= 20,
         "only {failures} invalid fixtures fail inspect"
     );
+    assert!(
+        with_found >= 10,
+        "only {with_found} failures say what they found"
+    );
+}
+
+/// `causes` (stderr's `caused by:` lines) and `found` are optional members added under
+/// schemaVersion 1: a failure without them (as printed before) still fits, an unknown member
+/// of `found` or a missing-fact name it does not know does not.
+#[test]
+fn the_failures_optional_members_are_strict_but_optional() {
+    let error = json!({"code": "InvalidLun", "message": "m", "source": null, "location": null, "help": "h"});
+    let mut doc = json!({"schemaVersion": 1, "errors": [error.clone()]});
+    assert_document(&doc, "failure");
+    doc["errors"][0]["causes"] = json!(["Connection refused"]);
+    doc["found"] = json!({"osType": "Windows", "dataDisks": 0, "missing": ["location"], "encrypted": false, "encryptionEvidence": []});
+    assert_document(&doc, "failure");
+    for (what, bad) in [
+        (
+            "an unknown fact",
+            json!({"dataDisks": 0, "missing": [], "encrypted": false, "encryptionEvidence": [], "colour": "red"}),
+        ),
+        (
+            "an unknown missing name",
+            json!({"dataDisks": 0, "missing": ["colour"], "encrypted": false, "encryptionEvidence": []}),
+        ),
+        (
+            "null for absent",
+            json!({"location": null, "dataDisks": 0, "missing": ["location"], "encrypted": false, "encryptionEvidence": []}),
+        ),
+    ] {
+        let mut d = doc.clone();
+        d["found"] = bad;
+        assert!(verdict(&FAILURE, &d).is_err(), "the schema accepts {what}");
+    }
 }
 
 /// A failure before any job is read (a `--jobs` folder with no job in it) is still one JSON line,

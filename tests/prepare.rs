@@ -287,3 +287,50 @@ fn prepare_checks_the_staging_account_before_a_vhd_import() {
         "a managed source has no staging account"
     );
 }
+
+/// Newcomer row 11: `-EncryptionInfo` is what the case needs. Where the scripts restore keys
+/// from a blob read from a local file, the parameter is optional (the blob is read only when a
+/// key or secret must be restored, and the script stops there, asking for it, when it was not
+/// given), and the run command passes the file that was given, in both formats.
+#[test]
+fn encryption_info_is_optional_and_the_run_command_passes_the_file_given() {
+    let mut seen = 0;
+    for (name, fx) in support::fixtures("valid") {
+        if !name.starts_with("restore-keys-") {
+            continue;
+        }
+        let laid = lay_out(&fx);
+        for (format, file) in [("arm", "prepare.ps1"), ("powershell", "restore-vm.ps1")] {
+            let run = run_in(
+                laid.path(),
+                &laid.args(&["generate", "--format", format, "--out", "out"]),
+            );
+            assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+            let script =
+                std::fs::read_to_string(laid.path().join("out").join(file)).expect("written");
+            let param = line_of(&script, "[string] $EncryptionInfo");
+            let lines: Vec<&str> = script.lines().collect();
+            assert!(
+                !lines[param - 1].contains("Mandatory"),
+                "{name} {file}: -EncryptionInfo is still mandatory"
+            );
+            let read = line_of(&script, "function Read-EncryptionInfo");
+            assert!(
+                lines[read + 3].contains("if (-not $Source) { throw ")
+                    && lines[read + 3].contains("-EncryptionInfo"),
+                "{name} {file}: an empty -EncryptionInfo is not stopped where it is needed"
+            );
+            assert!(
+                run.stderr.contains(&format!(
+                    "out/{file}' -EncryptionInfo 'encryption-info.json'"
+                )) || run
+                    .stderr
+                    .contains("-EncryptionInfo 'encryption-info.json'"),
+                "{name} {format}: the run command does not pass the file given\n{}",
+                run.stderr
+            );
+            seen += 1;
+        }
+    }
+    assert!(seen >= 8, "only {seen} restore-keys runs");
+}

@@ -623,3 +623,48 @@ fn a_window_from_the_vault_with_blobs_from_a_local_folder() {
         "{reqs:#?}"
     );
 }
+
+/// Newcomer row 12: the vault client's failures show their innermost cause under the SDK's
+/// outer message, as the blob client's do (`blob::blob_failures_show_their_innermost_cause`):
+/// the refused connection, and `--auth cli` with no `az` on PATH.
+#[test]
+fn vault_failures_show_their_innermost_cause() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let ep = format!("https://127.0.0.1:{port}");
+    let args = [
+        "jobs",
+        "--vault",
+        "hiagaVault",
+        "--resource-group",
+        "hiagarg",
+        "--subscription",
+        "38304e13-357e-405e-9e9a-220351dcce8c",
+        "--management-endpoint",
+        &ep,
+    ];
+    let r = run(
+        dir.path(),
+        &fake_az(dir.path()),
+        "/nonexistent-cert.pem",
+        &args,
+    );
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("error[RecoveryVaultUnreachable]")
+            && r.stderr.contains("caused by: Connection refused"),
+        "{}",
+        r.stderr
+    );
+    let r = run(dir.path(), "/nonexistent", "/nonexistent-cert.pem", &args);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("error[RecoveryVaultCredential]")
+            && r.stderr.contains("caused by: az not found on PATH"),
+        "{}",
+        r.stderr
+    );
+}

@@ -7,6 +7,7 @@ use std::io::Write;
 use crate::cli::InspectArgs;
 use crate::error::Errors;
 use crate::render;
+use crate::render::inspect_json::Found;
 
 pub fn run(a: &InspectArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Errors> {
     let json = a.json.then_some(if a.batch.jobs.is_empty() {
@@ -30,10 +31,17 @@ fn one(a: &InspectArgs, out: &mut dyn Write) -> Result<(), Errors> {
         // The diagnostic command shows what it found even when the restore cannot be built
         // (newcomer row 5): the facts read, the missing ones marked, the evidence of encryption.
         Err(e) if !a.json => {
-            let _ = super::emit(out, &found(&inputs));
+            let _ = super::emit(out, &found_text(&found(&inputs)));
             return Err(e);
         }
-        Err(e) => return Err(e),
+        // `--json`: the failure object carries the same facts (its `found`); printed here, so
+        // `json_errors` adds nothing after it.
+        Err(e) => {
+            if let Ok(doc) = render::inspect_json::failure_with(&e, Some(found(&inputs)), false) {
+                let _ = super::emit(out, &doc);
+            }
+            return Err(e);
+        }
     };
     let text = if a.json {
         render::inspect::json(&restore)?
@@ -91,59 +99,46 @@ impl Write for Watched<'_> {
 }
 
 /// What the inputs say, read without validation, for a restore that could not be built: each
-/// fact or `missing`, and what says the VM is encrypted. Values from the inputs are shown with
-/// control characters escaped.
-fn found(inputs: &crate::input::Inputs) -> String {
-    use crate::error::shown;
+/// fact or missing, and what says the VM is encrypted (values kept as read; each output escapes
+/// them its own way).
+fn found(inputs: &crate::input::Inputs) -> Found {
     let config = inputs.config.as_ref().map(|c| &c.raw);
     let props = config.and_then(|c| c.properties.as_ref());
     let storage = props.and_then(|p| p.storageprofile.as_ref());
     let os = storage.and_then(|s| s.osdisk.as_ref());
     let job = inputs.job.as_ref().map(|j| &j.raw);
-    let or_missing = |v: Option<String>| v.map_or_else(|| "missing".to_owned(), |v| shown(&v));
-    let mut s = String::from(
-        "found (the restore could not be built; the errors on stderr say what to add):\n",
-    );
-    let mut line = |k: &str, v: String| s.push_str(&format!("  {k:<16} {v}\n"));
-    line(
-        "source VM",
-        or_missing(config.and_then(|c| c.name.clone()).or_else(|| {
+    let mut f = Found {
+        source_vm_name: config.and_then(|c| c.name.clone()).or_else(|| {
             job.and_then(|j| j.source_vm.as_ref())
                 .map(|l| l.value.clone())
-        })),
-    );
-    line(
-        "location",
-        or_missing(config.and_then(|c| c.location.clone())),
-    );
-    line(
-        "size",
-        or_missing(
-            props
-                .and_then(|p| p.hardwareprofile.as_ref())
-                .and_then(|h| h.vmsize.clone()),
-        ),
-    );
-    line("os", or_missing(os.and_then(|d| d.ostype.clone())));
-    let data = storage
-        .and_then(|s| s.datadisks.as_ref())
-        .map_or(0, Vec::len);
-    line(
-        "disks",
-        match os {
-            Some(d) => format!(
-                "OS disk {}, {data} data disk(s)",
-                d.name
-                    .as_deref()
-                    .filter(|n| !n.is_empty())
-                    .map_or_else(|| "(unnamed)".to_owned(), |n| format!("`{}`", shown(n)))
-            ),
-            None => "missing (no OS disk)".to_owned(),
-        },
-    );
-    let mut evidence = Vec::new();
+        }),
+        location: config.and_then(|c| c.location.clone()),
+        vm_size: props
+            .and_then(|p| p.hardwareprofile.as_ref())
+            .and_then(|h| h.vmsize.clone()),
+        os_type: os.and_then(|d| d.ostype.clone()),
+        os_disk_name: os.and_then(|d| d.name.clone()).filter(|n| !n.is_empty()),
+        data_disks: storage
+            .and_then(|s| s.datadisks.as_ref())
+            .map_or(0, Vec::len),
+        recovery_point_time: inputs.recovery_point_time().map(|t| t.raw().to_owned()),
+        ..Found::default()
+    };
+    for (key, present) in [
+        ("sourceVmName", f.source_vm_name.is_some()),
+        ("location", f.location.is_some()),
+        ("vmSize", f.vm_size.is_some()),
+        ("osType", f.os_type.is_some()),
+        ("osDisk", os.is_some()),
+        ("recoveryPointTime", f.recovery_point_time.is_some()),
+    ] {
+        if !present {
+            f.missing.push(key);
+        }
+    }
     if os.is_some_and(|d| d.encryptionsettings.is_some()) {
-        evidence.push("the config's OS disk has encryptionSettings".to_owned());
+        f.encryption_evidence
+            .push("the config's OS disk has encryptionSettings".to_owned());
     }
     let ade = config
         .and_then(|c| c.resources.as_ref())
@@ -152,29 +147,58 @@ fn found(inputs: &crate::input::Inputs) -> String {
         .filter_map(|r| r.properties.as_ref()?.kind.clone())
         .find(|k| k.to_ascii_lowercase().starts_with("azurediskencryption"));
     if let Some(k) = ade {
-        evidence.push(format!("the config lists the `{}` extension", shown(&k)));
+        f.encryption_evidence
+            .push(format!("the config lists the `{k}` extension"));
     }
     if let Some(b) = job.and_then(|j| j.encryption_info_blob_name.as_deref()) {
-        evidence.push(format!(
-            "the job names the encryption-info blob `{}` (its `Encryption Info Blob Name`)",
-            shown(b)
+        f.encryption_evidence.push(format!(
+            "the job names the encryption-info blob `{b}` (its `Encryption Info Blob Name`)"
         ));
     }
     if inputs.encryption_info.is_some() {
-        evidence.push("an encryption-info blob was given".to_owned());
+        f.encryption_evidence
+            .push("an encryption-info blob was given".to_owned());
     }
+    f.encrypted = !f.encryption_evidence.is_empty();
+    f
+}
+
+/// [`found`] for a person: one line per fact, `missing` where there is none, values from the
+/// inputs with control characters escaped.
+fn found_text(f: &Found) -> String {
+    use crate::error::shown;
+    let or_missing = |v: &Option<String>| v.as_deref().map_or_else(|| "missing".to_owned(), shown);
+    let mut s = String::from(
+        "found (the restore could not be built; the errors on stderr say what to add):\n",
+    );
+    let mut line = |k: &str, v: String| s.push_str(&format!("  {k:<16} {v}\n"));
+    line("source VM", or_missing(&f.source_vm_name));
+    line("location", or_missing(&f.location));
+    line("size", or_missing(&f.vm_size));
+    line("os", or_missing(&f.os_type));
     line(
-        "encrypted",
-        if evidence.is_empty() {
-            "no evidence of Azure Disk Encryption".to_owned()
+        "disks",
+        if f.missing.contains(&"osDisk") {
+            "missing (no OS disk)".to_owned()
         } else {
-            format!("yes: {}", evidence.join("; "))
+            format!(
+                "OS disk {}, {} data disk(s)",
+                f.os_disk_name
+                    .as_deref()
+                    .map_or_else(|| "(unnamed)".to_owned(), |n| format!("`{}`", shown(n))),
+                f.data_disks
+            )
         },
     );
     line(
-        "recovery point",
-        or_missing(inputs.recovery_point_time().map(|t| t.raw().to_owned())),
+        "encrypted",
+        if f.encrypted {
+            format!("yes: {}", shown(&f.encryption_evidence.join("; ")))
+        } else {
+            "no evidence of Azure Disk Encryption".to_owned()
+        },
     );
+    line("recovery point", or_missing(&f.recovery_point_time));
     s
 }
 

@@ -14,9 +14,9 @@ use crate::render;
 
 pub struct Arm;
 
-const TEMPLATE: &str = "azuredeploy.json";
-const PARAMETERS: &str = "azuredeploy.parameters.json";
-const PREPARE: &str = "prepare.ps1";
+pub(crate) const TEMPLATE: &str = "azuredeploy.json";
+pub(crate) const PARAMETERS: &str = "azuredeploy.parameters.json";
+pub(crate) const PREPARE: &str = "prepare.ps1";
 
 /// The date rule as an error the operator can act on. `None` recovery point: the time is unknown.
 pub(crate) fn template_allowed(rp: Option<&Fact<RecoveryPoint>>) -> Result<TemplateSupport, Error> {
@@ -40,9 +40,11 @@ pub(crate) fn template_allowed(rp: Option<&Fact<RecoveryPoint>>) -> Result<Templ
 fn prepare_does(r: &Restore) -> String {
     let mut what = vec!["it checks the key vault and the keys".to_owned()];
     if let Some(k) = &r.prepare.restore_keys {
-        let blob = match k.encryption_info {
-            Some(_) => "",
-            None => " (pass the blob's file or URL as -EncryptionInfo)",
+        let blob = match (&k.encryption_info, &k.encryption_info_file) {
+            (Some(_), _) | (None, Some(_)) => "",
+            (None, None) => {
+                " (if one must be, it asks for the blob's file or URL as -EncryptionInfo)"
+            }
         };
         what.push(format!(
             "restores the ones that no longer exist into `{}` from the encryption-info blob{blob}",
@@ -163,8 +165,9 @@ impl Output for Arm {
         }
         if prepare && dir.is_some() {
             s.push_str(&format!(
-                "  {step}. run & {} signed in (Connect-AzAccount): {}; it prints the deploy command to use\n",
+                "  {step}. run & {}{} signed in (Connect-AzAccount): {}; it prints the deploy command to use\n",
                 crate::quote::powershell(&path(PREPARE)),
+                super::encryption_info_arg(r),
                 prepare_does(r)
             ));
             step += 1;

@@ -4,6 +4,7 @@
 //! every part of it is written.
 
 pub mod arm;
+pub mod batch;
 pub mod powershell;
 
 use std::path::Path;
@@ -44,6 +45,18 @@ pub(crate) fn every_name() -> &'static [&'static str] {
     &EVERY_NAME
 }
 
+/// The format whose files are all of `names` (another format's bundle found by `--check`), as
+/// `--format` spells it.
+pub(crate) fn format_of(names: &[&str]) -> Option<&'static str> {
+    <Format as clap::ValueEnum>::value_variants()
+        .iter()
+        .find(|f| names.iter().all(|n| output(**f).file_names().contains(n)))
+        .map(|f| match f {
+            Format::Arm => "arm",
+            Format::Powershell => "powershell",
+        })
+}
+
 /// The files of one format (the fuzz targets and property tests call this).
 pub fn plan(r: &Restore, format: Format) -> Result<Plan, Error> {
     output(format).plan(r)
@@ -54,6 +67,22 @@ fn shown_path(dir: Option<&Path>, name: &str) -> String {
     match dir {
         Some(d) => crate::error::shown(&d.join(name).display().to_string()),
         None => name.to_owned(),
+    }
+}
+
+/// ` -EncryptionInfo <file>` for a script that restores keys from an encryption-info blob it
+/// has no URL of: the file the operator gave (the script reads it only if a key or secret must
+/// be restored, and stops asking for it then if it is not given), or a placeholder.
+fn encryption_info_arg(r: &Restore) -> String {
+    match &r.prepare.restore_keys {
+        Some(k) if k.encryption_info.is_none() => match &k.encryption_info_file {
+            Some(f) => format!(
+                " -EncryptionInfo {}",
+                crate::quote::powershell(&crate::error::shown(f))
+            ),
+            None => " -EncryptionInfo <the encryption-info blob: file or blob URL>".to_owned(),
+        },
+        _ => String::new(),
     }
 }
 

@@ -11,7 +11,7 @@ use crate::render;
 
 pub struct PowerShell;
 
-const SCRIPT: &str = "restore-vm.ps1";
+pub(crate) const SCRIPT: &str = "restore-vm.ps1";
 
 impl Output for PowerShell {
     fn preflight(&self, r: &Restore) -> Result<Vec<String>, Error> {
@@ -50,15 +50,9 @@ impl Output for PowerShell {
             .iter()
             .map(|m| format!(" {m} <name>"))
             .collect();
-        // The script asks for the blob when restore-deploy read it from a local file (a path
-        // here means nothing where the script runs): the command says so.
-        if r.prepare
-            .restore_keys
-            .as_ref()
-            .is_some_and(|k| k.encryption_info.is_none())
-        {
-            args.push_str(" -EncryptionInfo <the encryption-info blob: file or blob URL>");
-        }
+        // The blob read from a local file is passed by the path given (a blob URL is the
+        // script's default); the script reads it only if a key or secret must be restored.
+        args.push_str(&super::encryption_info_arg(r));
         // PowerShell runs a script in the current folder only as `./name`.
         let script = match dir {
             Some(_) => shown_path(dir, SCRIPT),

@@ -73,6 +73,9 @@ pub struct KeyRestore {
     /// time. `None` when restore-deploy read a local file, or nothing: a local path means nothing
     /// where the script runs, so the script asks for the blob.
     pub encryption_info: Option<String>,
+    /// The local file the operator gave as the encryption-info blob, as given: the next steps
+    /// pass it as `-EncryptionInfo` (newcomer row 11). Not part of any written file.
+    pub encryption_info_file: Option<String>,
     /// The source VM's name: Azure Disk Encryption tags a BEK secret with the machine it unlocks.
     pub machine_name: Option<String>,
 }

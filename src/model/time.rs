@@ -1,5 +1,6 @@
 //! Recovery point times: the job's own `M/d/yyyy h:mm:ss AM|PM` (read as UTC, as the jobs'
-//! other times are) or RFC 3339 with an offset.
+//! other times are), RFC 3339 with an offset, or without one (and a date alone, or PowerShell's
+//! dotted `d.M.yyyy HH:mm:ss`) read as UTC.
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 
@@ -54,9 +55,30 @@ pub fn parse(raw: &str) -> Result<DateTime<Utc>, String> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(t.with_timezone(&Utc));
     }
-    parse_us(s).or_else(|| parse_utc(s)).ok_or_else(|| {
-        format!("`{raw}` is neither RFC 3339 (`2019-12-25T22:07:11Z`), a date (`2019-12-25`), nor `M/d/yyyy h:mm:ss AM|PM`")
-    })
+    parse_us(s)
+        .or_else(|| parse_utc(s))
+        .or_else(|| parse_dotted(s))
+        .ok_or_else(|| {
+            format!("`{raw}` is neither RFC 3339 (`2019-12-25T22:07:11Z`), a date (`2019-12-25`), `M/d/yyyy h:mm:ss AM|PM`, nor `d.M.yyyy HH:mm:ss`")
+        })
+}
+
+/// `25.12.2019 22:07:11` or `25.12.2019`: what PowerShell prints in cultures that write dates
+/// with dots (de-DE, ru-RU, pl-PL, fi-FI…), day first in all of them; no offset, so UTC
+/// (newcomer row 24). Slash dates other than the job's en-US form are left out: `01/03/2024`
+/// is March 1st in en-US and January 3rd in en-GB.
+fn parse_dotted(s: &str) -> Option<DateTime<Utc>> {
+    let date = s.split_whitespace().next()?;
+    let year = date.rsplit('.').next()?;
+    if !s.contains('.') || s.contains(['/', '-']) || year.len() != 4 {
+        return None;
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%d.%m.%Y") {
+        return Some(Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0)?));
+    }
+    chrono::NaiveDateTime::parse_from_str(s, "%d.%m.%Y %H:%M:%S")
+        .ok()
+        .map(|t| Utc.from_utc_datetime(&t))
 }
 
 /// `2019-12-25` (midnight) or `2019-12-25T22:07:11` / `2019-12-25 22:07:11`: no offset, so UTC,
@@ -172,6 +194,28 @@ mod tests {
             TemplateSupport::FirstDay
         );
         for s in ["2024-02-30", "2024-3-1x", "2024-03-01T25:00:00"] {
+            assert!(parse(s).is_err(), "{s}");
+        }
+    }
+
+    /// What PowerShell prints outside en-US, in the cultures that write dates with dots: day
+    /// first, UTC (newcomer row 24).
+    #[test]
+    fn a_dotted_date_is_day_first_and_utc() {
+        let rfc = |s: &str| parse(s).expect(s).to_rfc3339();
+        assert_eq!(rfc("01.03.2024 10:15:00"), "2024-03-01T10:15:00+00:00");
+        assert_eq!(rfc("1.3.2024 10:15:00"), "2024-03-01T10:15:00+00:00");
+        assert_eq!(rfc("25.04.2017"), "2017-04-25T00:00:00+00:00");
+        assert_eq!(
+            TemplateSupport::of(Some(parse("25.04.2017 23:59:59").expect("dotted"))),
+            TemplateSupport::Before
+        );
+        for s in [
+            "13.13.2024",
+            "31.02.2024 10:00:00",
+            "01.03.24 10:15:00",
+            "01.03.2024 25:00:00",
+        ] {
             assert!(parse(s).is_err(), "{s}");
         }
     }

@@ -85,6 +85,9 @@ fn check_once(plan: &Plan, dir: &Path) -> Result<Option<String>> {
             .find(|(n, _)| n.as_os_str() == OsStr::new(name))
             .map(|(_, k)| *k)
     };
+    if let Some(verdict) = other_format(plan, dir, &on_disk) {
+        return Ok(Some(verdict));
+    }
     let mut report = String::new();
     for f in &plan.files {
         let path = dir.join(f.name);
@@ -132,6 +135,35 @@ fn check_once(plan: &Plan, dir: &Path) -> Result<Option<String>> {
         }));
     }
     Ok((!report.is_empty()).then_some(report))
+}
+
+/// DIR holds another format's bundle and nothing else: none of the planned files, only files
+/// of ours that this plan does not write. One line says so (newcomer row 28), instead of a
+/// diff deleting every file and another creating every planned one.
+fn other_format(plan: &Plan, dir: &Path, on_disk: &[(std::ffi::OsString, Kind)]) -> Option<String> {
+    let names: Vec<&str> = on_disk
+        .iter()
+        .map(|(n, k)| n.to_str().filter(|_| *k == Kind::File))
+        .collect::<Option<_>>()?;
+    let planned = |n: &str| plan.files.iter().any(|f| f.name == n);
+    if names.is_empty()
+        || names
+            .iter()
+            .any(|n| planned(n) || !plan.known_names.contains(n))
+    {
+        return None;
+    }
+    let mut names = names;
+    names.sort_unstable();
+    let format =
+        crate::format::format_of(&names).map_or_else(String::new, |f| format!(" (`--format {f}`)"));
+    let wanted: Vec<&str> = plan.files.iter().map(|f| f.name).collect();
+    Some(format!(
+        "{} holds another format's bundle{format}: {}, and none of this run's {}; nothing was compared: check it with that `--format`, or run without `--check` to replace it\n",
+        shown(&dir.display().to_string()),
+        names.join(", "),
+        wanted.join(", ")
+    ))
 }
 
 fn diff(shown_path: &str, on_disk: &str, generated: &str) -> String {

@@ -166,9 +166,11 @@ pub fn human(r: &Restore) -> String {
         &"config: managedDisk.id / vhd.uri",
     );
     let os = r.disks.os();
+    // The size when the config gives it, as for a data disk (newcomer row 32).
+    let os_size = os.size_gb.map(|s| format!(" {s} GB")).unwrap_or_default();
     row(
         "  os disk",
-        &format!("{} {}", os.name, os.source.describe()),
+        &format!("{}{os_size} {}", os.name, os.source.describe()),
         &disk_by(&os.source),
     );
     for d in r.disks.data() {

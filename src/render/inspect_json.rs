@@ -505,6 +505,40 @@ pub enum AtRisk {
 pub struct Failure {
     pub schema_version: u32,
     pub errors: Vec<ErrorObject>,
+    /// What a single `inspect --json` read before the restore failed to build (newcomer row 5);
+    /// absent when nothing was read (a usage error, a file that could not be read or parsed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub found: Option<Found>,
+}
+
+/// The facts the inputs give, read without validation, for a restore that could not be built
+/// (`$defs/found`): each present when found, named in `missing` when not, and what says the VM
+/// is encrypted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Found {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_vm_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vm_size: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub os_type: Option<String>,
+    /// The OS disk's name; absent when the config has no OS disk (`osDisk` in `missing`) or
+    /// names none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub os_disk_name: Option<String>,
+    /// How many data disks the config lists.
+    pub data_disks: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovery_point_time: Option<String>,
+    /// The facts not found, by these keys (`osDisk` for a config without an OS disk).
+    pub missing: Vec<&'static str>,
+    /// Whether anything says the VM used Azure Disk Encryption.
+    pub encrypted: bool,
+    /// What says so, one sentence each.
+    pub encryption_evidence: Vec<String>,
 }
 
 /// One error (`$defs/error`), as `--jobs --json` lines and [`Failure`] carry it.
@@ -517,6 +551,8 @@ pub struct ErrorObject {
     pub source: Option<String>,
     /// JSON path or `line L, column C` inside `source`; `null` when there is none.
     pub location: Option<String>,
+    /// The underlying causes, outermost first, as stderr's `caused by:` lines (newcomer row 30).
+    pub causes: Vec<String>,
     /// The next step.
     pub help: String,
 }
@@ -528,6 +564,7 @@ impl From<&Error> for ErrorObject {
             message: e.message.clone(),
             source: e.source.clone(),
             location: e.location.clone(),
+            causes: e.causes.clone(),
             help: e
                 .help
                 .clone()
@@ -544,9 +581,15 @@ pub fn errors(e: &Errors) -> Vec<ErrorObject> {
 /// The failure document: pretty-printed as `inspect --json` prints its product, or on one line
 /// where the output is JSON lines (`--jobs --json`).
 pub fn failure(e: &Errors, one_line: bool) -> Result<String, Error> {
+    failure_with(e, None, one_line)
+}
+
+/// The failure document with what was found before the failure.
+pub fn failure_with(e: &Errors, found: Option<Found>, one_line: bool) -> Result<String, Error> {
     let doc = Failure {
         schema_version: SCHEMA_VERSION,
         errors: errors(e),
+        found,
     };
     if one_line {
         super::to_json_line(&doc)
@@ -990,6 +1033,8 @@ fn prepare(p: &model::Prepare) -> Prepare {
             let model::KeyRestore {
                 target,
                 encryption_info,
+                // The operator's own path, for the next steps only: not part of the contract.
+                encryption_info_file: _,
                 machine_name,
             } = k;
             RestoreKeys {
@@ -1086,7 +1131,11 @@ mod tests {
         assert_eq!(
             v,
             serde_json::json!({"code": "InvalidLun", "message": "bad", "source": "c.json",
-                "location": "$.x", "help": Code::InvalidLun.default_help()})
+                "location": "$.x", "causes": [], "help": Code::InvalidLun.default_help()})
         );
+        // stderr's `caused by:` lines, outermost first (newcomer row 30).
+        let e = e.cause("outer").cause("inner");
+        let v = serde_json::to_value(ErrorObject::from(&e)).expect("serializes");
+        assert_eq!(v["causes"], serde_json::json!(["outer", "inner"]));
     }
 }

@@ -239,20 +239,25 @@ fn sdk_error(
         (ErrorKind::Connection | ErrorKind::Io, _) => (Code::BlobUnreachable, "cannot connect to the blob endpoint".to_owned(), "check the URL or `--blob-endpoint`, and that this machine can reach the storage account".to_owned()),
         _ => (Code::BlobFailed, "the download failed".to_owned(), "run the command again; the cause is below".to_owned()),
     };
-    // The SDK's outer message ("retry policy expired…") hides what went wrong: the innermost
-    // one ("Connection refused", "failed to lookup address", "az not found on PATH") is shown
-    // under it.
+    with_innermost(fail(code, msg).cause(cause), e).help(help)
+}
+
+/// `err` with the innermost cause of the SDK error `e` added under its outer one, when it says
+/// something the outer message does not: the SDK's outer message ("retry policy expired…")
+/// hides what went wrong, the innermost ("Connection refused", "failed to lookup address", "az
+/// not found on PATH") says it. The blob and the Recovery Services vault clients both use it.
+pub(crate) fn with_innermost(mut err: Error, e: &azure_core::Error) -> Error {
     let mut innermost = None;
     let mut inner = std::error::Error::source(e);
     while let Some(s) = inner {
         innermost = Some(scrub(&s.to_string()));
         inner = s.source();
     }
-    let mut err = fail(code, msg).cause(cause.clone());
-    if let Some(m) = innermost.filter(|m| !m.trim().is_empty() && !cause.contains(m.as_str())) {
+    let said = err.causes.join("\n");
+    if let Some(m) = innermost.filter(|m| !m.trim().is_empty() && !said.contains(m.as_str())) {
         err = err.cause(m);
     }
-    err.help(help)
+    err
 }
 
 pub(super) fn credential(auth: Auth) -> azure_core::Result<Arc<dyn TokenCredential>> {

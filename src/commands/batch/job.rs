@@ -38,6 +38,10 @@ pub enum Product {
     /// A bundle already staged on disk by the batch (its text freed).
     Staged(crate::plan::Staged),
     Inspection(String),
+    /// The restore was read and validated, but this command cannot serve it (a recovery point
+    /// too old for a template): its VM and case are known, so the summary shows them (newcomer
+    /// row 30).
+    Refused(Errors),
 }
 
 /// A job that made it through validation.
@@ -46,31 +50,61 @@ pub struct Done {
     pub case: String,
     pub warnings: Vec<String>,
     pub product: Product,
+    /// What the bundle asks of the operator, for the batch's next steps (bundles only).
+    pub steps: Option<crate::format::batch::BundleSteps>,
 }
 
 pub fn run(path: &Path, shared: &Shared) -> Result<Done, Errors> {
     let inputs = read(path, shared)?;
     let restore = crate::model::build(&inputs)?;
-    let (warnings, product) = match shared.work {
+    let vm = restore.name.value.clone();
+    let case = crate::render::describe::slug(&restore);
+    let made = make(&restore, shared.work);
+    let (warnings, product, steps) = match made {
+        Ok(made) => made,
+        Err(e) => (Vec::new(), Product::Refused(e), None),
+    };
+    Ok(Done {
+        vm,
+        case,
+        warnings,
+        product,
+        steps,
+    })
+}
+
+/// The product of a validated restore, with its warnings and, for a bundle, its next steps.
+fn make(
+    restore: &crate::model::Restore,
+    work: Work,
+) -> Result<
+    (
+        Vec<String>,
+        Product,
+        Option<crate::format::batch::BundleSteps>,
+    ),
+    Errors,
+> {
+    Ok(match work {
         Work::Bundle(format) => {
             let output = crate::format::output(format);
-            let warnings = output.preflight(&restore)?;
-            (warnings, Product::Bundle(output.plan(&restore)?))
+            let warnings = output.preflight(restore)?;
+            (
+                warnings,
+                Product::Bundle(output.plan(restore)?),
+                Some(crate::format::batch::bundle_steps(restore, format)),
+            )
         }
         Work::Inspection { json: true } => (
             Vec::new(),
-            Product::Inspection(crate::render::inspect::json(&restore)?),
+            Product::Inspection(crate::render::inspect::json(restore)?),
+            None,
         ),
         Work::Inspection { json: false } => (
             Vec::new(),
-            Product::Inspection(crate::render::inspect::human(&restore)),
+            Product::Inspection(crate::render::inspect::human(restore)),
+            None,
         ),
-    };
-    Ok(Done {
-        vm: restore.name.value.clone(),
-        case: crate::render::describe::slug(&restore),
-        warnings,
-        product,
     })
 }
 

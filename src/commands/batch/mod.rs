@@ -1,6 +1,6 @@
 //! `--jobs`: many restores in one process, for disaster-recovery drills. Every job is read,
 //! validated and rendered on its own by a bounded pool of threads (`--concurrency`), sharing the
-//! compiled templates; a failed job is reported and never stops the others. Bundles are put in
+//! compiled templates; a job that fails is reported and never stops the others. Bundles are put in
 //! place only once every job is known, so two jobs that would write the same folder are both refused
 //! rather than one overwriting the other, and each bundle is written whole or not at all. Each
 //! bundle is staged on disk as soon as it is rendered (memory grows with `--concurrency`, not
@@ -107,7 +107,36 @@ pub fn generate_from(
     }
     let rows: Vec<Row> = rows.into_iter().map(|(r, _)| r).collect();
     elapsed(err, &a.batch, started);
-    finish(&rows, "written", out, err, a.json, |_| None)
+    let result = finish(&rows, "written", out, err, a.json, |_| None);
+    if !a.batch.quiet {
+        let _ = write!(err, "{}", next_steps(a, root, &rows, preloaded.is_none()));
+    }
+    result
+}
+
+/// The batch's one next-steps block: what to run for each bundle written, and how to rerun the
+/// jobs that were not (newcomer rows 8 and 30).
+fn next_steps(a: &GenerateArgs, root: &Path, rows: &[Row], files: bool) -> String {
+    use crate::format::batch::{self, NotWritten};
+    let written: Vec<batch::BundleSteps> = rows
+        .iter()
+        .filter(|r| r.outcome.is_ok() && r.folder.is_some())
+        .filter_map(|r| r.steps.clone())
+        .collect();
+    let mut nw = NotWritten {
+        too_old: Vec::new(),
+        others: Vec::new(),
+        files,
+    };
+    for r in rows {
+        if let Err(e) = &r.outcome {
+            let old =
+                e.0.iter()
+                    .all(|e| e.code == Code::RecoveryPointBeforeTemplateSupport);
+            if old { &mut nw.too_old } else { &mut nw.others }.push(r.job.as_str());
+        }
+    }
+    batch::next_steps(a.format, root, &written, &nw)
 }
 
 /// `--check --jobs`: every job's folder compared with what this run would write, nothing
@@ -190,9 +219,9 @@ pub fn inspect(a: &InspectArgs, out: &mut dyn Write, err: &mut dyn Write) -> Res
     }
     super::emit(out, &all)?;
     elapsed(err, &a.batch, started);
-    finish(&rows, "inspected", &mut std::io::sink(), err, false, |_| {
-        None
-    })
+    // The summary table follows the inspections on stdout, as `generate --jobs` prints it
+    // (newcomer row 9: the last line pointed at a summary that was not printed).
+    finish(&rows, "inspected", out, err, false, |_| None)
 }
 
 /// What a worker does with a job's product once it is made (a bundle is staged on disk there).
@@ -224,7 +253,8 @@ fn prepare(
     };
     let bar = progress(jobs.len(), batch.quiet);
     let mut done: Vec<Option<Result<Done, Errors>>> = jobs.iter().map(|_| None).collect();
-    let mut failed = 0;
+    // The bar counts what did not succeed in the summary's own words (`3 rejected, 1 failed`).
+    let mut unsuccessful: Vec<&'static str> = Vec::new();
     let indices: Vec<usize> = (0..jobs.len()).collect();
     pool(
         usize::from(batch.concurrency),
@@ -238,9 +268,17 @@ fn prepare(
         },
         |i, d| {
             let d = d.unwrap_or_else(|| Err(panicked()));
-            if d.is_err() {
-                failed += 1;
-                bar.set_message(format!("{failed} failed"));
+            let failed = match &d {
+                Err(e) => Some(e),
+                Ok(Done {
+                    product: Product::Refused(e),
+                    ..
+                }) => Some(e),
+                Ok(_) => None,
+            };
+            if let Some(e) = failed {
+                unsuccessful.push(summary::word(e));
+                bar.set_message(summary::counted(unsuccessful.iter().copied(), ""));
             }
             done[i] = Some(d);
             bar.inc(1);
@@ -359,6 +397,24 @@ fn claim_folders(
 fn row(path: &Path, d: Result<Done, Errors>) -> (Row, Option<Product>) {
     let job = path.display().to_string();
     match d {
+        // Read and validated, then refused by the command: its VM and case are shown.
+        Ok(Done {
+            vm,
+            case,
+            product: Product::Refused(e),
+            ..
+        }) => (
+            Row {
+                job,
+                vm: Some(vm),
+                case: Some(case),
+                folder: None,
+                warnings: Vec::new(),
+                outcome: Err(e),
+                steps: None,
+            },
+            None,
+        ),
         Ok(d) => (
             Row {
                 job,
@@ -367,6 +423,7 @@ fn row(path: &Path, d: Result<Done, Errors>) -> (Row, Option<Product>) {
                 folder: None,
                 warnings: d.warnings,
                 outcome: Ok(()),
+                steps: d.steps,
             },
             Some(d.product),
         ),
@@ -378,6 +435,7 @@ fn row(path: &Path, d: Result<Done, Errors>) -> (Row, Option<Product>) {
                 folder: None,
                 warnings: Vec::new(),
                 outcome: Err(e),
+                steps: None,
             },
             None,
         ),
@@ -404,20 +462,34 @@ fn finish(
         summary::table(rows, success)
     };
     super::emit(out, &text)?;
-    let failed: Vec<&Row> = rows.iter().filter(|r| r.outcome.is_err()).collect();
-    let Some(worst) = failed
+    let unsuccessful: Vec<&Row> = rows.iter().filter(|r| r.outcome.is_err()).collect();
+    let Some(worst) = unsuccessful
         .iter()
         .filter_map(|r| r.code())
         .max_by_key(|c| c.exit())
     else {
         return Ok(());
     };
+    // The line counts the jobs in the summary's words; its code is the most severe job's (it
+    // sets the exit status) and is named as such, so four rejected inputs and one file-system
+    // failure never read as five file-system failures (newcomer row 9).
+    let word = unsuccessful
+        .iter()
+        .find(|r| r.code() == Some(worst))
+        .map_or("failed", |r| r.result(success));
     Err(Error::new(
         worst,
-        format!("{} of {} jobs were not {success}", failed.len(), rows.len()),
+        format!(
+            "{} of {} jobs were not {success}: {}",
+            unsuccessful.len(),
+            rows.len(),
+            summary::counted(unsuccessful.iter().map(|r| r.result(success)), success)
+        ),
     )
     .help(format!(
-        "each failed job's errors are above and the summary gives its code; every other job was {success} whole"
+        "each job's errors are above, and the summary gives each job's result and code; `{worst}` is the most severe code (`{word}`: {}), so it sets the exit status ({}); every other job was {success} whole",
+        summary::meaning(word),
+        worst.exit_code()
     ))
     .into())
 }

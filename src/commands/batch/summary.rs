@@ -1,6 +1,6 @@
 //! What a batch says at the end: one row per job (job file, VM, case, result, error code) as a
 //! table for people or JSON lines for tools (their shape, errors included, is part of the
-//! `inspect --json` contract), and each failed job's errors in full on stderr. Values from the
+//! `inspect --json` contract), and each unsuccessful job's errors in full on stderr. Values from the
 //! inputs reach a terminal only through `shown` (a table) or `\uXXXX` escapes (JSON).
 
 use std::fmt::Write as _;
@@ -22,32 +22,72 @@ pub struct Row {
     pub folder: Option<PathBuf>,
     pub warnings: Vec<String>,
     pub outcome: Result<(), Errors>,
+    /// What the bundle asks of the operator (a bundle that was made).
+    pub steps: Option<crate::format::batch::BundleSteps>,
 }
 
 impl Row {
     /// The error that decides the row: the most severe, the first of those.
     pub fn code(&self) -> Option<Code> {
-        let errors = self.outcome.as_ref().err()?;
-        let worst = errors.0.iter().map(|e| e.code.exit()).max()?;
-        errors
-            .0
-            .iter()
-            .find(|e| e.code.exit() == worst)
-            .map(|e| e.code)
+        deciding(self.outcome.as_ref().err()?)
     }
 
     pub fn result(&self, success: &'static str) -> &'static str {
-        match self.code().map(|c| (c, c.exit())) {
-            None => success,
-            // `--check --jobs`: a bundle that is out of date is neither bad input nor a failure.
-            Some((Code::StaleOutput, _)) => "stale",
-            Some((_, e)) => match e {
-                Exit::Rejected => "rejected",
-                Exit::Usage => "refused",
-                Exit::Environment => "failed",
-            },
+        match &self.outcome {
+            Ok(()) => success,
+            Err(e) => word(e),
         }
     }
+}
+
+/// The error that decides a job's errors: the most severe, the first of those.
+fn deciding(errors: &Errors) -> Option<Code> {
+    let worst = errors.0.iter().map(|e| e.code.exit()).max()?;
+    errors
+        .0
+        .iter()
+        .find(|e| e.code.exit() == worst)
+        .map(|e| e.code)
+}
+
+/// The one word for a job that did not succeed, used alike by the progress bar, the summary's
+/// `RESULT` column and totals, the batch's last line and `--json`'s `result` (newcomer rows 9
+/// and 38: the bar said "failed" where the summary said "rejected").
+pub fn word(errors: &Errors) -> &'static str {
+    match deciding(errors).map(|c| (c, c.exit())) {
+        // `--check --jobs`: a bundle that is out of date is neither bad input nor a failure.
+        Some((Code::StaleOutput, _)) => "stale",
+        Some((_, Exit::Rejected)) | None => "rejected",
+        Some((_, Exit::Usage)) => "refused",
+        Some((_, Exit::Environment)) => "failed",
+    }
+}
+
+/// What each word means, for the batch's last line.
+pub fn meaning(word: &str) -> &'static str {
+    match word {
+        "stale" => "a bundle on disk differs from what this run generates",
+        "rejected" => "an input was refused",
+        "refused" => "the command line cannot work for that job",
+        "failed" => "the environment failed (file system, network, credentials)",
+        _ => "",
+    }
+}
+
+/// `196 written, 4 rejected`: each word that happened with its count, in one fixed order
+/// (success, stale, rejected, refused, failed), as the bar, the totals and the last line say it.
+pub fn counted<'a>(words: impl IntoIterator<Item = &'a str>, success: &str) -> String {
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for word in words {
+        match counts.iter_mut().find(|(w, _)| *w == word) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((word, 1)),
+        }
+    }
+    let order = [success, "stale", "rejected", "refused", "failed"];
+    counts.sort_by_key(|(w, _)| order.iter().position(|o| o == w));
+    let parts: Vec<String> = counts.iter().map(|(w, n)| format!("{n} {w}")).collect();
+    parts.join(", ")
 }
 
 /// The table: columns as wide as their widest value, rows in the order the jobs were listed.
@@ -95,22 +135,11 @@ pub fn table(rows: &[Row], success: &'static str) -> String {
 
 /// `200 jobs: 196 written, 4 rejected`: only the results that happened.
 pub fn totals(rows: &[Row], success: &'static str) -> String {
-    let mut counts: Vec<(&str, usize)> = Vec::new();
-    for r in rows {
-        let word = r.result(success);
-        match counts.iter_mut().find(|(w, _)| *w == word) {
-            Some((_, n)) => *n += 1,
-            None => counts.push((word, 1)),
-        }
-    }
-    let order = [success, "stale", "rejected", "refused", "failed"];
-    counts.sort_by_key(|(w, _)| order.iter().position(|o| o == w));
-    let parts: Vec<String> = counts.iter().map(|(w, n)| format!("{n} {w}")).collect();
     format!(
         "{} job{}: {}\n",
         rows.len(),
         if rows.len() == 1 { "" } else { "s" },
-        parts.join(", ")
+        counted(rows.iter().map(|r| r.result(success)), success)
     )
 }
 
@@ -153,7 +182,7 @@ pub fn json_line(row: &Row, success: &'static str, extra: Option<Value>) -> Stri
     s
 }
 
-/// Each failed job's errors in full, and each job's warnings, in job order. A run where every
+/// Each unsuccessful job's errors in full, and each job's warnings, in job order. A run where every
 /// job fails the same way (a wrong `--sas`) shows the first few in full and counts the rest.
 pub fn details(err: &mut dyn Write, rows: &[Row]) {
     const SHOWN: usize = 20;
@@ -165,14 +194,14 @@ pub fn details(err: &mut dyn Write, rows: &[Row]) {
         if let Err(e) = &r.outcome {
             failed += 1;
             if failed <= SHOWN {
-                let _ = write!(err, "job `{}`:\n{e}\n", shown(&r.job));
+                let _ = write!(err, "job `{}` ({}):\n{e}\n", shown(&r.job), word(e));
             }
         }
     }
     if failed > SHOWN {
         let _ = writeln!(
             err,
-            "... and {} more failed jobs: the summary lists each with its code",
+            "... and {} more jobs with errors: the summary lists each with its result and code",
             failed - SHOWN
         );
     }
@@ -191,6 +220,7 @@ mod tests {
             folder: None,
             warnings: Vec::new(),
             outcome,
+            steps: None,
         }
     }
 
@@ -258,5 +288,33 @@ mod tests {
         assert!(line.contains(r"vm\u202e\u009bx"), "{line}");
         let v: Value = serde_json::from_str(&line).expect("json");
         assert_eq!(v["vm"], "vm\u{202e}\u{9b}x", "the value itself is kept");
+    }
+
+    #[test]
+    fn the_bar_the_totals_and_the_last_line_count_in_one_order() {
+        let e = |c: Code| Errors::from(Error::new(c, "x"));
+        let words = [
+            word(&e(Code::FileSystem)),
+            word(&e(Code::InvalidJson)),
+            word(&e(Code::StaleOutput)),
+            word(&e(Code::BlobInsecureToken)),
+            word(&e(Code::RecoveryPointBeforeTemplateSupport)),
+        ];
+        assert_eq!(
+            words,
+            ["failed", "rejected", "stale", "refused", "rejected"]
+        );
+        // The bar passes no success word; the totals and the last line pass theirs.
+        assert_eq!(
+            counted(words, ""),
+            "1 stale, 2 rejected, 1 refused, 1 failed"
+        );
+        assert_eq!(
+            counted(["written", "failed", "written"], "written"),
+            "2 written, 1 failed"
+        );
+        for w in ["stale", "rejected", "refused", "failed"] {
+            assert!(!meaning(w).is_empty(), "{w}");
+        }
     }
 }

@@ -60,6 +60,11 @@ pub(super) fn prepare(
                 .encryption_info
                 .as_ref()
                 .and_then(|i| blob_url(&i.origin)),
+            encryption_info_file: inputs
+                .encryption_info
+                .as_ref()
+                .filter(|i| blob_url(&i.origin).is_none() && i.origin != "-")
+                .map(|i| i.origin.clone()),
             machine_name: inputs
                 .config
                 .as_ref()
@@ -95,16 +100,27 @@ fn target(
         );
         return None;
     }
-    let vault = match VaultId::parse(raw) {
-        Ok(v) => v,
-        Err(b) => {
-            p.add(
-                b.code,
-                b.message,
-                None,
-                None,
-                "pass `--target-key-vault /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<name>`",
-            );
+    let vault = match (VaultId::parse(raw), known_vault(raw, encryption)) {
+        (Ok(v), _) => v,
+        // A bare name of a vault the restore already names by id (the source's key vault or
+        // KEK vault: restoring deleted keys into their own vault) is that vault (newcomer
+        // row 25); any other name's group is not known here.
+        (Err(_), Some(v)) => v,
+        (Err(b), None) => {
+            let bare = !raw.contains('/') && !raw.trim().is_empty();
+            let help = if bare {
+                format!(
+                    "pass `--target-key-vault` with the vault's resource id: `az keyvault show --name {}{} --query id --output tsv` prints it",
+                    crate::quote::bash(raw),
+                    subscription.map_or_else(String::new, |s| format!(
+                        " --subscription {}",
+                        crate::quote::bash(s)
+                    ))
+                )
+            } else {
+                "pass `--target-key-vault /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<name>`".to_owned()
+            };
+            p.add(b.code, b.message, None, None, help);
             return None;
         }
     };
@@ -145,6 +161,18 @@ fn target(
         }
         _ => Some(vault),
     }
+}
+
+/// The vault the restore names by id (its key vault, its KEK's vault) whose name is `raw`.
+fn known_vault(raw: &str, encryption: Option<&Encryption>) -> Option<VaultId> {
+    let Some(Encryption::Ade(ade)) = encryption else {
+        return None;
+    };
+    let name = raw.trim();
+    std::iter::once(&ade.key_vault.value)
+        .chain(ade.kek.as_ref().map(|k| &k.vault.value))
+        .find(|v| v.name().eq_ignore_ascii_case(name))
+        .cloned()
 }
 
 /// What Azure would refuse in a vault id the operator typed: a subscription that is not a GUID,
@@ -216,8 +244,20 @@ mod tests {
     #[test]
     fn a_malformed_target_is_refused() {
         let cfg = config("Windows", &settings(SECRET, KV, None), "");
-        let e = build(&inputs(&cfg, None, None, restore_keys("kv1"))).expect_err("bad id");
+        let e = build(&inputs(&cfg, None, None, restore_keys("kv-other"))).expect_err("bad id");
         assert_eq!(e.0[0].code, Code::InvalidVaultId);
+        assert!(
+            e.0[0].help.as_deref().is_some_and(|h| h.contains(
+                "az keyvault show --name 'kv-other' --subscription '3f2a8c1e-5b7d-4e9a-8c6f-1d2e3f4a5b6c'"
+            )),
+            "{e}"
+        );
+        // The name of the vault the restore names by id is that vault (newcomer row 25).
+        let r = build(&inputs(&cfg, None, None, restore_keys("KV1"))).expect("the known vault");
+        assert_eq!(
+            r.prepare.restore_keys.map(|k| k.target.as_str().to_owned()),
+            Some(KV.to_owned())
+        );
     }
 
     /// K1: an id the parser reads yet Azure cannot have is refused at generation, not when the

@@ -51,12 +51,13 @@ impl Client {
     pub fn new(endpoint: url::Url, auth: Auth) -> Result<Client> {
         let deadline = crate::source::blob::TIMEOUT.read()?;
         let credential = crate::source::blob::credential(auth).map_err(|e| {
-            Error::new(
+            let err = Error::new(
                 Code::RecoveryVaultCredential,
                 format!("cannot set up the `{}` credential", auth.as_str()),
             )
             .cause(scrub(&e.to_string()))
-            .help(auth.help())
+            .help(auth.help());
+            crate::source::blob::with_innermost(err, &e)
         })?;
         let bearer: Arc<dyn Policy> = Arc::new(BearerTokenAuthorizationPolicy::new(
             credential,
@@ -362,5 +363,7 @@ fn transport_error(
             "run the command again; the cause is below".to_owned(),
         ),
     };
-    fail(code, msg).cause(cause).help(help)
+    // As for a blob: the innermost cause ("az not found on PATH", "failed to lookup address")
+    // under the SDK's outer message (newcomer row 12).
+    crate::source::blob::with_innermost(fail(code, msg).cause(cause), e).help(help)
 }

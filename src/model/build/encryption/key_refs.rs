@@ -218,8 +218,13 @@ fn vault_fact(
                     format!("pass `{flag}` with the vault's ARM resource id (`az keyvault show --name <vault> --query id --output tsv` prints it)")
                 } else {
                     format!(
-                        "pass `{flag}` with the vault's ARM resource id: `az keyvault show --name {} --query id --output tsv` prints it",
-                        crate::quote::bash(&c.value)
+                        "pass `{flag}` with the vault's ARM resource id: `az keyvault show --name {}{} --query id --output tsv` prints it",
+                        crate::quote::bash(&c.value),
+                        // ADE needs the vault in the VM's subscription: look there.
+                        subscription.map_or_else(String::new, |s| format!(
+                            " --subscription {}",
+                            crate::quote::bash(s)
+                        ))
                     )
                 },
             );
