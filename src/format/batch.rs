@@ -205,7 +205,7 @@ fn rerun(format: Format, root: &Path, nw: &NotWritten) -> String {
         let k = nw.too_old.len();
         if nw.files && format == Format::Arm {
             s.push_str(&format!(
-                "{k} job{} recovered a point from before 2017-04-26, too old for a template: restore {} as PowerShell scripts, with the same source options:\n  restore-deploy generate --format powershell --jobs {} --out {out}\n",
+                "{k} job{} recovered a point from before 2017-04-26, too old for a template: restore {} as PowerShell scripts, adding this run's other options (config folder, names, keys) to:\n  restore-deploy generate --format powershell --jobs {} --out {out}\n",
                 plural(k),
                 if k == 1 { "it" } else { "them" },
                 files(&nw.too_old)
@@ -222,7 +222,8 @@ fn rerun(format: Format, root: &Path, nw: &NotWritten) -> String {
         let k = nw.others.len();
         if nw.files {
             s.push_str(&format!(
-                "{k} other job{} {} not written: fix each as its errors above say, then run only {}, with the same options:\n  restore-deploy generate --format {} --jobs {} --out {out}\n",
+                "{k} {}job{} {} not written: fix each as its errors above say, then run only {}, adding this run's other options (config folder, names, keys) to:\n  restore-deploy generate --format {} --jobs {} --out {out}\n",
+                if nw.too_old.is_empty() { "" } else { "other " },
                 plural(k),
                 if k == 1 { "was" } else { "were" },
                 if k == 1 { "it" } else { "them" },
@@ -234,7 +235,8 @@ fn rerun(format: Format, root: &Path, nw: &NotWritten) -> String {
             ));
         } else {
             s.push_str(&format!(
-                "{k} other job{} {} not written: fix each as its errors above say, then run the command again\n",
+                "{k} {}job{} {} not written: fix each as its errors above say, then run the command again\n",
+                if nw.too_old.is_empty() { "" } else { "other " },
                 plural(k),
                 if k == 1 { "was" } else { "were" },
             ));
