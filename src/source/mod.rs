@@ -124,18 +124,21 @@ pub fn load_with(spec: &SourceSpec, what: &str, opts: &FetchOptions) -> Result<L
     let doing = format!("reading the {what}");
     let bytes = match spec {
         SourceSpec::Path(path) => {
-            let file = if opts.regular_only {
+            // One `stat`, of the opened descriptor: its type (when only regular files may be
+            // read) and its size.
+            let (file, len) = if opts.regular_only {
                 open_regular(path).map_err(|e| match e {
                     Opened::Io(e) => io_error(&e, &origin, &doing),
                     Opened::NotRegular(kind) => not_regular(&origin, &doing, kind),
                 })?
             } else {
-                std::fs::File::open(path).map_err(|e| io_error(&e, &origin, &doing))?
+                let file = std::fs::File::open(path).map_err(|e| io_error(&e, &origin, &doing))?;
+                let len = file
+                    .metadata()
+                    .map_err(|e| io_error(&e, &origin, &doing))?
+                    .len();
+                (file, len)
             };
-            let len = file
-                .metadata()
-                .map_err(|e| io_error(&e, &origin, &doing))?
-                .len();
             if len > MAX_INPUT_BYTES {
                 return Err(too_large(&origin, &doing));
             }
@@ -165,8 +168,8 @@ enum Opened {
 
 /// Opened without waiting (`O_NONBLOCK`: opening a FIFO for reading with no writer returns at
 /// once instead of blocking), then typed from the opened descriptor itself, so nothing can be
-/// swapped in between the check and the read.
-fn open_regular(path: &std::path::Path) -> std::result::Result<std::fs::File, Opened> {
+/// swapped in between the check and the read; with its size, from the same `stat`.
+fn open_regular(path: &std::path::Path) -> std::result::Result<(std::fs::File, u64), Opened> {
     let mut o = std::fs::OpenOptions::new();
     o.read(true);
     #[cfg(unix)]
@@ -175,9 +178,10 @@ fn open_regular(path: &std::path::Path) -> std::result::Result<std::fs::File, Op
         o.custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32);
     }
     let file = o.open(path).map_err(Opened::Io)?;
-    let t = file.metadata().map_err(Opened::Io)?.file_type();
+    let m = file.metadata().map_err(Opened::Io)?;
+    let t = m.file_type();
     if t.is_file() {
-        return Ok(file);
+        return Ok((file, m.len()));
     }
     Err(Opened::NotRegular(file_kind(t)))
 }
