@@ -163,13 +163,23 @@ pub fn load_regular(path: &std::path::Path, what: &str) -> Result<Loaded> {
 
 /// A file that may be missing, read whole: `None` when `path` is not a regular file (missing, a
 /// folder, a FIFO...), exactly where `path.is_file()` is false, with no `stat` before the open:
-/// the opened descriptor's one `fstat` types it (an open that fails asks `is_file` only then).
+/// the opened descriptor's one `fstat` types it (an open that fails for another reason than a
+/// missing entry asks `is_file` only then).
 pub fn load_if_file(path: &std::path::Path, what: &str) -> Result<Option<Loaded>> {
     let origin = path.display().to_string();
     let doing = format!("reading the {what}");
     let (file, len) = match open_regular(path) {
         Ok(opened) => opened,
         Err(Opened::NotRegular(_)) => return Ok(None),
+        // No such entry (or a path through a file): a `stat` would fail alike.
+        Err(Opened::Io(e))
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+            ) =>
+        {
+            return Ok(None)
+        }
         Err(Opened::Io(_)) if !path.is_file() => return Ok(None),
         Err(Opened::Io(e)) => return Err(io_error(&e, &origin, &doing)),
     };
