@@ -13,12 +13,25 @@ pub fn run(a: &GenerateArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
     let (_, r) = super::load(&a.sources, &a.deploy)?;
     let output = format::output(a.format);
     let warnings = output.preflight(&r)?;
+    let say_warnings = |err: &mut dyn Write| {
+        for w in &warnings {
+            say(err, w);
+        }
+    };
+    let Some(dir) = a.out.as_deref() else {
+        // Standard output gets the main file alone: only it is rendered, and only its templates
+        // compiled.
+        let main = output.main_file(&r)?;
+        say_warnings(err);
+        if emit(out, &main.text)? == Emitted::Written {
+            let _ = write!(err, "{}", output.next_steps(&r, None));
+        }
+        return Ok(());
+    };
     let plan = output.plan(&r)?;
-    for w in &warnings {
-        say(err, w);
-    }
-    match a.out.as_deref() {
-        Some(dir) if a.check => match plan::check(&plan, dir)? {
+    say_warnings(err);
+    if a.check {
+        return match plan::check(&plan, dir)? {
             None => {
                 say(err, &format!("{} is up to date", dir.display()));
                 Ok(())
@@ -32,23 +45,11 @@ pub fn run(a: &GenerateArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
                     .help("run the same command without `--check` to update them, then review and commit the change")
                     .into())
             }
-        },
-        Some(dir) => {
-            for p in plan::write(&plan, dir)? {
-                say(err, &format!("wrote {}", p.display()));
-            }
-            let _ = write!(err, "{}", output.next_steps(&r, Some(dir)));
-            Ok(())
-        }
-        None => {
-            let main = plan
-                .files
-                .first()
-                .ok_or_else(|| Error::internal("empty plan"))?;
-            if emit(out, &main.text)? == Emitted::Written {
-                let _ = write!(err, "{}", output.next_steps(&r, None));
-            }
-            Ok(())
-        }
+        };
     }
+    for p in plan::write(&plan, dir)? {
+        say(err, &format!("wrote {}", p.display()));
+    }
+    let _ = write!(err, "{}", output.next_steps(&r, Some(dir)));
+    Ok(())
 }

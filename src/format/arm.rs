@@ -64,6 +64,17 @@ fn is_no_aad_managed(r: &Restore) -> bool {
     r.encryption.is_single_pass() && r.disks.kind() == crate::model::DiskKind::Managed
 }
 
+/// `azuredeploy.json`, the main file, from its context.
+fn template(
+    hb: &handlebars::Handlebars,
+    t: &render::arm::TemplateContext,
+) -> Result<String, Error> {
+    render::clean_json(
+        render::ARM_TEMPLATE,
+        &render::render(hb, render::ARM_TEMPLATE, t)?,
+    )
+}
+
 impl Output for Arm {
     fn file_names(&self) -> &'static [&'static str] {
         &[TEMPLATE, PARAMETERS, PREPARE]
@@ -91,10 +102,6 @@ impl Output for Arm {
         // `prepare.ps1`'s templates are compiled only for a bundle that has one.
         let hb = render::registry(&[render::ARM_TEMPLATE, render::ARM_PARAMETERS])?;
         let (t, p) = render::arm::contexts(r);
-        let template = render::clean_json(
-            render::ARM_TEMPLATE,
-            &render::render(&hb, render::ARM_TEMPLATE, &t)?,
-        )?;
         let params = render::clean_json(
             render::ARM_PARAMETERS,
             &render::render(&hb, render::ARM_PARAMETERS, &p)?,
@@ -102,7 +109,7 @@ impl Output for Arm {
         let mut files = vec![
             PlannedFile {
                 name: TEMPLATE,
-                text: template,
+                text: template(&hb, &t)?,
             },
             PlannedFile {
                 name: PARAMETERS,
@@ -128,6 +135,14 @@ impl Output for Arm {
         Ok(Plan {
             files,
             known_names: super::every_name(),
+        })
+    }
+
+    fn main_file(&self, r: &Restore) -> Result<PlannedFile, Error> {
+        let hb = render::registry(&[render::ARM_TEMPLATE])?;
+        Ok(PlannedFile {
+            name: TEMPLATE,
+            text: template(&hb, &render::arm::contexts(r).0)?,
         })
     }
 

@@ -12,7 +12,7 @@ use std::path::Path;
 use crate::cli::Format;
 use crate::error::Error;
 use crate::model::Restore;
-use crate::plan::Plan;
+use crate::plan::{Plan, PlannedFile};
 
 pub trait Output {
     /// Every file name this format can write (not only this restore's).
@@ -21,6 +21,10 @@ pub trait Output {
     fn preflight(&self, r: &Restore) -> Result<Vec<String>, Error>;
     /// The files, main file first (it is what goes to standard output without `--out`).
     fn plan(&self, r: &Restore) -> Result<Plan, Error>;
+    /// The main file alone, exactly `plan(r)`'s first: what a run without `--out` prints. Only
+    /// its templates are compiled and rendered (a run to standard output never renders the
+    /// files it does not print).
+    fn main_file(&self, r: &Restore) -> Result<PlannedFile, Error>;
     /// What to run next, in order (for stderr). `dir` is `--out`, when files were written.
     fn next_steps(&self, r: &Restore, dir: Option<&Path>) -> String;
 }
@@ -276,7 +280,7 @@ mod names {
     use crate::model::{build, Overrides};
 
     #[test]
-    fn every_name_is_each_formats_names_and_a_plan_writes_only_those() {
+    fn every_name_is_each_formats_names_and_a_plan_writes_only_those_main_file_first() {
         let mut every = every_name().to_vec();
         every.sort_unstable();
         assert_eq!(
@@ -302,6 +306,12 @@ mod names {
                 );
             }
             assert_eq!(plan.known_names, every_name());
+            // Standard output renders the main file alone: the same bytes.
+            assert_eq!(
+                out.main_file(&r).expect("main file"),
+                plan.files[0],
+                "{f:?}"
+            );
         }
     }
 }

@@ -39,6 +39,12 @@ impl Output for PowerShell {
         })
     }
 
+    fn main_file(&self, r: &Restore) -> Result<PlannedFile, Error> {
+        // The script is the whole bundle.
+        let mut plan = self.plan(r)?;
+        Ok(plan.files.remove(0))
+    }
+
     fn next_steps(&self, r: &Restore, dir: Option<&Path>) -> String {
         let mut s = String::from("next steps:\n");
         let mut step = 1;

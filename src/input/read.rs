@@ -137,13 +137,18 @@ pub fn job_template(
         }
     };
     let not_found = || Some(format!("`{}` was not found", spec.display()));
-    if let SourceSpec::Path(p) = &spec {
-        if !p.is_file() {
-            inputs.template_missing = not_found();
-            return Ok(());
-        }
-    }
-    match source::load_with(&spec, TEMPLATE, fetch) {
+    let loaded = match &spec {
+        SourceSpec::Path(p) => match source::load_if_file(p, TEMPLATE) {
+            Ok(Some(loaded)) => Ok(loaded),
+            Ok(None) => {
+                inputs.template_missing = not_found();
+                return Ok(());
+            }
+            Err(e) => Err(e),
+        },
+        _ => source::load_with(&spec, TEMPLATE, fetch),
+    };
+    match loaded {
         Ok(loaded) => {
             inputs.template = Some(parse_template(&loaded)?);
             Ok(())

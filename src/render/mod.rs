@@ -11,6 +11,7 @@ pub(crate) mod describe;
 pub mod inspect;
 pub mod inspect_json;
 pub mod powershell;
+mod prebuilt;
 pub mod prepare;
 
 use handlebars::{
@@ -171,6 +172,11 @@ fn compile(key: u64) -> Result<Handlebars<'static>, Error> {
         .enumerate()
         .filter(|(i, _)| key & (1 << i) != 0)
     {
+        // Compiled at build time (`prebuilt.rs`): only its tree is allocated here.
+        if let Some(t) = prebuilt::compiled(name, src) {
+            hb.register_template(name, t);
+            continue;
+        }
         // Normalise the sources, not the output: output may carry user values (a tag with
         // `\r\n` or trailing spaces) that must survive byte for byte.
         hb.register_template_string(name, src.replace("\r\n", "\n"))

@@ -124,18 +124,21 @@ pub fn load_with(spec: &SourceSpec, what: &str, opts: &FetchOptions) -> Result<L
     let doing = format!("reading the {what}");
     let bytes = match spec {
         SourceSpec::Path(path) => {
-            let file = if opts.regular_only {
+            // One `stat`, of the opened descriptor: its type (when only regular files may be
+            // read) and its size.
+            let (file, len) = if opts.regular_only {
                 open_regular(path).map_err(|e| match e {
                     Opened::Io(e) => io_error(&e, &origin, &doing),
                     Opened::NotRegular(kind) => not_regular(&origin, &doing, kind),
                 })?
             } else {
-                std::fs::File::open(path).map_err(|e| io_error(&e, &origin, &doing))?
+                let file = std::fs::File::open(path).map_err(|e| io_error(&e, &origin, &doing))?;
+                let len = file
+                    .metadata()
+                    .map_err(|e| io_error(&e, &origin, &doing))?
+                    .len();
+                (file, len)
             };
-            let len = file
-                .metadata()
-                .map_err(|e| io_error(&e, &origin, &doing))?
-                .len();
             if len > MAX_INPUT_BYTES {
                 return Err(too_large(&origin, &doing));
             }
@@ -158,6 +161,35 @@ pub fn load_regular(path: &std::path::Path, what: &str) -> Result<Loaded> {
     load_with(&SourceSpec::Path(path.to_owned()), what, &opts)
 }
 
+/// A file that may be missing, read whole: `None` when `path` is not a regular file (missing, a
+/// folder, a FIFO...), exactly where `path.is_file()` is false, with no `stat` before the open:
+/// the opened descriptor's one `fstat` types it (an open that fails for another reason than a
+/// missing entry asks `is_file` only then).
+pub fn load_if_file(path: &std::path::Path, what: &str) -> Result<Option<Loaded>> {
+    let origin = path.display().to_string();
+    let doing = format!("reading the {what}");
+    let (file, len) = match open_regular(path) {
+        Ok(opened) => opened,
+        Err(Opened::NotRegular(_)) => return Ok(None),
+        // No such entry (or a path through a file): a `stat` would fail alike.
+        Err(Opened::Io(e))
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+            ) =>
+        {
+            return Ok(None)
+        }
+        Err(Opened::Io(_)) if !path.is_file() => return Ok(None),
+        Err(Opened::Io(e)) => return Err(io_error(&e, &origin, &doing)),
+    };
+    if len > MAX_INPUT_BYTES {
+        return Err(too_large(&origin, &doing));
+    }
+    let bytes = read_capped(file, len, &origin, &doing)?;
+    Ok(Some(Loaded { origin, bytes }))
+}
+
 enum Opened {
     Io(std::io::Error),
     NotRegular(&'static str),
@@ -165,8 +197,8 @@ enum Opened {
 
 /// Opened without waiting (`O_NONBLOCK`: opening a FIFO for reading with no writer returns at
 /// once instead of blocking), then typed from the opened descriptor itself, so nothing can be
-/// swapped in between the check and the read.
-fn open_regular(path: &std::path::Path) -> std::result::Result<std::fs::File, Opened> {
+/// swapped in between the check and the read; with its size, from the same `stat`.
+fn open_regular(path: &std::path::Path) -> std::result::Result<(std::fs::File, u64), Opened> {
     let mut o = std::fs::OpenOptions::new();
     o.read(true);
     #[cfg(unix)]
@@ -175,9 +207,10 @@ fn open_regular(path: &std::path::Path) -> std::result::Result<std::fs::File, Op
         o.custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32);
     }
     let file = o.open(path).map_err(Opened::Io)?;
-    let t = file.metadata().map_err(Opened::Io)?.file_type();
+    let m = file.metadata().map_err(Opened::Io)?;
+    let t = m.file_type();
     if t.is_file() {
-        return Ok(file);
+        return Ok((file, m.len()));
     }
     Err(Opened::NotRegular(file_kind(t)))
 }
@@ -275,6 +308,44 @@ pub use redact::{redact, redact_url, scrub};
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `load_if_file` reads exactly where `is_file` is true, without waiting on a FIFO.
+    #[test]
+    fn a_file_that_may_be_missing_is_read_only_when_it_is_a_regular_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("t.json");
+        std::fs::write(&file, "{}").expect("write");
+        let folder = dir.path().join("folder");
+        std::fs::create_dir(&folder).expect("mkdir");
+        let link = dir.path().join("link.json");
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&file, &link).expect("symlink");
+        let mut paths = vec![
+            file.clone(),
+            folder,
+            dir.path().join("missing.json"),
+            file.join("under-a-file"),
+        ];
+        #[cfg(unix)]
+        {
+            let fifo = dir.path().join("fifo");
+            rustix::fs::mkfifoat(
+                rustix::fs::CWD,
+                &fifo,
+                rustix::fs::Mode::from_raw_mode(0o644),
+            )
+            .expect("mkfifo");
+            paths.extend([fifo, link]);
+        }
+        for p in paths {
+            let loaded = load_if_file(&p, "template").expect("no error");
+            assert_eq!(loaded.is_some(), p.is_file(), "{}", p.display());
+            if let Some(l) = loaded {
+                assert_eq!(l.bytes, b"{}");
+                assert_eq!(l.origin, p.display().to_string());
+            }
+        }
+    }
 
     #[test]
     fn urls_with_a_user_name_or_password_are_refused_unshown() {
