@@ -449,36 +449,12 @@ pub(super) fn nics(
     ov: &crate::overrides::Overrides,
     p: &mut Problems,
 ) -> Vec<SourceNic> {
-    let profile = cfg
-        .vm
-        .properties
-        .as_ref()
-        .and_then(|p| p.networkprofile.as_ref());
-    let list = profile.and_then(|n| n.networkinterfaces.as_ref());
-    let configs: &[crate::input::config::RawNicConfiguration] = profile
-        .and_then(|n| n.networkinterfaceconfigurations.as_deref())
-        .unwrap_or_default();
-    let refs: Vec<(usize, &crate::input::config::RawNicReference, String)> = list
-        .into_iter()
-        .flatten()
-        .enumerate()
-        .filter_map(|(i, n)| {
-            let id = n.id.clone().filter(|s| !s.trim().is_empty())?;
-            Some((i, n, id))
-        })
-        .collect();
-    let same_count = refs.len() == configs.len();
+    let (refs, configs) = nic_profile(cfg.vm);
     let mut nics: Vec<SourceNic> = refs
         .iter()
         .enumerate()
         .map(|(k, (i, n, id))| {
-            let name = id.rsplit('/').next().unwrap_or_default();
-            let by_name = configs.iter().position(|c| {
-                c.name
-                    .as_deref()
-                    .is_some_and(|c| c.eq_ignore_ascii_case(name))
-            });
-            let at = by_name.or(same_count.then_some(k));
+            let at = nic_configuration(&refs, configs, k);
             let conf = at.and_then(|j| Some((j, configs.get(j)?.properties.as_ref()?)));
             let flag =
                 |get: fn(&crate::input::config::RawNicConfigurationProperties) -> Option<bool>,
@@ -524,6 +500,77 @@ pub(super) fn nics(
     nics.sort_by_key(|n| !n.primary);
     nic_options(&mut nics, ov, p);
     nics
+}
+
+type NicRef<'a> = (usize, &'a crate::input::config::RawNicReference, String);
+
+/// The source's NIC references that name a NIC (with their place in the list and the id), and
+/// its NIC configurations (where the accelerated networking and IP forwarding flags live).
+fn nic_profile(
+    vm: &crate::input::config::RawVm,
+) -> (
+    Vec<NicRef<'_>>,
+    &[crate::input::config::RawNicConfiguration],
+) {
+    let profile = vm
+        .properties
+        .as_ref()
+        .and_then(|p| p.networkprofile.as_ref());
+    let list = profile.and_then(|n| n.networkinterfaces.as_ref());
+    let configs = profile
+        .and_then(|n| n.networkinterfaceconfigurations.as_deref())
+        .unwrap_or_default();
+    let refs = list
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .filter_map(|(i, n)| {
+            let id = n.id.clone().filter(|s| !s.trim().is_empty())?;
+            Some((i, n, id))
+        })
+        .collect();
+    (refs, configs)
+}
+
+/// Which configuration describes the `k`-th NIC reference: the one named as the NIC (the last
+/// segment of its id), else the one at the same place when there are as many of each.
+fn nic_configuration(
+    refs: &[NicRef<'_>],
+    configs: &[crate::input::config::RawNicConfiguration],
+    k: usize,
+) -> Option<usize> {
+    let name = refs.get(k)?.2.rsplit('/').next().unwrap_or_default();
+    let by_name = configs.iter().position(|c| {
+        c.name
+            .as_deref()
+            .is_some_and(|c| c.eq_ignore_ascii_case(name))
+    });
+    by_name.or((refs.len() == configs.len()).then_some(k))
+}
+
+/// A NIC configuration that describes none of the source's NICs is not rebuilt (the VM gets a
+/// NIC per reference): said, never dropped without a word.
+pub(super) fn unmatched_nic_configurations(vm: &crate::input::config::RawVm) -> Vec<String> {
+    let (refs, configs) = nic_profile(vm);
+    let used: Vec<usize> = (0..refs.len())
+        .filter_map(|k| nic_configuration(&refs, configs, k))
+        .collect();
+    configs
+        .iter()
+        .enumerate()
+        .filter(|(j, _)| !used.contains(j))
+        .map(|(j, c)| {
+            format!(
+                "warning: the source's NIC configuration {j}{} ({NIC_CONFIGS}[{j}]) describes none of its network interfaces (`networkInterfaces` names {} by id), so it is not rebuilt and its accelerated networking and IP forwarding are not carried; add that NIC to the new VM by hand if the source had it",
+                c.name.as_deref().map(|n| format!(" `{n}`")).unwrap_or_default(),
+                match refs.len() {
+                    0 => "none".to_owned(),
+                    1 => "one".to_owned(),
+                    n => n.to_string(),
+                }
+            )
+        })
+        .collect()
 }
 
 /// `--nic-subnet <index>=<subnet id>` and `--reuse-source-nics`, checked against the source's
@@ -1012,6 +1059,49 @@ mod nic_tests {
             [("b", Some(false)), ("a", Some(true))],
             "same count: the configuration at the reference's position (the second's says primary)"
         );
+    }
+
+    #[test]
+    fn a_nic_configuration_that_describes_no_nic_is_said_not_dropped() {
+        let unmatched = |r: &crate::model::Restore| {
+            r.warnings
+                .iter()
+                .filter(|w| w.contains("describes none of its network interfaces"))
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        // Two references, three configurations: `c` matches neither by name nor by position.
+        let three = with(&format!(
+            r#""properties": {{"networkProfile": {{"networkInterfaces": [{{"id": "{N}/a"}}, {{"id": "{N}/b"}}],
+               "networkInterfaceConfigurations": [
+                 {{"name": "a", "properties": {{"primary": true, "enableAcceleratedNetworking": true, "ipConfigurations": []}}}},
+                 {{"name": "b", "properties": {{"enableIPForwarding": true, "ipConfigurations": []}}}},
+                 {{"name": "c", "properties": {{"enableAcceleratedNetworking": true, "ipConfigurations": []}}}}]}}}}"#
+        ));
+        let r = build(&inputs(&three, None, None, Overrides::default())).expect("valid");
+        let w = unmatched(&r);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].contains("configuration 2 `c`")
+                && w[0].contains("networkInterfaceConfigurations[2]"),
+            "{w:?}"
+        );
+        // Configurations only, no reference: each is said.
+        let none = with(
+            r#""properties": {"networkProfile": {"networkInterfaceConfigurations": [
+                 {"name": "a", "properties": {"primary": true, "ipConfigurations": []}}]}}"#,
+        );
+        let r = build(&inputs(&none, None, None, Overrides::default())).expect("valid");
+        assert_eq!(unmatched(&r).len(), 1, "{:?}", r.warnings);
+        // Every configuration matched: no such warning.
+        let matched = three.replace(
+            r#",
+                 {"name": "c", "properties": {"enableAcceleratedNetworking": true, "ipConfigurations": []}}"#,
+            "",
+        );
+        assert_ne!(matched, three);
+        let r = build(&inputs(&matched, None, None, Overrides::default())).expect("valid");
+        assert!(unmatched(&r).is_empty(), "{:?}", r.warnings);
     }
 
     #[test]

@@ -171,6 +171,9 @@ fn with_warnings(inputs: &Inputs, mut r: Restore) -> Restore {
     all.extend(deployable::warnings(&r));
     all.extend(job_notes::warnings(&r, inputs));
     all.extend(features::warnings(r.identity.as_ref()));
+    if let Some(c) = &inputs.config {
+        all.extend(features::unmatched_nic_configurations(&c.raw));
+    }
     let group = inputs
         .config
         .as_ref()
