@@ -122,14 +122,7 @@ pub(super) fn references(r: &Restore) -> Vec<Value> {
     let ids: Vec<String> = if r.reuse_source_nics {
         r.nics.iter().map(|n| arm_literal(&n.id)).collect()
     } else {
-        (0..r.nics.len().max(1))
-            .map(|i| {
-                format!(
-                    "[resourceId('Microsoft.Network/networkInterfaces', {})]",
-                    name_expr(i)
-                )
-            })
-            .collect()
+        new_nic_ids(r)
     };
     ids.into_iter()
         .enumerate()
@@ -142,6 +135,12 @@ pub(super) fn depends_on(r: &Restore) -> Vec<String> {
     if r.reuse_source_nics {
         return Vec::new();
     }
+    new_nic_ids(r)
+}
+
+/// The resource ids of the NICs the template creates, primary first (one when the source named
+/// none).
+fn new_nic_ids(r: &Restore) -> Vec<String> {
     (0..r.nics.len().max(1))
         .map(|i| {
             format!(
