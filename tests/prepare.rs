@@ -314,6 +314,19 @@ fn encryption_info_is_optional_and_the_run_command_passes_the_file_given() {
                 !lines[param - 1].contains("Mandatory"),
                 "{name} {file}: -EncryptionInfo is still mandatory"
             );
+            // The class, not only this guard: an optional -EncryptionInfo is safe only if nothing
+            // reads it but Read-EncryptionInfo, which stops on an empty one.
+            for (i, l) in lines.iter().enumerate() {
+                if l.contains("$EncryptionInfo")
+                    && !l.trim_start().starts_with("[string] $EncryptionInfo")
+                {
+                    assert!(
+                        l.contains("Read-EncryptionInfo -Source $EncryptionInfo"),
+                        "{name} {file}:{}: -EncryptionInfo read past its guard: {l}",
+                        i + 1
+                    );
+                }
+            }
             let read = line_of(&script, "function Read-EncryptionInfo");
             assert!(
                 lines[read + 3].contains("if (-not $Source) { throw ")

@@ -692,3 +692,50 @@ fn every_reused_nic_follows_a_check_that_no_vm_holds_it() {
         }
     }
 }
+
+/// Issue 18 item 2 as a class: in every fixture's `restore-vm.ps1`, the k-th new NIC takes the
+/// k-th entry of `-NicSubnetIds`; and the rule bites on the real three-NIC script with an index
+/// shifted, a guard off by one, or two blocks swapped.
+#[test]
+fn every_new_nic_takes_its_own_subnet_entry() {
+    use crate::support::validate::nics::each_nic_takes_its_own_subnet;
+    let mut checked = 0;
+    for g in GENERATED.iter() {
+        for (name, body) in &g.powershell {
+            if name.ends_with("restore-vm.ps1") {
+                checked += each_nic_takes_its_own_subnet(body)
+                    .unwrap_or_else(|e| panic!("{}: {name}: {e}", g.name));
+            }
+        }
+    }
+    assert!(checked >= 3, "{checked} subnet reads checked");
+    let g = GENERATED
+        .iter()
+        .find(|g| g.name == "three-nics-accelerated-managed-bek-kek-noaad-linux")
+        .expect("fixture");
+    let (_, script) = g
+        .powershell
+        .iter()
+        .find(|(n, _)| n.ends_with("restore-vm.ps1"))
+        .expect("script");
+    assert_eq!(each_nic_takes_its_own_subnet(script), Ok(3));
+    for (from, to, why) in [
+        ("$NicSubnetIds[2]", "$NicSubnetIds[1]", "an index shifted"),
+        (
+            "$NicSubnetIds.Count -gt 1",
+            "$NicSubnetIds.Count -gt 0",
+            "a guard off by one",
+        ),
+        (
+            "$nicName = $NetworkInterfaceName + '-1'",
+            "$nicName = $NetworkInterfaceName + '-2'",
+            "a block out of order",
+        ),
+    ] {
+        assert!(script.contains(from), "`{from}` not found");
+        assert!(
+            each_nic_takes_its_own_subnet(&script.replacen(from, to, 1)).is_err(),
+            "{why} passes"
+        );
+    }
+}

@@ -52,6 +52,60 @@ pub fn check_nic_free_before(script: &str, nic: &str, act: usize) -> Result<(), 
     }
 }
 
+/// Each new NIC of `restore-vm.ps1` takes its own entry of `-NicSubnetIds`: the block that
+/// names the NIC `$NetworkInterfaceName + '-k'` (the primary: no suffix) reads
+/// `$NicSubnetIds[k]` behind `Count -gt k`, and the blocks come in order 0, 1, 2… A shifted or
+/// repeated index would put a NIC in another NIC's subnet without a word. Returns how many
+/// subnet reads were checked.
+pub fn each_nic_takes_its_own_subnet(script: &str) -> Result<usize, String> {
+    let mut nic: Option<usize> = None;
+    let mut expected = 0;
+    let mut checked = 0;
+    for (n, line) in script.lines().enumerate() {
+        let t = line.trim_start();
+        if let Some(rest) = t.strip_prefix("$nicName = $NetworkInterfaceName") {
+            let k = match rest.trim() {
+                "" => 0,
+                r => r
+                    .strip_prefix("+ '-")
+                    .and_then(|r| r.strip_suffix('\''))
+                    .and_then(|r| r.parse().ok())
+                    .ok_or_else(|| format!("line {}: a NIC name of unknown shape", n + 1))?,
+            };
+            if k != expected {
+                return Err(format!(
+                    "line {}: NIC {k} where NIC {expected} comes next",
+                    n + 1
+                ));
+            }
+            expected += 1;
+            nic = Some(k);
+        }
+        if !t.contains("$NicSubnetIds") || t.starts_with("[string[]]") {
+            continue;
+        }
+        let k = nic.ok_or_else(|| format!("line {}: a subnet read before any NIC", n + 1))?;
+        let count = t
+            .split("$NicSubnetIds.Count -gt ")
+            .nth(1)
+            .and_then(|r| r.split(')').next())
+            .and_then(|r| r.trim().parse::<usize>().ok());
+        let index = t
+            .split("$NicSubnetIds[")
+            .nth(1)
+            .and_then(|r| r.split(']').next())
+            .and_then(|r| r.trim().parse::<usize>().ok());
+        if count != Some(k) || index != Some(k) {
+            return Err(format!(
+                "line {}: NIC {k} reads the subnet of entry {index:?} (guarded by Count -gt {count:?})",
+                n + 1
+            ));
+        }
+        checked += 1;
+    }
+    Ok(checked)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
