@@ -10,8 +10,9 @@
 # machine's one stable toolchain takes `-Zsanitizer` with RUSTC_BOOTSTRAP=1.
 #
 # FUZZ_PROFILE picks the build: `release` (default; cargo-fuzz's own choice, one codegen unit,
-# the most executions per second) or `ci`, an optimised build with parallel codegen that compiles
-# in about half the time, for a smoke run where compiling costs more than the seconds fuzzed.
+# the most executions per second) or `ci`, an unoptimised build with parallel codegen that compiles
+# in about a third of the time (ten times fewer executions per second), for a smoke run where
+# compiling costs more than the seconds fuzzed.
 set -euo pipefail
 cd "$(dirname "$0")"
 secs="${1:-60}"

@@ -9,13 +9,13 @@ use super::*;
 use crate::support::azurite::{account_sas, Azurite};
 
 fn seed(az: &Azurite, d: &Drill, skip: &[&str]) {
-    for job in &d.jobs {
-        for (name, bytes) in &job.blobs {
-            if !skip.contains(&name.as_str()) {
-                az.put(&d.container, name, bytes);
-            }
-        }
-    }
+    let blobs = d.jobs.iter().flat_map(|job| &job.blobs);
+    az.put_all(
+        &d.container,
+        blobs
+            .filter(|(name, _)| !skip.contains(&name.as_str()))
+            .map(|(name, bytes)| (name.as_str(), bytes.as_slice())),
+    );
 }
 
 fn from_blobs(d: &Drill, endpoint: &str, out: &str, env: &[(&str, &str)]) -> Run {
