@@ -133,6 +133,7 @@ fn session() -> std::result::Result<&'static Session, &'static String> {
     static SESSION: OnceLock<std::result::Result<Session, String>> = OnceLock::new();
     SESSION
         .get_or_init(|| {
+            install_tls_provider();
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
@@ -260,7 +261,20 @@ pub(crate) fn with_innermost(mut err: Error, e: &azure_core::Error) -> Error {
     err
 }
 
+/// rustls' process-wide crypto provider: ring (Cargo.toml says why not the SDK's aws-lc-rs).
+/// reqwest is built with `rustls-no-provider`, so it panics if a client is built before a provider
+/// is installed; every HTTP client of this crate is built after this ran: the blob session, every
+/// credential (managed identity and client secret make their own clients) and the vault's
+/// pipeline. Installing twice (or after another caller of the library did) is harmless.
+pub(super) fn install_tls_provider() {
+    static DONE: std::sync::Once = std::sync::Once::new();
+    DONE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
 pub(super) fn credential(auth: Auth) -> azure_core::Result<Arc<dyn TokenCredential>> {
+    install_tls_provider();
     Ok(match auth {
         Auth::Cli => azure_identity::AzureCliCredential::new(None)?,
         Auth::ManagedIdentity => azure_identity::ManagedIdentityCredential::new(None)?,

@@ -109,6 +109,9 @@ impl Azurite {
         blobs: impl IntoIterator<Item = (&'a str, &'a [u8])>,
     ) {
         let sas = account_sas("rwdlac");
+        // The crate's TLS provider (Cargo.toml): this process builds its own SDK client, and
+        // reqwest without a provider panics when it does.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()

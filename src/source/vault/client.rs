@@ -50,6 +50,7 @@ enum Missing {
 impl Client {
     pub fn new(endpoint: url::Url, auth: Auth) -> Result<Client> {
         let deadline = crate::source::blob::TIMEOUT.read()?;
+        crate::source::blob::install_tls_provider();
         let credential = crate::source::blob::credential(auth).map_err(|e| {
             let err = Error::new(
                 Code::RecoveryVaultCredential,
