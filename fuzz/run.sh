@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run every fuzz target for SECONDS each (default 60), JOBS targets at a time (default: one per
-# core; each target is one single-threaded libFuzzer process). Seeds: fuzz/seeds/<target>
+# core; each target is one single-threaded libFuzzer process). `fuzz/run.sh build` only builds
+# (CI builds while its tests run, then runs). Seeds: fuzz/seeds/<target>
 # (committed); what the fuzzer learns goes to fuzz/corpus/<target> (not committed), crashes to
 # fuzz/artifacts/<target>/.
 #
@@ -16,6 +17,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 secs="${1:-60}"
+build_only=false
+if [ "$secs" = build ]; then build_only=true; fi
 jobs="${2:-$(nproc 2>/dev/null || echo 1)}"
 profile="${FUZZ_PROFILE:-release}"
 targets=(config_blob job_details generate escape)
@@ -46,6 +49,7 @@ if ! cargo build --locked --manifest-path Cargo.toml --target "$triple" --profil
   tail -n 60 run-build.log >&2
   exit 1
 fi
+if $build_only; then exit 0; fi
 bin="target/$triple/$profile"
 status=$(mktemp -d)
 trap 'rm -rf "$status"' EXIT
