@@ -114,14 +114,17 @@ rm -rf out
 calls "$bin" generate --format arm --jobs jobs --config-dir blobs --out out --quiet --concurrency "$conc" "${kv[@]}" > calls-batch.txt
 
 echo "== 2. one job" >&2
+rustc -O -C strip=symbols "$repo/benches/floor.rs" -o floor
 hyperfine -N --warmup 20 --runs $((runs * 30)) --export-json single.json \
   -n "cat of the 3 inputs" --prepare true "cat ${one[*]:1:1} ${one[*]:3:1} ${one[*]:5:1}" \
+  -n "a Rust cat (benches/floor.rs)" --prepare true "./floor ${one[*]:1:1} ${one[*]:3:1} ${one[*]:5:1}" \
   -n "restore-deploy (stdout)" --prepare true "$bin generate --format arm ${one[*]}" \
   -n "restore-deploy --out" --prepare "rm -rf out1" "$bin generate --format arm ${one[*]} --out out1" >/dev/null
 same ref/vm0000 out1 "the measured single job --out"
 "$bin" generate --format arm "${one[@]}" > stdout.json 2>/dev/null
 cmp -s stdout.json ref/vm0000/azuredeploy.json || { echo "the single job's stdout is not the batch's azuredeploy.json" >&2; exit 1; }
 rss_cat=$(rss cat jobs/vm0000.json blobs/config-vm0000.json blobs/encryptioninfo-vm0000.json)
+rss_floor=$(rss ./floor jobs/vm0000.json blobs/config-vm0000.json blobs/encryptioninfo-vm0000.json)
 rss_stdout=$(rss "$bin" generate --format arm "${one[@]}")
 rm -rf out1
 rss_out=$(rss "$bin" generate --format arm "${one[@]}" --out out1)
@@ -163,10 +166,10 @@ rm -rf out-blob
 rss_blob=$(rss "$bin" generate --format arm --jobs jobs --blob-endpoint "$endpoint" --sas "$sas" --out out-blob --quiet --concurrency "$conc" "${kv[@]}")
 rss_curl=$(rss curl -sf --parallel --parallel-max "$conc" -K curl.cfg)
 
-python3 - "$n" "$rss_batch" "$rss_peer" "$rss_cat" "$rss_stdout" "$rss_out" "$rss_blob" "$rss_curl" <<'PY'
+python3 - "$n" "$rss_batch" "$rss_peer" "$rss_cat" "$rss_stdout" "$rss_out" "$rss_blob" "$rss_curl" "$rss_floor" <<'PY'
 import json, sys
 n = int(sys.argv[1])
-rss = dict(zip(["batch", "peer", "cat", "stdout", "out", "blob", "curl"], sys.argv[2:]))
+rss = dict(zip(["batch", "peer", "cat", "stdout", "out", "blob", "curl", "floor"], sys.argv[2:]))
 def load(f):
     return {r["command"]: r for r in json.load(open(f))["results"]}
 local, single, blob = load("local.json"), load("single.json"), load("blob.json")
@@ -180,6 +183,7 @@ row("restore-deploy --jobs", local["restore-deploy --jobs"], rss["batch"], local
 print(); print("2. one job"); print(head)
 c = single["cat of the 3 inputs"]
 row("cat of the 3 inputs", c, rss["cat"], None, "ms", 1000)
+row("a Rust cat (benches/floor.rs)", single["a Rust cat (benches/floor.rs)"], rss["floor"], c, "ms", 1000)
 row("restore-deploy, stdout", single["restore-deploy (stdout)"], rss["stdout"], c, "ms", 1000)
 row("restore-deploy --out", single["restore-deploy --out"], rss["out"], c, "ms", 1000)
 print(); print(f"3. {n} jobs from Azurite"); print(head)
