@@ -218,10 +218,22 @@ pub fn is_hazard(c: char) -> bool {
         )
 }
 
+/// The first [`is_hazard`] character of `s` and its byte offset. Printable ASCII, nearly every
+/// byte of real input, is passed over a byte at a time; characters are decoded only from the first
+/// byte outside it (a control, DEL, or the start of a multi-byte character, so a char boundary).
+/// A 1 MiB tag value took a debug build most of a second when every character was decoded.
+pub fn first_hazard(s: &str) -> Option<(usize, char)> {
+    let start = s.bytes().position(|b| !(0x20..0x7f).contains(&b))?;
+    s[start..]
+        .char_indices()
+        .find(|&(_, c)| is_hazard(c))
+        .map(|(i, c)| (start + i, c))
+}
+
 /// User values can hold control characters (a hostile VM name with an ANSI escape or a newline).
 /// Messages go to a terminal, so those are shown escaped (`\u{1b}`), never sent raw.
 pub fn shown(s: &str) -> String {
-    if !s.chars().any(is_hazard) {
+    if first_hazard(s).is_none() {
         return s.to_owned();
     }
     s.chars()
@@ -310,6 +322,38 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_first_hazard_is_the_one_a_char_by_char_scan_finds() {
+        let naive = |s: &str| s.char_indices().find(|&(_, c)| is_hazard(c));
+        let long = "A".repeat(300);
+        let fixed = [
+            "",
+            "plain",
+            &long,
+            "\u{1b}[31m",
+            "end\n",
+            "tab\there",
+            "del\u{7f}",
+            "é then \u{202e}",
+            "中文\u{200b}x",
+            "\u{9b}c1",
+            "caf\u{e9}",
+            "\u{feff}bom",
+            "no hazard: é 中 ñ",
+            "\u{2028}",
+        ];
+        for s in fixed {
+            assert_eq!(first_hazard(s), naive(s), "{s:?}");
+        }
+        // Every character up to U+FFFF, after printable ASCII, after a multi-byte character, and
+        // before a later hazard.
+        for c in (0..=0xFFFF).filter_map(char::from_u32) {
+            for s in [format!("ab{c}cd"), format!("é{c}"), format!("{c}x\u{1b}")] {
+                assert_eq!(first_hazard(&s), naive(&s), "{s:?}");
+            }
+        }
+    }
 
     #[test]
     fn every_code_has_a_distinct_name_and_a_help() {

@@ -21,7 +21,7 @@ use handlebars::{
 
 use std::sync::{Arc, Mutex};
 
-use crate::error::{is_hazard, Error};
+use crate::error::{first_hazard, is_hazard, Error};
 
 /// Template names, addressed by constant; `templates_resolve` checks each is registered.
 pub const ARM_TEMPLATE: &str = "arm/azuredeploy.json";
@@ -249,7 +249,7 @@ fn int_helper(
 /// must not reach a terminal raw ([`is_hazard`]) are written outside the literal as `[char]0x…`,
 /// joined with `+` in parentheses, so the value stays exact: `('a' + [char]0x001B + 'b')`.
 pub fn ps_quote(s: &str) -> String {
-    if !s.chars().any(is_hazard) {
+    if first_hazard(s).is_none() {
         return ps_literal(s);
     }
     let mut parts: Vec<String> = Vec::new();
@@ -318,7 +318,7 @@ impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for Inert<F> {
         fragment: &str,
     ) -> std::io::Result<()> {
         let mut rest = fragment;
-        while let Some((i, c)) = rest.char_indices().find(|(_, c)| is_hazard(*c)) {
+        while let Some((i, c)) = first_hazard(rest) {
             w.write_all(&rest.as_bytes()[..i])?;
             write!(w, "\\u{:04x}", u32::from(c))?;
             rest = &rest[i + c.len_utf8()..];
