@@ -739,3 +739,78 @@ fn every_new_nic_takes_its_own_subnet_entry() {
         );
     }
 }
+
+/// The class behind the optional `-EncryptionInfo` (issue 19 row 11): no script parameter that is
+/// empty by default reaches a command before it is filled or tested, in every fixture's scripts of
+/// both formats; and the rule bites on real scripts with the guard of `Read-EncryptionInfo`
+/// removed, a default no longer filled, or a new direct read of the optional file.
+#[test]
+fn empty_optional_parameters_reach_no_command_unfilled_or_unguarded() {
+    use crate::support::validate::optional::empty_defaults_are_filled_or_guarded;
+    let mut checked = 0;
+    for g in GENERATED.iter() {
+        let arm = g.arm.iter().flatten();
+        for (name, body) in g.powershell.iter().chain(arm) {
+            if name.ends_with(".ps1") {
+                checked += empty_defaults_are_filled_or_guarded(body)
+                    .unwrap_or_else(|e| panic!("{}: {name}: {e}", g.name));
+            }
+        }
+    }
+    assert!(checked >= 200, "{checked} uses checked");
+    let script = |fixture: &str, file: &str| -> String {
+        let g = GENERATED
+            .iter()
+            .find(|g| g.name == fixture)
+            .unwrap_or_else(|| panic!("fixture {fixture}"));
+        let arm = g.arm.iter().flatten();
+        g.powershell
+            .iter()
+            .chain(arm)
+            .find(|(n, _)| n.ends_with(file))
+            .map(|(_, b)| b.clone())
+            .unwrap_or_else(|| panic!("{fixture}: {file}"))
+    };
+    let keys = GENERATED
+        .iter()
+        .find(|g| g.name.starts_with("restore-keys-"))
+        .map(|g| g.name.clone())
+        .expect("a restore-keys fixture");
+    let restore = script(&keys, "restore-vm.ps1");
+    let vm = script(
+        "three-nics-accelerated-managed-bek-kek-noaad-linux",
+        "restore-vm.ps1",
+    );
+    for (body, from, to, why) in [
+        (
+            &restore,
+            "    if (-not $Source) { throw ",
+            "    if ($false) { throw ",
+            "Read-EncryptionInfo without its guard",
+        ),
+        (
+            &restore,
+            "    param([string] $Source)\n",
+            "    param([string] $Source)\n    $null = Get-Content $EncryptionInfo\n",
+            "a direct read of the optional file",
+        ),
+        (
+            &vm,
+            "if (-not $NetworkInterfaceName) { $NetworkInterfaceName = ",
+            "if ($false) { $NetworkInterfaceName = ",
+            "the NIC name's default not filled",
+        ),
+        (
+            &vm,
+            "if (-not $NetworkInterfaceName) { $NetworkInterfaceName = $VMName + '-restored-nic' }",
+            "if (-not $NetworkInterfaceName) { $NetworkInterfaceName = '' }",
+            "the NIC name filled with nothing",
+        ),
+    ] {
+        assert!(body.contains(from), "{why}: `{from}` not found");
+        assert!(
+            empty_defaults_are_filled_or_guarded(&body.replacen(from, to, 1)).is_err(),
+            "{why} passes"
+        );
+    }
+}

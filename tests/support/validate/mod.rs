@@ -8,6 +8,7 @@ pub mod az_help;
 pub mod coverage;
 pub mod idempotence;
 pub mod nics;
+pub mod optional;
 pub mod powershell;
 pub mod prepare;
 pub mod printed;
