@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """The benchmark's peer: what a small in-house script would do for a DR drill, in one process.
 
-For every job file in JOBS: read the job, find its config and encryption-info blobs in BLOBS by
-the names the job gives, decode them (UTF-16LE or UTF-8, as Azure writes them), fill an ARM
+For every job file in JOBS: read the job, find its config and encryption-info blobs and Azure
+Backup's template in BLOBS by the names the job gives, decode them (UTF-16LE or UTF-8, as Azure writes them), fill an ARM
 template and its parameters file with `string.Template`, check the result is JSON, print it
 pretty, and write OUT/<vm-name>/azuredeploy.json and azuredeploy.parameters.json, and prepare.ps1 when
 the BEK secret's URL is known: the same files as `restore-deploy generate --jobs`. It validates far less than restore-deploy
@@ -198,6 +198,15 @@ def render(job_path, blobs, out):
     if b.get("encryption info blob name"):
         with open(os.path.join(blobs, b["encryption info blob name"]), "rb") as f:
             info = decode(f.read()).get("OsDiskKeyAndSecretDetails") or {}
+    # Azure Backup's template of the restore, read and parsed as restore-deploy reads it (beside
+    # the config, by the blob name of the job's `Template Blob Uri`); the peer does not use it.
+    if b.get("template blob uri"):
+        name = b["template blob uri"].rsplit("/", 1)[-1]
+        try:
+            with open(os.path.join(blobs, name), "rb") as f:
+                decode(f.read())
+        except FileNotFoundError:
+            pass
     storage = get(config, "properties", "storageProfile") or get(config, "storageProfile")
     os_disk = storage["osDisk"]
     settings = {}

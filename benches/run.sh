@@ -2,11 +2,14 @@
 # The benchmark: one script, one run, everything the performance claims rest on, each as a ratio to
 # a floor measured on the same machine in the same run.
 #   1. DR drill, local files: `generate --jobs` over N jobs (a third encrypted, from the bundled
-#      example; two thirds not, from the `unencrypted-managed-windows` fixture) against
+#      example; two thirds not, from the `unencrypted-managed-windows` fixture; each with Azure
+#      Backup's template of its restore, as Azure writes one per restore job) against
 #      benches/peer.py, a Python script that reads the same inputs and writes the same files.
-#   2. One job: `generate --out` and to stdout, against `cat` of its three input files.
-#   3. DR drill from storage: `generate --jobs` reading 2N blobs from Azurite against one curl
-#      process fetching the same blobs over reused connections, same concurrency.
+#   2. One job: `generate --out` and to stdout, against `cat` of the four files it reads (the job,
+#      the config and encryption-info blobs, and Azure Backup's template the job names).
+#   3. DR drill from storage: `generate --jobs` reading the same 2.33N blobs from Azurite (config,
+#      encryption info for a third, template) against one curl process fetching the same blobs
+#      over reused connections, same concurrency.
 #   4. System calls per job (`strace -c -f`) for 1. and 2.
 # Wall medians from hyperfine, user and system CPU (hyperfine's means), peak RSS from GNU time.
 # Each measured command prepares only its own state (hyperfine takes one --prepare per command, in
@@ -57,6 +60,10 @@ enc_job = json.load(open(os.path.join(ex, "job.json")))
 raw = open(os.path.join(ex, "config-app01.json"), "rb").read()
 enc_config = json.loads(raw.decode("utf-16-le").lstrip("\ufeff").rstrip("\x00"))
 info = open(os.path.join(ex, "encryption-info.json"), "rb").read()
+# Azure Backup's own template of each restore (`azuredeploy<job id>.json`, beside the config blob
+# in the staging container), which the tool reads for the source NIC's network: the bundled
+# example's, under a job id of its own per job, as Azure writes one per restore.
+template = open(os.path.join(ex, "azuredeploy1fc2d55d-f0dc-4ca6-ad48-aca0519c0232.json"), "rb").read()
 fx = json.load(open(os.path.join(repo, "tests/fixtures/valid/unencrypted-managed-windows.json")))
 plain_job, plain_config = fx["job"], fx["config"]
 container = enc_job["Config Blob Container Name"]
@@ -67,8 +74,11 @@ with open("blobs.txt", "w") as names:
         encrypted = i % 3 == 0
         job, config = (enc_job, enc_config) if encrypted else (plain_job, plain_config)
         cfg = f"config-{vm}.json"
+        tpl = f"azuredeploy{i:08x}-0000-4000-8000-{i:012x}.json"
         j = dict(job, **{"Config Blob Name": cfg, "Config Blob Container Name": container,
-                         "Config Blob Uri": f"https://strestorestaging01.blob.core.windows.net/{container}/{cfg}"})
+                         "Config Blob Uri": f"https://strestorestaging01.blob.core.windows.net/{container}/{cfg}",
+                         "Template Blob Uri": f"https://strestorestaging01.blob.core.windows.net/{container}/{tpl}"})
+        open(f"blobs/{tpl}", "wb").write(template)
         if encrypted:
             j["Encryption Info Blob Name"] = f"encryptioninfo-{vm}.json"
             open(f"blobs/encryptioninfo-{vm}.json", "wb").write(info)
@@ -77,7 +87,7 @@ with open("blobs.txt", "w") as names:
         # (the real blob of issue 14; examples/app01-restore/README.md).
         c = dict(config, name=vm)
         open(f"blobs/{cfg}", "wb").write(json.dumps(c, indent=2).replace("\n", "\r\n").encode("utf-16-le"))
-        names.write(f"{cfg}\n" + (f"encryptioninfo-{vm}.json\n" if encrypted else ""))
+        names.write(f"{cfg}\n" + (f"encryptioninfo-{vm}.json\n" if encrypted else "") + f"{tpl}\n")
 open("container", "w").write(container)
 PY
 container=$(cat container)
@@ -85,6 +95,9 @@ container=$(cat container)
 # restored disks): one vault for every encrypted job, as README's set-up command passes it.
 kv=(--key-vault-id /subscriptions/3f2a8c1e-5b7d-4e9a-8c6f-1d2e3f4a5b6c/resourceGroups/rg-keys/providers/Microsoft.KeyVault/vaults/kv-contoso-prod)
 one=(--job jobs/vm0000.json --config blobs/config-vm0000.json --encryption-info blobs/encryptioninfo-vm0000.json "${kv[@]}")
+# What the single job reads: its three files, and Azure Backup's template the job names, found
+# beside the config.
+inputs=(jobs/vm0000.json blobs/config-vm0000.json blobs/encryptioninfo-vm0000.json blobs/azuredeploy00000000-0000-4000-8000-000000000000.json)
 
 # Peak RSS in KiB of one run.
 rss() { /usr/bin/time -f %M -o rss.txt "$@" >/dev/null 2>&1 || true; tail -1 rss.txt; }
@@ -116,21 +129,21 @@ calls "$bin" generate --format arm --jobs jobs --config-dir blobs --out out --qu
 echo "== 2. one job" >&2
 rustc -O -C strip=symbols "$repo/benches/floor.rs" -o floor
 hyperfine -N --warmup 20 --runs $((runs * 30)) --export-json single.json \
-  -n "cat of the 3 inputs" --prepare true "cat ${one[*]:1:1} ${one[*]:3:1} ${one[*]:5:1}" \
-  -n "a Rust cat (benches/floor.rs)" --prepare true "./floor ${one[*]:1:1} ${one[*]:3:1} ${one[*]:5:1}" \
+  -n "cat of the 4 inputs" --prepare true "cat ${inputs[*]}" \
+  -n "a Rust cat (benches/floor.rs)" --prepare true "./floor ${inputs[*]}" \
   -n "restore-deploy (stdout)" --prepare true "$bin generate --format arm ${one[*]}" \
   -n "restore-deploy --out" --prepare "rm -rf out1" "$bin generate --format arm ${one[*]} --out out1" >/dev/null
 same ref/vm0000 out1 "the measured single job --out"
 "$bin" generate --format arm "${one[@]}" > stdout.json 2>/dev/null
 cmp -s stdout.json ref/vm0000/azuredeploy.json || { echo "the single job's stdout is not the batch's azuredeploy.json" >&2; exit 1; }
-rss_cat=$(rss cat jobs/vm0000.json blobs/config-vm0000.json blobs/encryptioninfo-vm0000.json)
-rss_floor=$(rss ./floor jobs/vm0000.json blobs/config-vm0000.json blobs/encryptioninfo-vm0000.json)
+rss_cat=$(rss cat "${inputs[@]}")
+rss_floor=$(rss ./floor "${inputs[@]}")
 rss_stdout=$(rss "$bin" generate --format arm "${one[@]}")
 rm -rf out1
 rss_out=$(rss "$bin" generate --format arm "${one[@]}" --out out1)
 rm -rf out1
 calls "$bin" generate --format arm "${one[@]}" --out out1 > calls-single.txt
-calls cat jobs/vm0000.json blobs/config-vm0000.json blobs/encryptioninfo-vm0000.json > calls-cat.txt
+calls cat "${inputs[@]}" > calls-cat.txt
 
 echo "== 3. drill from Azurite" >&2
 account=devstoreaccount1
@@ -181,8 +194,8 @@ print(); print(f"1. {n} jobs, local files"); print(head)
 row("python peer (one process)", local["python peer"], rss["peer"])
 row("restore-deploy --jobs", local["restore-deploy --jobs"], rss["batch"], local["python peer"])
 print(); print("2. one job"); print(head)
-c = single["cat of the 3 inputs"]
-row("cat of the 3 inputs", c, rss["cat"], None, "ms", 1000)
+c = single["cat of the 4 inputs"]
+row("cat of the 4 inputs", c, rss["cat"], None, "ms", 1000)
 row("a Rust cat (benches/floor.rs)", single["a Rust cat (benches/floor.rs)"], rss["floor"], c, "ms", 1000)
 row("restore-deploy, stdout", single["restore-deploy (stdout)"], rss["stdout"], c, "ms", 1000)
 row("restore-deploy --out", single["restore-deploy --out"], rss["out"], c, "ms", 1000)
