@@ -2,8 +2,8 @@
 """The benchmark's peer: what a small in-house script would do for a DR drill, in one process.
 
 For every job file in JOBS: read the job, find its config and encryption-info blobs and Azure
-Backup's template in BLOBS by the names the job gives, decode them (UTF-16LE or UTF-8, as Azure writes them), fill an ARM
-template and its parameters file with `string.Template`, check the result is JSON, print it
+Backup's template in BLOBS by the names the job gives, decode them (UTF-16LE or UTF-8, as Azure
+writes them), fill an ARM template and its parameters file with `string.Template`, check the result is JSON, print it
 pretty, and write OUT/<vm-name>/azuredeploy.json and azuredeploy.parameters.json, and prepare.ps1 when
 the BEK secret's URL is known: the same files as `restore-deploy generate --jobs`. It validates far less than restore-deploy
 (no key-reference checks, no case classification, no error per input path); it is the floor a

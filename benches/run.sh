@@ -79,6 +79,8 @@ with open("blobs.txt", "w") as names:
                          "Config Blob Uri": f"https://strestorestaging01.blob.core.windows.net/{container}/{cfg}",
                          "Template Blob Uri": f"https://strestorestaging01.blob.core.windows.net/{container}/{tpl}"})
         open(f"blobs/{tpl}", "wb").write(template)
+        if i == 0:
+            open("first-template", "w").write(tpl)
         if encrypted:
             j["Encryption Info Blob Name"] = f"encryptioninfo-{vm}.json"
             open(f"blobs/encryptioninfo-{vm}.json", "wb").write(info)
@@ -97,7 +99,7 @@ kv=(--key-vault-id /subscriptions/3f2a8c1e-5b7d-4e9a-8c6f-1d2e3f4a5b6c/resourceG
 one=(--job jobs/vm0000.json --config blobs/config-vm0000.json --encryption-info blobs/encryptioninfo-vm0000.json "${kv[@]}")
 # What the single job reads: its three files, and Azure Backup's template the job names, found
 # beside the config.
-inputs=(jobs/vm0000.json blobs/config-vm0000.json blobs/encryptioninfo-vm0000.json blobs/azuredeploy00000000-0000-4000-8000-000000000000.json)
+inputs=("${one[1]}" "${one[3]}" "${one[5]}" "blobs/$(cat first-template)")
 
 # Peak RSS in KiB of one run.
 rss() { /usr/bin/time -f %M -o rss.txt "$@" >/dev/null 2>&1 || true; tail -1 rss.txt; }
