@@ -119,6 +119,12 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+// Each subcommand's arguments are built only when it is the one run (or for help, completions
+// and the man page, which build them all): a run used to build every subcommand's arguments,
+// a tenth of a one-job run's instructions (issue 21). A deferred subcommand's `about` is set
+// before its arguments, so an argument struct's doc comment would replace it: those structs
+// are described in `//` comments.
+#[command(defer = true)]
 pub enum Command {
     /// Write the ARM bundle or the PowerShell script for this restore.
     #[command(after_long_help = examples!(
@@ -177,14 +183,6 @@ pub enum Command {
     ))]
     // The network options change nothing `check` verifies: accepted (a generate line pastes as
     // it is) but not listed on its page.
-    #[command(
-        mut_arg("virtual_network", |a| a.hide(true)),
-        mut_arg("virtual_network_resource_group", |a| a.hide(true)),
-        mut_arg("subnet", |a| a.hide(true)),
-        mut_arg("nic_subnet", |a| a.hide(true)),
-        mut_arg("reuse_source_nics", |a| a.hide(true)),
-        mut_arg("public_ip", |a| a.hide(true))
-    )]
     Check(CheckArgs),
     /// List a Recovery Services vault's VM disk-restore jobs, newest first.
     #[command(after_long_help = examples!(
@@ -219,7 +217,7 @@ pub enum Command {
     Man(ManArgs),
 }
 
-/// `completions`: the shell to write a script for.
+// `completions`: the shell to write a script for.
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
     /// The shell the script is for.
@@ -227,8 +225,8 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
-/// `man`: the page to print. A subcommand instead of a build step: `cargo install` installs no
-/// man pages, so the installed binary is the one place a page can always come from.
+// `man`: the page to print. A subcommand instead of a build step: `cargo install` installs no
+// man pages, so the installed binary is the one place a page can always come from.
 #[derive(Debug, Args)]
 pub struct ManArgs {
     /// The subcommand whose page to print (restore-deploy-NAME(1)); default: restore-deploy(1).
@@ -236,9 +234,9 @@ pub struct ManArgs {
     pub command: Option<String>,
 }
 
-/// Where the vault is and how Resource Manager is reached. `--vault-name` and `-g` are the
-/// Azure CLI's spellings (`az backup job list -g … --vault-name …`), so its commands paste as
-/// they are; likewise `--size`, `--vnet-name` and `-l` from `az vm create`.
+// Where the vault is and how Resource Manager is reached. `--vault-name` and `-g` are the
+// Azure CLI's spellings (`az backup job list -g … --vault-name …`), so its commands paste as
+// they are; likewise `--size`, `--vnet-name` and `-l` from `az vm create`.
 #[derive(Debug, Args)]
 #[command(next_help_heading = VAULT)]
 pub struct VaultArgs {
@@ -372,6 +370,16 @@ pub struct InspectArgs {
 }
 
 #[derive(Debug, Args)]
+// Here, not on the `Check` variant: the variant's methods run before its (deferred) arguments
+// exist.
+#[command(
+    mut_arg("virtual_network", |a| a.hide(true)),
+    mut_arg("virtual_network_resource_group", |a| a.hide(true)),
+    mut_arg("subnet", |a| a.hide(true)),
+    mut_arg("nic_subnet", |a| a.hide(true)),
+    mut_arg("reuse_source_nics", |a| a.hide(true)),
+    mut_arg("public_ip", |a| a.hide(true))
+)]
 pub struct CheckArgs {
     /// The output the checks are for: the recovery point date rule applies to `arm` only.
     #[arg(long, value_enum, default_value = "arm")]
@@ -428,10 +436,10 @@ pub struct SourceArgs {
     pub job_id: Option<String>,
 }
 
-/// Many jobs in one run. `--jobs` stands in for `--config` and `--job` (it joins their required
-/// group on the pages that have it): each job names its own blobs, and the other source and
-/// deployment options apply to every job. `--vm-name` would give every restore the same name,
-/// so with `--jobs` it must name each one from its source (`{source}-dr`): [`DeployArgs::many`].
+// Many jobs in one run. `--jobs` stands in for `--config` and `--job` (it joins their required
+// group on the pages that have it): each job names its own blobs, and the other source and
+// deployment options apply to every job. `--vm-name` would give every restore the same name,
+// so with `--jobs` it must name each one from its source (`{source}-dr`): [`DeployArgs::many`].
 #[derive(Debug, Args)]
 #[command(next_help_heading = BATCH)]
 pub struct BatchArgs {
