@@ -221,33 +221,48 @@ const AZURE_SPELLING: &[&str] = &[
 /// Lower-case keys, fold `properties.x` into `properties: {x}`, and reject keys that collapse
 /// together with different values.
 pub(crate) fn normalize(value: Value, path: &str) -> Result<Value> {
+    normalize_at(value, &mut path.to_owned())
+}
+
+/// [`normalize`] with the JSON path of `value` in one buffer that each level extends and then
+/// truncates back: no path and no key is allocated per value (this ran for every key of every
+/// input, a tenth of a one-job run's instructions with the allocations; issue 21).
+fn normalize_at(value: Value, path: &mut String) -> Result<Value> {
     match value {
         Value::Object(map) => {
             let mut out = Map::new();
+            let at = path.len();
             for (key, v) in map {
+                path.push('.');
+                path.push_str(&key);
                 // Azure compares keys ordinally, ignoring ASCII case only: Unicode folding would
                 // let `\u{212A}ind` (Kelvin sign) stand in for `kind`.
-                let lower = key.to_ascii_lowercase();
-                let child_path = format!("{path}.{key}");
+                let mut lower = key;
+                lower.make_ascii_lowercase();
                 // Tag names are data: keep them verbatim.
                 let v = if lower == "tags" {
-                    distinct_tag_names(&v, &child_path, "tag names")?;
+                    distinct_tag_names(&v, path, "tag names")?;
                     v
                 } else if lower == "userassignedidentities" {
                     // Keyed by resource id: the ids keep their spelling, their values do not.
-                    distinct_tag_names(&v, &child_path, "identity ids")?;
+                    distinct_tag_names(&v, path, "identity ids")?;
                     match v {
-                        Value::Object(m) => Value::Object(
-                            m.into_iter()
-                                .map(|(k, v)| {
-                                    Ok((k.clone(), normalize(v, &format!("{child_path}.{k}"))?))
-                                })
-                                .collect::<Result<Map<String, Value>>>()?,
-                        ),
+                        Value::Object(m) => {
+                            let mut ids = Map::new();
+                            let here = path.len();
+                            for (k, v) in m {
+                                path.push('.');
+                                path.push_str(&k);
+                                let v = normalize_at(v, path)?;
+                                path.truncate(here);
+                                ids.insert(k, v);
+                            }
+                            Value::Object(ids)
+                        }
                         other => other,
                     }
                 } else {
-                    normalize(v, &child_path)?
+                    normalize_at(v, path)?
                 };
                 match lower.strip_prefix("properties.") {
                     Some(rest) if !rest.is_empty() => {
@@ -255,21 +270,27 @@ pub(crate) fn normalize(value: Value, path: &str) -> Result<Value> {
                             .entry("properties")
                             .or_insert_with(|| Value::Object(Map::new()));
                         let Value::Object(props) = props else {
-                            return Err(conflict(&child_path, "properties"));
+                            return Err(conflict(path, "properties"));
                         };
-                        insert_merged(props, rest.to_owned(), v, &child_path)?;
+                        insert_merged(props, rest.to_owned(), v, path)?;
                     }
-                    _ => insert_merged(&mut out, lower, v, &child_path)?,
+                    _ => insert_merged(&mut out, lower, v, path)?,
                 }
+                path.truncate(at);
             }
             Ok(Value::Object(out))
         }
-        Value::Array(items) => items
-            .into_iter()
-            .enumerate()
-            .map(|(i, v)| normalize(v, &format!("{path}[{i}]")))
-            .collect::<Result<Vec<_>>>()
-            .map(Value::Array),
+        Value::Array(items) => {
+            let at = path.len();
+            let mut out = Vec::with_capacity(items.len());
+            for (i, v) in items.into_iter().enumerate() {
+                use std::fmt::Write as _;
+                let _ = write!(path, "[{i}]");
+                out.push(normalize_at(v, path)?);
+                path.truncate(at);
+            }
+            Ok(Value::Array(out))
+        }
         other => Ok(other),
     }
 }
