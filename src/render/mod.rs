@@ -10,6 +10,7 @@ pub mod arm;
 pub(crate) mod describe;
 pub mod inspect;
 pub mod inspect_json;
+mod layout;
 pub mod powershell;
 mod prebuilt;
 pub mod prepare;
@@ -379,10 +380,8 @@ pub fn clean_text(s: &str) -> String {
 /// JSON outputs are rendered, parsed back (a template bug can never ship invalid JSON) and
 /// printed in one canonical layout.
 pub fn clean_json(name: &str, s: &str) -> Result<String, Error> {
-    let v: serde_json::Value = serde_json::from_str(s)
+    let mut out = layout::pretty(s)
         .map_err(|e| Error::internal(format!("template `{name}` produced invalid JSON: {e}")))?;
-    let mut out =
-        to_json_pretty(&v).map_err(|e| Error::internal(format!("cannot print `{name}`: {e}")))?;
     out.push('\n');
     Ok(out)
 }
