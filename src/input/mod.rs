@@ -147,6 +147,12 @@ fn verb(what: &str) -> &'static str {
 
 /// Deserialize normalised JSON into a raw type, reporting the JSON path of a mismatch.
 pub(crate) fn typed<T: DeserializeOwned>(value: Value, origin: &str, what: &str) -> Result<T> {
+    // A value of the right shape (nearly always) is read without tracking its path, which copies
+    // every key it passes; only a value that does not fit is read again, tracked, for the path
+    // its error names.
+    if let Ok(t) = <T as serde::Deserialize>::deserialize(&value) {
+        return Ok(t);
+    }
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner().to_string();
