@@ -77,9 +77,8 @@ mod templates {
         let mut files = Vec::new();
         walk(&root, &mut files);
         files.sort();
-        let mut table = String::from(
-            "pub(super) static PREBUILT: &[(&str, fn(&Ctx) -> Option<Template>)] = &[\n",
-        );
+        let mut table =
+            String::from("pub(super) static PREBUILT: &[(&str, fn() -> Option<Template>)] = &[\n");
         let mut fns = String::new();
         for (i, f) in files.iter().enumerate() {
             let src = std::fs::read_to_string(f)
@@ -94,7 +93,7 @@ mod templates {
             );
             let _ = writeln!(
                 fns,
-                "/// {}\nfn t{i}(c: &Ctx) -> Option<Template> {{\n    Some({})\n}}",
+                "/// {}\nfn t{i}() -> Option<Template> {{\n    Some({})\n}}",
                 f.strip_prefix(&root).unwrap_or(f).display(),
                 template(&t)
             );
@@ -119,18 +118,11 @@ mod templates {
         }
     }
 
+    /// The elements only: the line and column of each (`mapping`) serve handlebars' error
+    /// messages, and a `TemplateMapping` can only be made by handlebars' parser (`prebuilt.rs`).
     fn template(t: &Template) -> String {
         let elements: Vec<String> = t.elements.iter().map(element).collect();
-        let mapping: Vec<String> = t
-            .mapping
-            .iter()
-            .map(|m| format!("({}, {})", m.0, m.1))
-            .collect();
-        format!(
-            "c.tpl(vec![{}], &[{}])",
-            elements.join(", "),
-            mapping.join(", ")
-        )
+        format!("tpl(vec![{}])", elements.join(", "))
     }
 
     fn opt_template(t: &Option<Template>) -> String {
@@ -234,7 +226,12 @@ mod templates {
                     .collect();
                 match named {
                     Some(n) => format!("path({raw:?}, &[{}])", n.join(", ")),
-                    None => format!("parsed({raw:?})?"),
+                    // `..` and `@root` segments are of a grammar rule handlebars keeps private:
+                    // only its parser makes them, and running it costs every run the parser's
+                    // start-up (pest's stack probe reads /proc/self/maps).
+                    None => panic!(
+                        "the path `{raw}` reads out of its block (`../`, `@root`): give the loop's items or the block's context the value instead"
+                    ),
                 }
             }
             Parameter::Path(HbPath::Local((level, name, raw))) => {

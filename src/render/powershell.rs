@@ -33,6 +33,10 @@ pub struct ImportCtx {
     os_type: Option<&'static str>,
     /// Single-pass ADE keeps its settings on the OS disk object.
     encrypt: bool,
+    /// The VM's zones and whether ADE has a KEK, carried by each import: a template never reads
+    /// out of its loop (`../x`; `prebuilt.rs` says why).
+    zones: Vec<String>,
+    kek: bool,
 }
 
 /// A restored disk the script finds by name.
@@ -181,6 +185,9 @@ pub struct NicCtx {
     /// The primary carries the public IP, when asked for, and Backup's template's NSG.
     public_ip: bool,
     nsg: bool,
+    /// `-NicSubnetIds` is declared (the script's `nic_subnet_ids`, carried by each NIC: a
+    /// template never reads out of its loop).
+    subnet_ids: bool,
 }
 
 fn nic_ctxs(r: &Restore) -> Vec<NicCtx> {
@@ -208,6 +215,7 @@ fn nic_ctxs(r: &Restore) -> Vec<NicCtx> {
                 ip_forwarding: on(n.and_then(|n| n.ip_forwarding.as_ref())),
                 public_ip: i == 0 && r.network.public_ip,
                 nsg: i == 0 && r.network.network_security_group.is_some(),
+                subnet_ids: false,
             }
         })
         .collect()
@@ -239,7 +247,7 @@ fn disk_ctx(d: &crate::model::Disk, lun: Option<u8>) -> DiskCtx {
     }
 }
 
-fn import_ctx(d: &crate::model::Disk, lun: Option<u8>) -> Option<ImportCtx> {
+fn import_ctx(r: &Restore, d: &crate::model::Disk, lun: Option<u8>) -> Option<ImportCtx> {
     let DiskSource::Vhd { uri } = &d.source else {
         return None;
     };
@@ -254,6 +262,8 @@ fn import_ctx(d: &crate::model::Disk, lun: Option<u8>) -> Option<ImportCtx> {
         account: uri.storage_account().to_owned(),
         os_type: None,
         encrypt: false,
+        zones: r.zones.clone(),
+        kek: r.encryption.ade().is_some_and(|a| a.kek.is_some()),
     })
 }
 
@@ -288,7 +298,7 @@ pub fn context(r: &Restore) -> ScriptContext {
     let single_pass = r.encryption.is_single_pass();
     let mut imports = Vec::new();
     let mut os_disk = disk_ctx(os, None);
-    if let Some(mut i) = import_ctx(os, None) {
+    if let Some(mut i) = import_ctx(r, os, None) {
         i.os_type = Some(r.os.value.as_str());
         i.encrypt = single_pass;
         os_disk.import = Some(i.clone());
@@ -300,7 +310,7 @@ pub fn context(r: &Restore) -> ScriptContext {
         .iter()
         .map(|d| {
             let mut ctx = disk_ctx(&d.disk, Some(d.lun));
-            if let Some(i) = import_ctx(&d.disk, Some(d.lun)) {
+            if let Some(i) = import_ctx(r, &d.disk, Some(d.lun)) {
                 ctx.import = Some(i.clone());
                 imports.push(i);
             }
@@ -316,9 +326,13 @@ pub fn context(r: &Restore) -> ScriptContext {
             })
         })
         .collect();
-    let nics = nic_ctxs(r);
+    let mut nics = nic_ctxs(r);
+    let nic_subnet_ids = nics.len() > 1 || nics.iter().any(|n| !n.subnet_id.is_empty());
+    for n in &mut nics {
+        n.subnet_ids = nic_subnet_ids;
+    }
     ScriptContext {
-        nic_subnet_ids: nics.len() > 1 || nics.iter().any(|n| !n.subnet_id.is_empty()),
+        nic_subnet_ids,
         nics,
         source_nics: super::prepare::source_nics(r),
         description: super::describe::case(r),

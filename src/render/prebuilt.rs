@@ -9,7 +9,8 @@
 //! bytes it was built from, so it can never stand for another version of a template; anything
 //! else is compiled at run time as before. `every_template_is_prebuilt_and_equal_to_its_compile`
 //! checks that each is equal (`==` on handlebars' own `Template`) to what
-//! `register_template_string` builds from the same source.
+//! `register_template_string` builds from the same source, but for the elements' line and column
+//! (see [`tpl`]). Nothing here calls handlebars' parser at run time.
 
 use handlebars::template::{
     BlockParam, DecoratorTemplate, ExpressionSpecBuilder, HelperTemplate, Parameter, Template,
@@ -22,33 +23,20 @@ use std::collections::HashMap;
 /// compiled at build time.
 pub fn compiled(name: &str, src: &str) -> Option<Template> {
     let (_, build) = generated::PREBUILT.iter().find(|(s, _)| *s == src)?;
-    // `TemplateMapping` (each element's line and column) cannot be built outside handlebars:
-    // one is taken from a one-character template and its fields set.
-    let proto = Template::compile("x").ok()?.mapping.pop()?;
-    let mut t = build(&Ctx { proto })?;
+    let mut t = build()?;
     t.name = Some(name.to_owned());
     Some(t)
 }
 
-pub(super) struct Ctx {
-    proto: handlebars::template::TemplateMapping,
-}
-
-impl Ctx {
-    fn tpl(&self, elements: Vec<TemplateElement>, mapping: &[(usize, usize)]) -> Template {
-        let mut t = Template::default();
-        t.elements = elements;
-        t.mapping = mapping
-            .iter()
-            .map(|&(line, col)| {
-                let mut m = self.proto.clone();
-                m.0 = line;
-                m.1 = col;
-                m
-            })
-            .collect();
-        t
-    }
+/// A template of these elements. Its `mapping` (each element's line and column, for handlebars'
+/// error messages) stays empty: a `TemplateMapping` can be made only by handlebars' parser, and
+/// a run that calls the parser once pays for its start-up (pest's stack probe reads and parses
+/// /proc/self/maps), which was the largest part of building the templates. A render error then
+/// names the template but no line; only a template bug can cause one.
+fn tpl(elements: Vec<TemplateElement>) -> Template {
+    let mut t = Template::default();
+    t.elements = elements;
+    t
 }
 
 fn spec(
@@ -123,12 +111,6 @@ fn local(level: usize, name: &str, raw: &str) -> Parameter {
     Parameter::Path(Path::Local((level, name.to_owned(), raw.to_owned())))
 }
 
-/// A path with `..`, `this` or `@root` segments, whose grammar rules handlebars keeps private:
-/// parsed from its text (a few bytes).
-fn parsed(raw: &str) -> Option<Parameter> {
-    Parameter::parse(raw).ok()
-}
-
 // The generator writes these for templates that use literals and subexpressions (none today).
 #[allow(dead_code)]
 fn literal(json: &str) -> Option<Parameter> {
@@ -163,8 +145,36 @@ mod tests {
             hb.register_template_string(name, &normalised)
                 .expect("compiles");
             let built = compiled(name, src).unwrap_or_else(|| panic!("{name} is not prebuilt"));
-            assert_eq!(Some(&built), hb.get_template(name), "{name}");
+            let mut parsed = hb.get_template(name).expect("registered").clone();
+            assert!(
+                !parsed.mapping.is_empty(),
+                "{name}: the parser records positions"
+            );
+            without_positions(&mut parsed);
+            assert_eq!(built, parsed, "{name}");
         }
         assert!(compiled("x", "{{json a}} not a template file").is_none());
+    }
+
+    /// `t` with no element positions, at any depth.
+    fn without_positions(t: &mut Template) {
+        t.mapping.clear();
+        for e in &mut t.elements {
+            match e {
+                TemplateElement::HtmlExpression(h)
+                | TemplateElement::Expression(h)
+                | TemplateElement::HelperBlock(h) => {
+                    h.template.iter_mut().for_each(without_positions);
+                    h.inverse.iter_mut().for_each(without_positions);
+                }
+                TemplateElement::DecoratorExpression(d)
+                | TemplateElement::DecoratorBlock(d)
+                | TemplateElement::PartialExpression(d)
+                | TemplateElement::PartialBlock(d) => {
+                    d.template.iter_mut().for_each(without_positions);
+                }
+                _ => {}
+            }
+        }
     }
 }

@@ -199,6 +199,48 @@ mod tests {
     }
 
     #[test]
+    fn each_resource_of_a_loop_carries_the_vms_zones_tags_and_its_api_version() {
+        // The loops' resources get these from their own items (no `../x` in the templates):
+        // rendered whole, as a run renders them.
+        let config = unmanaged().replacen(
+            r#""name": "vm1","#,
+            r#""name": "vm1", "zones": ["2"], "tags": {"env": "dr"},"#,
+            1,
+        );
+        let ov = Overrides {
+            key_vault_id: Some(crate::model::test_inputs::KV.into()),
+            ..Overrides::default()
+        };
+        let r = build(&inputs(&config, Some(&info(SECRET, None)), None, ov)).expect("valid");
+        assert_eq!(r.zones, ["2"]);
+        let hb = crate::render::registry(&[crate::render::ARM_TEMPLATE]).expect("compiles");
+        let (t, _) = super::super::contexts(&r);
+        let text = crate::render::render(&hb, crate::render::ARM_TEMPLATE, &t).expect("renders");
+        let v: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+        let of = |kind: &str| -> Vec<serde_json::Value> {
+            v["resources"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|res| res["type"] == kind)
+                .cloned()
+                .collect()
+        };
+        let disks = of("Microsoft.Compute/disks");
+        assert_eq!(disks.len(), 2);
+        for d in &disks {
+            assert_eq!(d["apiVersion"], DISKS_API);
+            assert_eq!(d["zones"], json!(["2"]));
+            assert_eq!(d["tags"], json!({"env": "dr"}));
+        }
+        let nics = of("Microsoft.Network/networkInterfaces");
+        assert_eq!(nics.len(), 1);
+        assert_eq!(nics[0]["apiVersion"], super::super::NETWORK_API);
+        assert_eq!(nics[0]["tags"], json!({"env": "dr"}));
+        assert!(nics[0].get("zones").is_none());
+    }
+
+    #[test]
     fn imported_disk_ids_name_the_same_disk_as_the_resource() {
         assert_eq!(
             disk_id(Some(3)),

@@ -53,7 +53,6 @@ fn lit(s: &str) -> ArmLiteral {
 pub struct TemplateContext {
     compute_api: &'static str,
     network_api: &'static str,
-    disks_api: &'static str,
     description: String,
     parameters: Map<String, Value>,
     variables: Map<String, Value>,
@@ -63,7 +62,7 @@ pub struct TemplateContext {
     availability_set: bool,
     public_ip: bool,
     /// The new NICs, primary first (none when the source's are reused).
-    nics: Vec<nics::NicJson>,
+    nics: Vec<InLoop<nics::NicJson>>,
     /// The VM's `networkProfile.networkInterfaces`.
     network_interfaces: Vec<Value>,
     /// The source's Marketplace plan (`name`, `publisher`, `product`, `promotionCode`).
@@ -80,12 +79,24 @@ pub struct TemplateContext {
     /// `bootDiagnostics` (always enabled), with the source's storage URI when it had one.
     boot_diagnostics: Value,
     /// Disks the template creates from restored VHDs, OS disk first.
-    imported_disks: Vec<ImportedDisk>,
+    imported_disks: Vec<InLoop<ImportedDisk>>,
     /// What the VM waits for: the new network interfaces, then each imported disk.
     vm_depends_on: Vec<String>,
     os_disk: OsDiskJson,
     data_disks: Vec<DataDiskJson>,
     extension: Option<ExtensionJson>,
+}
+
+/// A resource made in one of the template's loops, with what it shares with the template's
+/// other resources: a template never reads out of its loop (`../x`), a path handlebars builds
+/// only by running its parser (`prebuilt.rs` says why that matters).
+#[derive(Serialize)]
+struct InLoop<T> {
+    #[serde(flatten)]
+    item: T,
+    api: &'static str,
+    tags: Map<String, Value>,
+    zones: Option<Vec<ArmLiteral>>,
 }
 
 /// Context of `azuredeploy.parameters.json`: values as the user will see and edit them. ARM does
@@ -98,7 +109,7 @@ pub struct ParametersContext {
 pub fn contexts(r: &Restore) -> (TemplateContext, ParametersContext) {
     let (parameters, values) = parameters::declare(r);
     let ade = resources::ade(r);
-    let tags = r
+    let tags: Map<String, Value> = r
         .tags
         .iter()
         // ARM evaluates expressions in property names too (the documented
@@ -116,19 +127,38 @@ pub fn contexts(r: &Restore) -> (TemplateContext, ParametersContext) {
                 .map(|d| imported::disk_id(Some(d.lun))),
         );
     }
+    let zones: Option<Vec<ArmLiteral>> =
+        (!r.zones.is_empty()).then(|| r.zones.iter().map(|z| lit(z)).collect());
+    let imported_disks = imported_disks
+        .into_iter()
+        .map(|item| InLoop {
+            item,
+            api: DISKS_API,
+            tags: tags.clone(),
+            zones: zones.clone(),
+        })
+        .collect();
+    let nics = nics::new_nics(r)
+        .into_iter()
+        .map(|item| InLoop {
+            item,
+            api: NETWORK_API,
+            tags: tags.clone(),
+            zones: None,
+        })
+        .collect();
     let template = TemplateContext {
         compute_api: COMPUTE_API,
         network_api: NETWORK_API,
-        disks_api: DISKS_API,
         description: super::describe::case(r),
         parameters,
         variables: ade.variables,
         tags,
-        zones: (!r.zones.is_empty()).then(|| r.zones.iter().map(|z| lit(z)).collect()),
+        zones,
         license_type: r.license_type.as_deref().map(lit),
         availability_set: r.availability_set_id.is_some(),
         public_ip: r.network.public_ip,
-        nics: nics::new_nics(r),
+        nics,
         network_interfaces: nics::references(r),
         plan: r.plan.as_ref().map(plan),
         security_profile: security_profile(r),
