@@ -11,7 +11,7 @@
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use azure_core::credentials::{Secret, TokenCredential};
+use azure_core::credentials::TokenCredential;
 use azure_core::error::ErrorKind;
 use azure_core::http::{
     ClientOptions, ExponentialRetryOptions, RetryOptions, StatusCode, Transport,
@@ -20,6 +20,7 @@ use azure_storage_blob::models::{BlobClientDownloadOptions, HttpRange};
 use azure_storage_blob::{BlobClient, BlobClientOptions};
 use futures_core::Stream;
 
+use super::sdk::{credential, install_tls_provider, with_innermost};
 use super::{scrub, Auth, FetchOptions, MAX_INPUT_BYTES};
 use crate::error::{Code, Error, Result};
 
@@ -241,57 +242,4 @@ fn sdk_error(
         _ => (Code::BlobFailed, "the download failed".to_owned(), "run the command again; the cause is below".to_owned()),
     };
     with_innermost(fail(code, msg).cause(cause), e).help(help)
-}
-
-/// `err` with the innermost cause of the SDK error `e` added under its outer one, when it says
-/// something the outer message does not: the SDK's outer message ("retry policy expired…")
-/// hides what went wrong, the innermost ("Connection refused", "failed to lookup address", "az
-/// not found on PATH") says it. The blob and the Recovery Services vault clients both use it.
-pub(crate) fn with_innermost(mut err: Error, e: &azure_core::Error) -> Error {
-    let mut innermost = None;
-    let mut inner = std::error::Error::source(e);
-    while let Some(s) = inner {
-        innermost = Some(scrub(&s.to_string()));
-        inner = s.source();
-    }
-    let said = err.causes.join("\n");
-    if let Some(m) = innermost.filter(|m| !m.trim().is_empty() && !said.contains(m.as_str())) {
-        err = err.cause(m);
-    }
-    err
-}
-
-/// rustls' process-wide crypto provider: ring (Cargo.toml says why not the SDK's aws-lc-rs).
-/// reqwest is built with `rustls-no-provider`, so it panics if a client is built before a provider
-/// is installed; every HTTP client of this crate is built after this ran: the blob session, every
-/// credential (managed identity and client secret make their own clients) and the vault's
-/// pipeline. Installing twice (or after another caller of the library did) is harmless.
-pub(super) fn install_tls_provider() {
-    static DONE: std::sync::Once = std::sync::Once::new();
-    DONE.call_once(|| {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    });
-}
-
-pub(super) fn credential(auth: Auth) -> azure_core::Result<Arc<dyn TokenCredential>> {
-    install_tls_provider();
-    Ok(match auth {
-        Auth::Cli => azure_identity::AzureCliCredential::new(None)?,
-        Auth::ManagedIdentity => azure_identity::ManagedIdentityCredential::new(None)?,
-        Auth::WorkloadIdentity => azure_identity::WorkloadIdentityCredential::new(None)?,
-        Auth::ClientSecret => {
-            let var = |k: &str| {
-                std::env::var(k).map_err(|_| {
-                    azure_core::Error::with_message(
-                        ErrorKind::Credential,
-                        format!("`{k}` is not set"),
-                    )
-                })
-            };
-            let tenant = var("AZURE_TENANT_ID")?;
-            let client = var("AZURE_CLIENT_ID")?;
-            let secret = var("AZURE_CLIENT_SECRET")?;
-            azure_identity::ClientSecretCredential::new(&tenant, client, Secret::new(secret), None)?
-        }
-    })
 }

@@ -301,6 +301,8 @@ fn fetch_url(url: &url::Url, opts: &FetchOptions, origin: &str, doing: &str) -> 
 pub mod blob;
 pub mod locate;
 mod redact;
+#[cfg(feature = "azure")]
+pub(crate) mod sdk;
 pub mod vault;
 
 pub use redact::{redact, redact_url, scrub};

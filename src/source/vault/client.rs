@@ -50,15 +50,15 @@ enum Missing {
 impl Client {
     pub fn new(endpoint: url::Url, auth: Auth) -> Result<Client> {
         let deadline = crate::source::blob::TIMEOUT.read()?;
-        crate::source::blob::install_tls_provider();
-        let credential = crate::source::blob::credential(auth).map_err(|e| {
+        crate::source::sdk::install_tls_provider();
+        let credential = crate::source::sdk::credential(auth).map_err(|e| {
             let err = Error::new(
                 Code::RecoveryVaultCredential,
                 format!("cannot set up the `{}` credential", auth.as_str()),
             )
             .cause(scrub(&e.to_string()))
             .help(auth.help());
-            crate::source::blob::with_innermost(err, &e)
+            crate::source::sdk::with_innermost(err, &e)
         })?;
         let bearer: Arc<dyn Policy> = Arc::new(BearerTokenAuthorizationPolicy::new(
             credential,
@@ -366,5 +366,5 @@ fn transport_error(
     };
     // As for a blob: the innermost cause ("az not found on PATH", "failed to lookup address")
     // under the SDK's outer message (newcomer row 12).
-    crate::source::blob::with_innermost(fail(code, msg).cause(cause), e).help(help)
+    crate::source::sdk::with_innermost(fail(code, msg).cause(cause), e).help(help)
 }
