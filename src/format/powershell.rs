@@ -124,4 +124,42 @@ mod tests {
             assert!(script.contains("New-AzVM "));
         }
     }
+
+    /// Each imported disk carries the VM's zones and the KEK step from its own item (the
+    /// templates never read out of a loop); no fixture has a zonal unmanaged VM.
+    #[test]
+    fn a_zonal_single_pass_import_puts_each_disk_in_the_zone_and_wraps_its_key() {
+        use crate::model::test_inputs::{info, KEK, KV, SECRET};
+        let zonal = CONFIG_PLAIN
+            .replace(
+                r#""managedDisk": {"id": "/subscriptions/3f2a8c1e-5b7d-4e9a-8c6f-1d2e3f4a5b6c/resourceGroups/rg/providers/Microsoft.Compute/disks/os"}"#,
+                r#""vhd": {"uri": "https://acct.blob.core.windows.net/c/os.vhd"}"#,
+            )
+            .replacen(r#""name": "vm1","#, r#""name": "vm1", "zones": ["2"],"#, 1);
+        let ov = Overrides {
+            key_vault_id: Some(KV.into()),
+            ..Overrides::default()
+        };
+        for (key, kek_step) in [(Some(KEK), true), (None, false)] {
+            let r =
+                build(&inputs(&zonal, Some(&info(SECRET, key)), None, ov.clone())).expect("valid");
+            assert_eq!(r.zones, ["2"]);
+            let plan = crate::format::plan(&r, crate::cli::Format::Powershell).expect("plan");
+            let script = &plan.files[0].text;
+            let config = script
+                .lines()
+                .find(|l| l.contains("New-AzDiskConfig"))
+                .expect("the OS disk is imported");
+            assert!(config.contains(" -Zone @('2')"), "{config}");
+            assert!(
+                config.contains("-EncryptionSettingsEnabled $true"),
+                "{config}"
+            );
+            assert_eq!(
+                script.contains("Set-AzDiskKeyEncryptionKey -Disk $diskConfig"),
+                kek_step
+            );
+            assert!(script.contains("Set-AzDiskDiskEncryptionKey -Disk $diskConfig"));
+        }
+    }
 }

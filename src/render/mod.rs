@@ -16,8 +16,8 @@ mod prebuilt;
 pub mod prepare;
 
 use handlebars::{
-    Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderError,
-    RenderErrorReason,
+    Context, Handlebars, Helper, HelperResult, JsonTruthy, Output, RenderContext, RenderError,
+    RenderErrorReason, Renderable,
 };
 
 use std::sync::{Arc, Mutex};
@@ -162,12 +162,7 @@ fn is_partial_of(name: &str, template: &str) -> bool {
 }
 
 fn compile(key: u64) -> Result<Handlebars<'static>, Error> {
-    let mut hb = Handlebars::new();
-    hb.set_strict_mode(true);
-    hb.register_escape_fn(handlebars::no_escape);
-    hb.register_helper("json", Box::new(json_helper));
-    hb.register_helper("ps", Box::new(ps_helper));
-    hb.register_helper("int", Box::new(int_helper));
+    let mut hb = configured();
     for (_, (name, src)) in TEMPLATES
         .iter()
         .enumerate()
@@ -184,6 +179,104 @@ fn compile(key: u64) -> Result<Handlebars<'static>, Error> {
             .map_err(|e| Error::internal(format!("template `{name}` does not compile: {e}")))?;
     }
     Ok(hb)
+}
+
+/// A registry with no templates, set up as every template renders: strict mode, no HTML
+/// escaping, the crate's helpers, and conditions that refuse a name the context lacks.
+fn configured() -> Handlebars<'static> {
+    let mut hb = Handlebars::new();
+    hb.set_strict_mode(true);
+    hb.register_escape_fn(handlebars::no_escape);
+    hb.register_helper("json", Box::new(json_helper));
+    hb.register_helper("ps", Box::new(ps_helper));
+    hb.register_helper("int", Box::new(int_helper));
+    hb.register_helper("if", Box::new(StrictIf { positive: true }));
+    hb.register_helper("unless", Box::new(StrictIf { positive: false }));
+    hb
+}
+
+/// `{{#if}}` and `{{#unless}}` as handlebars has them, except that a condition naming no value
+/// in the context is an error. Strict mode makes a missing `{{x}}`, `{{#each x}}` or `{{#with x}}`
+/// an error but lets `{{#if x}}` read it as false, so a misspelt or moved field silently drops
+/// the lines it guards (a `Set-AzDiskKeyEncryptionKey`, a `-Zone`), and only a fixture of that
+/// exact case would notice. Here every condition is checked on every render. A field that may be
+/// absent is serialised as `null` (an `Option` without `skip_serializing_if`), and a path through
+/// it (`ade.kek_url` when there is no `ade`) is false, as it always was.
+struct StrictIf {
+    positive: bool,
+}
+
+impl handlebars::HelperDef for StrictIf {
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        r: &'reg Handlebars<'reg>,
+        ctx: &'rc Context,
+        rc: &mut RenderContext<'reg, 'rc>,
+        out: &mut dyn Output,
+    ) -> HelperResult {
+        let name = if self.positive { "if" } else { "unless" };
+        let p = h
+            .param(0)
+            .ok_or(RenderErrorReason::ParamNotFoundForIndex(name, 0))?;
+        if p.is_value_missing() && !under_null(ctx, rc, p.relative_path()) {
+            return Err(RenderErrorReason::MissingVariable(p.relative_path().cloned()).into());
+        }
+        let include_zero = h
+            .hash_get("includeZero")
+            .and_then(|v| v.value().as_bool())
+            .unwrap_or(false);
+        let branch = if p.value().is_truthy(include_zero) == self.positive {
+            h.template()
+        } else {
+            h.inverse()
+        };
+        match branch {
+            Some(t) => t.render(r, ctx, rc, out),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Whether the missing `path` (plain names: build.rs refuses `../` and `@root`, and no template
+/// names block parameters) stops at a `null` on its way from the current block: an absent
+/// `Option`, not a name the context does not have.
+fn under_null(ctx: &Context, rc: &RenderContext, path: Option<&String>) -> bool {
+    let Some(path) = path else {
+        return false;
+    };
+    let block = rc.block();
+    let mut v = match block.and_then(|b| b.base_value()) {
+        Some(base) => base,
+        None => {
+            let mut v = ctx.data();
+            for seg in block.map(|b| b.base_path().as_slice()).unwrap_or_default() {
+                match step(v, seg) {
+                    Some(next) => v = next,
+                    None => return false,
+                }
+            }
+            v
+        }
+    };
+    for seg in path.split('.') {
+        if v.is_null() {
+            return true;
+        }
+        match step(v, seg) {
+            Some(next) => v = next,
+            None => return false,
+        }
+    }
+    false
+}
+
+fn step<'a>(v: &'a serde_json::Value, seg: &str) -> Option<&'a serde_json::Value> {
+    match v {
+        serde_json::Value::Object(m) => m.get(seg),
+        serde_json::Value::Array(a) => seg.parse::<usize>().ok().and_then(|i| a.get(i)),
+        _ => None,
+    }
 }
 
 fn param<'a>(h: &'a Helper, name: &str) -> Result<&'a serde_json::Value, RenderError> {
@@ -377,8 +470,9 @@ pub fn clean_text(s: &str) -> String {
     out
 }
 
-/// JSON outputs are rendered, parsed back (a template bug can never ship invalid JSON) and
-/// printed in one canonical layout.
+/// JSON outputs are rendered, checked to be one JSON value (a template bug can never ship
+/// invalid JSON, or an object with a key written twice) and laid out in one canonical layout
+/// (`layout.rs`).
 pub fn clean_json(name: &str, s: &str) -> Result<String, Error> {
     let mut out = layout::pretty(s)
         .map_err(|e| Error::internal(format!("template `{name}` produced invalid JSON: {e}")))?;
@@ -388,6 +482,49 @@ pub fn clean_json(name: &str, s: &str) -> Result<String, Error> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_condition_on_a_name_the_context_lacks_is_an_error_not_false() {
+        let hb = configured();
+        let data = serde_json::json!({
+            "ade": null, "flag": false, "zones": ["1"],
+            "disks": [{"kek": true, "tl": null}], "o": {"a": 1}
+        });
+        let render = |t: &str| hb.render_template(t, &data).map_err(|e| e.to_string());
+        // Present values, `null` and paths through a `null` decide as before.
+        assert_eq!(
+            render("{{#if zones}}z{{/if}}{{#if flag}}f{{else}}!f{{/if}}"),
+            Ok("z!f".into())
+        );
+        assert_eq!(
+            render("{{#if ade}}a{{/if}}{{#if ade.kek_url}}k{{/if}}{{#unless ade.aad}}u{{/unless}}"),
+            Ok("u".into())
+        );
+        assert_eq!(
+            render("{{#each disks}}{{#if kek}}K{{/if}}{{#if tl.x}}T{{/if}}{{/each}}"),
+            Ok("K".into())
+        );
+        assert_eq!(
+            render("{{#with o}}{{#if a}}A{{/if}}{{/with}}"),
+            Ok("A".into())
+        );
+        assert_eq!(
+            render("{{#if zones.[0]}}0{{/if}}{{#if flag}}{{else if o.a}}e{{/if}}"),
+            Ok("0e".into())
+        );
+        // A name that is not there, at any depth and in any block, fails the render.
+        for t in [
+            "{{#if zone}}z{{/if}}",
+            "{{#unless zone}}z{{/unless}}",
+            "{{#if o.b}}b{{/if}}",
+            "{{#each disks}}{{#if keks}}K{{/if}}{{/each}}",
+            "{{#with o}}{{#if b}}B{{/if}}{{/with}}",
+            "{{#if flag}}{{else if o.b}}e{{/if}}",
+        ] {
+            let e = render(t).expect_err(t);
+            assert!(e.contains("strict mode"), "{t}: {e}");
+        }
+    }
 
     #[test]
     fn partials_come_with_their_template_and_templates_stay_small() {
